@@ -1,0 +1,67 @@
+use crate::ids::Kind;
+
+/// What can go wrong in the domain: bad input, or a rule the change would break.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("`{0}` is not an object id (expected 32 hex digits, as printed by `meridian list`)")]
+    InvalidId(String),
+    #[error(
+        "unknown kind `{0}`; kinds are workspace, member, charter, page, decision, meeting, thread, checkin, task"
+    )]
+    UnknownKind(String),
+    #[error("unknown {what} `{value}`; use one of: {allowed}")]
+    UnknownLabel {
+        what: &'static str,
+        value: String,
+        allowed: String,
+    },
+    #[error("a {0} needs a non-empty title")]
+    EmptyTitle(Kind),
+    #[error("a decision cannot be accepted without a chosen option: choose one of its options first")]
+    AcceptedWithoutChosenOption,
+    #[error("the chosen option `{0}` is not one of this decision's options")]
+    ChosenOptionUnknown(String),
+    #[error("option id `{0}` is used twice in this decision")]
+    DuplicateOptionId(String),
+    #[error("a decision cannot go from {from} to {to}; from {from} it can become: {allowed}")]
+    StatusTransition {
+        from: crate::DecisionStatus,
+        to: crate::DecisionStatus,
+        allowed: String,
+    },
+    #[error("a meeting needs a duration between 1 and 1440 minutes (got {0})")]
+    MeetingDuration(u32),
+    #[error("unknown member `{0}`: add the member first (`meridian member list` shows who exists)")]
+    UnknownMember(String),
+    #[error("unknown time zone `{0}`: use an IANA name such as Europe/Berlin or America/New_York")]
+    UnknownTimeZone(String),
+    #[error("{field}: `{value}` is not a date; write it as YYYY-MM-DD")]
+    InvalidDate { field: &'static str, value: String },
+    #[error("{field}: `{value}` is not a time of day; write it as HH:MM (24-hour)")]
+    InvalidTime { field: &'static str, value: String },
+    #[error("{field}: {detail}")]
+    InvalidRange { field: &'static str, detail: String },
+    #[error("weekday {0} does not exist: use 0 (Monday) to 6 (Sunday)")]
+    InvalidWeekday(u8),
+    #[error("unknown message kind `{kind}`; the charter defines: {allowed}")]
+    UnknownMessageKind { kind: String, allowed: String },
+    #[error("an urgent message needs a stated reason")]
+    UrgentNeedsReason,
+    #[error("the document is a {found}, not a {expected}")]
+    WrongKind { expected: Kind, found: Kind },
+    #[error("the document has no recognisable kind; it was not written by Meridian")]
+    MissingKind,
+    #[error("the {kind} document does not have the expected shape: {detail}")]
+    DocumentShape { kind: Kind, detail: String },
+    #[error("`{0}` is not a text field of this object")]
+    NotProse(String),
+    #[error("edit of `{field}` at {pos}+{delete} is outside the text (length {len})")]
+    SpliceOutOfRange {
+        field: String,
+        pos: usize,
+        delete: usize,
+        len: usize,
+    },
+    #[error("automerge rejected the edit: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+}

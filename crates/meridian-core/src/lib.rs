@@ -1,0 +1,20 @@
+//! Meridian's pure domain: ids, the object schemas (one Automerge document per object,
+//! mapped with autosurgeon), validation rules and, later, time and charter rules and the
+//! derived views.
+//!
+//! No IO, no async, no clock, no randomness, no SQLite: callers pass `now` and fresh ids
+//! in. Everything else in Meridian depends on this crate; it depends on nothing of ours.
+
+mod doc;
+mod error;
+mod ids;
+mod labels;
+mod objects;
+mod prose;
+mod validate;
+
+pub use doc::{Object, ObjectSchema, TextSplice, kind_of, read, read_any, splice_prose, write};
+pub use error::Error;
+pub use ids::{DocId, Kind, MemberId};
+pub use objects::*;
+pub use validate::{Context, parse_date, parse_time};

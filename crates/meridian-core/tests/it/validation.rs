@@ -1,0 +1,166 @@
+use std::collections::BTreeSet;
+
+use automerge::AutoCommit;
+use meridian_core::*;
+use rstest::rstest;
+
+use crate::doc_with;
+
+fn decision(status: DecisionStatus, chosen: Option<&str>) -> Decision {
+    let mut d = Decision::new("Pick a database", 0);
+    d.options = vec![DecisionOption {
+        id: "a".into(),
+        title: "A".into(),
+        description: String::new(),
+        pros: vec![],
+        cons: vec![],
+    }];
+    d.chosen_option = chosen.map(Into::into);
+    d.status = status;
+    d
+}
+
+#[test]
+fn a_decision_cannot_be_accepted_without_a_chosen_option() {
+    let mut doc = AutoCommit::new();
+    let err = write(&mut doc, &decision(DecisionStatus::Accepted, None), &Context::default());
+    assert!(matches!(err, Err(Error::AcceptedWithoutChosenOption)), "{err:?}");
+    assert!(err.expect_err("refused").to_string().contains("choose one of its options"));
+}
+
+#[test]
+fn the_chosen_option_must_be_one_of_the_options() {
+    let mut doc = AutoCommit::new();
+    let err = write(&mut doc, &decision(DecisionStatus::Proposed, Some("zzz")), &Context::default());
+    assert!(matches!(err, Err(Error::ChosenOptionUnknown(ref o)) if o == "zzz"), "{err:?}");
+}
+
+#[rstest]
+#[case(DecisionStatus::Draft, DecisionStatus::Proposed, true)]
+#[case(DecisionStatus::Proposed, DecisionStatus::Accepted, true)]
+#[case(DecisionStatus::Proposed, DecisionStatus::Rejected, true)]
+#[case(DecisionStatus::Accepted, DecisionStatus::Superseded, true)]
+#[case(DecisionStatus::Accepted, DecisionStatus::Deprecated, true)]
+#[case(DecisionStatus::Draft, DecisionStatus::Accepted, false)]
+#[case(DecisionStatus::Accepted, DecisionStatus::Draft, false)]
+#[case(DecisionStatus::Rejected, DecisionStatus::Accepted, false)]
+#[case(DecisionStatus::Superseded, DecisionStatus::Accepted, false)]
+fn status_transitions(#[case] from: DecisionStatus, #[case] to: DecisionStatus, #[case] allowed: bool) {
+    let mut doc = doc_with(&decision(from, Some("a")));
+    let result = write(&mut doc, &decision(to, Some("a")), &Context::default());
+    assert_eq!(result.is_ok(), allowed, "{from} -> {to}: {result:?}");
+    if !allowed {
+        assert!(matches!(result, Err(Error::StatusTransition { .. })));
+        // Nothing was written: the stored status is unchanged.
+        doc.rollback();
+        assert_eq!(read::<Decision>(&doc).expect("read").status, from);
+    }
+}
+
+fn meeting(duration_min: u32, attendees: Vec<String>) -> Meeting {
+    Meeting {
+        title: "Planning".into(),
+        purpose: String::new(),
+        decisions_sought: vec![],
+        start_ms: 1_764_000_000_000,
+        duration_min,
+        organiser_tz: "Europe/Berlin".into(),
+        weekly: false,
+        attendees,
+        agenda: vec![],
+        notes: String::new(),
+        summary: String::new(),
+        decisions: vec![],
+        tasks: vec![],
+        state: MeetingState::Scheduled,
+        created_at_ms: 0,
+    }
+}
+
+#[test]
+fn a_meeting_needs_a_duration() {
+    let err = write(&mut AutoCommit::new(), &meeting(0, vec![]), &Context::default());
+    assert!(matches!(err, Err(Error::MeetingDuration(0))), "{err:?}");
+    assert!(write(&mut AutoCommit::new(), &meeting(30, vec![]), &Context::default()).is_ok());
+}
+
+#[test]
+fn unknown_member_ids_are_rejected() {
+    let known: BTreeSet<String> = ["aaaa".to_owned()].into();
+    let ctx = Context { members: Some(&known), message_kinds: &[] };
+    let ok = write(&mut AutoCommit::new(), &meeting(30, vec!["aaaa".into()]), &ctx);
+    assert!(ok.is_ok(), "{ok:?}");
+    let err = write(&mut AutoCommit::new(), &meeting(30, vec!["aaaa".into(), "bbbb".into()]), &ctx);
+    assert!(matches!(err, Err(Error::UnknownMember(ref m)) if m == "bbbb"), "{err:?}");
+    let task = Task {
+        title: "t".into(),
+        owner: Some("nobody".into()),
+        due: None,
+        state: TaskState::Open,
+        source: None,
+        created_at_ms: 0,
+    };
+    assert!(matches!(write(&mut AutoCommit::new(), &task, &ctx), Err(Error::UnknownMember(_))));
+}
+
+#[rstest]
+#[case("Mars/Olympus")]
+#[case("")]
+#[case("UTC+5")]
+fn unknown_time_zones_are_rejected(#[case] tz: &str) {
+    let m = Member::new("Ada", tz, Role::Editor);
+    assert!(matches!(write(&mut AutoCommit::new(), &m, &Context::default()), Err(Error::UnknownTimeZone(_))));
+}
+
+#[rstest]
+#[case("Asia/Kathmandu")]
+#[case("Australia/Lord_Howe")]
+#[case("Pacific/Chatham")]
+#[case("America/St_Johns")]
+fn unusual_zones_are_accepted(#[case] tz: &str) {
+    assert!(write(&mut AutoCommit::new(), &Member::new("Ada", tz, Role::Editor), &Context::default()).is_ok());
+}
+
+#[test]
+fn working_hours_and_dates_are_checked() {
+    let mut m = Member::new("Ada", "Europe/Paris", Role::Editor);
+    m.working_hours[0].end = "08:00".into();
+    assert!(matches!(write(&mut AutoCommit::new(), &m, &Context::default()), Err(Error::InvalidRange { .. })));
+    let mut m = Member::new("Ada", "Europe/Paris", Role::Editor);
+    m.out_of_office.push(DateRange { from: "2026-13-01".into(), to: "2026-12-02".into(), note: String::new() });
+    assert!(matches!(write(&mut AutoCommit::new(), &m, &Context::default()), Err(Error::InvalidDate { .. })));
+    let mut m = Member::new("Ada", "Europe/Paris", Role::Editor);
+    m.working_hours[0].weekday = 7;
+    assert!(matches!(write(&mut AutoCommit::new(), &m, &Context::default()), Err(Error::InvalidWeekday(7))));
+}
+
+#[test]
+fn thread_kinds_come_from_the_charter_and_urgent_needs_a_reason() {
+    let charter = Charter::default();
+    let ctx = Context { members: None, message_kinds: &charter.message_kinds };
+    let mut t = Thread {
+        title: "Prod is down".into(),
+        kind: "urgent".into(),
+        body: String::new(),
+        author: "a".into(),
+        recipients: vec![],
+        delivery: Delivery::Now,
+        urgent_reason: None,
+        messages: vec![],
+        acknowledgements: vec![],
+        state: ThreadState::Open,
+        linked_decision: None,
+        created_at_ms: 0,
+    };
+    assert!(matches!(write(&mut AutoCommit::new(), &t, &ctx), Err(Error::UrgentNeedsReason)));
+    t.urgent_reason = Some("customers cannot log in".into());
+    assert!(write(&mut AutoCommit::new(), &t, &ctx).is_ok());
+    t.kind = "gossip".into();
+    assert!(matches!(write(&mut AutoCommit::new(), &t, &ctx), Err(Error::UnknownMessageKind { .. })));
+}
+
+#[test]
+fn empty_titles_are_rejected() {
+    let err = write(&mut AutoCommit::new(), &Page { title: "  ".into(), ..Page::default() }, &Context::default());
+    assert!(matches!(err, Err(Error::EmptyTitle(Kind::Page))));
+}
