@@ -130,7 +130,11 @@ pub fn read_any(doc: &AutoCommit) -> Result<Object, Error> {
 
 /// Validates `value` against the rules of its kind (and the stored value, if any) and
 /// writes it into `doc` as a minimal set of operations. Does not commit.
-pub fn write<T: ObjectSchema>(doc: &mut AutoCommit, value: &T, ctx: &Context<'_>) -> Result<(), Error> {
+pub fn write<T: ObjectSchema>(
+    doc: &mut AutoCommit,
+    value: &T,
+    ctx: &Context<'_>,
+) -> Result<(), Error> {
     let previous = if doc.get(automerge::ROOT, "kind")?.is_some() {
         Some(read::<T>(doc)?)
     } else {
@@ -159,7 +163,11 @@ pub struct TextSplice {
 
 /// Applies editor splices to the top-level prose field `field`, checking every position
 /// against the current length first so a stale editor gets an error, not a garbled text.
-pub fn splice_prose(doc: &mut AutoCommit, field: &str, splices: &[TextSplice]) -> Result<(), Error> {
+pub fn splice_prose(
+    doc: &mut AutoCommit,
+    field: &str,
+    splices: &[TextSplice],
+) -> Result<(), Error> {
     let obj = match doc.get(automerge::ROOT, field)? {
         Some((Value::Object(ObjType::Text), id)) => id,
         _ => return Err(Error::NotProse(field.to_owned())),
@@ -179,4 +187,3 @@ pub fn splice_prose(doc: &mut AutoCommit, field: &str, splices: &[TextSplice]) -
     }
     Ok(())
 }
-

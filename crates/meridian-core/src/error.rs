@@ -17,7 +17,9 @@ pub enum Error {
     },
     #[error("a {0} needs a non-empty title")]
     EmptyTitle(Kind),
-    #[error("a decision cannot be accepted without a chosen option: choose one of its options first")]
+    #[error(
+        "a decision cannot be accepted without a chosen option: choose one of its options first"
+    )]
     AcceptedWithoutChosenOption,
     #[error("the chosen option `{0}` is not one of this decision's options")]
     ChosenOptionUnknown(String),

@@ -10,9 +10,13 @@ use autosurgeon::{Hydrate, HydrateError, Prop, ReadDoc, Reconciler};
 
 pub fn hydrate<D: ReadDoc>(doc: &D, obj: &ObjId, prop: Prop<'_>) -> Result<String, HydrateError> {
     // Tolerate a plain string too: documents written by other tools may use one.
-    Ok(autosurgeon::hydrate_prop::<_, autosurgeon::MaybeMissing<ProseValue>, _, _>(doc, obj, prop)?
+    Ok(
+        autosurgeon::hydrate_prop::<_, autosurgeon::MaybeMissing<ProseValue>, _, _>(
+            doc, obj, prop,
+        )?
         .unwrap_or_else(ProseValue::default)
-        .0)
+        .0,
+    )
 }
 
 pub fn reconcile<R: Reconciler>(value: &String, mut reconciler: R) -> Result<(), R::Error> {

@@ -72,7 +72,11 @@ fn date_range(field: &'static str, from: &str, to: &str) -> Result<(), Error> {
 }
 
 fn weekday(d: u8) -> Result<(), Error> {
-    if d > 6 { Err(Error::InvalidWeekday(d)) } else { Ok(()) }
+    if d > 6 {
+        Err(Error::InvalidWeekday(d))
+    } else {
+        Ok(())
+    }
 }
 
 fn time_zone(tz: &str) -> Result<(), Error> {
@@ -82,11 +86,17 @@ fn time_zone(tz: &str) -> Result<(), Error> {
 }
 
 fn title(kind: Kind, title: &str) -> Result<(), Error> {
-    if title.trim().is_empty() { Err(Error::EmptyTitle(kind)) } else { Ok(()) }
+    if title.trim().is_empty() {
+        Err(Error::EmptyTitle(kind))
+    } else {
+        Ok(())
+    }
 }
 
 fn opt_date(field: &'static str, value: &Option<String>) -> Result<(), Error> {
-    value.as_deref().map_or(Ok(()), |v| parse_date(field, v).map(|_| ()))
+    value
+        .as_deref()
+        .map_or(Ok(()), |v| parse_date(field, v).map(|_| ()))
 }
 
 impl ObjectSchema for WorkspaceDoc {
@@ -193,28 +203,28 @@ impl ObjectSchema for Decision {
                 return Err(Error::DuplicateOptionId(o.id.clone()));
             }
         }
-        if let Some(chosen) = &self.chosen_option {
-            if !ids.contains(chosen.as_str()) {
-                return Err(Error::ChosenOptionUnknown(chosen.clone()));
-            }
+        if let Some(chosen) = &self.chosen_option
+            && !ids.contains(chosen.as_str())
+        {
+            return Err(Error::ChosenOptionUnknown(chosen.clone()));
+        }
+        if let Some(prev) = previous
+            && !prev.status.can_become(self.status)
+        {
+            return Err(Error::StatusTransition {
+                from: prev.status,
+                to: self.status,
+                allowed: prev
+                    .status
+                    .next_steps()
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
         }
         if self.status == DecisionStatus::Accepted && self.chosen_option.is_none() {
             return Err(Error::AcceptedWithoutChosenOption);
-        }
-        if let Some(prev) = previous {
-            if !prev.status.can_become(self.status) {
-                return Err(Error::StatusTransition {
-                    from: prev.status,
-                    to: self.status,
-                    allowed: prev
-                        .status
-                        .next_steps()
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                });
-            }
         }
         for f in &self.feedback {
             ctx.member(&f.author)?;
@@ -265,19 +275,24 @@ impl ObjectSchema for Thread {
     fn validate(&self, _: Option<&Self>, ctx: &Context<'_>) -> Result<(), Error> {
         title(Kind::Thread, &self.title)?;
         if !ctx.message_kinds.is_empty() {
-            let kind = ctx.message_kinds.iter().find(|k| k.name == self.kind).ok_or_else(|| {
-                Error::UnknownMessageKind {
-                    kind: self.kind.clone(),
+            let kind = ctx
+                .message_kinds
+                .iter()
+                .find(|k| k.name == self.message_kind)
+                .ok_or_else(|| Error::UnknownMessageKind {
+                    kind: self.message_kind.clone(),
                     allowed: ctx
                         .message_kinds
                         .iter()
                         .map(|k| k.name.as_str())
                         .collect::<Vec<_>>()
                         .join(", "),
-                }
-            })?;
+                })?;
             if kind.breaks_focus
-                && self.urgent_reason.as_deref().is_none_or(|r| r.trim().is_empty())
+                && self
+                    .urgent_reason
+                    .as_deref()
+                    .is_none_or(|r| r.trim().is_empty())
             {
                 return Err(Error::UrgentNeedsReason);
             }

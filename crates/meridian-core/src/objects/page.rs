@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use super::Properties;
 
 /// A knowledge-base page: Markdown prose plus a little metadata.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
+#[derive(
+    Debug, Clone, PartialEq, Default, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS,
+)]
 pub struct Page {
     pub title: String,
     /// Markdown; Automerge text in the document.

@@ -16,8 +16,8 @@ label_enum! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 pub struct Thread {
     pub title: String,
-    /// A message kind name from the charter.
-    pub kind: String,
+    /// A message kind name from the charter (not `kind`, which names the object kind).
+    pub message_kind: String,
     #[autosurgeon(with = "crate::prose")]
     pub body: String,
     /// Member id.

@@ -4,7 +4,9 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
 /// The workspace document: its name, its charter and the index of every object in it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
+#[derive(
+    Debug, Clone, PartialEq, Default, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS,
+)]
 pub struct WorkspaceDoc {
     pub name: String,
     /// Document id of the charter.

@@ -7,7 +7,13 @@ use proptest::prelude::*;
 use crate::doc_with;
 
 fn option(id: &str, title: &str) -> DecisionOption {
-    DecisionOption { id: id.into(), title: title.into(), description: String::new(), pros: vec![], cons: vec![] }
+    DecisionOption {
+        id: id.into(),
+        title: title.into(),
+        description: String::new(),
+        pros: vec![],
+        cons: vec![],
+    }
 }
 
 #[test]

@@ -23,16 +23,34 @@ fn decision(status: DecisionStatus, chosen: Option<&str>) -> Decision {
 #[test]
 fn a_decision_cannot_be_accepted_without_a_chosen_option() {
     let mut doc = AutoCommit::new();
-    let err = write(&mut doc, &decision(DecisionStatus::Accepted, None), &Context::default());
-    assert!(matches!(err, Err(Error::AcceptedWithoutChosenOption)), "{err:?}");
-    assert!(err.expect_err("refused").to_string().contains("choose one of its options"));
+    let err = write(
+        &mut doc,
+        &decision(DecisionStatus::Accepted, None),
+        &Context::default(),
+    );
+    assert!(
+        matches!(err, Err(Error::AcceptedWithoutChosenOption)),
+        "{err:?}"
+    );
+    assert!(
+        err.expect_err("refused")
+            .to_string()
+            .contains("choose one of its options")
+    );
 }
 
 #[test]
 fn the_chosen_option_must_be_one_of_the_options() {
     let mut doc = AutoCommit::new();
-    let err = write(&mut doc, &decision(DecisionStatus::Proposed, Some("zzz")), &Context::default());
-    assert!(matches!(err, Err(Error::ChosenOptionUnknown(ref o)) if o == "zzz"), "{err:?}");
+    let err = write(
+        &mut doc,
+        &decision(DecisionStatus::Proposed, Some("zzz")),
+        &Context::default(),
+    );
+    assert!(
+        matches!(err, Err(Error::ChosenOptionUnknown(ref o)) if o == "zzz"),
+        "{err:?}"
+    );
 }
 
 #[rstest]
@@ -45,7 +63,11 @@ fn the_chosen_option_must_be_one_of_the_options() {
 #[case(DecisionStatus::Accepted, DecisionStatus::Draft, false)]
 #[case(DecisionStatus::Rejected, DecisionStatus::Accepted, false)]
 #[case(DecisionStatus::Superseded, DecisionStatus::Accepted, false)]
-fn status_transitions(#[case] from: DecisionStatus, #[case] to: DecisionStatus, #[case] allowed: bool) {
+fn status_transitions(
+    #[case] from: DecisionStatus,
+    #[case] to: DecisionStatus,
+    #[case] allowed: bool,
+) {
     let mut doc = doc_with(&decision(from, Some("a")));
     let result = write(&mut doc, &decision(to, Some("a")), &Context::default());
     assert_eq!(result.is_ok(), allowed, "{from} -> {to}: {result:?}");
@@ -79,19 +101,44 @@ fn meeting(duration_min: u32, attendees: Vec<String>) -> Meeting {
 
 #[test]
 fn a_meeting_needs_a_duration() {
-    let err = write(&mut AutoCommit::new(), &meeting(0, vec![]), &Context::default());
+    let err = write(
+        &mut AutoCommit::new(),
+        &meeting(0, vec![]),
+        &Context::default(),
+    );
     assert!(matches!(err, Err(Error::MeetingDuration(0))), "{err:?}");
-    assert!(write(&mut AutoCommit::new(), &meeting(30, vec![]), &Context::default()).is_ok());
+    assert!(
+        write(
+            &mut AutoCommit::new(),
+            &meeting(30, vec![]),
+            &Context::default()
+        )
+        .is_ok()
+    );
 }
 
 #[test]
 fn unknown_member_ids_are_rejected() {
     let known: BTreeSet<String> = ["aaaa".to_owned()].into();
-    let ctx = Context { members: Some(&known), message_kinds: &[] };
-    let ok = write(&mut AutoCommit::new(), &meeting(30, vec!["aaaa".into()]), &ctx);
+    let ctx = Context {
+        members: Some(&known),
+        message_kinds: &[],
+    };
+    let ok = write(
+        &mut AutoCommit::new(),
+        &meeting(30, vec!["aaaa".into()]),
+        &ctx,
+    );
     assert!(ok.is_ok(), "{ok:?}");
-    let err = write(&mut AutoCommit::new(), &meeting(30, vec!["aaaa".into(), "bbbb".into()]), &ctx);
-    assert!(matches!(err, Err(Error::UnknownMember(ref m)) if m == "bbbb"), "{err:?}");
+    let err = write(
+        &mut AutoCommit::new(),
+        &meeting(30, vec!["aaaa".into(), "bbbb".into()]),
+        &ctx,
+    );
+    assert!(
+        matches!(err, Err(Error::UnknownMember(ref m)) if m == "bbbb"),
+        "{err:?}"
+    );
     let task = Task {
         title: "t".into(),
         owner: Some("nobody".into()),
@@ -100,7 +147,10 @@ fn unknown_member_ids_are_rejected() {
         source: None,
         created_at_ms: 0,
     };
-    assert!(matches!(write(&mut AutoCommit::new(), &task, &ctx), Err(Error::UnknownMember(_))));
+    assert!(matches!(
+        write(&mut AutoCommit::new(), &task, &ctx),
+        Err(Error::UnknownMember(_))
+    ));
 }
 
 #[rstest]
@@ -109,7 +159,10 @@ fn unknown_member_ids_are_rejected() {
 #[case("UTC+5")]
 fn unknown_time_zones_are_rejected(#[case] tz: &str) {
     let m = Member::new("Ada", tz, Role::Editor);
-    assert!(matches!(write(&mut AutoCommit::new(), &m, &Context::default()), Err(Error::UnknownTimeZone(_))));
+    assert!(matches!(
+        write(&mut AutoCommit::new(), &m, &Context::default()),
+        Err(Error::UnknownTimeZone(_))
+    ));
 }
 
 #[rstest]
@@ -118,29 +171,52 @@ fn unknown_time_zones_are_rejected(#[case] tz: &str) {
 #[case("Pacific/Chatham")]
 #[case("America/St_Johns")]
 fn unusual_zones_are_accepted(#[case] tz: &str) {
-    assert!(write(&mut AutoCommit::new(), &Member::new("Ada", tz, Role::Editor), &Context::default()).is_ok());
+    assert!(
+        write(
+            &mut AutoCommit::new(),
+            &Member::new("Ada", tz, Role::Editor),
+            &Context::default()
+        )
+        .is_ok()
+    );
 }
 
 #[test]
 fn working_hours_and_dates_are_checked() {
     let mut m = Member::new("Ada", "Europe/Paris", Role::Editor);
     m.working_hours[0].end = "08:00".into();
-    assert!(matches!(write(&mut AutoCommit::new(), &m, &Context::default()), Err(Error::InvalidRange { .. })));
+    assert!(matches!(
+        write(&mut AutoCommit::new(), &m, &Context::default()),
+        Err(Error::InvalidRange { .. })
+    ));
     let mut m = Member::new("Ada", "Europe/Paris", Role::Editor);
-    m.out_of_office.push(DateRange { from: "2026-13-01".into(), to: "2026-12-02".into(), note: String::new() });
-    assert!(matches!(write(&mut AutoCommit::new(), &m, &Context::default()), Err(Error::InvalidDate { .. })));
+    m.out_of_office.push(DateRange {
+        from: "2026-13-01".into(),
+        to: "2026-12-02".into(),
+        note: String::new(),
+    });
+    assert!(matches!(
+        write(&mut AutoCommit::new(), &m, &Context::default()),
+        Err(Error::InvalidDate { .. })
+    ));
     let mut m = Member::new("Ada", "Europe/Paris", Role::Editor);
     m.working_hours[0].weekday = 7;
-    assert!(matches!(write(&mut AutoCommit::new(), &m, &Context::default()), Err(Error::InvalidWeekday(7))));
+    assert!(matches!(
+        write(&mut AutoCommit::new(), &m, &Context::default()),
+        Err(Error::InvalidWeekday(7))
+    ));
 }
 
 #[test]
 fn thread_kinds_come_from_the_charter_and_urgent_needs_a_reason() {
     let charter = Charter::default();
-    let ctx = Context { members: None, message_kinds: &charter.message_kinds };
+    let ctx = Context {
+        members: None,
+        message_kinds: &charter.message_kinds,
+    };
     let mut t = Thread {
         title: "Prod is down".into(),
-        kind: "urgent".into(),
+        message_kind: "urgent".into(),
         body: String::new(),
         author: "a".into(),
         recipients: vec![],
@@ -152,15 +228,28 @@ fn thread_kinds_come_from_the_charter_and_urgent_needs_a_reason() {
         linked_decision: None,
         created_at_ms: 0,
     };
-    assert!(matches!(write(&mut AutoCommit::new(), &t, &ctx), Err(Error::UrgentNeedsReason)));
+    assert!(matches!(
+        write(&mut AutoCommit::new(), &t, &ctx),
+        Err(Error::UrgentNeedsReason)
+    ));
     t.urgent_reason = Some("customers cannot log in".into());
     assert!(write(&mut AutoCommit::new(), &t, &ctx).is_ok());
-    t.kind = "gossip".into();
-    assert!(matches!(write(&mut AutoCommit::new(), &t, &ctx), Err(Error::UnknownMessageKind { .. })));
+    t.message_kind = "gossip".into();
+    assert!(matches!(
+        write(&mut AutoCommit::new(), &t, &ctx),
+        Err(Error::UnknownMessageKind { .. })
+    ));
 }
 
 #[test]
 fn empty_titles_are_rejected() {
-    let err = write(&mut AutoCommit::new(), &Page { title: "  ".into(), ..Page::default() }, &Context::default());
+    let err = write(
+        &mut AutoCommit::new(),
+        &Page {
+            title: "  ".into(),
+            ..Page::default()
+        },
+        &Context::default(),
+    );
     assert!(matches!(err, Err(Error::EmptyTitle(Kind::Page))));
 }

@@ -1,0 +1,101 @@
+//! TypeScript declarations of every type the desktop UI exchanges with the engine,
+//! generated from the Rust types with ts-rs. The generated file is committed
+//! (`ui/src/lib/bindings.ts`); a test fails when it is stale, and
+//! `UPDATE_BINDINGS=1 cargo test -p meridian-app bindings` rewrites it.
+
+use ts_rs::TS;
+
+use crate::api::*;
+use crate::error::{ApiError, ErrorKind};
+use meridian_core as core;
+
+macro_rules! declarations {
+    ($($ty:ty),+ $(,)?) => {
+        vec![$(format!("export {}", <$ty as TS>::decl())),+]
+    };
+}
+
+/// The whole `bindings.ts` file.
+pub fn typescript() -> String {
+    let decls: Vec<String> = declarations![
+        core::Kind,
+        core::Object,
+        core::WorkspaceDoc,
+        core::Member,
+        core::Role,
+        core::WorkingInterval,
+        core::DateRange,
+        core::FocusBlock,
+        core::Travel,
+        core::Charter,
+        core::MessageKind,
+        core::QuietHours,
+        core::MeetingRules,
+        core::Page,
+        core::Decision,
+        core::DecisionStatus,
+        core::DecisionOption,
+        core::Feedback,
+        core::Stance,
+        core::Meeting,
+        core::MeetingState,
+        core::AgendaItem,
+        core::Thread,
+        core::ThreadState,
+        core::Delivery,
+        core::Message,
+        core::Checkin,
+        core::CheckinEntry,
+        core::Task,
+        core::TaskState,
+        core::TaskSource,
+        core::TextSplice,
+        WorkspaceInfo,
+        MemberRef,
+        ObjectSummary,
+        Shown,
+        NewPage,
+        PagePatch,
+        NewOption,
+        NewDecision,
+        DecisionPatch,
+        ImportReport,
+        SkippedFile,
+        ExportReport,
+        Event,
+        ApiError,
+        ErrorKind,
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by `meridian-app` (ts-rs). Do not edit by hand:\n\
+         // run `UPDATE_BINDINGS=1 cargo test -p meridian-app bindings` after changing them.\n\n",
+    );
+    for d in decls {
+        out.push_str(&d);
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    #[test]
+    fn bindings_are_current() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings.ts");
+        let fresh = super::typescript();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::create_dir_all(path.parent().expect("has a parent")).expect("create folder");
+            std::fs::write(&path, &fresh).expect("write bindings");
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "ui/src/lib/bindings.ts is stale: run `UPDATE_BINDINGS=1 cargo test -p meridian-app bindings`"
+        );
+    }
+}

@@ -1,0 +1,103 @@
+use std::path::PathBuf;
+
+use meridian_core::{DocId, Kind};
+use serde::{Deserialize, Serialize};
+
+/// Why a command of the engine failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Rule(#[from] meridian_core::Error),
+    #[error(transparent)]
+    Store(#[from] meridian_store::Error),
+    #[error(transparent)]
+    Vault(#[from] meridian_vault::Error),
+    #[error("no object with id {0} in this workspace (`meridian list` shows what exists)")]
+    NotFound(DocId),
+    #[error("{id} is a {found}, not a {expected}")]
+    WrongKind {
+        id: DocId,
+        expected: Kind,
+        found: Kind,
+    },
+    #[error(
+        "no workspace in {0}: run `meridian init --name NAME --me NAME --tz ZONE` first, or pass the right --data-dir"
+    )]
+    NotInitialised(PathBuf),
+    #[error("{0} already holds a workspace: pick an empty --data-dir to create another")]
+    AlreadyInitialised(PathBuf),
+    #[error(
+        "the data directory {path} cannot be used: {source}; pick another --data-dir or fix its permissions"
+    )]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the workspace metadata is damaged: {0}; restore a backup")]
+    Metadata(String),
+    #[error("the engine stopped while the command ran")]
+    Stopped,
+}
+
+/// What kind of failure the UI is looking at, so it can react without parsing text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    NotFound,
+    Invalid,
+    Storage,
+    Corrupt,
+    NotInitialised,
+    Io,
+    Internal,
+}
+
+/// The serialisable error the UI switches on: a kind, and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, thiserror::Error)]
+#[error("{detail}")]
+pub struct ApiError {
+    pub kind: ErrorKind,
+    pub detail: String,
+}
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        use meridian_store::Error as S;
+        match self {
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Store(S::DocNotFound(_)) => ErrorKind::NotFound,
+            Error::Store(S::HeadsMismatch { .. } | S::CorruptDoc { .. } | S::Corrupt { .. }) => {
+                ErrorKind::Corrupt
+            }
+            Error::Store(_) => ErrorKind::Storage,
+            Error::Metadata(_) => ErrorKind::Corrupt,
+            Error::Rule(meridian_core::Error::Automerge(_)) => ErrorKind::Internal,
+            Error::Rule(meridian_core::Error::DocumentShape { .. }) => ErrorKind::Corrupt,
+            Error::Rule(_) | Error::WrongKind { .. } | Error::AlreadyInitialised(_) => {
+                ErrorKind::Invalid
+            }
+            Error::Vault(_) => ErrorKind::Invalid,
+            Error::NotInitialised(_) => ErrorKind::NotInitialised,
+            Error::DataDir { .. } | Error::Write { .. } => ErrorKind::Io,
+            Error::Stopped => ErrorKind::Internal,
+        }
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        let kind = e.kind();
+        if kind == ErrorKind::Internal {
+            tracing::error!(error = %e, "internal error");
+        }
+        ApiError {
+            kind,
+            detail: e.to_string(),
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! The engine on a real SQLite file: commands, persistence across restarts, events.
+
+mod decisions;
+mod pages;

@@ -1,0 +1,287 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "meridian",
+    version,
+    about = "Meridian: a local-first workspace for teams that work in writing"
+)]
+pub struct Cli {
+    /// Folder holding the workspace [default: ~/.local/share/meridian]
+    #[arg(long, global = true, env = "MERIDIAN_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print one JSON document on stdout instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a workspace, with you as its first member (admin)
+    Init {
+        #[arg(long)]
+        name: String,
+        /// Your display name
+        #[arg(long)]
+        me: String,
+        /// Your IANA time zone, e.g. Europe/Berlin
+        #[arg(long)]
+        tz: String,
+    },
+    /// Import every *.md under DIR (MADR records become decisions, the rest pages)
+    Import { dir: PathBuf },
+    /// Write the workspace to DIR once
+    Export {
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Markdown)]
+        format: ExportFormat,
+    },
+    /// List objects, newest first
+    List {
+        /// page, decision, meeting, thread, checkin, task, member, charter
+        #[arg(long)]
+        kind: Option<String>,
+        /// Include objects in the trash
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show one object in full
+    Show { id: String },
+    /// Move an object to the trash
+    Trash { id: String },
+    /// Pages of the knowledge base
+    #[command(subcommand)]
+    Page(PageCmd),
+    /// Decision records
+    #[command(subcommand)]
+    Decision(DecisionCmd),
+    /// Members of the workspace
+    #[command(subcommand)]
+    Member(MemberCmd),
+    /// Meetings
+    #[command(subcommand)]
+    Meeting(MeetingCmd),
+    /// Threads
+    #[command(subcommand)]
+    Thread(ThreadCmd),
+    /// Tasks
+    #[command(subcommand)]
+    Task(TaskCmd),
+    /// Check-ins
+    #[command(subcommand)]
+    Checkin(CheckinCmd),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Markdown,
+    Automerge,
+}
+
+/// Where long text comes from: a file, or `-` for stdin.
+#[derive(Debug, Args)]
+pub struct BodyArgs {
+    /// Read the text from this file (`-` reads stdin)
+    #[arg(long, value_name = "FILE|-")]
+    pub body_file: Option<PathBuf>,
+    /// The text itself
+    #[arg(long, conflicts_with = "body_file")]
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PageCmd {
+    /// Create a page
+    New {
+        #[arg(long)]
+        title: String,
+        #[command(flatten)]
+        body: BodyArgs,
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Id of the parent page
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// Change a page; the new body is merged in as a diff
+    Edit {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[command(flatten)]
+        body: BodyArgs,
+        /// Replace the tags (repeat for several)
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DecisionCmd {
+    /// Record a decision (a draft unless --status says otherwise)
+    New {
+        #[arg(long)]
+        title: String,
+        /// Context and problem statement
+        #[arg(long)]
+        context: Option<String>,
+        #[arg(long, value_name = "FILE|-")]
+        context_file: Option<std::path::PathBuf>,
+        #[arg(long = "driver")]
+        drivers: Vec<String>,
+        /// A considered option (repeat for several)
+        #[arg(long = "option")]
+        options: Vec<String>,
+        /// Title of the chosen option
+        #[arg(long)]
+        chosen: Option<String>,
+        #[arg(long)]
+        rationale: Option<String>,
+        #[arg(long)]
+        consequences: Option<String>,
+        #[arg(long = "decider")]
+        deciders: Vec<String>,
+        /// draft, proposed, accepted, rejected
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Change the text fields of a decision
+    Edit {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        context: Option<String>,
+        #[arg(long)]
+        rationale: Option<String>,
+        #[arg(long)]
+        consequences: Option<String>,
+        /// Replace the drivers (repeat for several)
+        #[arg(long = "driver")]
+        drivers: Vec<String>,
+    },
+    /// Add a considered option
+    Option {
+        id: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long = "pro")]
+        pros: Vec<String>,
+        #[arg(long = "con")]
+        cons: Vec<String>,
+    },
+    /// Choose an option (by id or title)
+    Choose {
+        id: String,
+        option: String,
+        #[arg(long)]
+        rationale: Option<String>,
+    },
+    /// Move a decision to a new status (draft, proposed, accepted, rejected, deprecated, superseded)
+    Status { id: String, status: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCmd {
+    /// Add a member
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        tz: String,
+        /// admin, editor or reader
+        #[arg(long, default_value = "editor")]
+        role: String,
+    },
+    /// List members
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MeetingCmd {
+    /// Schedule a meeting
+    New {
+        #[arg(long)]
+        title: String,
+        /// Start, RFC 3339 (e.g. 2026-12-01T15:00:00Z)
+        #[arg(long)]
+        start: String,
+        /// Duration, e.g. 30m, 1h, 1h30m
+        #[arg(long)]
+        duration: String,
+        /// Attendee names or ids (comma-separated or repeated)
+        #[arg(long = "with", value_delimiter = ',')]
+        attendees: Vec<String>,
+        #[arg(long, default_value = "")]
+        purpose: String,
+        /// An agenda item (repeat for several)
+        #[arg(long = "item")]
+        items: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ThreadCmd {
+    /// Start a thread
+    New {
+        /// A message kind of the charter: fyi, question, request, needs-decision, blocking, urgent
+        #[arg(long)]
+        kind: String,
+        /// Recipient names or ids (comma-separated)
+        #[arg(long, value_delimiter = ',')]
+        to: Vec<String>,
+        #[arg(long)]
+        title: String,
+        #[command(flatten)]
+        body: BodyArgs,
+        /// Why this is urgent (required for urgent)
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCmd {
+    /// Create a task
+    New {
+        #[arg(long)]
+        title: String,
+        /// Owner name or id
+        #[arg(long)]
+        owner: Option<String>,
+        /// Due date, YYYY-MM-DD in the owner's zone
+        #[arg(long)]
+        due: Option<String>,
+    },
+    /// Set a task's state (open, doing, done, dropped)
+    State { id: String, state: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CheckinCmd {
+    /// Create a check-in
+    New {
+        #[arg(long)]
+        title: String,
+        /// A question (repeat for several)
+        #[arg(long = "question", required = true)]
+        questions: Vec<String>,
+        /// Participant names or ids (comma-separated)
+        #[arg(long = "with", value_delimiter = ',')]
+        participants: Vec<String>,
+        /// Weekdays, e.g. mon-fri or mon,wed,fri
+        #[arg(long, default_value = "mon-fri")]
+        days: String,
+        /// Local prompt time, HH:MM
+        #[arg(long, default_value = "09:30")]
+        at: String,
+    },
+}

@@ -1,0 +1,81 @@
+//! Printing: one JSON document with `--json`, short human text otherwise.
+
+use meridian_app::{ObjectSummary, Shown};
+use serde::Serialize;
+
+pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+pub fn table(rows: &[ObjectSummary]) {
+    if rows.is_empty() {
+        println!("(nothing yet)");
+        return;
+    }
+    for r in rows {
+        let status = r.status.as_deref().unwrap_or("");
+        let trashed = if r.trashed { " (trashed)" } else { "" };
+        println!(
+            "{}  {:<8}  {:<11}  {}{}",
+            r.id, r.kind, status, r.title, trashed
+        );
+    }
+}
+
+/// A readable rendering of any object: its fields as indented `key: value` lines, long
+/// text as-is.
+pub fn shown(s: &Shown) -> anyhow::Result<()> {
+    let value = serde_json::to_value(s)?;
+    if let serde_json::Value::Object(map) = value {
+        for (k, v) in map {
+            print_field(&k, &v, 0);
+        }
+    }
+    Ok(())
+}
+
+fn print_field(key: &str, v: &serde_json::Value, depth: usize) {
+    use serde_json::Value;
+    let pad = "  ".repeat(depth);
+    match v {
+        Value::Null => {}
+        Value::String(s) if s.contains('\n') => {
+            println!("{pad}{key}:");
+            for line in s.lines() {
+                println!("{pad}  | {line}");
+            }
+        }
+        Value::String(s) => println!("{pad}{key}: {s}"),
+        Value::Array(items) if items.is_empty() => {}
+        Value::Array(items) => {
+            println!("{pad}{key}:");
+            for item in items {
+                match item {
+                    Value::Object(map) => {
+                        println!("{pad}  -");
+                        for (k, v) in map {
+                            print_field(k, v, depth + 2);
+                        }
+                    }
+                    other => println!("{pad}  - {}", scalar(other)),
+                }
+            }
+        }
+        Value::Object(map) if map.is_empty() => {}
+        Value::Object(map) => {
+            println!("{pad}{key}:");
+            for (k, v) in map {
+                print_field(k, v, depth + 1);
+            }
+        }
+        other => println!("{pad}{key}: {}", scalar(other)),
+    }
+}
+
+fn scalar(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,74 @@
+//! The `meridian` program as a user meets it: real processes on a real data directory.
+
+mod errors;
+mod import_export;
+mod objects;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// Runs `meridian --data-dir DIR ARGS…`.
+pub fn meridian(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meridian"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("MERIDIAN_DATA_DIR")
+        .output()
+        .expect("run meridian")
+}
+
+/// Runs a command that must succeed and returns its stdout.
+pub fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = meridian(dir, args);
+    assert!(
+        out.status.success(),
+        "meridian {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 stdout")
+}
+
+/// Runs a command with `--json` that must succeed and parses its one JSON document.
+pub fn json(dir: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = ok(dir, &all);
+    serde_json::from_str(&out).unwrap_or_else(|e| {
+        panic!("meridian {args:?} printed no single JSON document ({e}):\n{out}")
+    })
+}
+
+/// Runs a command that must fail; returns stderr.
+pub fn fails(dir: &Path, args: &[&str]) -> String {
+    let out = meridian(dir, args);
+    assert!(
+        !out.status.success(),
+        "meridian {args:?} should have failed"
+    );
+    assert!(
+        out.stdout.is_empty() || !args.contains(&"--json"),
+        "nothing on stdout on failure"
+    );
+    String::from_utf8(out.stderr).expect("UTF-8 stderr")
+}
+
+/// A fresh workspace in a temp dir.
+pub fn init() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    ok(
+        dir.path(),
+        &[
+            "init",
+            "--name",
+            "Acme",
+            "--me",
+            "Ada",
+            "--tz",
+            "Europe/Berlin",
+        ],
+    );
+    dir
+}

@@ -1,0 +1,295 @@
+//! The writer thread: the only code that writes to the database.
+//!
+//! One thread owns the one writer connection, so writes never contend for SQLite's write
+//! lock and the WAL is only ever appended to by one connection. It drains every job already
+//! queued and commits them in ONE transaction (group commit): one fsync per batch rather
+//! than one per keystroke. Acknowledgements resolve only after COMMIT returns.
+//!
+//! Writes that fail with the batch (disk full, I/O error) are kept in memory and replayed at
+//! the start of every later batch until one commits: their acknowledgements have already
+//! reported the failure, but the edits are not lost, and the next chunk of the same
+//! document (which depends on them) never lands in the store without them.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+
+use automerge::{Automerge, ChangeHash, ReadDoc};
+use meridian_core::{DocId, Kind};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::ack::Completer;
+use crate::heads::{decode_heads, encode_heads, same_heads};
+use crate::{CatalogUpdate, DocWrite, Error};
+
+/// Upper bound on jobs per transaction, so one huge backlog still commits in pieces.
+const MAX_BATCH: usize = 8192;
+
+/// Work for the writer thread.
+pub(crate) enum Job {
+    Write(DocWrite, Completer),
+    Compact {
+        id: DocId,
+        snapshot: Vec<u8>,
+        heads: Vec<ChangeHash>,
+        done: Completer,
+    },
+    SetMeta {
+        key: String,
+        value: String,
+        done: Completer,
+    },
+    /// Test hook: simulate a full disk by forbidding the file to grow.
+    LimitGrowth {
+        limited: bool,
+        done: Completer,
+    },
+}
+
+/// Every write to one document within a batch, merged: the chunks concatenated (still
+/// loadable as one sequence of changes), the last heads and the last catalog row.
+struct Merged<'a> {
+    kind: Kind,
+    data: Vec<u8>,
+    heads: &'a [ChangeHash],
+    catalog: &'a CatalogUpdate,
+}
+
+pub(crate) fn run(mut conn: Connection, path: PathBuf, jobs: Receiver<Job>) {
+    let mut retained: Vec<DocWrite> = Vec::new();
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        run_batch(&mut conn, &path, &mut retained, batch);
+    }
+    if !retained.is_empty() {
+        tracing::error!(
+            writes = retained.len(),
+            path = %path.display(),
+            "store closed with unsaved writes after earlier failures"
+        );
+    }
+}
+
+fn run_batch(conn: &mut Connection, path: &Path, retained: &mut Vec<DocWrite>, batch: Vec<Job>) {
+    let mut refused: Vec<Option<Error>> = Vec::with_capacity(batch.len());
+    let outcome = apply_batch(conn, path, retained, &batch, &mut refused);
+    match outcome {
+        Ok(()) => {
+            if !retained.is_empty() {
+                tracing::info!(
+                    writes = retained.len(),
+                    "saved writes kept from a failed batch"
+                );
+                retained.clear();
+            }
+            for (job, refusal) in batch.into_iter().zip(refused) {
+                let result = refusal.map_or(Ok(()), Err);
+                completer(job).complete(result);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, path = %path.display(), "write batch rolled back");
+            for job in batch {
+                let err = Error::batch(path, &e);
+                match job {
+                    Job::Write(write, done) => {
+                        retained.push(write);
+                        done.complete(Err(err));
+                    }
+                    other => completer(other).complete(Err(err)),
+                }
+            }
+        }
+    }
+}
+
+fn completer(job: Job) -> Completer {
+    match job {
+        Job::Write(_, done)
+        | Job::Compact { done, .. }
+        | Job::SetMeta { done, .. }
+        | Job::LimitGrowth { done, .. } => done,
+    }
+}
+
+/// Applies the batch in one transaction. `Err` is a database failure that rolls back the
+/// whole batch; a job the store refuses (e.g. a bad snapshot) is recorded in `refused`.
+fn apply_batch(
+    conn: &mut Connection,
+    path: &Path,
+    retained: &[DocWrite],
+    batch: &[Job],
+    refused: &mut Vec<Option<Error>>,
+) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut merged: HashMap<&DocId, Merged<'_>> = HashMap::new();
+    for write in retained {
+        merge(&mut merged, write);
+    }
+    for job in batch {
+        let mut refusal = None;
+        match job {
+            Job::Write(write, _) => merge(&mut merged, write),
+            Job::Compact {
+                id,
+                snapshot,
+                heads,
+                ..
+            } => {
+                // Writes queued before the compaction must be in the table first, so the
+                // compaction can tell which chunks its snapshot covers.
+                flush(&tx, &mut merged)?;
+                refusal = compact(&tx, path, id, snapshot, heads)?.err();
+            }
+            Job::SetMeta { key, value, .. } => {
+                tx.prepare_cached(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                )?
+                .execute(params![key, value])?;
+            }
+            Job::LimitGrowth { limited, .. } => {
+                let pages: i64 = if *limited {
+                    tx.query_row("PRAGMA page_count", [], |r| r.get(0))?
+                } else {
+                    4_294_967_294
+                };
+                tx.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+            }
+        }
+        refused.push(refusal);
+    }
+    flush(&tx, &mut merged)?;
+    tx.commit()
+}
+
+fn merge<'a>(merged: &mut HashMap<&'a DocId, Merged<'a>>, write: &'a DocWrite) {
+    let entry = merged.entry(&write.id).or_insert_with(|| Merged {
+        kind: write.kind,
+        data: Vec::new(),
+        heads: &write.heads,
+        catalog: &write.catalog,
+    });
+    entry.data.extend_from_slice(&write.chunk);
+    entry.heads = &write.heads;
+    entry.catalog = &write.catalog;
+}
+
+fn flush(tx: &Connection, merged: &mut HashMap<&DocId, Merged<'_>>) -> rusqlite::Result<()> {
+    for (id, m) in merged.drain() {
+        let heads = encode_heads(m.heads);
+        tx.prepare_cached(
+            "INSERT INTO docs (id, kind, snapshot, heads) VALUES (?1, ?2, x'', ?3)
+             ON CONFLICT(id) DO UPDATE SET heads = excluded.heads",
+        )?
+        .execute(params![id.as_str(), m.kind.as_str(), heads])?;
+        if !m.data.is_empty() {
+            tx.prepare_cached("INSERT INTO chunks (doc_id, data, heads) VALUES (?1, ?2, ?3)")?
+                .execute(params![id.as_str(), m.data, heads])?;
+        }
+        let c = m.catalog;
+        tx.prepare_cached(
+            "INSERT INTO catalog (id, kind, title, status, updated_at_ms, trashed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(id) DO UPDATE SET title = excluded.title, status = excluded.status,
+                 updated_at_ms = excluded.updated_at_ms, trashed = excluded.trashed",
+        )?
+        .execute(params![
+            id.as_str(),
+            m.kind.as_str(),
+            c.title,
+            c.status,
+            c.updated_at_ms,
+            c.trashed
+        ])?;
+    }
+    Ok(())
+}
+
+/// Replaces the document's snapshot and deletes exactly the chunks the snapshot covers: a
+/// chunk is covered when every head recorded after it is a change in the snapshot (so all
+/// of its changes are too). Chunks written after the caller took the snapshot are kept, so
+/// the compaction is safe whatever was queued around it.
+fn compact(
+    tx: &Connection,
+    path: &Path,
+    id: &DocId,
+    snapshot: &[u8],
+    heads: &[ChangeHash],
+) -> rusqlite::Result<Result<(), Error>> {
+    let refuse = |detail: String| {
+        Ok(Err(Error::BadSnapshot {
+            id: id.clone(),
+            detail,
+        }))
+    };
+    let stored: Option<Vec<u8>> = tx
+        .query_row("SELECT heads FROM docs WHERE id = ?1", [id.as_str()], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(stored) = stored else {
+        return Ok(Err(Error::DocNotFound(id.clone())));
+    };
+    let Some(stored) = decode_heads(&stored) else {
+        return Ok(Err(Error::Corrupt {
+            path: path.to_owned(),
+            detail: format!("the stored heads of document {id} are malformed"),
+        }));
+    };
+    let mut doc = match Automerge::load(snapshot) {
+        Ok(doc) => doc,
+        Err(e) => return refuse(format!("it does not load: {e}")),
+    };
+    if !same_heads(&doc.get_heads(), heads) {
+        return refuse("its heads differ from the heads given with it".to_owned());
+    }
+
+    let mut covered = Vec::new();
+    let mut kept = Vec::new();
+    {
+        let mut stmt = tx
+            .prepare_cached("SELECT seq, heads, data FROM chunks WHERE doc_id = ?1 ORDER BY seq")?;
+        let mut rows = stmt.query([id.as_str()])?;
+        while let Some(row) = rows.next()? {
+            let seq: i64 = row.get(0)?;
+            let chunk_heads = decode_heads(row.get_ref(1)?.as_blob()?);
+            // `get_missing_deps` on heads is a hash lookup; `get_change_by_hash` would
+            // rebuild each change.
+            let is_covered = chunk_heads.is_some_and(|hs| doc.get_missing_deps(&hs).is_empty());
+            if is_covered {
+                covered.push(seq);
+            } else {
+                kept.push(row.get::<_, Vec<u8>>(2)?);
+            }
+        }
+    }
+    for data in &kept {
+        if let Err(e) = doc.load_incremental(data) {
+            return refuse(format!(
+                "a newer stored chunk does not apply on top of it: {e}"
+            ));
+        }
+    }
+    if !doc.get_missing_deps(&stored).is_empty() {
+        return refuse("it lacks changes that were already saved".to_owned());
+    }
+    let new_heads = if kept.is_empty() {
+        heads.to_vec()
+    } else {
+        doc.get_heads()
+    };
+    tx.prepare_cached("UPDATE docs SET snapshot = ?2, heads = ?3 WHERE id = ?1")?
+        .execute(params![id.as_str(), snapshot, encode_heads(&new_heads)])?;
+    let mut delete = tx.prepare_cached("DELETE FROM chunks WHERE seq = ?1")?;
+    for seq in covered {
+        delete.execute([seq])?;
+    }
+    Ok(Ok(()))
+}

@@ -1,0 +1,38 @@
+use std::path::PathBuf;
+
+/// What can go wrong when reading or writing the Markdown mirror.
+///
+/// `scan_dir` only returns errors about the folder itself; a bad file inside it becomes a
+/// [`crate::Skipped`] entry with the message of one of the parse variants below.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("folder {0} does not exist: check the path, or create it first")]
+    DirNotFound(PathBuf),
+    #[error("{0} is not a folder: pass the folder that holds the Markdown files")]
+    NotADirectory(PathBuf),
+    #[error("cannot read folder {path}: {source}; check its permissions")]
+    ReadDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "front matter is not valid YAML: {detail}; fix the block between the leading `---` lines or remove it"
+    )]
+    FrontMatterYaml { detail: String },
+    #[error("cannot create folder {path}: {source}; check that the export folder is writable")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}; check free space and permissions")]
+    WriteFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "refusing to write through the symlink {0}: replace it with a real folder or file, or export elsewhere"
+    )]
+    SymlinkInTheWay(PathBuf),
+    #[error("refusing to write {0}: it would land outside the export folder")]
+    OutsideFolder(PathBuf),
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what Meridian needs and is missing; skips what is already there, so a second
+# run is quick. Sourced by scripts/run.sh and scripts/test.sh.
+#   meridian_deps app   — build and run the desktop app
+#   meridian_deps test  — also what the end-to-end tests drive the app with
+set -euo pipefail
+
+MERIDIAN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/meridian/target}"
+
+_sudo() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+_apt_missing() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done
+}
+
+_apt_ensure() {
+  local missing
+  missing=$(_apt_missing "$@")
+  if [ -n "$missing" ]; then
+    echo "==> installing Debian packages: $(echo $missing)"
+    _sudo apt-get update
+    # shellcheck disable=SC2086
+    _sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $missing
+  fi
+}
+
+meridian_deps() {
+  local what="${1:-app}"
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "error: cargo is not installed; install Rust 1.95+ with rustup (https://rustup.rs) and run this again" >&2
+    exit 1
+  fi
+  _apt_ensure libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev \
+    libayatana-appindicator3-dev libxdo-dev libssl-dev build-essential pkg-config curl file
+  if ! command -v npm >/dev/null 2>&1; then
+    _apt_ensure nodejs npm
+  fi
+  if [ "$what" = test ]; then
+    _apt_ensure webkit2gtk-driver xvfb xauth
+    if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+      echo "==> installing tauri-driver"
+      cargo install tauri-driver --version 2.1.0 --locked
+    fi
+  fi
+  # npm ci only when the lock file changed since the last install.
+  local stamp="$MERIDIAN_ROOT/ui/node_modules/.meridian-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$MERIDIAN_ROOT/ui/package-lock.json" "$stamp"; then
+    echo "==> npm ci (ui/)"
+    (cd "$MERIDIAN_ROOT/ui" && npm ci --no-audit --no-fund)
+    cp "$MERIDIAN_ROOT/ui/package-lock.json" "$stamp"
+  fi
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test of Meridian: formatting and lints, the UI checks and unit tests, the
+# Rust test suites (real SQLite files, kill -9 crash runs, the CLI on the corpus), and the
+# end-to-end test that drives the real desktop app under Xvfb through WebDriver.
+# Installs what is missing first; a second run reuses the build cache.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
+meridian_deps test
+cd "$MERIDIAN_ROOT"
+
+step() { echo; echo "==> $*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "UI: type check, unit tests, build"
+npm --prefix ui run check
+npm --prefix ui test
+npm --prefix ui run build
+
+step "cargo clippy"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
+step "cargo test"
+cargo test --locked --workspace
+
+step "end-to-end: the real desktop app through WebDriver"
+"$MERIDIAN_ROOT/scripts/e2e.sh"
+
+echo
+echo "All tests passed."
