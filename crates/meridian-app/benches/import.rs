@@ -61,7 +61,7 @@ fn main() {
         corpus_bytes as f64 / 1e6 / median
     );
     println!(
-        "| database size after import | {:.1} MB |",
+        "| database + WAL size after import | {:.1} MB |",
         bytes as f64 / 1e6
     );
     let out = std::env::var_os("CARGO_TARGET_DIR")

@@ -77,7 +77,7 @@ fn main() {
     // A keystroke is acknowledged when the commit that holds it is durable.
     let mut in_flight: Option<(Vec<Instant>, meridian_store::Ack)> = None;
     let mut waiting: Vec<Instant> = Vec::new();
-    let mut settle = |batch: Vec<Instant>, ack: meridian_store::Ack, lat: &mut Vec<Duration>| {
+    let settle = |batch: Vec<Instant>, ack: meridian_store::Ack, lat: &mut Vec<Duration>| {
         ack.wait_blocking().expect("ack");
         lat.extend(batch.iter().map(|k| k.elapsed()));
     };
