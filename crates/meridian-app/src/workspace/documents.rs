@@ -1,0 +1,419 @@
+//! Reading objects, and the one path every change takes: validate, commit, persist
+//! (acknowledged after COMMIT), announce.
+
+use super::*;
+
+impl Workspace {
+    // ----- reading -----
+
+    /// Lists objects, newest first, from the catalog (documents are not opened).
+    pub async fn list(
+        &self,
+        kind: Option<Kind>,
+        include_trashed: bool,
+    ) -> Result<Vec<ObjectSummary>, Error> {
+        let entries = self.inner.store.list_blocking(kind, include_trashed)?;
+        Ok(entries
+            .into_iter()
+            .filter(|e| kind.is_some() || e.kind != Kind::Workspace)
+            .map(summary)
+            .collect())
+    }
+
+    pub async fn summary(&self, id: &DocId) -> Result<ObjectSummary, Error> {
+        self.inner
+            .store
+            .entry_blocking(id)?
+            .map(summary)
+            .ok_or_else(|| Error::NotFound(id.clone()))
+    }
+
+    /// The whole object with its id.
+    pub async fn show(&self, id: &DocId) -> Result<Shown, Error> {
+        let handle = self.open_doc(id).await?;
+        let open = handle.lock().await;
+        Ok(Shown {
+            id: id.clone(),
+            object: meridian_core::read_any(&open.doc)?,
+        })
+    }
+
+    /// Reads an object of a known kind.
+    pub async fn get<T: ObjectSchema>(&self, id: &DocId) -> Result<T, Error> {
+        let handle = self.open_doc(id).await?;
+        let open = handle.lock().await;
+        if open.kind != T::KIND {
+            return Err(Error::WrongKind {
+                id: id.clone(),
+                expected: T::KIND,
+                found: open.kind,
+            });
+        }
+        Ok(meridian_core::read(&open.doc)?)
+    }
+
+    /// The bytes of a document as stored: a valid Automerge file any implementation loads.
+    pub async fn automerge_bytes(&self, id: &DocId) -> Result<Vec<u8>, Error> {
+        let handle = self.open_doc(id).await?;
+        let mut open = handle.lock().await;
+        Ok(open.doc.save())
+    }
+
+    // ----- generic writing -----
+
+    /// Creates an object of any kind; validation runs first and nothing is stored if it fails.
+    pub async fn create_object<T: ObjectSchema>(&self, value: T) -> Result<(DocId, T), Error> {
+        let id = fresh_id();
+        let value = self.insert_new(id.clone(), value).await?;
+        self.index_objects(&[(id.clone(), T::KIND)]).await?;
+        if T::KIND == Kind::Member {
+            lock(&self.inner.members).insert(id.to_string());
+        }
+        Ok((id, value))
+    }
+
+    /// Applies `change` to the stored object and persists it; if `change` or the rules
+    /// reject the result, nothing changes.
+    pub async fn update<T: ObjectSchema>(
+        &self,
+        id: &DocId,
+        change: impl FnOnce(&mut T) -> Result<(), Error>,
+    ) -> Result<T, Error> {
+        let handle = self.open_doc(id).await?;
+        let mut open = handle.lock().await;
+        if open.kind != T::KIND {
+            return Err(Error::WrongKind {
+                id: id.clone(),
+                expected: T::KIND,
+                found: open.kind,
+            });
+        }
+        let mut value: T = meridian_core::read(&open.doc)?;
+        change(&mut value)?;
+        self.apply(&mut open, |doc, ctx| meridian_core::write(doc, &value, ctx))?;
+        let summary = self.persist(id, &mut open, &value).await?;
+        drop(open);
+        if T::KIND == Kind::Workspace || T::KIND == Kind::Member || T::KIND == Kind::Charter {
+            self.refresh_context().await?;
+        }
+        let _ = self.inner.events.send(Event::ObjectChanged { summary });
+        Ok(value)
+    }
+
+    /// Moves an object to the trash (it stays stored and can come back).
+    pub async fn trash(&self, id: &DocId) -> Result<ObjectSummary, Error> {
+        let mut entry = self
+            .inner
+            .store
+            .entry_blocking(id)?
+            .ok_or_else(|| Error::NotFound(id.clone()))?;
+        if matches!(entry.kind, Kind::Workspace | Kind::Charter) {
+            return Err(Error::WrongKind {
+                id: id.clone(),
+                expected: Kind::Page,
+                found: entry.kind,
+            });
+        }
+        let handle = self.open_doc(id).await?;
+        let mut open = handle.lock().await;
+        open.trashed = true;
+        entry.trashed = true;
+        entry.updated_at_ms = self.now_ms();
+        self.inner
+            .store
+            .write(DocWrite {
+                id: id.clone(),
+                kind: entry.kind,
+                chunk: Vec::new(),
+                heads: open.persisted.clone(),
+                catalog: CatalogUpdate {
+                    title: entry.title.clone(),
+                    status: entry.status.clone(),
+                    updated_at_ms: entry.updated_at_ms,
+                    trashed: true,
+                },
+            })
+            .await?;
+        let summary = summary(entry);
+        let _ = self.inner.events.send(Event::ObjectTrashed {
+            summary: summary.clone(),
+        });
+        Ok(summary)
+    }
+
+    /// Builds new objects on every core, stores them in as few transactions as the store
+    /// makes of them (group commit) and indexes them. Returns, per item, its kind or why
+    /// it was refused. Used by bulk imports; the documents are not kept in the cache.
+    pub(crate) async fn insert_many(
+        &self,
+        items: Vec<(DocId, meridian_vault::Parsed)>,
+    ) -> Result<Vec<Result<Kind, Error>>, Error> {
+        use meridian_vault::Parsed;
+        let actor = self.inner.actor.clone();
+        let members = lock(&self.inner.members).clone();
+        let kinds = lock(&self.inner.message_kinds).clone();
+        let now = self.now_ms();
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .max(1);
+        let built: Vec<Result<DocWrite, Error>> = tokio::task::spawn_blocking(move || {
+            let ctx = meridian_core::Context {
+                members: if members.is_empty() {
+                    None
+                } else {
+                    Some(&members)
+                },
+                message_kinds: &kinds,
+            };
+            let chunk = items.len().div_ceil(workers).max(1);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = items
+                    .chunks(chunk)
+                    .map(|part| {
+                        let (actor, ctx) = (&actor, &ctx);
+                        scope.spawn(move || {
+                            part.iter()
+                                .map(|(id, parsed)| match parsed {
+                                    Parsed::Page(p) => build_new(actor, ctx, now, id.clone(), p),
+                                    Parsed::Decision(d) => {
+                                        build_new(actor, ctx, now, id.clone(), d)
+                                    }
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            })
+        })
+        .await
+        .map_err(|_| Error::Stopped)?;
+        let mut acks = Vec::new();
+        let mut results = Vec::new();
+        let mut created = Vec::new();
+        for b in built {
+            match b {
+                Ok(write) => {
+                    created.push((write.id.clone(), write.kind));
+                    results.push(Ok(write.kind));
+                    acks.push((
+                        write.id.clone(),
+                        write.kind,
+                        write.catalog.clone(),
+                        self.inner.store.submit(write),
+                    ));
+                }
+                Err(e) => results.push(Err(e)),
+            }
+        }
+        for (id, kind, catalog, ack) in acks {
+            ack.await?;
+            let _ = self.inner.events.send(Event::ObjectCreated {
+                summary: ObjectSummary {
+                    id,
+                    kind,
+                    title: catalog.title,
+                    status: catalog.status,
+                    updated_at: rfc3339(catalog.updated_at_ms),
+                    trashed: false,
+                },
+            });
+        }
+        self.index_new_objects(&created).await?;
+        Ok(results)
+    }
+
+    pub(crate) async fn index_new_objects(&self, objects: &[(DocId, Kind)]) -> Result<(), Error> {
+        if objects.is_empty() {
+            return Ok(());
+        }
+        self.index_objects(objects).await
+    }
+
+    pub(super) async fn insert_new<T: ObjectSchema>(
+        &self,
+        id: DocId,
+        value: T,
+    ) -> Result<T, Error> {
+        let mut open = OpenDoc {
+            kind: T::KIND,
+            doc: self.new_doc(),
+            persisted: Vec::new(),
+            chunks_since_snapshot: 0,
+            trashed: false,
+        };
+        self.apply(&mut open, |doc, ctx| meridian_core::write(doc, &value, ctx))?;
+        let summary = self.persist(&id, &mut open, &value).await?;
+        lock(&self.inner.docs).insert(id, Arc::new(tokio::sync::Mutex::new(open)));
+        let _ = self.inner.events.send(Event::ObjectCreated { summary });
+        Ok(value)
+    }
+
+    /// Records new objects in the workspace document's index.
+    pub(super) async fn index_objects(&self, objects: &[(DocId, Kind)]) -> Result<(), Error> {
+        let ws_id = self.inner.workspace_doc.clone();
+        let handle = self.open_doc(&ws_id).await?;
+        let mut open = handle.lock().await;
+        let mut ws: WorkspaceDoc = meridian_core::read(&open.doc)?;
+        for (id, kind) in objects {
+            ws.index.insert(id.to_string(), kind.as_str().to_owned());
+        }
+        self.apply(&mut open, |doc, ctx| meridian_core::write(doc, &ws, ctx))?;
+        self.persist(&ws_id, &mut open, &ws).await?;
+        Ok(())
+    }
+
+    pub(super) fn new_doc(&self) -> AutoCommit {
+        new_doc(&self.inner.actor)
+    }
+
+    /// Runs `f` with the validation context: who the members are, which message kinds the
+    /// charter defines.
+    pub(super) fn with_context<R>(&self, f: impl FnOnce(&meridian_core::Context<'_>) -> R) -> R {
+        let members = lock(&self.inner.members).clone();
+        let kinds = lock(&self.inner.message_kinds).clone();
+        f(&meridian_core::Context {
+            members: if members.is_empty() {
+                None
+            } else {
+                Some(&members)
+            },
+            message_kinds: &kinds,
+        })
+    }
+
+    /// Runs `edit` on the document; on any error the uncommitted operations are rolled
+    /// back so the cached document stays equal to what it was.
+    pub(super) fn apply(
+        &self,
+        open: &mut OpenDoc,
+        edit: impl FnOnce(
+            &mut AutoCommit,
+            &meridian_core::Context<'_>,
+        ) -> Result<(), meridian_core::Error>,
+    ) -> Result<(), Error> {
+        let now = self.now_ms();
+        self.with_context(|ctx| commit_or_rollback(&mut open.doc, now, |doc| edit(doc, ctx)))
+    }
+
+    /// Writes everything the store does not have yet (all changes since the persisted
+    /// heads) with the catalog row, and returns once it is committed. On failure the
+    /// changes stay in the cached document and go out with the next write.
+    pub(super) async fn persist<T: ObjectSchema>(
+        &self,
+        id: &DocId,
+        open: &mut OpenDoc,
+        value: &T,
+    ) -> Result<ObjectSummary, Error> {
+        let trashed = open.trashed;
+        let heads = open.doc.get_heads();
+        if heads == open.persisted {
+            return self.summary(id).await;
+        }
+        let chunk = open.doc.save_after(&open.persisted);
+        let now = self.now_ms();
+        let catalog = CatalogUpdate {
+            title: value.title().to_owned(),
+            status: value.status(),
+            updated_at_ms: now,
+            trashed,
+        };
+        self.inner
+            .store
+            .write(DocWrite {
+                id: id.clone(),
+                kind: T::KIND,
+                chunk,
+                heads: heads.clone(),
+                catalog: catalog.clone(),
+            })
+            .await?;
+        open.persisted = heads.clone();
+        open.chunks_since_snapshot += 1;
+        if open.chunks_since_snapshot >= COMPACT_AFTER_CHUNKS {
+            let snapshot = open.doc.save();
+            self.inner.store.compact_blocking(id, snapshot, heads)?;
+            open.chunks_since_snapshot = 0;
+        }
+        Ok(ObjectSummary {
+            id: id.clone(),
+            kind: T::KIND,
+            title: catalog.title,
+            status: catalog.status,
+            updated_at: rfc3339(now),
+            trashed,
+        })
+    }
+
+    /// The cached document, loading it from the store (off the async runtime) if needed.
+    pub(super) async fn open_doc(
+        &self,
+        id: &DocId,
+    ) -> Result<Arc<tokio::sync::Mutex<OpenDoc>>, Error> {
+        if let Some(h) = lock(&self.inner.docs).get(id) {
+            return Ok(h.clone());
+        }
+        let store = self.inner.store.clone();
+        let id2 = id.clone();
+        let actor = self.inner.actor.clone();
+        let loaded = tokio::task::spawn_blocking(move || -> Result<_, Error> {
+            let entry = store
+                .entry_blocking(&id2)?
+                .ok_or_else(|| Error::NotFound(id2.clone()))?;
+            let mut doc = store.load_blocking(&id2, TextEncoding::Utf16CodeUnit)?;
+            doc.set_actor(actor);
+            let chunks = store.chunk_count_blocking(&id2)?;
+            Ok((entry, doc, chunks))
+        })
+        .await
+        .map_err(|_| Error::Stopped)?;
+        let (entry, mut doc, chunks) = match loaded {
+            Err(Error::Store(meridian_store::Error::DocNotFound(_))) => {
+                return Err(Error::NotFound(id.clone()));
+            }
+            other => other?,
+        };
+        let persisted = doc.get_heads();
+        let open = OpenDoc {
+            kind: entry.kind,
+            doc,
+            persisted,
+            chunks_since_snapshot: chunks,
+            trashed: entry.trashed,
+        };
+        Ok(lock(&self.inner.docs)
+            .entry(id.clone())
+            .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(open)))
+            .clone())
+    }
+}
+
+/// A new object as the bytes and catalog row the store needs, built off the cache (used
+/// for bulk imports, where documents are built on every core and written in one batch).
+pub(crate) fn build_new<T: ObjectSchema>(
+    actor: &automerge::ActorId,
+    ctx: &meridian_core::Context<'_>,
+    now_ms: i64,
+    id: DocId,
+    value: &T,
+) -> Result<DocWrite, Error> {
+    let mut doc = new_doc(actor);
+    commit_or_rollback(&mut doc, now_ms, |doc| {
+        meridian_core::write(doc, value, ctx)
+    })?;
+    Ok(DocWrite {
+        id,
+        kind: T::KIND,
+        chunk: doc.save(),
+        heads: doc.get_heads(),
+        catalog: CatalogUpdate {
+            title: value.title().to_owned(),
+            status: value.status(),
+            updated_at_ms: now_ms,
+            trashed: false,
+        },
+    })
+}

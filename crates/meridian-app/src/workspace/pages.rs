@@ -1,0 +1,74 @@
+//! Page commands.
+
+use super::*;
+
+impl Workspace {
+    // ----- pages -----
+
+    pub async fn create_page(&self, new: NewPage) -> Result<(DocId, Page), Error> {
+        self.create_object(Page {
+            title: new.title.trim().to_owned(),
+            body: new.body,
+            tags: new.tags,
+            parent: new.parent.map(|p| p.to_string()),
+            created_at_ms: self.now_ms(),
+            ..Page::default()
+        })
+        .await
+    }
+
+    pub async fn update_page(&self, id: &DocId, patch: PagePatch) -> Result<Page, Error> {
+        self.update::<Page>(id, |p| {
+            if let Some(t) = patch.title {
+                p.title = t.trim().to_owned();
+            }
+            if let Some(b) = patch.body {
+                p.body = b;
+            }
+            if let Some(t) = patch.tags {
+                p.tags = t;
+            }
+            if let Some(parent) = patch.parent {
+                p.parent = parent.map(|p| p.to_string());
+            }
+            if let Some(r) = patch.review_by {
+                p.review_by = r;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Applies editor keystrokes to a page body (UTF-16 positions, as the webview counts).
+    pub async fn edit_page_body(&self, id: &DocId, splices: &[TextSplice]) -> Result<(), Error> {
+        self.splice_prose::<Page>(id, "body", splices).await
+    }
+
+    async fn splice_prose<T: ObjectSchema>(
+        &self,
+        id: &DocId,
+        field: &str,
+        splices: &[TextSplice],
+    ) -> Result<(), Error> {
+        if splices.is_empty() {
+            return Ok(());
+        }
+        let handle = self.open_doc(id).await?;
+        let mut open = handle.lock().await;
+        if open.kind != T::KIND {
+            return Err(Error::WrongKind {
+                id: id.clone(),
+                expected: T::KIND,
+                found: open.kind,
+            });
+        }
+        self.apply(&mut open, |doc, _| {
+            meridian_core::splice_prose(doc, field, splices)
+        })?;
+        let value: T = meridian_core::read(&open.doc)?;
+        let summary = self.persist(id, &mut open, &value).await?;
+        drop(open);
+        let _ = self.inner.events.send(Event::ObjectChanged { summary });
+        Ok(())
+    }
+}
