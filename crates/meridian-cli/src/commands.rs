@@ -341,9 +341,9 @@ fn parse_duration(s: &str) -> anyhow::Result<u32> {
 }
 
 fn parse_instant(s: &str) -> anyhow::Result<i64> {
-    chrono::DateTime::parse_from_rfc3339(s.trim())
-        .map(|t| t.timestamp_millis())
-        .map_err(|_| anyhow!("`{s}` is not an RFC 3339 instant; write e.g. 2026-12-01T15:00:00Z or 2026-12-01T16:00:00+01:00"))
+    meridian_app::parse_rfc3339_ms(s).ok_or_else(|| {
+        anyhow!("`{s}` is not an RFC 3339 instant; write e.g. 2026-12-01T15:00:00Z or 2026-12-01T16:00:00+01:00")
+    })
 }
 
 async fn meeting(ws: &Workspace, cmd: MeetingCmd, json: bool) -> anyhow::Result<()> {
