@@ -203,6 +203,17 @@ pub enum MemberCmd {
     },
     /// List members
     List,
+    /// Change a member's name, zone or role
+    Edit {
+        /// Name or id
+        who: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        tz: Option<String>,
+        #[arg(long)]
+        role: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,6 +237,25 @@ pub enum MeetingCmd {
         #[arg(long = "item")]
         items: Vec<String>,
     },
+    /// Change a meeting
+    Edit {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        /// New start, RFC 3339
+        #[arg(long)]
+        start: Option<String>,
+        #[arg(long)]
+        duration: Option<String>,
+        #[arg(long)]
+        purpose: Option<String>,
+        /// Add an agenda item (repeat for several)
+        #[arg(long = "item")]
+        items: Vec<String>,
+        /// scheduled, held, summarised, cancelled
+        #[arg(long)]
+        state: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -246,6 +276,14 @@ pub enum ThreadCmd {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Change a thread's title or body
+    Edit {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[command(flatten)]
+        body: BodyArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -263,6 +301,18 @@ pub enum TaskCmd {
     },
     /// Set a task's state (open, doing, done, dropped)
     State { id: String, state: String },
+    /// Change a task
+    Edit {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        /// Owner name or id
+        #[arg(long)]
+        owner: Option<String>,
+        /// Due date, YYYY-MM-DD
+        #[arg(long)]
+        due: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,5 +333,18 @@ pub enum CheckinCmd {
         /// Local prompt time, HH:MM
         #[arg(long, default_value = "09:30")]
         at: String,
+    },
+    /// Change a check-in
+    Edit {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        /// Replace the questions (repeat for several)
+        #[arg(long = "question")]
+        questions: Vec<String>,
+        #[arg(long)]
+        days: Option<String>,
+        #[arg(long)]
+        at: Option<String>,
     },
 }

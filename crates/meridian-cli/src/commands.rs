@@ -312,6 +312,29 @@ async fn member(ws: &Workspace, cmd: MemberCmd, json: bool) -> anyhow::Result<()
             output::table(&rows);
             Ok(())
         }
+        MemberCmd::Edit {
+            who,
+            name,
+            tz,
+            role,
+        } => {
+            let id: DocId = members(ws, &[who]).await?.remove(0).parse()?;
+            let role = role.map(|r| r.parse::<Role>()).transpose()?;
+            ws.update::<Member>(&id, |m| {
+                if let Some(n) = name {
+                    m.display_name = n.trim().to_owned();
+                }
+                if let Some(z) = tz {
+                    m.tz = z.trim().to_owned();
+                }
+                if let Some(r) = role {
+                    m.role = r;
+                }
+                Ok(())
+            })
+            .await?;
+            done(ws, &id, "Updated", json).await
+        }
     }
 }
 
@@ -370,18 +393,7 @@ async fn meeting(ws: &Workspace, cmd: MeetingCmd, json: bool) -> anyhow::Result<
                 organiser_tz: me.tz,
                 weekly: false,
                 attendees,
-                agenda: items
-                    .into_iter()
-                    .map(|title| AgendaItem {
-                        id: meridian_app::item_id(),
-                        title,
-                        owner: None,
-                        minutes: 10,
-                        notes: String::new(),
-                        pre_reads: Vec::new(),
-                        resolved_async: false,
-                    })
-                    .collect(),
+                agenda: items.into_iter().map(agenda_item).collect(),
                 notes: String::new(),
                 summary: String::new(),
                 decisions: Vec::new(),
@@ -392,6 +404,53 @@ async fn meeting(ws: &Workspace, cmd: MeetingCmd, json: bool) -> anyhow::Result<
             let (id, _) = ws.create_object(meeting).await?;
             done(ws, &id, "Scheduled", json).await
         }
+        MeetingCmd::Edit {
+            id,
+            title,
+            start,
+            duration,
+            purpose,
+            items,
+            state,
+        } => {
+            let id: DocId = id.parse()?;
+            let start = start.as_deref().map(parse_instant).transpose()?;
+            let duration = duration.as_deref().map(parse_duration).transpose()?;
+            let state = state.map(|s| s.parse::<MeetingState>()).transpose()?;
+            ws.update::<Meeting>(&id, |m| {
+                if let Some(t) = title {
+                    m.title = t.trim().to_owned();
+                }
+                if let Some(s) = start {
+                    m.start_ms = s;
+                }
+                if let Some(d) = duration {
+                    m.duration_min = d;
+                }
+                if let Some(p) = purpose {
+                    m.purpose = p;
+                }
+                m.agenda.extend(items.into_iter().map(agenda_item));
+                if let Some(s) = state {
+                    m.state = s;
+                }
+                Ok(())
+            })
+            .await?;
+            done(ws, &id, "Updated", json).await
+        }
+    }
+}
+
+fn agenda_item(title: String) -> AgendaItem {
+    AgendaItem {
+        id: meridian_app::item_id(),
+        title,
+        owner: None,
+        minutes: 10,
+        notes: String::new(),
+        pre_reads: Vec::new(),
+        resolved_async: false,
     }
 }
 
@@ -421,6 +480,21 @@ async fn thread(ws: &Workspace, cmd: ThreadCmd, json: bool) -> anyhow::Result<()
             let (id, _) = ws.create_object(thread).await?;
             done(ws, &id, "Posted", json).await
         }
+        ThreadCmd::Edit { id, title, body } => {
+            let id: DocId = id.parse()?;
+            let body = read_text(&body)?;
+            ws.update::<Thread>(&id, |t| {
+                if let Some(v) = title {
+                    t.title = v.trim().to_owned();
+                }
+                if let Some(b) = body {
+                    t.body = b;
+                }
+                Ok(())
+            })
+            .await?;
+            done(ws, &id, "Updated", json).await
+        }
     }
 }
 
@@ -447,6 +521,32 @@ async fn task(ws: &Workspace, cmd: TaskCmd, json: bool) -> anyhow::Result<()> {
             let state: TaskState = state.parse()?;
             ws.update::<Task>(&id, |t| {
                 t.state = state;
+                Ok(())
+            })
+            .await?;
+            done(ws, &id, "Updated", json).await
+        }
+        TaskCmd::Edit {
+            id,
+            title,
+            owner,
+            due,
+        } => {
+            let id: DocId = id.parse()?;
+            let owner = match owner {
+                Some(o) => members(ws, &[o]).await?.into_iter().next(),
+                None => None,
+            };
+            ws.update::<Task>(&id, |t| {
+                if let Some(v) = title {
+                    t.title = v.trim().to_owned();
+                }
+                if owner.is_some() {
+                    t.owner = owner;
+                }
+                if due.is_some() {
+                    t.due = due;
+                }
                 Ok(())
             })
             .await?;
@@ -508,6 +608,33 @@ async fn checkin(ws: &Workspace, cmd: CheckinCmd, json: bool) -> anyhow::Result<
             };
             let (id, _) = ws.create_object(checkin).await?;
             done(ws, &id, "Created", json).await
+        }
+        CheckinCmd::Edit {
+            id,
+            title,
+            questions,
+            days,
+            at,
+        } => {
+            let id: DocId = id.parse()?;
+            let days = days.as_deref().map(parse_days).transpose()?;
+            ws.update::<Checkin>(&id, |c| {
+                if let Some(v) = title {
+                    c.title = v.trim().to_owned();
+                }
+                if !questions.is_empty() {
+                    c.questions = questions;
+                }
+                if let Some(d) = days {
+                    c.weekdays = d;
+                }
+                if let Some(a) = at {
+                    c.prompt_time = a;
+                }
+                Ok(())
+            })
+            .await?;
+            done(ws, &id, "Updated", json).await
         }
     }
 }

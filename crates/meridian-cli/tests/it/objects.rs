@@ -226,3 +226,133 @@ fn every_other_kind_can_be_created_from_the_cli() {
     let tasks = json(d, &["list", "--kind", "task", "--all"]);
     assert_eq!(tasks[0]["trashed"], true);
 }
+
+#[test]
+fn every_kind_can_be_edited_from_the_cli() {
+    let dir = init();
+    let d = dir.path();
+    json(
+        d,
+        &["member", "add", "--name", "Bo", "--tz", "Asia/Kathmandu"],
+    );
+    let bo = json(
+        d,
+        &[
+            "member",
+            "edit",
+            "bo",
+            "--tz",
+            "Pacific/Chatham",
+            "--role",
+            "reader",
+        ],
+    );
+    assert_eq!(bo["tz"], "Pacific/Chatham");
+    assert_eq!(bo["role"], "reader");
+    let err = crate::fails(d, &["member", "edit", "Bo", "--tz", "Nowhere/Town"]);
+    assert!(err.contains("IANA"), "{err}");
+
+    let m = json(
+        d,
+        &[
+            "meeting",
+            "new",
+            "--title",
+            "Sync",
+            "--start",
+            "2026-12-01T15:00:00Z",
+            "--duration",
+            "30m",
+        ],
+    );
+    let id = m["id"].as_str().expect("id").to_owned();
+    let m = json(
+        d,
+        &[
+            "meeting",
+            "edit",
+            &id,
+            "--duration",
+            "1h",
+            "--item",
+            "Retro",
+            "--state",
+            "held",
+        ],
+    );
+    assert_eq!(m["duration_min"], 60);
+    assert_eq!(m["agenda"][0]["title"], "Retro");
+    assert_eq!(m["state"], "held");
+    let err = crate::fails(d, &["meeting", "edit", &id, "--duration", "0m"]);
+    assert!(err.contains("duration"), "{err}");
+
+    let t = json(
+        d,
+        &[
+            "thread", "new", "--kind", "fyi", "--to", "Bo", "--title", "Note", "--body", "v1",
+        ],
+    );
+    let t = json(
+        d,
+        &[
+            "thread",
+            "edit",
+            t["id"].as_str().expect("id"),
+            "--body",
+            "v2",
+        ],
+    );
+    assert_eq!(t["body"], "v2");
+
+    let task = json(d, &["task", "new", "--title", "Draft"]);
+    let task = json(
+        d,
+        &[
+            "task",
+            "edit",
+            task["id"].as_str().expect("id"),
+            "--owner",
+            "Bo",
+            "--due",
+            "2026-12-24",
+        ],
+    );
+    assert_eq!(task["due"], "2026-12-24");
+    let err = crate::fails(
+        d,
+        &[
+            "task",
+            "edit",
+            task["id"].as_str().expect("id"),
+            "--due",
+            "24/12/2026",
+        ],
+    );
+    assert!(err.contains("YYYY-MM-DD"), "{err}");
+
+    let c = json(
+        d,
+        &[
+            "checkin",
+            "new",
+            "--title",
+            "Daily",
+            "--question",
+            "Blockers?",
+        ],
+    );
+    let c = json(
+        d,
+        &[
+            "checkin",
+            "edit",
+            c["id"].as_str().expect("id"),
+            "--days",
+            "tue",
+            "--at",
+            "10:15",
+        ],
+    );
+    assert_eq!(c["weekdays"], serde_json::json!([1]));
+    assert_eq!(c["prompt_time"], "10:15");
+}
