@@ -18,6 +18,7 @@ macro_rules! declarations {
 /// The whole `bindings.ts` file.
 pub fn typescript() -> String {
     let decls: Vec<String> = declarations![
+        core::DocId,
         core::Kind,
         core::Object,
         core::WorkspaceDoc,

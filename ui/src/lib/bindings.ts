@@ -1,6 +1,8 @@
 // Generated from the Rust types by `meridian-app` (ts-rs). Do not edit by hand:
 // run `UPDATE_BINDINGS=1 cargo test -p meridian-app bindings` after changing them.
 
+export type DocId = string;
+
 export type Kind = "workspace" | "member" | "charter" | "page" | "decision" | "meeting" | "thread" | "checkin" | "task";
 
 export type Object = { "kind": "workspace" } & WorkspaceDoc | { "kind": "member" } & Member | { "kind": "charter" } & Charter | { "kind": "page" } & Page | { "kind": "decision" } & Decision | { "kind": "meeting" } & Meeting | { "kind": "thread" } & Thread | { "kind": "checkin" } & Checkin | { "kind": "task" } & Task;

@@ -1,0 +1,10 @@
+//! The commands the UI invokes, one file per feature. Each is a few lines: take typed
+//! arguments, call one `Workspace` method, return its typed result or an `ApiError`.
+
+pub mod decisions;
+pub mod pages;
+pub mod workspace;
+
+use crate::state::AppState;
+
+type State<'a> = tauri::State<'a, AppState>;

@@ -1,0 +1,24 @@
+use meridian_app::core::{DocId, Page, TextSplice};
+use meridian_app::{ApiError, NewPage, PagePatch};
+
+use super::State;
+
+#[tauri::command]
+pub async fn create_page(state: State<'_>, new: NewPage) -> Result<(DocId, Page), ApiError> {
+    Ok(state.workspace()?.create_page(new).await?)
+}
+
+#[tauri::command]
+pub async fn update_page(state: State<'_>, id: DocId, patch: PagePatch) -> Result<Page, ApiError> {
+    Ok(state.workspace()?.update_page(&id, patch).await?)
+}
+
+/// Editor keystrokes, in the order they were typed; positions count UTF-16 code units.
+#[tauri::command]
+pub async fn edit_page_body(
+    state: State<'_>,
+    id: DocId,
+    splices: Vec<TextSplice>,
+) -> Result<(), ApiError> {
+    Ok(state.workspace()?.edit_page_body(&id, &splices).await?)
+}

@@ -1,0 +1,281 @@
+//! Starts and stops what the desktop test needs: a private X display, `tauri-driver`, and
+//! temporary HOME / XDG / data folders so the test never touches the user's files.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+#[derive(Debug)]
+pub struct Config {
+    pub app: PathBuf,
+    pub driver: PathBuf,
+    pub artifacts: PathBuf,
+}
+
+impl Config {
+    /// `None` when the test is not asked for; panics when it is asked for and something is
+    /// missing, so a broken setup is never mistaken for a pass.
+    pub fn from_env() -> Option<Config> {
+        if std::env::var("MERIDIAN_E2E").as_deref() != Ok("1") {
+            return None;
+        }
+        let app = PathBuf::from(std::env::var_os("MERIDIAN_DESKTOP_BIN").expect(
+            "MERIDIAN_E2E=1 needs MERIDIAN_DESKTOP_BIN: the desktop binary built with the bundled UI (scripts/e2e.sh)",
+        ));
+        assert!(
+            app.is_file(),
+            "MERIDIAN_DESKTOP_BIN={} is not a file",
+            app.display()
+        );
+        let driver = std::env::var_os("TAURI_DRIVER")
+            .map(PathBuf::from)
+            .or_else(|| find_in_path("tauri-driver"))
+            .or_else(|| {
+                let p = home_dir()?.join(".cargo/bin/tauri-driver");
+                p.is_file().then_some(p)
+            })
+            .expect(
+                "tauri-driver not found: `cargo install tauri-driver --version 2.1.0 --locked`",
+            );
+        assert!(
+            find_in_path("WebKitWebDriver").is_some(),
+            "WebKitWebDriver not found: install the Debian package webkit2gtk-driver"
+        );
+        assert!(
+            find_in_path("Xvfb").is_some(),
+            "Xvfb not found: install the Debian packages xvfb and xauth"
+        );
+        let artifacts = std::env::var_os("MERIDIAN_E2E_ARTIFACTS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../artifacts/e2e"));
+        std::fs::create_dir_all(&artifacts).expect("create the screenshot folder");
+        Some(Config {
+            app,
+            driver,
+            artifacts,
+        })
+    }
+}
+
+/// A running display and driver. Processes are stopped by [`Harness::stop`] and, should
+/// the test panic first, on drop.
+#[derive(Debug)]
+pub struct Harness {
+    pub config: Config,
+    /// Holds `data/`, `home/` and `xdg/`; kept for its drop, which removes them.
+    _root: tempfile::TempDir,
+    pub webdriver_url: String,
+    xvfb: Option<Child>,
+    driver: Option<Child>,
+}
+
+impl Harness {
+    pub async fn start(config: Config) -> Harness {
+        let root = tempfile::tempdir().expect("create a temp folder");
+        for dir in [
+            "data",
+            "home",
+            "xdg/data",
+            "xdg/cache",
+            "xdg/config",
+            "xdg/runtime",
+        ] {
+            std::fs::create_dir_all(root.path().join(dir)).expect("create temp folders");
+        }
+        let display = free_display();
+        let xvfb = Command::new("Xvfb")
+            .args([
+                &format!(":{display}"),
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start Xvfb");
+        wait_until(Duration::from_secs(10), || {
+            Path::new(&format!("/tmp/.X11-unix/X{display}")).exists()
+        })
+        .expect("Xvfb did not open its display within 10 s");
+
+        let port = free_port();
+        let native_port = free_port();
+        let log = std::fs::File::create(config.artifacts.join("tauri-driver.log"))
+            .expect("create the driver log");
+        let log_err = log.try_clone().expect("clone the driver log handle");
+        let mut cmd = Command::new(&config.driver);
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("DISPLAY", format!(":{display}"))
+        .env("HOME", root.path().join("home"))
+        .env("XDG_DATA_HOME", root.path().join("xdg/data"))
+        .env("XDG_CACHE_HOME", root.path().join("xdg/cache"))
+        .env("XDG_CONFIG_HOME", root.path().join("xdg/config"))
+        .env("MERIDIAN_DATA_DIR", root.path().join("data"))
+        // No GPU under Xvfb: keep WebKit off the DMA-BUF renderer. (Disabling compositing
+        // altogether makes WebDriver screenshots hang.)
+        .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+        // No accessibility bus in a headless session.
+        .env("NO_AT_BRIDGE", "1")
+        .env("GTK_A11Y", "none")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdout(Stdio::from(log))
+        .stderr(Stdio::from(log_err));
+        let driver = cmd.spawn().expect("start tauri-driver");
+        wait_until(Duration::from_secs(15), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        })
+        .expect("tauri-driver did not listen within 15 s");
+
+        Harness {
+            config,
+            _root: root,
+            webdriver_url: format!("http://127.0.0.1:{port}"),
+            xvfb: Some(xvfb),
+            driver: Some(driver),
+        }
+    }
+
+    /// A session launches the app; ending it quits the app. Retried once: the first
+    /// sessions after the driver starts sometimes fail with "connection reset".
+    pub async fn launch(&self) -> TestResult<Client> {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".to_owned(),
+            json!({ "application": self.config.app }),
+        );
+        let mut last = None;
+        for attempt in 0..2 {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&self.webdriver_url)
+                .await
+            {
+                Ok(client) => return Ok(client),
+                Err(e) => {
+                    eprintln!(
+                        "creating a WebDriver session failed (attempt {}): {e}",
+                        attempt + 1
+                    );
+                    last = Some(e);
+                }
+            }
+        }
+        Err(format!("cannot start the app through tauri-driver: {last:?}").into())
+    }
+
+    /// Saves a PNG of the window after letting the last DOM change reach the screen.
+    pub async fn screenshot(&self, client: &Client, name: &str) -> TestResult {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = client.screenshot().await?;
+        let path = self.config.artifacts.join(format!("{name}.png"));
+        std::fs::write(&path, png)?;
+        eprintln!("screenshot: {}", path.display());
+        Ok(())
+    }
+
+    pub fn stop(mut self) {
+        self.kill_all();
+    }
+
+    fn kill_all(&mut self) {
+        if let Some(mut driver) = self.driver.take() {
+            // The driver, WebKitWebDriver and the app it launched: children first.
+            for pid in descendants(driver.id()) {
+                let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            }
+            let _ = driver.kill();
+            let _ = driver.wait();
+        }
+        if let Some(mut xvfb) = self.xvfb.take() {
+            let _ = xvfb.kill();
+            let _ = xvfb.wait();
+        }
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.kill_all();
+    }
+}
+
+/// Every process below `pid`, deepest first, from /proc.
+fn descendants(pid: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let child: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            // The parent pid is the second field after the ")" that ends the name.
+            let ppid = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()?;
+            Some((child, ppid))
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut frontier = vec![pid];
+    while let Some(p) = frontier.pop() {
+        for (child, _) in parents.iter().filter(|(_, pp)| *pp == p) {
+            out.push(*child);
+            frontier.push(*child);
+        }
+    }
+    out.reverse();
+    out
+}
+
+fn wait_until(within: Duration, mut ready: impl FnMut() -> bool) -> Result<(), ()> {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if ready() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("find a free TCP port")
+}
+
+fn free_display() -> u32 {
+    (99..200)
+        .find(|n| {
+            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        })
+        .expect("a free X display number between :99 and :199")
+}
+
+fn find_in_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME").map(PathBuf::from)
+}

@@ -1,0 +1,31 @@
+//! The desktop app end to end (DESIGN §9): Xvfb + `tauri-driver` + WebKitWebDriver drive
+//! the real binary, built with the bundled UI (`scripts/e2e.sh` builds it).
+//!
+//! Gated: without `MERIDIAN_E2E=1` the test prints why it is skipped and passes, so a plain
+//! `cargo test --workspace` needs no display or built app. With `MERIDIAN_E2E=1` it must
+//! run, and anything missing (binary, driver, Xvfb) fails it loudly.
+
+mod harness;
+mod scenario;
+
+use std::time::Duration;
+
+use harness::{Config, Harness};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_and_decisions_survive_a_restart() {
+    let Some(config) = Config::from_env() else {
+        eprintln!(
+            "SKIPPED desktop end-to-end test: set MERIDIAN_E2E=1 (and MERIDIAN_DESKTOP_BIN) or run scripts/e2e.sh"
+        );
+        return;
+    };
+    let harness = Harness::start(config).await;
+    let outcome = tokio::time::timeout(Duration::from_secs(180), scenario::run(&harness)).await;
+    harness.stop();
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => panic!("desktop end-to-end test failed: {e}"),
+        Err(_) => panic!("desktop end-to-end test timed out after 180 s"),
+    }
+}

@@ -1,0 +1,3 @@
+//! Whole-system tests. Each module drives a built program from the outside.
+
+mod desktop;

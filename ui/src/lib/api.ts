@@ -1,0 +1,66 @@
+// The engine's commands, typed with the generated bindings. Each function is one `invoke`
+// of a Tauri command of the same name (src-tauri/src/commands); argument names are the
+// commands' parameters in camelCase, as Tauri expects.
+
+import { invoke } from '@tauri-apps/api/core'
+import { listen, type UnlistenFn } from '@tauri-apps/api/event'
+import type {
+  ApiError,
+  Decision,
+  DecisionPatch,
+  DocId,
+  DecisionStatus,
+  Event,
+  Kind,
+  NewDecision,
+  NewPage,
+  ObjectSummary,
+  Page,
+  PagePatch,
+  Shown,
+  TextSplice,
+  WorkspaceInfo,
+} from './bindings'
+
+export const api = {
+  workspaceInfo: () => invoke<WorkspaceInfo>('workspace_info'),
+  listObjects: (kind: Kind | null, includeTrashed = false) =>
+    invoke<ObjectSummary[]>('list_objects', { kind, includeTrashed }),
+  showObject: (id: DocId) => invoke<Shown>('show_object', { id }),
+  trashObject: (id: DocId) => invoke<ObjectSummary>('trash_object', { id }),
+
+  createPage: (input: NewPage) => invoke<[DocId, Page]>('create_page', { new: input }),
+  updatePage: (id: DocId, patch: PagePatch) => invoke<Page>('update_page', { id, patch }),
+  editPageBody: (id: DocId, splices: TextSplice[]) => invoke<null>('edit_page_body', { id, splices }),
+
+  createDecision: (input: NewDecision) => invoke<[DocId, Decision]>('create_decision', { new: input }),
+  updateDecision: (id: DocId, patch: DecisionPatch) =>
+    invoke<Decision>('update_decision', { id, patch }),
+  setDecisionStatus: (id: DocId, status: DecisionStatus) =>
+    invoke<Decision>('set_decision_status', { id, status }),
+  chooseOption: (id: DocId, option: string, rationale: string | null) =>
+    invoke<Decision>('choose_option', { id, option, rationale }),
+  decisionNextSteps: (status: DecisionStatus) =>
+    invoke<DecisionStatus[]>('decision_next_steps', { status }),
+}
+
+/** Workspace changes, announced by the engine once durable. */
+export function onWorkspaceEvent(handler: (e: Event) => void): Promise<UnlistenFn> {
+  return listen<Event>('workspace-event', (msg) => handler(msg.payload))
+}
+
+/** Events were dropped because the UI fell behind: reload what is shown. */
+export function onResync(handler: () => void): Promise<UnlistenFn> {
+  return listen<number>('workspace-resync', () => handler())
+}
+
+export function isApiError(e: unknown): e is ApiError {
+  return typeof e === 'object' && e !== null && 'kind' in e && 'detail' in e
+}
+
+/** A message for people: the engine's `detail`, or whatever else went wrong. */
+export function errorMessage(e: unknown): string {
+  if (isApiError(e)) return e.detail
+  if (e instanceof Error) return e.message
+  return String(e)
+}

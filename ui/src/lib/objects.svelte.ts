@@ -1,0 +1,40 @@
+// Every object summary in the workspace, kept current from the engine's events so lists
+// never poll and never reload on each keystroke.
+
+import type { Event, Kind, ObjectSummary } from './bindings'
+import { api, errorMessage } from './api'
+
+class Objects {
+  all = $state<ObjectSummary[]>([])
+  loaded = $state(false)
+  error = $state<string | null>(null)
+
+  async load(): Promise<void> {
+    try {
+      this.all = await api.listObjects(null, false)
+      this.error = null
+    } catch (e) {
+      this.error = errorMessage(e)
+    } finally {
+      this.loaded = true
+    }
+  }
+
+  apply(event: Event): void {
+    const s = event.summary
+    const rest = this.all.filter((o) => o.id !== s.id)
+    this.all = event.type === 'object_trashed' || s.trashed ? rest : [s, ...rest]
+  }
+
+  ofKind(kind: Kind): ObjectSummary[] {
+    return this.all
+      .filter((o) => o.kind === kind)
+      .sort((a, b) => (a.updated_at < b.updated_at ? 1 : a.updated_at > b.updated_at ? -1 : 0))
+  }
+
+  count(kind: Kind): number {
+    return this.all.reduce((n, o) => n + (o.kind === kind ? 1 : 0), 0)
+  }
+}
+
+export const objects = new Objects()

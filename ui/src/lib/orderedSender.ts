@@ -1,0 +1,86 @@
+// Sends writes to the engine strictly in order, one call at a time.
+//
+// Edits pile up while a call is in flight and go out together in the next call, merged
+// with `merge` (splices are concatenated, patches overlaid). Nothing is reordered or
+// dropped: a failed batch goes back to the front, ahead of anything typed since, and is
+// sent again by `retry()`. `state` reflects acknowledged writes only: it is `saved` once
+// the engine has confirmed everything queued so far.
+
+export type SaveState =
+  | { state: 'saved' }
+  | { state: 'saving' }
+  | { state: 'failed'; error: unknown }
+
+export interface OrderedSender<T> {
+  push(item: T): void
+  /** Resends the batch that failed, followed by everything queued since. */
+  retry(): void
+  /** Resolves once everything queued so far is acknowledged; rejects if a write fails. */
+  flush(): Promise<void>
+  readonly state: SaveState
+}
+
+export function orderedSender<T>(
+  send: (batch: T) => Promise<unknown>,
+  merge: (earlier: T, later: T) => T,
+  onState: (s: SaveState) => void = () => {},
+): OrderedSender<T> {
+  let pending: T | undefined
+  let inFlight = false
+  let current: SaveState = { state: 'saved' }
+  let waiters: { resolve: () => void; reject: (e: unknown) => void }[] = []
+
+  const setState = (s: SaveState) => {
+    current = s
+    onState(s)
+    if (s.state === 'saved') {
+      const w = waiters
+      waiters = []
+      w.forEach((x) => x.resolve())
+    } else if (s.state === 'failed') {
+      const w = waiters
+      waiters = []
+      w.forEach((x) => x.reject(s.error))
+    }
+  }
+
+  const pump = async () => {
+    if (inFlight || pending === undefined) return
+    inFlight = true
+    while (pending !== undefined) {
+      const batch = pending
+      pending = undefined
+      setState({ state: 'saving' })
+      try {
+        await send(batch)
+      } catch (error) {
+        pending = pending === undefined ? batch : merge(batch, pending)
+        inFlight = false
+        setState({ state: 'failed', error })
+        return
+      }
+    }
+    inFlight = false
+    setState({ state: 'saved' })
+  }
+
+  return {
+    push(item: T) {
+      pending = pending === undefined ? item : merge(pending, item)
+      if (current.state === 'failed') return // wait for retry(): never skip the failed batch
+      void pump()
+    },
+    retry() {
+      if (current.state !== 'failed') return
+      void pump()
+    },
+    flush() {
+      if (current.state === 'failed') return Promise.reject(current.error)
+      if (!inFlight && pending === undefined) return Promise.resolve()
+      return new Promise((resolve, reject) => waiters.push({ resolve, reject }))
+    },
+    get state() {
+      return current
+    },
+  }
+}

@@ -1,0 +1,23 @@
+import type { Kind } from './bindings'
+
+/** The sidebar of DESIGN §9, in order. `kind` is the object kind a section lists. */
+export interface Section {
+  id: SectionId
+  label: string
+  kind: Kind | null
+  /** True once the section has its real view; the others list their kind honestly. */
+  built: boolean
+}
+
+export type SectionId = 'inbox' | 'threads' | 'decisions' | 'meetings' | 'checkins' | 'pages' | 'tasks' | 'team'
+
+export const SECTIONS: readonly Section[] = [
+  { id: 'inbox', label: 'Inbox', kind: null, built: false },
+  { id: 'threads', label: 'Threads', kind: 'thread', built: false },
+  { id: 'decisions', label: 'Decisions', kind: 'decision', built: true },
+  { id: 'meetings', label: 'Meetings', kind: 'meeting', built: false },
+  { id: 'checkins', label: 'Check-ins', kind: 'checkin', built: false },
+  { id: 'pages', label: 'Pages', kind: 'page', built: true },
+  { id: 'tasks', label: 'Tasks', kind: 'task', built: false },
+  { id: 'team', label: 'Team', kind: 'member', built: false },
+]
