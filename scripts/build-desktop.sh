@@ -1,17 +1,10 @@
 #!/usr/bin/env bash
-# Builds the desktop app with the bundled UI (what `tauri build --debug --no-bundle` does,
-# without the Tauri CLI, which wants tauri.conf.json inside src-tauri/). The binary goes to
-# its own target folder so it never overwrites the plain `cargo build` binary, which loads
-# the dev server instead of the built UI.
-#
-#   scripts/build-desktop.sh            # prints the binary's path on the last line
-#   E2E_TARGET_DIR=... scripts/build-desktop.sh
+# Builds the desktop app with the built UI embedded (the `custom-protocol` feature, on by
+# default) and prints the binary's path on the last line. What `tauri build --debug
+# --no-bundle` does, without the Tauri CLI (which wants tauri.conf.json inside src-tauri/).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-target="${E2E_TARGET_DIR:-${HOME}/.cache/meridian/e2e-target}"
-
-npm --prefix "$root/ui" ci --no-audit --no-fund >&2
-npm --prefix "$root/ui" run build >&2
-CARGO_TARGET_DIR="$target" cargo build --locked -p meridian-desktop --features tauri/custom-protocol \
-  --manifest-path "$root/Cargo.toml" >&2
-echo "$target/debug/meridian-desktop"
+source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
+meridian_deps app >&2
+npm --prefix "$MERIDIAN_ROOT/ui" run build >&2
+cargo build --locked -p meridian-desktop --manifest-path "$MERIDIAN_ROOT/Cargo.toml" >&2
+echo "$CARGO_TARGET_DIR/debug/meridian-desktop"

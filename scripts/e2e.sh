@@ -6,7 +6,9 @@
 # Needs: Node + npm, the Tauri Debian packages, webkit2gtk-driver, xvfb, xauth, and
 # `cargo install tauri-driver --version 2.1.0 --locked`.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
+meridian_deps test
+root="$MERIDIAN_ROOT"
 start=$(date +%s)
 
 bin="$("$root/scripts/build-desktop.sh" | tail -n 1)"

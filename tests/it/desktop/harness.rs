@@ -199,7 +199,9 @@ impl Harness {
         if let Some(mut driver) = self.driver.take() {
             // The driver, WebKitWebDriver and the app it launched: children first.
             for pid in descendants(driver.id()) {
-                let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
             }
             let _ = driver.kill();
             let _ = driver.wait();
@@ -227,7 +229,13 @@ fn descendants(pid: u32) -> Vec<u32> {
             let child: u32 = e.file_name().to_str()?.parse().ok()?;
             let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
             // The parent pid is the second field after the ")" that ends the name.
-            let ppid = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()?;
+            let ppid = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
             Some((child, ppid))
         })
         .collect();
