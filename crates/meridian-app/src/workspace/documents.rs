@@ -40,15 +40,7 @@ impl Workspace {
 
     /// Reads an object of a known kind.
     pub async fn get<T: ObjectSchema>(&self, id: &DocId) -> Result<T, Error> {
-        let handle = self.open_doc(id).await?;
-        let open = handle.lock().await;
-        if open.kind != T::KIND {
-            return Err(Error::WrongKind {
-                id: id.clone(),
-                expected: T::KIND,
-                found: open.kind,
-            });
-        }
+        let open = self.lock_doc::<T>(id).await?;
         Ok(meridian_core::read(&open.doc)?)
     }
 
@@ -79,15 +71,7 @@ impl Workspace {
         id: &DocId,
         change: impl FnOnce(&mut T) -> Result<(), Error>,
     ) -> Result<T, Error> {
-        let handle = self.open_doc(id).await?;
-        let mut open = handle.lock().await;
-        if open.kind != T::KIND {
-            return Err(Error::WrongKind {
-                id: id.clone(),
-                expected: T::KIND,
-                found: open.kind,
-            });
-        }
+        let mut open = self.lock_doc::<T>(id).await?;
         let mut value: T = meridian_core::read(&open.doc)?;
         change(&mut value)?;
         self.apply(&mut open, |doc, ctx| meridian_core::write(doc, &value, ctx))?;
@@ -346,6 +330,22 @@ impl Workspace {
             updated_at: rfc3339(now),
             trashed,
         })
+    }
+
+    /// The cached document of kind `T`, locked until the guard drops.
+    pub(super) async fn lock_doc<T: ObjectSchema>(
+        &self,
+        id: &DocId,
+    ) -> Result<tokio::sync::OwnedMutexGuard<OpenDoc>, Error> {
+        let open = self.open_doc(id).await?.lock_owned().await;
+        if open.kind != T::KIND {
+            return Err(Error::WrongKind {
+                id: id.clone(),
+                expected: T::KIND,
+                found: open.kind,
+            });
+        }
+        Ok(open)
     }
 
     /// The cached document, loading it from the store (off the async runtime) if needed.

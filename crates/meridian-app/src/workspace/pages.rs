@@ -53,15 +53,7 @@ impl Workspace {
         if splices.is_empty() {
             return Ok(());
         }
-        let handle = self.open_doc(id).await?;
-        let mut open = handle.lock().await;
-        if open.kind != T::KIND {
-            return Err(Error::WrongKind {
-                id: id.clone(),
-                expected: T::KIND,
-                found: open.kind,
-            });
-        }
+        let mut open = self.lock_doc::<T>(id).await?;
         self.apply(&mut open, |doc, _| {
             meridian_core::splice_prose(doc, field, splices)
         })?;
