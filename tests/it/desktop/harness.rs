@@ -140,6 +140,12 @@ impl Harness {
             TcpStream::connect(("127.0.0.1", port)).is_ok()
         })
         .expect("tauri-driver did not listen within 15 s");
+        // tauri-driver answers before the WebKitWebDriver it starts does; a session created
+        // in between fails with "did not respond".
+        wait_until(Duration::from_secs(15), || {
+            TcpStream::connect(("127.0.0.1", native_port)).is_ok()
+        })
+        .expect("WebKitWebDriver did not listen within 15 s");
 
         Harness {
             config,
@@ -150,7 +156,7 @@ impl Harness {
         }
     }
 
-    /// A session launches the app; ending it quits the app. Retried once: the first
+    /// A session launches the app; ending it quits the app. Retried twice: the first
     /// sessions after the driver starts sometimes fail with "connection reset".
     pub async fn launch(&self) -> TestResult<Client> {
         let mut caps = serde_json::Map::new();
@@ -159,7 +165,7 @@ impl Harness {
             json!({ "application": self.config.app }),
         );
         let mut last = None;
-        for attempt in 0..2 {
+        for attempt in 0..3 {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
