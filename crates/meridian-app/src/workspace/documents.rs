@@ -257,13 +257,14 @@ impl Workspace {
     /// Runs `f` with the validation context: who the members are, which message kinds the
     /// charter defines.
     pub(super) fn with_context<R>(&self, f: impl FnOnce(&meridian_core::Context<'_>) -> R) -> R {
-        let members = lock(&self.inner.members).clone();
-        let kinds = lock(&self.inner.message_kinds).clone();
+        // Held, not cloned: this runs on every keystroke, and `f` is synchronous.
+        let members = lock(&self.inner.members);
+        let kinds = lock(&self.inner.message_kinds);
         f(&meridian_core::Context {
             members: if members.is_empty() {
                 None
             } else {
-                Some(&members)
+                Some(&*members)
             },
             message_kinds: &kinds,
         })
