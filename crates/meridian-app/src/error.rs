@@ -24,6 +24,10 @@ pub enum Error {
         "no workspace in {0}: run `meridian init --name NAME --me NAME --tz ZONE` first, or pass the right --data-dir"
     )]
     NotInitialised(PathBuf),
+    #[error(
+        "creating the workspace in {0} was interrupted before it finished; it holds nothing of yours yet: delete that file and run `meridian init` again"
+    )]
+    UnfinishedCreate(PathBuf),
     #[error("{0} already holds a workspace: pick an empty --data-dir to create another")]
     AlreadyInitialised(PathBuf),
     #[error(
@@ -82,7 +86,7 @@ impl Error {
                 ErrorKind::Invalid
             }
             Error::Vault(_) => ErrorKind::Invalid,
-            Error::NotInitialised(_) => ErrorKind::NotInitialised,
+            Error::NotInitialised(_) | Error::UnfinishedCreate(_) => ErrorKind::NotInitialised,
             Error::DataDir { .. } | Error::Write { .. } => ErrorKind::Io,
             Error::Stopped => ErrorKind::Internal,
         }

@@ -200,7 +200,8 @@ impl Workspace {
                 .transpose()
         };
         let (Some(ws_id), Some(me_id)) = (read_id(meta::WORKSPACE)?, read_id(meta::ME)?) else {
-            return Err(Error::NotInitialised(data_dir.to_owned()));
+            // `create` writes these last: their absence means it was interrupted.
+            return Err(Error::UnfinishedCreate(data_dir.join(DB_FILE)));
         };
         let ws = Workspace::assemble(store, clock, ws_id, me_id)?;
         ws.refresh_context().await?;

@@ -80,3 +80,22 @@ fn a_corrupt_database_is_detected_at_open() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn an_interrupted_init_says_how_to_recover() {
+    let dir = init();
+    // What a crash in the middle of `init` leaves: the database without the finishing marks.
+    let db = dir.path().join("workspace.db");
+    let conn = rusqlite::Connection::open(&db).expect("open the database");
+    conn.execute(
+        "DELETE FROM meta WHERE key IN ('workspace_id', 'member_id')",
+        [],
+    )
+    .expect("remove the marks");
+    drop(conn);
+    let err = fails(dir.path(), &["list"]);
+    assert!(
+        err.contains("interrupted") && err.contains("meridian init"),
+        "{err}"
+    );
+}
