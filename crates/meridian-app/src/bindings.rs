@@ -94,9 +94,13 @@ mod tests {
             return;
         }
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == fresh,
-            "ui/src/lib/bindings.ts is stale: run `UPDATE_BINDINGS=1 cargo test -p meridian-app bindings`"
-        );
+        if committed != fresh {
+            let generated = std::env::temp_dir().join("meridian-bindings.ts");
+            let _ = std::fs::write(&generated, &fresh);
+            panic!(
+                "ui/src/lib/bindings.ts is stale (the generated text is in {}): run `UPDATE_BINDINGS=1 cargo test -p meridian-app bindings`",
+                generated.display()
+            );
+        }
     }
 }
