@@ -86,7 +86,12 @@ mod tests {
 
     #[test]
     fn bindings_are_current() {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings.ts");
+        // The runtime value first: a test binary reused from a build cache made by a checkout
+        // at another path would otherwise look for the file there.
+        let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+        let path = crate_dir.join("../../ui/src/lib/bindings.ts");
         let fresh = super::typescript();
         if std::env::var_os("UPDATE_BINDINGS").is_some() {
             std::fs::create_dir_all(path.parent().expect("has a parent")).expect("create folder");

@@ -64,9 +64,13 @@ impl TempWorkspace {
 
 /// `../shared/corpus/<rel>` if present; tests skip with a message when it is not.
 pub fn corpus(rel: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus")
-        .join(rel);
+    // cargo sets CARGO_MANIFEST_DIR for the running test (the crate under test, also two
+    // levels below the root); the compile-time value can name another checkout's path
+    // when a build cache is shared.
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let p = crate_dir.join("../../../shared/corpus").join(rel);
     if p.exists() {
         Some(p)
     } else {
