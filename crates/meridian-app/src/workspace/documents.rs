@@ -140,41 +140,47 @@ impl Workspace {
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .max(1);
-        let built: Vec<Result<DocWrite, Error>> = tokio::task::spawn_blocking(move || {
-            let ctx = meridian_core::Context {
-                members: if members.is_empty() {
-                    None
-                } else {
-                    Some(&members)
-                },
-                message_kinds: &kinds,
-            };
-            let chunk = items.len().div_ceil(workers).max(1);
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = items
-                    .chunks(chunk)
-                    .map(|part| {
-                        let (actor, ctx) = (&actor, &ctx);
-                        scope.spawn(move || {
-                            part.iter()
-                                .map(|(id, parsed)| match parsed {
-                                    Parsed::Page(p) => build_new(actor, ctx, now, id.clone(), p),
-                                    Parsed::Decision(d) => {
-                                        build_new(actor, ctx, now, id.clone(), d)
-                                    }
-                                })
-                                .collect::<Vec<_>>()
+        let built: Vec<Result<DocWrite, Error>> =
+            tokio::task::spawn_blocking(move || -> Result<Vec<_>, Error> {
+                let ctx = meridian_core::Context {
+                    members: if members.is_empty() {
+                        None
+                    } else {
+                        Some(&members)
+                    },
+                    message_kinds: &kinds,
+                };
+                let chunk = items.len().div_ceil(workers).max(1);
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = items
+                        .chunks(chunk)
+                        .map(|part| {
+                            let (actor, ctx) = (&actor, &ctx);
+                            scope.spawn(move || {
+                                part.iter()
+                                    .map(|(id, parsed)| match parsed {
+                                        Parsed::Page(p) => {
+                                            build_new(actor, ctx, now, id.clone(), p)
+                                        }
+                                        Parsed::Decision(d) => {
+                                            build_new(actor, ctx, now, id.clone(), d)
+                                        }
+                                    })
+                                    .collect::<Vec<_>>()
+                            })
                         })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
-                    .collect()
+                        .collect();
+                    // A worker that panicked must fail the import, not silently drop its
+                    // files (the caller pairs results with files by position).
+                    let mut built = Vec::with_capacity(items.len());
+                    for h in handles {
+                        built.extend(h.join().map_err(|_| Error::Stopped)?);
+                    }
+                    Ok(built)
+                })
             })
-        })
-        .await
-        .map_err(|_| Error::Stopped)?;
+            .await
+            .map_err(|_| Error::Stopped)??;
         let mut acks = Vec::new();
         let mut results = Vec::new();
         let mut created = Vec::new();
