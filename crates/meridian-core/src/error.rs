@@ -47,6 +47,12 @@ pub enum Error {
     InvalidWeekday(u8),
     #[error("unknown message kind `{kind}`; the charter defines: {allowed}")]
     UnknownMessageKind { kind: String, allowed: String },
+    #[error(
+        "{0} has no working hours, so no reply-by or working time can be computed: set them with `meridian member edit {0} --hours \"mon-fri 09:00-17:00\"`"
+    )]
+    NoWorkingHours(String),
+    #[error("{member} has no working time in the next {days} days (out of office throughout?)")]
+    NoWorkingTime { member: String, days: i64 },
     #[error("an urgent message needs a stated reason")]
     UrgentNeedsReason,
     #[error("the document is a {found}, not a {expected}")]

@@ -11,6 +11,7 @@ mod ids;
 mod labels;
 mod objects;
 mod prose;
+pub mod time;
 mod validate;
 
 pub use doc::{Object, ObjectSchema, TextSplice, kind_of, read, read_any, splice_prose, write};

@@ -50,17 +50,6 @@ pub fn parse_time(field: &'static str, value: &str) -> Result<NaiveTime, Error> 
     })
 }
 
-fn time_range(field: &'static str, start: &str, end: &str) -> Result<(), Error> {
-    let (s, e) = (parse_time(field, start)?, parse_time(field, end)?);
-    if s >= e && end.trim() != "24:00" {
-        return Err(Error::InvalidRange {
-            field,
-            detail: format!("{start}–{end} ends before it starts"),
-        });
-    }
-    Ok(())
-}
-
 fn date_range(field: &'static str, from: &str, to: &str) -> Result<(), Error> {
     if parse_date(field, from)? > parse_date(field, to)? {
         return Err(Error::InvalidRange {
@@ -123,16 +112,18 @@ impl ObjectSchema for Member {
     fn validate(&self, _: Option<&Self>, _: &Context<'_>) -> Result<(), Error> {
         title(Kind::Member, &self.display_name)?;
         time_zone(&self.tz)?;
-        for w in &self.working_hours {
-            weekday(w.weekday)?;
-            time_range("working hours", &w.start, &w.end)?;
-        }
+        crate::time::Schedule::of(self)?;
         for r in &self.out_of_office {
             date_range("out of office", &r.from, &r.to)?;
         }
         for f in &self.focus_blocks {
             f.weekdays.iter().try_for_each(|d| weekday(*d))?;
-            time_range("focus block", &f.start, &f.end)?;
+            if f.date.is_none() && f.weekdays.is_empty() {
+                return Err(Error::InvalidRange {
+                    field: "focus block",
+                    detail: "needs weekdays or a date".into(),
+                });
+            }
         }
         if let Some(t) = &self.travel {
             time_zone(&t.tz)?;

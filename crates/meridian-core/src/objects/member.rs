@@ -43,11 +43,15 @@ pub struct DateRange {
     pub note: String,
 }
 
-/// A recurring block of protected focus time.
+/// A block of protected focus time: weekly on `weekdays`, or once on `date`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 pub struct FocusBlock {
-    /// 0 = Monday … 6 = Sunday.
+    /// 0 = Monday … 6 = Sunday; ignored when `date` is set.
     pub weekdays: Vec<u8>,
+    /// `YYYY-MM-DD`: a one-off block on that local date.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub date: Option<String>,
     pub start: String,
     pub end: String,
 }
