@@ -53,8 +53,16 @@ pub enum Error {
     NoWorkingHours(String),
     #[error("{member} has no working time in the next {days} days (out of office throughout?)")]
     NoWorkingTime { member: String, days: i64 },
-    #[error("an urgent message needs a stated reason")]
+    #[error("an urgent message needs a stated reason: say why it cannot wait (--reason)")]
     UrgentNeedsReason,
+    #[error(
+        "your urgent budget is spent: {used} of {allowed} urgent messages in the last 7 days; the next frees up at {frees_at}. Send it as blocking, or ask someone on the escalation ladder"
+    )]
+    UrgentBudgetSpent {
+        used: u32,
+        allowed: u32,
+        frees_at: String,
+    },
     #[error("the document is a {found}, not a {expected}")]
     WrongKind { expected: Kind, found: Kind },
     #[error("the document has no recognisable kind; it was not written by Meridian")]

@@ -9,10 +9,12 @@ mod doc;
 mod error;
 mod ids;
 mod labels;
+pub mod norms;
 mod objects;
 mod prose;
 pub mod time;
 mod validate;
+pub mod views;
 
 pub use doc::{Object, ObjectSchema, TextSplice, kind_of, read, read_any, splice_prose, write};
 pub use error::Error;

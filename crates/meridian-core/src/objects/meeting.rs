@@ -26,6 +26,10 @@ pub struct Meeting {
     pub duration_min: u32,
     /// IANA zone of the organiser.
     pub organiser_tz: String,
+    /// Member id of the organiser.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub organiser: Option<String>,
     pub weekly: bool,
     /// Member ids.
     pub attendees: Vec<String>,
@@ -38,6 +42,10 @@ pub struct Meeting {
     pub decisions: Vec<String>,
     pub tasks: Vec<String>,
     pub state: MeetingState,
+    /// The thread this meeting became when its agenda was empty at the deadline.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub async_thread: Option<String>,
     #[ts(type = "number")]
     pub created_at_ms: i64,
 }

@@ -31,6 +31,10 @@ pub struct Thread {
     pub acknowledgements: Vec<String>,
     pub state: ThreadState,
     pub linked_decision: Option<String>,
+    /// The meeting this thread replaced when its agenda was not ready.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub source_meeting: Option<String>,
     #[ts(type = "number")]
     pub created_at_ms: i64,
 }

@@ -19,7 +19,10 @@ fn weekday(word: &str) -> Result<u8, Error> {
     let found = DAYS.iter().position(|d| w == *d || w == day_name(d));
     found.map(|p| p as u8).ok_or_else(|| Error::InvalidRange {
         field: "weekdays",
-        detail: format!("`{}` is not a weekday; use mon, tue, wed, thu, fri, sat, sun", clip(&w)),
+        detail: format!(
+            "`{}` is not a weekday; use mon, tue, wed, thu, fri, sat, sun",
+            clip(&w)
+        ),
     })
 }
 
@@ -88,10 +91,16 @@ pub fn format_minute(m: Minute) -> String {
 
 /// `HH:MM-HH:MM` → a start and end; the end must come after the start.
 pub fn parse_interval(field: &'static str, text: &str) -> Result<(Minute, Minute), Error> {
-    let (a, b) = text.trim().split_once('-').ok_or_else(|| Error::InvalidRange {
-        field,
-        detail: format!("`{}` is not an interval; write e.g. 09:00-17:00", clip(text)),
-    })?;
+    let (a, b) = text
+        .trim()
+        .split_once('-')
+        .ok_or_else(|| Error::InvalidRange {
+            field,
+            detail: format!(
+                "`{}` is not an interval; write e.g. 09:00-17:00",
+                clip(text)
+            ),
+        })?;
     let (start, end) = (parse_minute(field, a)?, parse_minute(field, b)?);
     if end <= start {
         return Err(Error::InvalidRange {
@@ -113,12 +122,22 @@ pub fn parse_hours(text: &str) -> Result<Vec<WorkingInterval>, Error> {
     }
     let mut out = Vec::new();
     for group in text.split(';').map(str::trim).filter(|g| !g.is_empty()) {
-        let (days, intervals) = group.split_once(char::is_whitespace).ok_or_else(|| Error::InvalidRange {
-            field: "working hours",
-            detail: format!("`{}` needs weekdays and times, e.g. `mon-fri 09:00-17:00`", clip(group)),
-        })?;
+        let (days, intervals) =
+            group
+                .split_once(char::is_whitespace)
+                .ok_or_else(|| Error::InvalidRange {
+                    field: "working hours",
+                    detail: format!(
+                        "`{}` needs weekdays and times, e.g. `mon-fri 09:00-17:00`",
+                        clip(group)
+                    ),
+                })?;
         let days = parse_weekdays(days)?;
-        for interval in intervals.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        for interval in intervals
+            .split(',')
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+        {
             let (start, end) = parse_interval("working hours", interval)?;
             for &weekday in &days {
                 out.push(WorkingInterval {

@@ -34,7 +34,10 @@ pub fn latest(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
 /// The instant a DST gap containing `local` ends. Modern transitions fall on whole minutes,
 /// and the longest gap in the database is one day (Pacific/Apia, December 2011).
 fn gap_end(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
-    let mut probe = local.with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap_or(local)
+    let mut probe = local
+        .with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(local)
         + TimeDelta::minutes(1);
     for _ in 0..3 * 1440 {
         match tz.from_local_datetime(&probe) {
@@ -75,7 +78,11 @@ impl Span {
 
     /// Local minutes `[from, to)` on `date` in `tz`; `to <= from` runs into the next day.
     pub fn local(tz: Tz, date: NaiveDate, from: Minute, to: Minute) -> Span {
-        let end_date = if to <= from { date.succ_opt().unwrap_or(date) } else { date };
+        let end_date = if to <= from {
+            date.succ_opt().unwrap_or(date)
+        } else {
+            date
+        };
         Span {
             start: earliest(tz, at(date, from)),
             end: latest(tz, at(end_date, to)),

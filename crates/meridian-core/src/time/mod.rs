@@ -9,7 +9,7 @@ pub use hours::{
     format_hours, format_minute, parse_hours, parse_interval, parse_minute, parse_weekdays,
     weekday_name,
 };
-pub use local::{Minute, Span, earliest, latest};
+pub use local::{Minute, Span, at, earliest, latest};
 pub use schedule::{HORIZON_DAYS, Schedule};
 
 /// `30m`, `1h`, `1h30m` or a bare number of minutes → minutes.
@@ -17,7 +17,10 @@ pub fn parse_duration_minutes(text: &str) -> Result<u32, crate::Error> {
     let s = text.trim().to_ascii_lowercase();
     let bad = || crate::Error::InvalidRange {
         field: "duration",
-        detail: format!("`{}` is not a duration; write e.g. 30m, 1h or 1h30m", s.chars().take(40).collect::<String>()),
+        detail: format!(
+            "`{}` is not a duration; write e.g. 30m, 1h or 1h30m",
+            s.chars().take(40).collect::<String>()
+        ),
     };
     if let Ok(m) = s.parse::<u32>() {
         return Ok(m);
@@ -33,7 +36,10 @@ pub fn parse_duration_minutes(text: &str) -> Result<u32, crate::Error> {
                     'h' => 60,
                     _ => 1,
                 };
-                total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(bad)?;
+                total = n
+                    .checked_mul(unit)
+                    .and_then(|v| total.checked_add(v))
+                    .ok_or_else(bad)?;
                 num.clear();
             }
             _ => return Err(bad()),

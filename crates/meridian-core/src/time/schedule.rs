@@ -53,7 +53,9 @@ impl Schedule {
         for f in &member.focus_blocks {
             let interval = parse_interval("focus block", &format!("{}-{}", f.start, f.end))?;
             match &f.date {
-                Some(date) => focus_once.push((parse_date("focus block", date)?, interval.0, interval.1)),
+                Some(date) => {
+                    focus_once.push((parse_date("focus block", date)?, interval.0, interval.1))
+                }
                 None => {
                     for &d in &f.weekdays {
                         if d > 6 {
@@ -107,7 +109,9 @@ impl Schedule {
 
     /// Whether local date `date` falls in an out-of-office range (holidays included).
     pub fn is_away_on(&self, date: NaiveDate) -> bool {
-        self.away.iter().any(|&(from, to)| from <= date && date <= to)
+        self.away
+            .iter()
+            .any(|&(from, to)| from <= date && date <= to)
     }
 
     pub fn is_away_at(&self, t: DateTime<Utc>) -> bool {
@@ -271,7 +275,12 @@ impl Schedule {
         let first = self.local_date(t).pred_opt().unwrap_or(NaiveDate::MIN);
         (0..HORIZON_DAYS)
             .filter_map(|i| first.checked_add_signed(TimeDelta::days(i)))
-            .find_map(|d| self.day_spans(d).first().map(|s| s.start).filter(|s| *s >= t))
+            .find_map(|d| {
+                self.day_spans(d)
+                    .first()
+                    .map(|s| s.start)
+                    .filter(|s| *s >= t)
+            })
             .ok_or_else(|| self.no_time())
     }
 
@@ -313,7 +322,11 @@ impl Schedule {
 
     /// If some span produced by `spans_on` for the days around `t` contains `t`, the end of
     /// the run of overlapping or touching spans from there.
-    fn until(&self, t: DateTime<Utc>, spans_on: impl Fn(NaiveDate) -> Vec<Span>) -> Option<DateTime<Utc>> {
+    fn until(
+        &self,
+        t: DateTime<Utc>,
+        spans_on: impl Fn(NaiveDate) -> Vec<Span>,
+    ) -> Option<DateTime<Utc>> {
         let mut end: Option<DateTime<Utc>> = None;
         let mut probe = t;
         for _ in 0..16 {
@@ -337,7 +350,11 @@ impl Schedule {
     /// When a notification arriving at `t` may be shown: `None` if at once, otherwise the
     /// end of the focus block or quiet hours holding it (both joined, so a digest is never
     /// released into the next hold).
-    pub fn held_until(&self, quiet: Option<&QuietHours>, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    pub fn held_until(
+        &self,
+        quiet: Option<&QuietHours>,
+        t: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
         let mut release = t;
         for _ in 0..16 {
             let focus = self.focus_until(release);
