@@ -171,3 +171,143 @@ impl Event {
         }
     }
 }
+
+/// A partial update of a member: absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct MemberPatch {
+    #[ts(optional)]
+    pub name: Option<String>,
+    #[ts(optional)]
+    pub tz: Option<String>,
+    #[ts(optional)]
+    pub role: Option<meridian_core::Role>,
+    /// Working hours in the grammar `mon-thu 08:00-12:00,13:00-17:00; fri 09:00-13:00`.
+    #[ts(optional)]
+    pub hours: Option<String>,
+    /// `Some(None)` ends the travel override.
+    #[ts(optional)]
+    pub travel: Option<Option<meridian_core::Travel>>,
+}
+
+/// A focus block to add: weekly on `days` (e.g. `mon-fri`), or once on `date`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct NewFocus {
+    #[ts(optional)]
+    pub days: Option<String>,
+    #[ts(optional)]
+    pub date: Option<String>,
+    pub start: String,
+    pub end: String,
+}
+
+/// A member with their working hours in the grammar, for forms and `member list`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct MemberView {
+    pub id: DocId,
+    #[serde(flatten)]
+    pub member: meridian_core::Member,
+    pub hours: String,
+}
+
+/// A thread to post. `to` holds member ids or names.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct NewThread {
+    pub kind: String,
+    pub to: Vec<String>,
+    pub title: String,
+    pub body: String,
+    /// `now` unless given.
+    #[ts(optional)]
+    pub delivery: Option<meridian_core::Delivery>,
+    #[ts(optional)]
+    pub reason: Option<String>,
+}
+
+/// What posting (or previewing) a thread gives: each recipient's reply-by, and for urgent
+/// ones, who is notified and how much of the sender's budget is left.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Posting {
+    pub id: Option<DocId>,
+    pub reply_by: Vec<meridian_core::norms::ReplyBy>,
+    pub urgent: bool,
+    pub escalation: Option<meridian_core::norms::Escalation>,
+    pub budget: Option<meridian_core::norms::UrgentBudget>,
+}
+
+/// A meeting to schedule. `attendees` holds member ids or names; the organiser (me) is
+/// always one of them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct NewMeeting {
+    pub title: String,
+    pub purpose: String,
+    /// RFC 3339.
+    pub start: String,
+    pub duration_min: u32,
+    pub attendees: Vec<String>,
+    pub items: Vec<String>,
+    pub decisions_sought: Vec<String>,
+}
+
+/// A meeting's deadlines.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct MeetingTimes {
+    pub id: DocId,
+    pub title: String,
+    pub state: meridian_core::MeetingState,
+    pub start: String,
+    /// The agenda deadline (RFC 3339 UTC) and how it reads on each attendee's clock.
+    pub agenda_due: Option<String>,
+    pub agenda_due_local: Vec<LocalTime>,
+    pub summary_due: Option<String>,
+    /// Why a deadline could not be computed (e.g. an attendee has no working hours).
+    pub problem: Option<String>,
+    pub async_thread: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct LocalTime {
+    pub member: String,
+    pub name: String,
+    pub local: String,
+}
+
+/// Slot suggestions for a meeting. `with` holds member ids or names; I am included.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct SlotQuery {
+    pub with: Vec<String>,
+    pub duration_min: u32,
+    /// RFC 3339; now when absent.
+    #[ts(optional)]
+    pub from: Option<String>,
+    pub within_days: u32,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct InboxView {
+    pub me: MemberRef,
+    pub at: String,
+    pub items: Vec<meridian_core::views::InboxItem>,
+    pub waiting: Vec<meridian_core::views::Waiting>,
+    /// Meetings turned into async threads while computing this view.
+    pub converted: Vec<DocId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct TeamView {
+    pub at: String,
+    pub rows: Vec<meridian_core::views::ClockRow>,
+}
+
+/// Notifications to show now, and those held for later.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct NotificationBatch {
+    pub at: String,
+    pub direct: Vec<meridian_core::views::Notification>,
+    pub digests: Vec<meridian_core::views::Digest>,
+}

@@ -14,6 +14,8 @@ pub enum Error {
     Vault(#[from] meridian_vault::Error),
     #[error("no object with id {0} in this workspace (`meridian list` shows what exists)")]
     NotFound(DocId),
+    #[error("no member called `{name}`; members are: {known}")]
+    NoSuchMember { name: String, known: String },
     #[error("{id} is a {found}, not a {expected}")]
     WrongKind {
         id: DocId,
@@ -73,7 +75,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         use meridian_store::Error as S;
         match self {
-            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::NotFound(_) | Error::NoSuchMember { .. } => ErrorKind::NotFound,
             Error::Store(S::DocNotFound(_)) => ErrorKind::NotFound,
             Error::Store(S::HeadsMismatch { .. } | S::CorruptDoc { .. } | S::Corrupt { .. }) => {
                 ErrorKind::Corrupt

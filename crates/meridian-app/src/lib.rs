@@ -17,6 +17,6 @@ mod workspace;
 pub use api::*;
 pub use clock::{Clock, SystemClock, parse_rfc3339_ms};
 pub use error::{ApiError, Error, ErrorKind};
-pub use workspace::{Workspace, default_data_dir, item_id};
+pub use workspace::{Snapshot, Workspace, default_data_dir, item_id};
 
 pub use meridian_core as core;

@@ -76,6 +76,57 @@ pub enum Command {
     /// Check-ins
     #[command(subcommand)]
     Checkin(CheckinCmd),
+    /// The team's communication norms: message kinds, quiet hours, escalation, budgets
+    #[command(subcommand)]
+    Charter(CharterCmd),
+    /// When a recipient is expected to reply to a message sent at a given time
+    ReplyBy {
+        /// Recipient name or id
+        #[arg(long)]
+        to: String,
+        /// Message kind: fyi, question, request, needs-decision, blocking, urgent
+        #[arg(long)]
+        kind: String,
+        /// When the message is sent, RFC 3339 [default: now]
+        #[arg(long)]
+        sent_at: Option<String>,
+        /// `now`, or `morning` to deliver at the start of the recipient's next working day
+        #[arg(long, default_value = "now")]
+        deliver: String,
+    },
+    /// What waits for me: replies by my reply-by, feedback, agendas, check-ins, tasks
+    Inbox {
+        /// Whose inbox (name or id) [default: me]
+        #[arg(long = "as")]
+        as_member: Option<String>,
+        /// Compute it at this instant, RFC 3339 [default: now]
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// The team clock: everyone's local time and whether they are working
+    Team {
+        /// RFC 3339 [default: now]
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Meeting slots for me and others, fairest first
+    Slots {
+        /// Other attendees (names or ids, comma-separated)
+        #[arg(long = "with", value_delimiter = ',')]
+        with: Vec<String>,
+        /// e.g. 30m, 1h
+        #[arg(long)]
+        duration: String,
+        /// How far ahead to look, e.g. 10d [default: 7d]
+        #[arg(long, default_value = "7d")]
+        within: String,
+        /// Start looking here, RFC 3339 [default: now]
+        #[arg(long)]
+        from: Option<String>,
+        /// How many slots to show
+        #[arg(long, default_value_t = 10)]
+        limit: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -195,15 +246,19 @@ pub enum MemberCmd {
     Add {
         #[arg(long)]
         name: String,
+        /// IANA time zone, e.g. Europe/Berlin
         #[arg(long)]
         tz: String,
+        /// Working hours, e.g. "mon-fri 09:00-17:00" or "mon-thu 08:00-12:00,13:00-17:00; fri 09:00-13:00"
+        #[arg(long)]
+        hours: Option<String>,
         /// admin, editor or reader
         #[arg(long, default_value = "editor")]
         role: String,
     },
-    /// List members
+    /// List members with their zone and working hours
     List,
-    /// Change a member's name, zone or role
+    /// Change a member's name, zone, role, working hours or travel
     Edit {
         /// Name or id
         who: String,
@@ -213,12 +268,51 @@ pub enum MemberCmd {
         tz: Option<String>,
         #[arg(long)]
         role: Option<String>,
+        /// Working hours in the same grammar as `member add --hours` (`none` for none)
+        #[arg(long)]
+        hours: Option<String>,
+        /// Travelling: the zone to live by from --travel-from to --travel-to
+        #[arg(long, requires_all = ["travel_from", "travel_to"])]
+        travel_tz: Option<String>,
+        #[arg(long)]
+        travel_from: Option<String>,
+        #[arg(long)]
+        travel_to: Option<String>,
+        /// End the travel override
+        #[arg(long, conflicts_with = "travel_tz")]
+        no_travel: bool,
+    },
+    /// Record an out-of-office range (holidays too), inclusive local dates
+    Ooo {
+        who: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Add a focus block: weekly (--days) or once (--date)
+    Focus {
+        who: String,
+        /// e.g. mon-fri or tue,thu
+        #[arg(long, required_unless_present = "date")]
+        days: Option<String>,
+        /// YYYY-MM-DD, for a one-off block
+        #[arg(long, conflicts_with = "days")]
+        date: Option<String>,
+        /// Local start, HH:MM
+        #[arg(long)]
+        from: String,
+        /// Local end, HH:MM
+        #[arg(long)]
+        to: String,
     },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum MeetingCmd {
-    /// Schedule a meeting
+    /// Schedule a meeting; prints its agenda deadline and summary due time
     New {
         #[arg(long)]
         title: String,
@@ -233,9 +327,30 @@ pub enum MeetingCmd {
         attendees: Vec<String>,
         #[arg(long, default_value = "")]
         purpose: String,
+        /// A decision the meeting should reach (repeat for several)
+        #[arg(long = "decide")]
+        decisions_sought: Vec<String>,
         /// An agenda item (repeat for several)
         #[arg(long = "item")]
         items: Vec<String>,
+    },
+    /// Add an agenda item
+    Item {
+        id: String,
+        title: String,
+        /// Owner name or id
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        minutes: u32,
+    },
+    /// A meeting's agenda deadline (on every attendee's clock) and summary due time
+    Times { id: String },
+    /// Turn meetings whose agenda is still empty at the deadline into async threads
+    Convert {
+        /// RFC 3339 [default: now]
+        #[arg(long)]
+        at: Option<String>,
     },
     /// Change a meeting
     Edit {
@@ -249,33 +364,53 @@ pub enum MeetingCmd {
         duration: Option<String>,
         #[arg(long)]
         purpose: Option<String>,
-        /// Add an agenda item (repeat for several)
-        #[arg(long = "item")]
-        items: Vec<String>,
         /// scheduled, held, summarised, cancelled
         #[arg(long)]
         state: Option<String>,
+        #[arg(long)]
+        summary: Option<String>,
     },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ThreadCmd {
-    /// Start a thread
-    New {
+    /// Post a thread; prints each recipient's reply-by
+    #[command(alias = "new")]
+    Post {
         /// A message kind of the charter: fyi, question, request, needs-decision, blocking, urgent
         #[arg(long)]
         kind: String,
         /// Recipient names or ids (comma-separated)
-        #[arg(long, value_delimiter = ',')]
+        #[arg(long, value_delimiter = ',', required = true)]
         to: Vec<String>,
         #[arg(long)]
         title: String,
         #[command(flatten)]
         body: BodyArgs,
+        /// `now`, or `morning`: deliver at the start of each recipient's next working day
+        #[arg(long, default_value = "now")]
+        deliver: String,
         /// Why this is urgent (required for urgent)
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Reply to a thread
+    Reply {
+        id: String,
+        #[command(flatten)]
+        body: BodyArgs,
+        /// Reply as this member (name or id) [default: me]
+        #[arg(long = "as")]
+        as_member: Option<String>,
+    },
+    /// Acknowledge a thread (seen; a reply may follow)
+    Ack {
+        id: String,
+        #[arg(long = "as")]
+        as_member: Option<String>,
+    },
+    /// Mark a thread resolved
+    Resolve { id: String },
     /// Change a thread's title or body
     Edit {
         id: String,
@@ -346,5 +481,49 @@ pub enum CheckinCmd {
         days: Option<String>,
         #[arg(long)]
         at: Option<String>,
+    },
+    /// Answer today's check-in (one --answer per question, in order)
+    Answer {
+        id: String,
+        #[arg(long = "answer", required = true)]
+        answers: Vec<String>,
+        #[arg(long = "as")]
+        as_member: Option<String>,
+    },
+    /// Everyone's answers for a local date
+    Digest {
+        id: String,
+        /// YYYY-MM-DD [default: today in my zone]
+        #[arg(long)]
+        date: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CharterCmd {
+    /// Show the charter
+    Show,
+    /// Add or change a message kind and its reply expectation
+    Kind {
+        name: String,
+        /// Working hours of the recipient, e.g. 8h; `none` for no reply expected
+        #[arg(long)]
+        reply_within: String,
+    },
+    /// Set the escalation ladder for urgent messages (names or ids, in order)
+    Ladder {
+        #[arg(value_delimiter = ',')]
+        members: Vec<String>,
+    },
+    /// Set quiet hours, e.g. 20:00-08:00 (local to each member)
+    Quiet { hours: String },
+    /// Set how many urgent messages each sender may send in 7 days
+    Budget { per_week: u32 },
+    /// Set the meeting rules, in working hours
+    Meetings {
+        #[arg(long)]
+        agenda_due: Option<u32>,
+        #[arg(long)]
+        summary_due: Option<u32>,
     },
 }

@@ -3,15 +3,12 @@
 use std::io::Read;
 use std::path::Path;
 
-use anyhow::{Context, anyhow, bail};
-use meridian_app::core::{
-    AgendaItem, Checkin, DecisionStatus, DocId, Kind, Meeting, MeetingState, Member, Role, Task,
-    TaskState, Thread, ThreadState,
-};
+use anyhow::{Context, anyhow};
+use meridian_app::core::{DecisionStatus, DocId, Kind, Task, TaskState};
 use meridian_app::{DecisionPatch, NewDecision, NewOption, NewPage, PagePatch, Workspace};
 
 use crate::args::*;
-use crate::output;
+use crate::{norms, output};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let data_dir = cli
@@ -91,17 +88,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Page(cmd) => page(&ws, cmd, json).await?,
         Command::Decision(cmd) => decision(&ws, cmd, json).await?,
-        Command::Member(cmd) => member(&ws, cmd, json).await?,
-        Command::Meeting(cmd) => meeting(&ws, cmd, json).await?,
-        Command::Thread(cmd) => thread(&ws, cmd, json).await?,
+        Command::Member(cmd) => norms::member(&ws, cmd, json).await?,
+        Command::Meeting(cmd) => norms::meeting(&ws, cmd, json).await?,
+        Command::Thread(cmd) => norms::thread(&ws, cmd, json).await?,
         Command::Task(cmd) => task(&ws, cmd, json).await?,
-        Command::Checkin(cmd) => checkin(&ws, cmd, json).await?,
+        Command::Checkin(cmd) => norms::checkin(&ws, cmd, json).await?,
+        Command::Charter(cmd) => norms::charter(&ws, cmd, json).await?,
+        Command::ReplyBy {
+            to,
+            kind,
+            sent_at,
+            deliver,
+        } => norms::reply_by(&ws, &to, &kind, sent_at.as_deref(), &deliver, json).await?,
+        Command::Inbox { as_member, at } => {
+            norms::inbox(&ws, as_member.as_deref(), at.as_deref(), json).await?
+        }
+        Command::Team { at } => norms::team(&ws, at.as_deref(), json).await?,
+        Command::Slots {
+            with,
+            duration,
+            within,
+            from,
+            limit,
+        } => norms::slots(&ws, with, &duration, &within, from, limit, json).await?,
     }
     Ok(())
 }
 
 /// Prints what a create/edit command produced: the object in JSON, or one line.
-async fn done(ws: &Workspace, id: &DocId, verb: &str, json: bool) -> anyhow::Result<()> {
+pub async fn done(ws: &Workspace, id: &DocId, verb: &str, json: bool) -> anyhow::Result<()> {
     if json {
         return output::json(&ws.show(id).await?);
     }
@@ -110,7 +125,7 @@ async fn done(ws: &Workspace, id: &DocId, verb: &str, json: bool) -> anyhow::Res
     Ok(())
 }
 
-fn read_text(args: &BodyArgs) -> anyhow::Result<Option<String>> {
+pub fn read_text(args: &BodyArgs) -> anyhow::Result<Option<String>> {
     if let Some(text) = &args.body {
         return Ok(Some(text.clone()));
     }
@@ -137,7 +152,7 @@ fn read_file_or_stdin(path: &Path) -> anyhow::Result<String> {
 }
 
 /// Resolves member names (case-insensitive) or ids to member ids.
-async fn members(ws: &Workspace, who: &[String]) -> anyhow::Result<Vec<String>> {
+pub async fn members(ws: &Workspace, who: &[String]) -> anyhow::Result<Vec<String>> {
     let all = ws.list(Some(Kind::Member), false).await?;
     who.iter()
         .map(|w| w.trim())
@@ -291,213 +306,6 @@ async fn decision(ws: &Workspace, cmd: DecisionCmd, json: bool) -> anyhow::Resul
     }
 }
 
-async fn member(ws: &Workspace, cmd: MemberCmd, json: bool) -> anyhow::Result<()> {
-    match cmd {
-        MemberCmd::Add { name, tz, role } => {
-            let role: Role = role.parse()?;
-            let (id, _) = ws
-                .create_object(Member::new(name.trim(), tz.trim(), role))
-                .await?;
-            done(ws, &id, "Added", json).await
-        }
-        MemberCmd::List => {
-            let rows = ws.list(Some(Kind::Member), false).await?;
-            if json {
-                let mut out = Vec::new();
-                for r in rows {
-                    out.push(ws.show(&r.id).await?);
-                }
-                return output::json(&out);
-            }
-            output::table(&rows);
-            Ok(())
-        }
-        MemberCmd::Edit {
-            who,
-            name,
-            tz,
-            role,
-        } => {
-            let id: DocId = members(ws, &[who]).await?.remove(0).parse()?;
-            let role = role.map(|r| r.parse::<Role>()).transpose()?;
-            ws.update::<Member>(&id, |m| {
-                if let Some(n) = name {
-                    m.display_name = n.trim().to_owned();
-                }
-                if let Some(z) = tz {
-                    m.tz = z.trim().to_owned();
-                }
-                if let Some(r) = role {
-                    m.role = r;
-                }
-                Ok(())
-            })
-            .await?;
-            done(ws, &id, "Updated", json).await
-        }
-    }
-}
-
-/// `30m`, `1h`, `1h30m`, `90` (minutes).
-fn parse_duration(s: &str) -> anyhow::Result<u32> {
-    let s = s.trim().to_ascii_lowercase();
-    if let Ok(m) = s.parse::<u32>() {
-        return Ok(m);
-    }
-    let mut total = 0u32;
-    let mut num = String::new();
-    for c in s.chars() {
-        match c {
-            '0'..='9' => num.push(c),
-            'h' | 'm' if !num.is_empty() => {
-                let n: u32 = num.parse()?;
-                total += if c == 'h' { n * 60 } else { n };
-                num.clear();
-            }
-            _ => bail!("`{s}` is not a duration; write e.g. 30m, 1h or 1h30m"),
-        }
-    }
-    if !num.is_empty() || total == 0 {
-        bail!("`{s}` is not a duration; write e.g. 30m, 1h or 1h30m");
-    }
-    Ok(total)
-}
-
-fn parse_instant(s: &str) -> anyhow::Result<i64> {
-    meridian_app::parse_rfc3339_ms(s).ok_or_else(|| {
-        anyhow!("`{s}` is not an RFC 3339 instant; write e.g. 2026-12-01T15:00:00Z or 2026-12-01T16:00:00+01:00")
-    })
-}
-
-async fn meeting(ws: &Workspace, cmd: MeetingCmd, json: bool) -> anyhow::Result<()> {
-    match cmd {
-        MeetingCmd::New {
-            title,
-            start,
-            duration,
-            attendees,
-            purpose,
-            items,
-        } => {
-            let me = ws.info().me;
-            let mut attendees = members(ws, &attendees).await?;
-            if !attendees.contains(&me.id.to_string()) {
-                attendees.insert(0, me.id.to_string());
-            }
-            let meeting = Meeting {
-                title: title.trim().to_owned(),
-                purpose,
-                decisions_sought: Vec::new(),
-                start_ms: parse_instant(&start)?,
-                duration_min: parse_duration(&duration)?,
-                organiser_tz: me.tz,
-                weekly: false,
-                attendees,
-                agenda: items.into_iter().map(agenda_item).collect(),
-                notes: String::new(),
-                summary: String::new(),
-                decisions: Vec::new(),
-                tasks: Vec::new(),
-                state: MeetingState::Scheduled,
-                created_at_ms: ws.now_ms(),
-            };
-            let (id, _) = ws.create_object(meeting).await?;
-            done(ws, &id, "Scheduled", json).await
-        }
-        MeetingCmd::Edit {
-            id,
-            title,
-            start,
-            duration,
-            purpose,
-            items,
-            state,
-        } => {
-            let id: DocId = id.parse()?;
-            let start = start.as_deref().map(parse_instant).transpose()?;
-            let duration = duration.as_deref().map(parse_duration).transpose()?;
-            let state = state.map(|s| s.parse::<MeetingState>()).transpose()?;
-            ws.update::<Meeting>(&id, |m| {
-                if let Some(t) = title {
-                    m.title = t.trim().to_owned();
-                }
-                if let Some(s) = start {
-                    m.start_ms = s;
-                }
-                if let Some(d) = duration {
-                    m.duration_min = d;
-                }
-                if let Some(p) = purpose {
-                    m.purpose = p;
-                }
-                m.agenda.extend(items.into_iter().map(agenda_item));
-                if let Some(s) = state {
-                    m.state = s;
-                }
-                Ok(())
-            })
-            .await?;
-            done(ws, &id, "Updated", json).await
-        }
-    }
-}
-
-fn agenda_item(title: String) -> AgendaItem {
-    AgendaItem {
-        id: meridian_app::item_id(),
-        title,
-        owner: None,
-        minutes: 10,
-        notes: String::new(),
-        pre_reads: Vec::new(),
-        resolved_async: false,
-    }
-}
-
-async fn thread(ws: &Workspace, cmd: ThreadCmd, json: bool) -> anyhow::Result<()> {
-    match cmd {
-        ThreadCmd::New {
-            kind,
-            to,
-            title,
-            body,
-            reason,
-        } => {
-            let thread = Thread {
-                title: title.trim().to_owned(),
-                message_kind: kind.trim().to_ascii_lowercase(),
-                body: read_text(&body)?.unwrap_or_default(),
-                author: ws.info().me.id.to_string(),
-                recipients: members(ws, &to).await?,
-                delivery: meridian_app::core::Delivery::Now,
-                urgent_reason: reason,
-                messages: Vec::new(),
-                acknowledgements: Vec::new(),
-                state: ThreadState::Open,
-                linked_decision: None,
-                created_at_ms: ws.now_ms(),
-            };
-            let (id, _) = ws.create_object(thread).await?;
-            done(ws, &id, "Posted", json).await
-        }
-        ThreadCmd::Edit { id, title, body } => {
-            let id: DocId = id.parse()?;
-            let body = read_text(&body)?;
-            ws.update::<Thread>(&id, |t| {
-                if let Some(v) = title {
-                    t.title = v.trim().to_owned();
-                }
-                if let Some(b) = body {
-                    t.body = b;
-                }
-                Ok(())
-            })
-            .await?;
-            done(ws, &id, "Updated", json).await
-        }
-    }
-}
-
 async fn task(ws: &Workspace, cmd: TaskCmd, json: bool) -> anyhow::Result<()> {
     match cmd {
         TaskCmd::New { title, owner, due } => {
@@ -552,112 +360,5 @@ async fn task(ws: &Workspace, cmd: TaskCmd, json: bool) -> anyhow::Result<()> {
             .await?;
             done(ws, &id, "Updated", json).await
         }
-    }
-}
-
-/// `mon-fri`, `mon,wed,fri`, `sat-sun` → 0-based weekdays.
-fn parse_days(s: &str) -> anyhow::Result<Vec<u8>> {
-    const NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    let day = |d: &str| {
-        let d = d.trim().to_ascii_lowercase();
-        NAMES
-            .iter()
-            .position(|n| d.starts_with(n))
-            .map(|p| p as u8)
-            .ok_or_else(|| anyhow!("`{d}` is not a weekday; use mon, tue, wed, thu, fri, sat, sun"))
-    };
-    let mut out = Vec::new();
-    for part in s.split(',') {
-        match part.split_once('-') {
-            Some((a, b)) => {
-                let (a, b) = (day(a)?, day(b)?);
-                if a > b {
-                    bail!("`{part}` runs backwards; write e.g. mon-fri");
-                }
-                out.extend(a..=b);
-            }
-            None => out.push(day(part)?),
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    Ok(out)
-}
-
-async fn checkin(ws: &Workspace, cmd: CheckinCmd, json: bool) -> anyhow::Result<()> {
-    match cmd {
-        CheckinCmd::New {
-            title,
-            questions,
-            participants,
-            days,
-            at,
-        } => {
-            let mut participants = members(ws, &participants).await?;
-            if participants.is_empty() {
-                participants.push(ws.info().me.id.to_string());
-            }
-            let checkin = Checkin {
-                title: title.trim().to_owned(),
-                questions,
-                weekdays: parse_days(&days)?,
-                prompt_time: at,
-                participants,
-                entries: Vec::new(),
-                created_at_ms: ws.now_ms(),
-            };
-            let (id, _) = ws.create_object(checkin).await?;
-            done(ws, &id, "Created", json).await
-        }
-        CheckinCmd::Edit {
-            id,
-            title,
-            questions,
-            days,
-            at,
-        } => {
-            let id: DocId = id.parse()?;
-            let days = days.as_deref().map(parse_days).transpose()?;
-            ws.update::<Checkin>(&id, |c| {
-                if let Some(v) = title {
-                    c.title = v.trim().to_owned();
-                }
-                if !questions.is_empty() {
-                    c.questions = questions;
-                }
-                if let Some(d) = days {
-                    c.weekdays = d;
-                }
-                if let Some(a) = at {
-                    c.prompt_time = a;
-                }
-                Ok(())
-            })
-            .await?;
-            done(ws, &id, "Updated", json).await
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("30m").ok(), Some(30));
-        assert_eq!(parse_duration("1h30m").ok(), Some(90));
-        assert_eq!(parse_duration("2h").ok(), Some(120));
-        assert_eq!(parse_duration("45").ok(), Some(45));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("1h30").is_err());
-    }
-
-    #[test]
-    fn days() {
-        assert_eq!(parse_days("mon-fri").ok(), Some(vec![0, 1, 2, 3, 4]));
-        assert_eq!(parse_days("mon,wed,fri").ok(), Some(vec![0, 2, 4]));
-        assert!(parse_days("fri-mon").is_err());
-        assert!(parse_days("funday").is_err());
     }
 }

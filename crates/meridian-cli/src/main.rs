@@ -5,6 +5,7 @@
 
 mod args;
 mod commands;
+mod norms;
 mod output;
 
 use std::process::ExitCode;

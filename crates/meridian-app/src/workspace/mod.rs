@@ -6,9 +6,11 @@
 
 mod decisions;
 mod documents;
+mod norms;
 mod pages;
 
 pub use decisions::item_id;
+pub use norms::Snapshot;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
