@@ -9,6 +9,7 @@
 
 mod commands;
 mod events;
+mod notifier;
 mod startup;
 mod state;
 
@@ -23,11 +24,13 @@ fn main() {
         .init();
 
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             // Opened once, before the window loads; a failure is kept and shown by the UI.
             let opened = tauri::async_runtime::block_on(startup::open_workspace());
             if let Ok(ws) = &opened {
                 events::forward(app.handle().clone(), ws.subscribe());
+                notifier::start(app.handle().clone(), ws.clone());
             }
             app.manage(state::AppState::new(opened));
             Ok(())
@@ -45,6 +48,25 @@ fn main() {
             commands::decisions::set_decision_status,
             commands::decisions::choose_option,
             commands::decisions::decision_next_steps,
+            commands::norms::inbox,
+            commands::norms::team,
+            commands::norms::members,
+            commands::norms::my_profile,
+            commands::norms::update_member,
+            commands::norms::add_focus_block,
+            commands::norms::add_out_of_office,
+            commands::norms::remove_member_entry,
+            commands::norms::preview_thread,
+            commands::norms::post_thread,
+            commands::norms::reply_thread,
+            commands::norms::ack_thread,
+            commands::norms::resolve_thread,
+            commands::norms::create_meeting,
+            commands::norms::meeting_times,
+            commands::norms::suggest_slots,
+            commands::norms::add_agenda_item,
+            commands::norms::charter,
+            commands::norms::pending_notifications,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(error) = result {

@@ -2,6 +2,7 @@
 //! arguments, call one `Workspace` method, return its typed result or an `ApiError`.
 
 pub mod decisions;
+pub mod norms;
 pub mod pages;
 pub mod workspace;
 

@@ -20,6 +20,21 @@ import type {
   Shown,
   TextSplice,
   WorkspaceInfo,
+  Charter,
+  InboxView,
+  Meeting,
+  MeetingTimes,
+  MemberPatch,
+  MemberView,
+  NewFocus,
+  NewMeeting,
+  NewThread,
+  NotificationBatch,
+  Posting,
+  Slot,
+  SlotQuery,
+  TeamView,
+  Thread,
 } from './bindings'
 
 export const api = {
@@ -42,6 +57,37 @@ export const api = {
     invoke<Decision>('choose_option', { id, option, rationale }),
   decisionNextSteps: (status: DecisionStatus) =>
     invoke<DecisionStatus[]>('decision_next_steps', { status }),
+
+  inbox: () => invoke<InboxView>('inbox'),
+  team: () => invoke<TeamView>('team'),
+  members: () => invoke<MemberView[]>('members'),
+  myProfile: () => invoke<MemberView>('my_profile'),
+  updateMember: (id: DocId, patch: MemberPatch) => invoke<MemberView>('update_member', { id, patch }),
+  addFocusBlock: (id: DocId, block: NewFocus) => invoke<MemberView>('add_focus_block', { id, block }),
+  addOutOfOffice: (id: DocId, from: string, to: string, note: string) =>
+    invoke<MemberView>('add_out_of_office', { id, from, to, note }),
+  /** Removes focus block (`focus`) or out-of-office range number `index`. */
+  removeMemberEntry: (id: DocId, focus: boolean, index: number) =>
+    invoke<MemberView>('remove_member_entry', { id, focus, index }),
+
+  previewThread: (input: NewThread) => invoke<Posting>('preview_thread', { new: input }),
+  postThread: (input: NewThread) => invoke<Posting>('post_thread', { new: input }),
+  replyThread: (id: DocId, body: string) => invoke<Thread>('reply_thread', { id, body }),
+  ackThread: (id: DocId) => invoke<Thread>('ack_thread', { id }),
+  resolveThread: (id: DocId) => invoke<Thread>('resolve_thread', { id }),
+
+  createMeeting: (input: NewMeeting) => invoke<[DocId, MeetingTimes]>('create_meeting', { new: input }),
+  meetingTimes: (id: DocId) => invoke<MeetingTimes>('meeting_times', { id }),
+  suggestSlots: (query: SlotQuery) => invoke<Slot[]>('suggest_slots', { query }),
+  addAgendaItem: (id: DocId, title: string, owner: string | null, minutes: number) =>
+    invoke<Meeting>('add_agenda_item', { id, title, owner, minutes }),
+  charter: () => invoke<Charter>('charter'),
+  pendingNotifications: () => invoke<NotificationBatch>('pending_notifications'),
+}
+
+/** Notifications released by the desktop shell (direct ones, and digests after a hold). */
+export function onNotifications(handler: (b: NotificationBatch) => void): Promise<UnlistenFn> {
+  return listen<NotificationBatch>('notifications', (msg) => handler(msg.payload))
 }
 
 /** Workspace changes, announced by the engine once durable. */

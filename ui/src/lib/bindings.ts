@@ -47,9 +47,13 @@ export type DateRange = { from: string, to: string, note: string, };
 
 export type FocusBlock = { 
 /**
- * 0 = Monday … 6 = Sunday.
+ * 0 = Monday … 6 = Sunday; ignored when `date` is set.
  */
-weekdays: Array<number>, start: string, end: string, };
+weekdays: Array<number>, 
+/**
+ * `YYYY-MM-DD`: a one-off block on that local date.
+ */
+date: string | null, start: string, end: string, };
 
 export type Travel = { tz: string, from: string, to: string, };
 
@@ -153,7 +157,11 @@ start_ms: number, duration_min: number,
 /**
  * IANA zone of the organiser.
  */
-organiser_tz: string, weekly: boolean, 
+organiser_tz: string, 
+/**
+ * Member id of the organiser.
+ */
+organiser: string | null, weekly: boolean, 
 /**
  * Member ids.
  */
@@ -161,7 +169,11 @@ attendees: Array<string>, agenda: Array<AgendaItem>, notes: string, summary: str
 /**
  * Ids of resulting decisions and tasks.
  */
-decisions: Array<string>, tasks: Array<string>, state: MeetingState, created_at_ms: number, };
+decisions: Array<string>, tasks: Array<string>, state: MeetingState, 
+/**
+ * The thread this meeting became when its agenda was empty at the deadline.
+ */
+async_thread: string | null, created_at_ms: number, };
 
 export type MeetingState = "scheduled" | "converted-to-async" | "held" | "summarised" | "cancelled";
 
@@ -191,7 +203,11 @@ recipients: Array<string>, delivery: Delivery, urgent_reason: string | null, mes
 /**
  * Member ids.
  */
-acknowledgements: Array<string>, state: ThreadState, linked_decision: string | null, created_at_ms: number, };
+acknowledgements: Array<string>, state: ThreadState, linked_decision: string | null, 
+/**
+ * The meeting this thread replaced when its agenda was not ready.
+ */
+source_meeting: string | null, created_at_ms: number, };
 
 export type ThreadState = "open" | "answered" | "resolved";
 
@@ -289,3 +305,229 @@ export type Event = { "type": "object_created", summary: ObjectSummary, } | { "t
 export type ApiError = { kind: ErrorKind, detail: string, };
 
 export type ErrorKind = "not_found" | "invalid" | "storage" | "corrupt" | "not_initialised" | "io" | "internal";
+
+export type MemberPatch = { name?: string, tz?: string, role?: Role, 
+/**
+ * Working hours in the grammar `mon-thu 08:00-12:00,13:00-17:00; fri 09:00-13:00`.
+ */
+hours?: string, 
+/**
+ * `Some(None)` ends the travel override.
+ */
+travel?: Travel | null, };
+
+export type NewFocus = { days?: string, date?: string, start: string, end: string, };
+
+export type MemberView = { id: DocId, hours: string, display_name: string, 
+/**
+ * IANA time zone, e.g. `Europe/Berlin`.
+ */
+tz: string, working_hours: Array<WorkingInterval>, out_of_office: Array<DateRange>, focus_blocks: Array<FocusBlock>, travel: Travel | null, role: Role, 
+/**
+ * Device ids of this member's devices.
+ */
+devices: Array<string>, };
+
+export type NewThread = { kind: string, to: Array<string>, title: string, body: string, 
+/**
+ * `now` unless given.
+ */
+delivery?: Delivery, reason?: string, };
+
+export type Posting = { id: DocId | null, reply_by: Array<ReplyBy>, urgent: boolean, escalation: Escalation | null, budget: UrgentBudget | null, };
+
+export type NewMeeting = { title: string, purpose: string, 
+/**
+ * RFC 3339.
+ */
+start: string, duration_min: number, attendees: Array<string>, items: Array<string>, decisions_sought: Array<string>, };
+
+export type MeetingTimes = { id: DocId, title: string, state: MeetingState, start: string, 
+/**
+ * The agenda deadline (RFC 3339 UTC) and how it reads on each attendee's clock.
+ */
+agenda_due: string | null, agenda_due_local: Array<LocalTime>, summary_due: string | null, 
+/**
+ * Why a deadline could not be computed (e.g. an attendee has no working hours).
+ */
+problem: string | null, async_thread: string | null, };
+
+export type LocalTime = { member: string, name: string, local: string, };
+
+export type SlotQuery = { with: Array<string>, duration_min: number, 
+/**
+ * RFC 3339; now when absent.
+ */
+from?: string, within_days: number, limit: number, };
+
+export type InboxView = { me: MemberRef, at: string, items: Array<InboxItem>, waiting: Array<Waiting>, 
+/**
+ * Meetings turned into async threads while computing this view.
+ */
+converted: Array<DocId>, };
+
+export type TeamView = { at: string, rows: Array<ClockRow>, };
+
+export type NotificationBatch = { at: string, direct: Array<Notification>, digests: Array<Digest>, };
+
+export type ReplyBy = { recipient: string, name: string, 
+/**
+ * The recipient's zone at the reply-by instant (or at delivery if none is expected).
+ */
+tz: string, 
+/**
+ * RFC 3339 UTC.
+ */
+delivered_at: string, 
+/**
+ * RFC 3339 UTC; `None` when the kind expects no reply.
+ */
+reply_by: string | null, 
+/**
+ * The same instant with the recipient's offset.
+ */
+reply_by_local: string | null, 
+/**
+ * Whether the recipient is inside working hours when the message arrives.
+ */
+working_on_arrival: boolean, };
+
+export type Escalation = { 
+/**
+ * Member ids to notify now, breaking focus.
+ */
+notify: Array<string>, 
+/**
+ * Whether the ladder picked them (the named recipients were all off).
+ */
+via_ladder: boolean, 
+/**
+ * Set when nobody is working: when the chosen person is next reachable (RFC 3339 UTC).
+ */
+reachable_at: string | null, };
+
+export type UrgentBudget = { used: number, allowed: number, 
+/**
+ * When the oldest counted urgent message leaves the window (RFC 3339 UTC).
+ */
+frees_at: string | null, };
+
+export type Slot = { 
+/**
+ * RFC 3339 UTC.
+ */
+start: string, end: string, attendees: Array<SlotAttendee>, minutes_outside: number, 
+/**
+ * 100 when everyone is inside working hours; lower the more the slot costs people
+ * outside their hours, weighted by how often each already took a bad slot.
+ */
+fairness: number, 
+/**
+ * Lower is better: minutes outside × (1 + past inconvenient meetings), per attendee.
+ */
+cost: bigint, };
+
+export type SlotAttendee = { member: string, name: string, 
+/**
+ * Start with the attendee's offset, RFC 3339.
+ */
+local_start: string, local_end: string, 
+/**
+ * Minutes of the meeting outside their working hours.
+ */
+minutes_outside: number, 
+/**
+ * `early`, `late` or `None` when the slot is inside their hours.
+ */
+outside: string | null, out_of_office: boolean, 
+/**
+ * Inconvenient meetings this attendee already took (from the ledger).
+ */
+past_burden: number, };
+
+export type CheckinDigest = { checkin: string, title: string, date: string, questions: Array<string>, answers: Array<CheckinAnswers>, 
+/**
+ * Names of participants who owed an answer that day and gave none.
+ */
+missing: Array<string>, };
+
+export type CheckinAnswers = { member: string, name: string, answers: Array<string>, 
+/**
+ * RFC 3339 UTC.
+ */
+at: string, };
+
+export type InboxItem = { 
+/**
+ * `reply`, `feedback`, `agenda`, `summary`, `checkin` or `task`.
+ */
+section: string, 
+/**
+ * The object's kind and id.
+ */
+kind: string, id: string, title: string, 
+/**
+ * What is asked, e.g. `Question from Ana`.
+ */
+detail: string, 
+/**
+ * When it is due, RFC 3339 UTC, and the same instant on my clock.
+ */
+due: string | null, due_local: string | null, 
+/**
+ * The other side (sender, organiser) and the due instant on their clock.
+ */
+other: string | null, due_other_local: string | null, overdue: boolean, };
+
+export type Waiting = { thread: string, title: string, kind: string, recipient: string, name: string, reply_by: string | null, reply_by_local: string | null, replied: boolean, acknowledged: boolean, overdue: boolean, };
+
+export type ClockRow = { member: string, name: string, tz: string, 
+/**
+ * Local time now, RFC 3339 with offset.
+ */
+local: string, 
+/**
+ * `+05:45`.
+ */
+offset: string, 
+/**
+ * `working`, `focusing`, `off` or `out-of-office`.
+ */
+state: string, 
+/**
+ * When the state ends (focus end, end of the working stretch), RFC 3339 UTC.
+ */
+until: string | null, 
+/**
+ * When they can next be reached in working hours (None if now), RFC 3339 UTC.
+ */
+next_reachable_at: string | null, next_reachable_local: string | null, 
+/**
+ * Today's working and focus time on their clock, as `[start, end)` minutes of the day.
+ */
+hours_today: Array<[number, number]>, focus_today: Array<[number, number]>, 
+/**
+ * Minute of their day now.
+ */
+minute_now: number, 
+/**
+ * A problem with their calendar, e.g. no working hours.
+ */
+note: string | null, };
+
+export type Notification = { 
+/**
+ * Stable across recomputations, so a device shows each one once.
+ */
+key: string, kind: string, id: string, title: string, body: string, urgent: boolean, 
+/**
+ * When it arrived for me, RFC 3339 UTC.
+ */
+arrived: string, 
+/**
+ * When it may be shown: the arrival, or the end of the focus block or quiet hours
+ * holding it.
+ */
+show_at: string, held: boolean, };
+
+export type Digest = { released_at: string, items: Array<Notification>, };

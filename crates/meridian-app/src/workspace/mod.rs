@@ -82,6 +82,8 @@ mod meta {
     pub const WORKSPACE: &str = "workspace_id";
     pub const ME: &str = "member_id";
     pub const ACTOR: &str = "actor_id";
+    /// Up to which instant this device has shown notifications.
+    pub const NOTIFIED: &str = "notified_until";
 }
 
 fn fresh_id() -> DocId {

@@ -726,6 +726,42 @@ impl Workspace {
         })
     }
 
+    /// Notifications that have arrived for me by `at` but are held by a focus block or quiet
+    /// hours, grouped by when they will be released.
+    pub async fn held_notifications(&self, at: Option<DateTime<Utc>>) -> Result<NotificationBatch, Error> {
+        let at = self.at(at);
+        let snap = self.snapshot().await?;
+        let me = self.info().me.id.to_string();
+        let arrived_by = utc_rfc3339(at);
+        let held: Vec<_> = views::notifications(&snap.world(), &me, at, at + TimeDelta::days(3))
+            .into_iter()
+            .filter(|n| n.held && n.arrived <= arrived_by)
+            .collect();
+        let (direct, digests) = views::digests(held);
+        Ok(NotificationBatch {
+            at: arrived_by,
+            direct,
+            digests,
+        })
+    }
+
+    /// Up to when this device has shown notifications (none yet: `None`).
+    pub fn notified_until(&self) -> Result<Option<DateTime<Utc>>, Error> {
+        Ok(self
+            .inner
+            .store
+            .get_meta_blocking(meta::NOTIFIED)?
+            .and_then(|v| crate::parse_rfc3339_ms(&v))
+            .map(instant))
+    }
+
+    pub fn set_notified_until(&self, at: DateTime<Utc>) -> Result<(), Error> {
+        Ok(self
+            .inner
+            .store
+            .set_meta_blocking(meta::NOTIFIED, &utc_rfc3339(at))?)
+    }
+
     pub async fn show_charter(&self) -> Result<Charter, Error> {
         Ok(self.charter().await?.1)
     }
