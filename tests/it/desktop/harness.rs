@@ -70,7 +70,7 @@ impl Config {
 pub struct Harness {
     pub config: Config,
     /// Holds `data/`, `home/` and `xdg/`; kept for its drop, which removes them.
-    _root: tempfile::TempDir,
+    root: tempfile::TempDir,
     pub webdriver_url: String,
     xvfb: Option<Child>,
     driver: Option<Child>,
@@ -149,7 +149,7 @@ impl Harness {
 
         Harness {
             config,
-            _root: root,
+            root,
             webdriver_url: format!("http://127.0.0.1:{port}"),
             xvfb: Some(xvfb),
             driver: Some(driver),
@@ -185,6 +185,11 @@ impl Harness {
             }
         }
         Err(format!("cannot start the app through tauri-driver: {last:?}").into())
+    }
+
+    /// The workspace folder the app opens (`MERIDIAN_DATA_DIR`).
+    pub fn data_dir(&self) -> PathBuf {
+        self.root.path().join("data")
     }
 
     /// Saves a PNG of the window after letting the last DOM change reach the screen.

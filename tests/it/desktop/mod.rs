@@ -6,14 +6,16 @@
 //! run, and anything missing (binary, driver, Xvfb) fails it loudly.
 
 mod harness;
+mod norms;
 mod scenario;
+mod ui;
 
 use std::time::Duration;
 
 use harness::{Config, Harness};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pages_and_decisions_survive_a_restart() {
+async fn the_desktop_app_end_to_end() {
     let Some(config) = Config::from_env() else {
         eprintln!(
             "SKIPPED desktop end-to-end test: set MERIDIAN_E2E=1 (and MERIDIAN_DESKTOP_BIN) or run scripts/e2e.sh"
@@ -21,11 +23,17 @@ async fn pages_and_decisions_survive_a_restart() {
         return;
     };
     let harness = Harness::start(config).await;
-    let outcome = tokio::time::timeout(Duration::from_secs(180), scenario::run(&harness)).await;
+    let outcome = tokio::time::timeout(Duration::from_secs(300), async {
+        scenario::run(&harness).await?;
+        // Teammates arrive while the app is closed, as sync would bring them.
+        let seeded = norms::seed(&harness.data_dir()).await?;
+        norms::run(&harness, &seeded).await
+    })
+    .await;
     harness.stop();
     match outcome {
         Ok(Ok(())) => {}
         Ok(Err(e)) => panic!("desktop end-to-end test failed: {e}"),
-        Err(_) => panic!("desktop end-to-end test timed out after 180 s"),
+        Err(_) => panic!("desktop end-to-end test timed out after 300 s"),
     }
 }

@@ -1,13 +1,11 @@
 //! What a user does: write a page and record a decision, quit, start again, and find both
 //! as they left them.
 
-use std::time::Duration;
-
-use fantoccini::elements::Element;
+use fantoccini::Client;
 use fantoccini::key::Key;
-use fantoccini::{Client, Locator};
 
 use super::harness::{Harness, TestResult};
+use super::ui::*;
 
 const PAGE_TITLE: &str = "Launch plan";
 const BODY_LINE_1: &str = "# Launch plan";
@@ -37,6 +35,9 @@ pub async fn run(h: &Harness) -> TestResult {
 }
 
 async fn first_run(h: &Harness, c: &Client) -> TestResult {
+    // The app opens on the inbox, empty in a new workspace.
+    wait_for(c, "[data-testid=inbox-empty]").await?;
+    click(c, "[data-testid=nav-pages]").await?;
     wait_for(c, "[data-testid=main-pages]").await?;
     wait_for(c, "[data-testid=pages-empty]").await?;
     assert_text(c, "[data-testid=status-workspace]", "My workspace").await?;
@@ -107,6 +108,7 @@ async fn first_run(h: &Harness, c: &Client) -> TestResult {
 }
 
 async fn after_restart(h: &Harness, c: &Client) -> TestResult {
+    click(c, "[data-testid=nav-pages]").await?;
     wait_for(c, "[data-testid=main-pages]").await?;
     let item = wait_for(c, "[data-testid=page-item]").await?;
     item.click().await?;
@@ -150,83 +152,3 @@ async fn after_restart(h: &Harness, c: &Client) -> TestResult {
     Ok(())
 }
 
-const WAIT: Duration = Duration::from_secs(15);
-
-fn step(what: &str) {
-    eprintln!("e2e step: {what}");
-}
-
-async fn wait_for(c: &Client, css: &str) -> TestResult<Element> {
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .map_err(|e| format!("waiting for {css}: {e}").into())
-}
-
-async fn wait_for_count(c: &Client, css: &str, n: usize) -> TestResult<Vec<Element>> {
-    let start = std::time::Instant::now();
-    loop {
-        let found = c.find_all(Locator::Css(css)).await?;
-        if found.len() >= n {
-            return Ok(found);
-        }
-        if start.elapsed() > WAIT {
-            return Err(format!("expected {n} of {css}, found {}", found.len()).into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Waits until every edit so far is acknowledged by the engine (committed to disk).
-async fn wait_saved(c: &Client) -> TestResult {
-    let start = std::time::Instant::now();
-    loop {
-        let el = wait_for(c, "[data-testid=save-state]").await?;
-        let state = el.attr("data-state").await?;
-        if state.as_deref() == Some("saved") {
-            return Ok(());
-        }
-        if state.as_deref() == Some("failed") || start.elapsed() > WAIT {
-            return Err(format!("edits not saved: {}", text_of(&el).await?).into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn wait_enabled(el: &Element) -> TestResult {
-    let start = std::time::Instant::now();
-    while !el.is_enabled().await? {
-        if start.elapsed() > WAIT {
-            return Err("element stayed disabled".into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Ok(())
-}
-
-async fn click(c: &Client, css: &str) -> TestResult {
-    let el = wait_for(c, css).await?;
-    wait_enabled(&el).await?;
-    el.click().await?;
-    Ok(())
-}
-
-async fn type_into(c: &Client, css: &str, text: &str) -> TestResult {
-    wait_for(c, css).await?.send_keys(text).await?;
-    Ok(())
-}
-
-async fn assert_text(c: &Client, css: &str, expected: &str) -> TestResult {
-    let text = text_of(&wait_for(c, css).await?).await?;
-    if text.trim() != expected {
-        return Err(format!("{css} shows {text:?}, expected {expected:?}").into());
-    }
-    Ok(())
-}
-
-/// The element's `textContent`. WebKitWebDriver's "element text" (rendered text) dropped
-/// parts of list rows in this app, so the DOM text is what the test compares.
-async fn text_of(el: &Element) -> TestResult<String> {
-    Ok(el.prop("textContent").await?.unwrap_or_default())
-}

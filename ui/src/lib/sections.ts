@@ -9,15 +9,25 @@ export interface Section {
   built: boolean
 }
 
-export type SectionId = 'inbox' | 'threads' | 'decisions' | 'meetings' | 'checkins' | 'pages' | 'tasks' | 'team'
+export type SectionId =
+  | 'inbox'
+  | 'threads'
+  | 'decisions'
+  | 'meetings'
+  | 'checkins'
+  | 'pages'
+  | 'tasks'
+  | 'team'
+  | 'settings'
 
 export const SECTIONS: readonly Section[] = [
-  { id: 'inbox', label: 'Inbox', kind: null, built: false },
-  { id: 'threads', label: 'Threads', kind: 'thread', built: false },
+  { id: 'inbox', label: 'Inbox', kind: null, built: true },
+  { id: 'threads', label: 'Threads', kind: 'thread', built: true },
   { id: 'decisions', label: 'Decisions', kind: 'decision', built: true },
-  { id: 'meetings', label: 'Meetings', kind: 'meeting', built: false },
+  { id: 'meetings', label: 'Meetings', kind: 'meeting', built: true },
   { id: 'checkins', label: 'Check-ins', kind: 'checkin', built: false },
   { id: 'pages', label: 'Pages', kind: 'page', built: true },
   { id: 'tasks', label: 'Tasks', kind: 'task', built: false },
-  { id: 'team', label: 'Team', kind: 'member', built: false },
+  { id: 'team', label: 'Team', kind: 'member', built: true },
+  { id: 'settings', label: 'My settings', kind: null, built: true },
 ]

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { clockTime, formatWallClock, fromNow, minuteLabel, wallClock } from './time'
+import { clockTime, formatInZone, formatWallClock, fromNow, minuteLabel, wallClock } from './time'
 
 describe('time formatting', () => {
   it('reads the wall clock written in the string, not the browser zone', () => {
@@ -18,5 +18,13 @@ describe('time formatting', () => {
     expect(minuteLabel(0)).toBe('00:00')
     expect(minuteLabel(1440)).toBe('24:00')
     expect(minuteLabel(525)).toBe('08:45')
+  })
+})
+
+describe('formatInZone', () => {
+  it('shows a UTC instant on another zone’s clock', () => {
+    expect(formatInZone('2026-11-30T06:00:00Z', 'Australia/Sydney')).toBe('Mon 30 Nov 17:00')
+    expect(formatInZone('2026-11-30T06:00:00Z', 'Asia/Kathmandu')).toBe('Mon 30 Nov 11:45')
+    expect(formatInZone('2026-11-30T06:00:00Z', 'Not/AZone')).toBe('2026-11-30T06:00:00Z')
   })
 })

@@ -50,3 +50,25 @@ export function fromNow(instant: string | null | undefined, now: number = Date.n
 export function minuteLabel(m: number): string {
   return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`
 }
+
+/** A UTC instant on the clock of IANA zone `tz`, e.g. `Mon 30 Nov 17:00`. */
+export function formatInZone(utc: string | null | undefined, tz: string): string {
+  if (!utc) return ''
+  const t = new Date(utc)
+  if (Number.isNaN(t.getTime())) return utc
+  try {
+    const parts = new Intl.DateTimeFormat('en-GB', {
+      timeZone: tz,
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).formatToParts(t)
+    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
+    return `${get('weekday')} ${get('day')} ${get('month')} ${get('hour')}:${get('minute')}`
+  } catch {
+    return utc
+  }
+}
