@@ -28,7 +28,12 @@ pub struct Seeded {
 pub async fn seed(data: &Path) -> TestResult<Seeded> {
     let ws = Workspace::open(data).await?;
     let sam = ws
-        .add_member("Sam", "Australia/Sydney", Role::Editor, Some("mon-fri 09:00-17:00"))
+        .add_member(
+            "Sam",
+            "Australia/Sydney",
+            Role::Editor,
+            Some("mon-fri 09:00-17:00"),
+        )
         .await?;
     let priya = ws
         .add_member(
@@ -77,7 +82,13 @@ pub async fn seed(data: &Path) -> TestResult<Seeded> {
     })
     .await?;
     let me_person = Person::new(me.to_string(), ws.get::<Member>(&me).await?)?;
-    let clock = norms::reply_by(&Charter::default(), &me_person, "question", Delivery::Now, sent)?;
+    let clock = norms::reply_by(
+        &Charter::default(),
+        &me_person,
+        "question",
+        Delivery::Now,
+        sent,
+    )?;
     Ok(Seeded {
         reply_by: clock.reply_by.ok_or("a question expects a reply")?,
     })
@@ -99,10 +110,18 @@ async fn scenario(h: &Harness, c: &Client, seeded: &Seeded) -> TestResult {
     if !text.contains(QUESTION) || !text.contains("Question from Sam") {
         return Err(format!("inbox item shows {text:?}").into());
     }
-    let due = wait_for(c, "[data-testid=inbox-item][data-section=reply] [data-testid=inbox-due]").await?;
+    let due = wait_for(
+        c,
+        "[data-testid=inbox-item][data-section=reply] [data-testid=inbox-due]",
+    )
+    .await?;
     let shown = due.attr("data-due").await?.unwrap_or_default();
     if shown != seeded.reply_by {
-        return Err(format!("inbox reply-by {shown:?}, the engine computes {:?}", seeded.reply_by).into());
+        return Err(format!(
+            "inbox reply-by {shown:?}, the engine computes {:?}",
+            seeded.reply_by
+        )
+        .into());
     }
     let theirs = text_of(&wait_for(c, "[data-testid=inbox-due-theirs]").await?).await?;
     if !theirs.contains("Sam") {
@@ -117,7 +136,10 @@ async fn scenario(h: &Harness, c: &Client, seeded: &Seeded) -> TestResult {
     for row in &rows {
         let text = text_of(row).await?;
         let state = row.attr("data-state").await?.unwrap_or_default();
-        let name = ["Sam", "Priya"].into_iter().find(|n| text.contains(n)).unwrap_or("me");
+        let name = ["Sam", "Priya"]
+            .into_iter()
+            .find(|n| text.contains(n))
+            .unwrap_or("me");
         states.push((name, state));
     }
     for (name, expected) in [("Sam", "out-of-office"), ("Priya", "focusing")] {
@@ -136,14 +158,22 @@ async fn scenario(h: &Harness, c: &Client, seeded: &Seeded) -> TestResult {
     click(c, "[data-testid=composer-to][data-name=Sam]").await?;
     let priya = wait_for(c, "[data-testid=composer-replyby][data-recipient=Priya]").await?;
     let sam = wait_for(c, "[data-testid=composer-replyby][data-recipient=Sam]").await?;
-    for (who, el, zone) in [("Priya", &priya, "Asia/Kathmandu"), ("Sam", &sam, "Australia/Sydney")] {
+    for (who, el, zone) in [
+        ("Priya", &priya, "Asia/Kathmandu"),
+        ("Sam", &sam, "Australia/Sydney"),
+    ] {
         let text = text_of(el).await?;
         if !text.contains("replies by") || !text.contains(zone) {
             return Err(format!("composer preview for {who}: {text:?}").into());
         }
     }
     type_into(c, "[data-testid=composer-title]", DRAFT).await?;
-    type_into(c, "[data-testid=composer-body]", "Please look before Thursday.").await?;
+    type_into(
+        c,
+        "[data-testid=composer-body]",
+        "Please look before Thursday.",
+    )
+    .await?;
     h.screenshot(c, "09-composer").await?;
     click(c, "[data-testid=composer-send]").await?;
     let title = text_of(&wait_for(c, "[data-testid=thread-title]").await?).await?;

@@ -151,4 +151,3 @@ async fn after_restart(h: &Harness, c: &Client) -> TestResult {
     h.screenshot(c, "06-after-restart-decision").await?;
     Ok(())
 }
-

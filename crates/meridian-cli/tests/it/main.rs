@@ -2,6 +2,7 @@
 
 mod errors;
 mod import_export;
+mod norms;
 mod objects;
 
 use std::path::Path;

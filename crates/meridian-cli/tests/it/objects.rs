@@ -146,6 +146,7 @@ fn every_other_kind_can_be_created_from_the_cli() {
             "Roadmap",
         ],
     );
+    let m = json(d, &["show", m["id"].as_str().expect("id")]);
     assert_eq!(m["duration_min"], 45);
     assert_eq!(m["attendees"].as_array().expect("attendees").len(), 2);
     assert_eq!(m["agenda"][0]["title"], "Roadmap");
@@ -165,6 +166,7 @@ fn every_other_kind_can_be_created_from_the_cli() {
             "When?",
         ],
     );
+    let t = json(d, &["show", t["id"].as_str().expect("id")]);
     assert_eq!(t["kind"], "thread");
     assert_eq!(t["message_kind"], "question");
     let err = crate::fails(
