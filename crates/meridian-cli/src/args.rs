@@ -364,6 +364,9 @@ pub enum MeetingCmd {
         duration: Option<String>,
         #[arg(long)]
         purpose: Option<String>,
+        /// Add an agenda item (repeat for several)
+        #[arg(long = "item")]
+        items: Vec<String>,
         /// scheduled, held, summarised, cancelled
         #[arg(long)]
         state: Option<String>,

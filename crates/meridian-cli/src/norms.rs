@@ -410,10 +410,14 @@ pub async fn meeting(ws: &Workspace, cmd: MeetingCmd, json: bool) -> anyhow::Res
             start,
             duration,
             purpose,
+            items,
             state,
             summary,
         } => {
             let id: DocId = id.parse()?;
+            for item in &items {
+                ws.add_agenda_item(&id, item, None, 10).await?;
+            }
             let start = start.as_deref().map(instant).transpose()?;
             let duration = duration
                 .as_deref()
