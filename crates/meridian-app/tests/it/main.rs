@@ -1,4 +1,5 @@
 //! The engine on a real SQLite file: commands, persistence across restarts, events.
 
 mod decisions;
+mod norms;
 mod pages;
