@@ -723,11 +723,14 @@ pub async fn slots(
     for s in &slots {
         println!("{}  fairness {:>3}", utc(&s.start), s.fairness);
         for a in &s.attendees {
-            let how = match (&a.outside, a.out_of_office) {
+            let mut how = match (&a.outside, a.out_of_office) {
                 (_, true) => " OUT OF OFFICE".to_owned(),
                 (Some(w), _) => format!(" {w}, {} min outside working hours", a.minutes_outside),
                 (None, _) => String::new(),
             };
+            if a.minutes_in_focus > 0 {
+                how.push_str(&format!(" (in a focus block {} min)", a.minutes_in_focus));
+            }
             println!("    {:<16} {}{how}", a.name, local(&a.local_start));
         }
     }

@@ -391,6 +391,8 @@ pub struct SlotAttendee {
     /// `early`, `late` or `None` when the slot is inside their hours.
     pub outside: Option<String>,
     pub out_of_office: bool,
+    /// Minutes of the meeting inside one of their focus blocks.
+    pub minutes_in_focus: u32,
     /// Inconvenient meetings this attendee already took (from the ledger).
     pub past_burden: u32,
 }
@@ -405,7 +407,8 @@ pub struct Slot {
     /// 100 when everyone is inside working hours; lower the more the slot costs people
     /// outside their hours, weighted by how often each already took a bad slot.
     pub fairness: u32,
-    /// Lower is better: minutes outside × (1 + past inconvenient meetings), per attendee.
+    /// Lower is better: per attendee, minutes outside working hours × (1 + past
+    /// inconvenient meetings), plus half the minutes inside a focus block.
     pub cost: u64,
 }
 
@@ -440,7 +443,13 @@ pub fn suggest_slots(
             let minutes = u32::try_from(outside.num_minutes()).unwrap_or(u32::MAX);
             let burden = ledger.get(&p.id).map_or(0, |b| b.early + b.late);
             let away = p.schedule.is_away_at(span.start);
-            cost += u64::from(minutes) * (1 + u64::from(burden)) + if away { 100_000 } else { 0 };
+            let focus =
+                u32::try_from(p.schedule.focus_within(span).num_minutes()).unwrap_or(u32::MAX);
+            // Focus time is protected: a meeting in it costs half as much as one outside
+            // working hours; out of office rules a slot out.
+            cost += u64::from(minutes) * (1 + u64::from(burden))
+                + u64::from(focus) / 2
+                + if away { 100_000 } else { 0 };
             total_outside += minutes;
             rows.push(SlotAttendee {
                 member: p.id.clone(),
@@ -450,6 +459,7 @@ pub fn suggest_slots(
                 minutes_outside: minutes,
                 outside: (minutes > 0).then(|| early_or_late(p, span).0.to_owned()),
                 out_of_office: away,
+                minutes_in_focus: focus,
                 past_burden: burden,
             });
         }

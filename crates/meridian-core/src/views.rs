@@ -96,23 +96,29 @@ pub fn inbox(world: &World<'_>, me: &str, at: DateTime<Utc>) -> Vec<InboxItem> {
             continue;
         }
         let sent = from_ms(t.created_at_ms);
-        let Ok(clock) = reply_by(world.charter, my, &t.message_kind, t.delivery, sent) else {
-            continue;
-        };
         if delivered_at(&my.schedule, t.delivery, sent).is_ok_and(|d| d > at) {
             continue;
         }
+        // A thread I cannot compute a clock for (no working hours, a kind the charter
+        // dropped) still shows, without a due time and saying why.
+        let (due, expects_reply, problem) =
+            match reply_by(world.charter, my, &t.message_kind, t.delivery, sent) {
+                Ok(clock) => (
+                    clock
+                        .reply_by
+                        .as_deref()
+                        .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
+                        .map(|d| d.to_utc()),
+                    clock.reply_by.is_some(),
+                    None,
+                ),
+                Err(e) => (None, true, Some(e.to_string())),
+            };
         let replied = t.messages.iter().any(|m| m.author == me);
         let acked = t.acknowledgements.iter().any(|a| a == me);
-        let expects_reply = clock.reply_by.is_some();
         if replied || (!expects_reply && acked) {
             continue;
         }
-        let due = clock
-            .reply_by
-            .as_deref()
-            .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
-            .map(|d| d.to_utc());
         let mut detail = format!(
             "{} from {}",
             kind_label(&t.message_kind),
@@ -120,6 +126,9 @@ pub fn inbox(world: &World<'_>, me: &str, at: DateTime<Utc>) -> Vec<InboxItem> {
         );
         if acked {
             detail.push_str(" · acknowledged");
+        }
+        if let Some(p) = problem {
+            detail.push_str(&format!(" · no reply-by: {p}"));
         }
         items.push(item(
             "reply",
@@ -268,6 +277,8 @@ pub struct Waiting {
     pub replied: bool,
     pub acknowledged: bool,
     pub overdue: bool,
+    /// Why no reply-by could be computed (e.g. the recipient has no working hours).
+    pub note: Option<String>,
 }
 
 /// My open threads, one row per recipient, with their reply-by; ordered by reply-by.
@@ -281,32 +292,28 @@ pub fn waiting_on_others(world: &World<'_>, me: &str, at: DateTime<Utc>) -> Vec<
             let Some(p) = world.people.get(r) else {
                 continue;
             };
-            let Ok(clock) = reply_by(
-                world.charter,
-                p,
-                &t.message_kind,
-                t.delivery,
-                from_ms(t.created_at_ms),
-            ) else {
-                continue;
+            let sent = from_ms(t.created_at_ms);
+            let (clock, note) = match reply_by(world.charter, p, &t.message_kind, t.delivery, sent)
+            {
+                Ok(c) => (Some(c), None),
+                Err(e) => (None, Some(e.to_string())),
             };
+            let (reply_by, reply_by_local) =
+                clock.map_or((None, None), |c| (c.reply_by, c.reply_by_local));
             let replied = t.messages.iter().any(|m| &m.author == r);
-            let overdue = !replied
-                && clock
-                    .reply_by
-                    .as_ref()
-                    .is_some_and(|d| *d <= utc_rfc3339(at));
+            let overdue = !replied && reply_by.as_ref().is_some_and(|d| *d <= utc_rfc3339(at));
             rows.push(Waiting {
                 thread: id.clone(),
                 title: t.title.clone(),
                 kind: t.message_kind.clone(),
                 recipient: r.clone(),
                 name: p.name().to_owned(),
-                reply_by: clock.reply_by,
-                reply_by_local: clock.reply_by_local,
+                reply_by,
+                reply_by_local,
                 replied,
                 acknowledged: t.acknowledgements.contains(r),
                 overdue,
+                note,
             });
         }
     }

@@ -423,7 +423,8 @@ start: string, end: string, attendees: Array<SlotAttendee>, minutes_outside: num
  */
 fairness: number, 
 /**
- * Lower is better: minutes outside × (1 + past inconvenient meetings), per attendee.
+ * Lower is better: per attendee, minutes outside working hours × (1 + past
+ * inconvenient meetings), plus half the minutes inside a focus block.
  */
 cost: bigint, };
 
@@ -440,6 +441,10 @@ minutes_outside: number,
  * `early`, `late` or `None` when the slot is inside their hours.
  */
 outside: string | null, out_of_office: boolean, 
+/**
+ * Minutes of the meeting inside one of their focus blocks.
+ */
+minutes_in_focus: number, 
 /**
  * Inconvenient meetings this attendee already took (from the ledger).
  */
@@ -479,7 +484,11 @@ due: string | null, due_local: string | null,
  */
 other: string | null, due_other_local: string | null, overdue: boolean, };
 
-export type Waiting = { thread: string, title: string, kind: string, recipient: string, name: string, reply_by: string | null, reply_by_local: string | null, replied: boolean, acknowledged: boolean, overdue: boolean, };
+export type Waiting = { thread: string, title: string, kind: string, recipient: string, name: string, reply_by: string | null, reply_by_local: string | null, replied: boolean, acknowledged: boolean, overdue: boolean, 
+/**
+ * Why no reply-by could be computed (e.g. the recipient has no working hours).
+ */
+note: string | null, };
 
 export type ClockRow = { member: string, name: string, tz: string, 
 /**

@@ -303,6 +303,38 @@ impl Schedule {
         spans
     }
 
+    /// How much of `span` lies inside the member's focus blocks.
+    pub fn focus_within(&self, span: Span) -> TimeDelta {
+        let mut date = self
+            .local_date(span.start)
+            .pred_opt()
+            .unwrap_or(NaiveDate::MIN);
+        let last = self
+            .local_date(span.end)
+            .succ_opt()
+            .unwrap_or(NaiveDate::MAX);
+        let mut blocks = Vec::new();
+        while date <= last {
+            blocks.extend(self.focus_spans(date));
+            date = match date.succ_opt() {
+                Some(d) => d,
+                None => break,
+            };
+        }
+        blocks.sort();
+        // Blocks may overlap (a weekly and a one-off one); count each instant once.
+        let (mut total, mut covered_to) = (TimeDelta::zero(), span.start);
+        for b in blocks {
+            let start = b.start.max(covered_to);
+            let end = b.end.min(span.end);
+            if end > start {
+                total += end - start;
+                covered_to = end;
+            }
+        }
+        total
+    }
+
     /// If the member is in a focus block at `t`, when it ends (back-to-back blocks joined).
     pub fn focus_until(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.until(t, |d| self.focus_spans(d))
