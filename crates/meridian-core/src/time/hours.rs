@@ -78,8 +78,14 @@ pub fn parse_minute(field: &'static str, text: &str) -> Result<Minute, Error> {
         value: clip(text),
     };
     let (h, m) = text.trim().split_once(':').ok_or_else(bad)?;
+    let digits = |s: &str, len: std::ops::RangeInclusive<usize>| {
+        len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !digits(h, 1..=2) || !digits(m, 2..=2) {
+        return Err(bad());
+    }
     let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-    if m.to_string().len() > 2 || m > 59 || h > 24 || (h == 24 && m != 0) || text.trim().len() > 5 {
+    if m > 59 || h > 24 || (h == 24 && m != 0) {
         return Err(bad());
     }
     Ok(h * 60 + m)

@@ -1,6 +1,6 @@
 //! A member's week resolved to instants: working time, out of office, focus, travel.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use super::hours::{parse_interval, week};
@@ -11,6 +11,23 @@ use crate::{Error, parse_date};
 /// How far ahead (or back) working time is looked for before giving up: a member out of
 /// office for longer than this has, for Meridian's purposes, no working time.
 pub const HORIZON_DAYS: i64 = 730;
+
+/// How many back-to-back blocks (focus, quiet hours) are joined into one hold: a year of
+/// daily ones. A calendar with no free time at all is released after that.
+const MAX_JOINED: usize = 800;
+
+/// Sorts spans and joins the ones that overlap or touch.
+fn join(spans: &mut Vec<Span>) {
+    spans.sort();
+    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
+    for s in spans.drain(..) {
+        match out.last_mut() {
+            Some(last) if s.start <= last.end => last.end = last.end.max(s.end),
+            _ => out.push(s),
+        }
+    }
+    *spans = out;
+}
 
 /// One member's calendar, parsed once and queried many times. Built from a [`Member`];
 /// every query takes the instant it is about (there is no clock in here).
@@ -93,9 +110,20 @@ impl Schedule {
         }
     }
 
-    /// The zone the member lives by at `t`.
+    /// The zone the member lives by at `t`: the travel zone while its own wall clock shows
+    /// one of the travel dates.
     pub fn zone_at(&self, t: DateTime<Utc>) -> Tz {
-        self.zone_on(t.with_timezone(&self.home).date_naive())
+        match self.travel {
+            Some((tz, from, to)) => {
+                let there = t.with_timezone(&tz).date_naive();
+                if from <= there && there <= to {
+                    tz
+                } else {
+                    self.home
+                }
+            }
+            None => self.home,
+        }
     }
 
     /// `t` on the member's wall clock.
@@ -131,43 +159,77 @@ impl Schedule {
             .collect()
     }
 
-    /// Working spans from `t` on, the first one cut to start at `t`, for up to
-    /// [`HORIZON_DAYS`].
+    /// Working spans from `t` on, in order, the first one cut to start at `t`, touching
+    /// and overlapping spans joined, for up to [`HORIZON_DAYS`].
+    ///
+    /// Days are read in order, but a travel day read in a zone further east can start
+    /// before the previous home day ends; so spans are buffered and only released once no
+    /// later day can produce an earlier one (a local date starts at most 16 hours before
+    /// its UTC midnight).
     pub fn spans_from(&self, t: DateTime<Utc>) -> impl Iterator<Item = Span> + '_ {
-        let first = self.local_date(t).pred_opt().unwrap_or(NaiveDate::MIN);
-        let mut floor = t;
-        (0..HORIZON_DAYS)
-            .filter_map(move |i| first.checked_add_signed(TimeDelta::days(i)))
-            .flat_map(move |d| self.day_spans(d))
-            .filter_map(move |s| {
-                let span = Span {
-                    start: s.start.max(floor),
-                    end: s.end,
-                };
-                (!span.is_empty()).then(|| {
-                    floor = span.end;
-                    span
-                })
-            })
+        let first = t.date_naive() - TimeDelta::days(2);
+        let mut next_day = first;
+        let mut buf: Vec<Span> = Vec::new();
+        std::iter::from_fn(move || {
+            loop {
+                let exhausted = next_day - first > TimeDelta::days(HORIZON_DAYS);
+                let bound = next_day.and_time(NaiveTime::MIN).and_utc() - TimeDelta::hours(16);
+                if let Some(s) = buf.first().copied()
+                    && (exhausted || s.end <= bound)
+                {
+                    buf.remove(0);
+                    let span = Span {
+                        start: s.start.max(t),
+                        end: s.end,
+                    };
+                    if span.is_empty() {
+                        continue;
+                    }
+                    return Some(span);
+                }
+                if exhausted {
+                    return None;
+                }
+                buf.extend(self.day_spans(next_day));
+                join(&mut buf);
+                next_day = next_day.succ_opt()?;
+            }
+        })
     }
 
-    /// Working spans before `t`, latest first, the first one cut to end at `t`.
+    /// Working spans before `t`, latest first, the first one cut to end at `t`, touching
+    /// and overlapping spans joined (see [`Schedule::spans_from`]).
     pub fn spans_before(&self, t: DateTime<Utc>) -> impl Iterator<Item = Span> + '_ {
-        let last = self.local_date(t).succ_opt().unwrap_or(NaiveDate::MAX);
-        let mut ceiling = t;
-        (0..HORIZON_DAYS)
-            .filter_map(move |i| last.checked_sub_signed(TimeDelta::days(i)))
-            .flat_map(move |d| self.day_spans(d).into_iter().rev())
-            .filter_map(move |s| {
-                let span = Span {
-                    start: s.start,
-                    end: s.end.min(ceiling),
-                };
-                (!span.is_empty()).then(|| {
-                    ceiling = span.start;
-                    span
-                })
-            })
+        let last = t.date_naive() + TimeDelta::days(2);
+        let mut next_day = last;
+        let mut buf: Vec<Span> = Vec::new();
+        std::iter::from_fn(move || {
+            loop {
+                let exhausted = last - next_day > TimeDelta::days(HORIZON_DAYS);
+                // A local date ends at most 16 hours after the UTC midnight that ends it.
+                let bound =
+                    next_day.succ_opt()?.and_time(NaiveTime::MIN).and_utc() + TimeDelta::hours(16);
+                if let Some(s) = buf.last().copied()
+                    && (exhausted || s.start >= bound)
+                {
+                    buf.pop();
+                    let span = Span {
+                        start: s.start,
+                        end: s.end.min(t),
+                    };
+                    if span.is_empty() {
+                        continue;
+                    }
+                    return Some(span);
+                }
+                if exhausted {
+                    return None;
+                }
+                buf.extend(self.day_spans(next_day));
+                join(&mut buf);
+                next_day = next_day.pred_opt()?;
+            }
+        })
     }
 
     fn days_around(&self, t: DateTime<Utc>) -> impl Iterator<Item = NaiveDate> {
@@ -272,7 +334,7 @@ impl Schedule {
         if !self.has_working_hours() {
             return Err(self.no_hours());
         }
-        let first = self.local_date(t).pred_opt().unwrap_or(NaiveDate::MIN);
+        let first = t.date_naive() - TimeDelta::days(2);
         (0..HORIZON_DAYS)
             .filter_map(|i| first.checked_add_signed(TimeDelta::days(i)))
             .find_map(|d| {
@@ -361,7 +423,7 @@ impl Schedule {
     ) -> Option<DateTime<Utc>> {
         let mut end: Option<DateTime<Utc>> = None;
         let mut probe = t;
-        for _ in 0..16 {
+        for _ in 0..MAX_JOINED {
             let covering = self
                 .days_around(probe)
                 .flat_map(&spans_on)
@@ -388,7 +450,7 @@ impl Schedule {
         t: DateTime<Utc>,
     ) -> Option<DateTime<Utc>> {
         let mut release = t;
-        for _ in 0..16 {
+        for _ in 0..MAX_JOINED {
             let focus = self.focus_until(release);
             let q = quiet.and_then(|q| self.quiet_until(q, release));
             match focus.max(q) {

@@ -2,6 +2,7 @@
 
 mod merge;
 mod objects;
+mod time;
 mod validation;
 
 use automerge::{AutoCommit, TextEncoding};

@@ -87,6 +87,7 @@ fn meeting(duration_min: u32, attendees: Vec<String>) -> Meeting {
         start_ms: 1_764_000_000_000,
         duration_min,
         organiser_tz: "Europe/Berlin".into(),
+        organiser: None,
         weekly: false,
         attendees,
         agenda: vec![],
@@ -94,6 +95,7 @@ fn meeting(duration_min: u32, attendees: Vec<String>) -> Meeting {
         summary: String::new(),
         decisions: vec![],
         tasks: vec![],
+        async_thread: None,
         state: MeetingState::Scheduled,
         created_at_ms: 0,
     }
@@ -226,6 +228,7 @@ fn thread_kinds_come_from_the_charter_and_urgent_needs_a_reason() {
         acknowledgements: vec![],
         state: ThreadState::Open,
         linked_decision: None,
+        source_meeting: None,
         created_at_ms: 0,
     };
     assert!(matches!(
