@@ -90,7 +90,10 @@ describe('state labels', () => {
     expect(stateLabel({ ...base, state: 'out-of-office' })).toBe('Out of office')
     expect(
       stateLabel({ ...base, state: 'out-of-office', next_reachable_local: '2026-12-07T09:00:00+01:00' }),
-    ).toBe('Out of office · back Mon 09:00')
+    ).toBe('Out of office · back Mon 7 Dec 09:00')
+    expect(
+      stateLabel({ ...base, state: 'out-of-office', next_reachable_local: '2026-12-03T09:00:00+01:00' }),
+    ).toBe('Out of office · back Thu 09:00')
   })
 })
 

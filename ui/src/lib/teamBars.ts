@@ -102,10 +102,13 @@ function shortOnDay(local: string, today: string): string {
   return t && t.date === w.date ? w.time : `${w.weekday} ${w.time}`
 }
 
-/** `Tue 09:00` of an RFC 3339 string's wall clock. */
-function dayTime(local: string): string {
+/** `Tue 09:00` of an RFC 3339 string's wall clock; `Fri 25 Dec 09:00` when it is a week or
+ * more after `today` (both read on their own wall clocks). */
+function dayTime(local: string, today: string): string {
   const w = wallClock(local)
-  return w ? `${w.weekday} ${w.time}` : local
+  if (!w) return local
+  const days = (Date.parse(local.slice(0, 10)) - Date.parse(today.slice(0, 10))) / 86_400_000
+  return days >= 6 ? `${w.weekday} ${w.date} ${w.time}` : `${w.weekday} ${w.time}`
 }
 
 /** The member's clock for an engine instant: `until` is UTC, shown at the offset of `row.local`. */
@@ -122,7 +125,7 @@ export function stateLabel(
   row: Pick<ClockRow, 'state' | 'local' | 'offset' | 'until' | 'next_reachable_local'>,
 ): string {
   const until = row.until ? onMemberClock(row, row.until) : null
-  const back = row.next_reachable_local ? ` · back ${dayTime(row.next_reachable_local)}` : ''
+  const back = row.next_reachable_local ? ` · back ${dayTime(row.next_reachable_local, row.local)}` : ''
   switch (row.state) {
     case 'working':
       return until ? `Working until ${shortOnDay(until, row.local)}` : 'Working'
