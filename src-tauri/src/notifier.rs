@@ -41,11 +41,19 @@ fn show(app: &AppHandle, batch: &NotificationBatch) {
         return;
     }
     for n in &batch.direct {
-        let title = if n.urgent { format!("Urgent: {}", n.title) } else { n.title.clone() };
+        let title = if n.urgent {
+            format!("Urgent: {}", n.title)
+        } else {
+            n.title.clone()
+        };
         desktop(app, &title, &n.body);
     }
     for d in &batch.digests {
-        let lines: Vec<String> = d.items.iter().map(|n| format!("• {} — {}", n.title, n.body)).collect();
+        let lines: Vec<String> = d
+            .items
+            .iter()
+            .map(|n| format!("• {} — {}", n.title, n.body))
+            .collect();
         let title = format!("{} notifications held while you focused", d.items.len());
         desktop(app, &title, &lines.join("\n"));
     }

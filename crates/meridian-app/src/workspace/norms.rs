@@ -728,7 +728,10 @@ impl Workspace {
 
     /// Notifications that have arrived for me by `at` but are held by a focus block or quiet
     /// hours, grouped by when they will be released.
-    pub async fn held_notifications(&self, at: Option<DateTime<Utc>>) -> Result<NotificationBatch, Error> {
+    pub async fn held_notifications(
+        &self,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<NotificationBatch, Error> {
         let at = self.at(at);
         let snap = self.snapshot().await?;
         let me = self.info().me.id.to_string();
