@@ -200,12 +200,12 @@ pub async fn reply_by(
     match (&r.reply_by, &r.reply_by_local) {
         (Some(at), Some(l)) => println!(
             "{}: reply by {} ({} local, {})",
-            r.name,
+            r.recipient,
             utc(at),
             local(l),
             r.tz
         ),
-        _ => println!("{}: no reply expected for {kind}", r.name),
+        _ => println!("{}: no reply expected for {kind}", r.recipient),
     }
     Ok(())
 }
@@ -241,9 +241,14 @@ pub async fn thread(ws: &Workspace, cmd: ThreadCmd, json: bool) -> anyhow::Resul
             for r in &posting.reply_by {
                 match (&r.reply_by, &r.reply_by_local) {
                     (Some(at), Some(l)) => {
-                        println!("  {}: reply by {} ({} local)", r.name, utc(at), local(l))
+                        println!(
+                            "  {}: reply by {} ({} local)",
+                            r.recipient,
+                            utc(at),
+                            local(l)
+                        )
                     }
-                    _ => println!("  {}: no reply expected", r.name),
+                    _ => println!("  {}: no reply expected", r.recipient),
                 }
             }
             if let Some(e) = &posting.escalation {

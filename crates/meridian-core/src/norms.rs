@@ -85,8 +85,10 @@ pub fn delivered_at(
 /// One recipient's clock for a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ReplyBy {
+    /// The recipient's display name.
     pub recipient: String,
-    pub name: String,
+    /// The recipient's member id.
+    pub recipient_id: String,
     /// The recipient's zone at the reply-by instant (or at delivery if none is expected).
     pub tz: String,
     /// RFC 3339 UTC.
@@ -114,8 +116,8 @@ pub fn reply_by(
         .transpose()?;
     let tz_at = due.unwrap_or(arrives);
     Ok(ReplyBy {
-        recipient: to.id.clone(),
-        name: to.name().to_owned(),
+        recipient: to.name().to_owned(),
+        recipient_id: to.id.clone(),
         tz: to.schedule.zone_at(tz_at).name().to_owned(),
         delivered_at: utc_rfc3339(arrives),
         reply_by: due.map(utc_rfc3339),

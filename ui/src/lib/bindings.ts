@@ -370,7 +370,15 @@ export type TeamView = { at: string, rows: Array<ClockRow>, };
 
 export type NotificationBatch = { at: string, direct: Array<Notification>, digests: Array<Digest>, };
 
-export type ReplyBy = { recipient: string, name: string, 
+export type ReplyBy = { 
+/**
+ * The recipient's display name.
+ */
+recipient: string, 
+/**
+ * The recipient's member id.
+ */
+recipient_id: string, 
 /**
  * The recipient's zone at the reply-by instant (or at delivery if none is expected).
  */

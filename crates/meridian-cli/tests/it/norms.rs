@@ -43,7 +43,8 @@ fn worked_reply_by_examples() {
     let r = reply_by(d, "Sam", "question", "2026-11-27T16:30:00-05:00");
     assert_eq!(r["reply_by"], "2026-11-30T06:00:00Z");
     assert_eq!(r["reply_by_local"], "2026-11-30T17:00:00+11:00");
-    assert_eq!(r["recipient"].as_str().map(str::len), Some(32));
+    assert_eq!(r["recipient"], "Sam");
+    assert_eq!(r["recipient_id"].as_str().map(str::len), Some(32));
 
     // The same in northern summer: Friday 2026-07-10 16:30 EDT = 20:30Z = Saturday 06:30 AEST
     // (+10). Monday 09:00–17:00 AEST → 2026-07-13T07:00:00Z.
