@@ -1,0 +1,139 @@
+//! What of each object is searchable: one [`SearchDoc`] per object, every kind covered.
+
+use meridian_core::Object;
+
+/// The searchable text and facets of one object.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchDoc {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    /// Everything else worth finding, in reading order, separated by blank lines.
+    pub body: String,
+    pub tags: Vec<String>,
+    /// Member ids involved (author, owner, recipients, attendees, deciders …).
+    pub people: Vec<String>,
+    pub status: Option<String>,
+    /// When it last changed, UTC milliseconds (for `after:`/`before:` and recency).
+    pub date_ms: i64,
+    /// The document heads this text was read at, so a stale entry can be recognised.
+    pub heads: String,
+}
+
+fn push(body: &mut String, text: &str) {
+    let t = text.trim();
+    if !t.is_empty() {
+        if !body.is_empty() {
+            body.push_str("\n\n");
+        }
+        body.push_str(t);
+    }
+}
+
+/// The search document of an object, or `None` for kinds that are not searched (the
+/// workspace index and the charter).
+pub fn search_doc(id: &str, object: &Object, date_ms: i64, heads: &str) -> Option<SearchDoc> {
+    let mut d = SearchDoc {
+        id: id.to_owned(),
+        date_ms,
+        heads: heads.to_owned(),
+        ..SearchDoc::default()
+    };
+    let b = &mut d.body;
+    match object {
+        Object::Workspace(_) | Object::Charter(_) => return None,
+        Object::Member(m) => {
+            d.kind = "member".into();
+            d.title = m.display_name.clone();
+            push(b, &m.tz);
+        }
+        Object::Page(p) => {
+            d.kind = "page".into();
+            d.title = p.title.clone();
+            push(b, &p.body);
+            d.tags = p.tags.clone();
+            d.people.extend(p.owner.clone());
+        }
+        Object::Decision(x) => {
+            d.kind = "decision".into();
+            d.title = x.title.clone();
+            d.status = Some(x.status.as_str().to_owned());
+            push(b, &x.context);
+            for driver in &x.drivers {
+                push(b, driver);
+            }
+            for o in &x.options {
+                push(b, &o.title);
+                push(b, &o.description);
+                for p in o.pros.iter().chain(&o.cons) {
+                    push(b, p);
+                }
+            }
+            push(b, &x.rationale);
+            push(b, &x.consequences);
+            for f in &x.feedback {
+                push(b, &f.text);
+            }
+            d.people.extend(
+                x.deciders
+                    .iter()
+                    .chain(&x.consulted)
+                    .chain(&x.informed)
+                    .cloned(),
+            );
+            d.people.extend(x.feedback.iter().map(|f| f.author.clone()));
+        }
+        Object::Meeting(m) => {
+            d.kind = "meeting".into();
+            d.title = m.title.clone();
+            d.status = Some(m.state.as_str().to_owned());
+            push(b, &m.purpose);
+            for s in &m.decisions_sought {
+                push(b, s);
+            }
+            for item in &m.agenda {
+                push(b, &item.title);
+                push(b, &item.notes);
+            }
+            push(b, &m.notes);
+            push(b, &m.summary);
+            d.people
+                .extend(m.attendees.iter().chain(&m.organiser).cloned());
+        }
+        Object::Thread(t) => {
+            d.kind = "thread".into();
+            d.title = t.title.clone();
+            d.status = Some(t.state.as_str().to_owned());
+            push(b, &t.body);
+            for m in &t.messages {
+                push(b, &m.body);
+            }
+            d.tags = vec![t.message_kind.clone()];
+            d.people.push(t.author.clone());
+            d.people.extend(t.recipients.iter().cloned());
+            d.people.extend(t.messages.iter().map(|m| m.author.clone()));
+        }
+        Object::Checkin(c) => {
+            d.kind = "checkin".into();
+            d.title = c.title.clone();
+            for q in &c.questions {
+                push(b, q);
+            }
+            for e in &c.entries {
+                for a in &e.answers {
+                    push(b, a);
+                }
+            }
+            d.people.extend(c.participants.iter().cloned());
+        }
+        Object::Task(t) => {
+            d.kind = "task".into();
+            d.title = t.title.clone();
+            d.status = Some(t.state.as_str().to_owned());
+            d.people.extend(t.owner.clone());
+        }
+    }
+    d.people.sort();
+    d.people.dedup();
+    Some(d)
+}

@@ -1,0 +1,575 @@
+//! The index: a cache of the store on disk, one writer thread that batches commits, and
+//! searches that never wait for it.
+
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
+};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::cjk::{bigrams, is_cjk};
+use crate::extract::SearchDoc;
+use crate::query::{Parsed, QueryError, parse};
+use crate::schema::{Fields, en_analyzer, plain_analyzer, register, schema};
+use crate::snippet::{Matcher, snippet};
+
+/// How long edits wait to be committed together: searchable within 250 ms.
+pub const COMMIT_EVERY: Duration = Duration::from_millis(150);
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    #[error("the search index failed: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("the search index folder {path} cannot be used: {source}")]
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the search index writer stopped")]
+    Stopped,
+}
+
+/// How the index was found at open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// An existing index, opened as it was.
+    Existing,
+    /// There was none: a new, empty one.
+    Created,
+    /// It could not be opened (corrupt, another schema): replaced by an empty one.
+    Replaced { reason: String },
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
+pub struct Hit {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub snippet: String,
+    /// `[start, end)` character ranges of `snippet` that matched.
+    pub highlights: Vec<[usize; 2]>,
+    pub score: f32,
+    pub status: Option<String>,
+}
+
+/// How to run a search.
+#[derive(Debug, Clone)]
+pub struct SearchOptions {
+    pub limit: usize,
+    /// The user's zone, for `after:` and `before:` dates.
+    pub tz: Tz,
+    /// Now, for recency, in UTC milliseconds.
+    pub now_ms: i64,
+}
+
+enum Op {
+    Upsert(Box<SearchDoc>),
+    Delete(String),
+    Clear,
+    Flush(mpsc::Sender<Result<(), String>>),
+}
+
+/// A workspace's search index. Cheap to clone; writes go to one writer thread.
+#[derive(Clone)]
+pub struct SearchIndex {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    reader: IndexReader,
+    fields: Fields,
+    tx: Mutex<Option<mpsc::Sender<Op>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").finish_non_exhaustive()
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Closing the channel makes the writer commit what it holds and stop.
+        self.tx.lock().map(|mut t| t.take()).ok();
+        if let Some(h) = self.thread.lock().ok().and_then(|mut t| t.take()) {
+            let _ = h.join();
+        }
+    }
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it, or replacing it when it cannot be read (it is
+    /// a cache: the caller re-feeds whatever [`SearchIndex::indexed`] lacks).
+    pub fn open(dir: &Path) -> Result<(SearchIndex, Opened), Error> {
+        let folder = |source| Error::Folder {
+            path: dir.to_owned(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(folder)?;
+        let (schema, _) = schema();
+        let has_meta = dir.join("meta.json").exists();
+        let (index, opened) = if has_meta {
+            match Index::open_in_dir(dir).and_then(|i| {
+                if i.schema() == schema {
+                    Ok(i)
+                } else {
+                    Err(tantivy::TantivyError::SchemaError("an older schema".into()))
+                }
+            }) {
+                Ok(i) => (i, Opened::Existing),
+                Err(e) => {
+                    tracing::warn!(error = %e, "search index unreadable; rebuilding it");
+                    std::fs::remove_dir_all(dir).map_err(folder)?;
+                    std::fs::create_dir_all(dir).map_err(folder)?;
+                    (
+                        Index::create_in_dir(dir, schema)?,
+                        Opened::Replaced {
+                            reason: e.to_string(),
+                        },
+                    )
+                }
+            }
+        } else {
+            // A folder without meta.json holds at most uncommitted segments: start over.
+            for entry in std::fs::read_dir(dir).map_err(folder)?.flatten() {
+                let p = entry.path();
+                let _ = if p.is_dir() {
+                    std::fs::remove_dir_all(&p)
+                } else {
+                    std::fs::remove_file(&p)
+                };
+            }
+            (Index::create_in_dir(dir, schema)?, Opened::Created)
+        };
+        Ok((Self::start(index)?, opened))
+    }
+
+    /// An index in memory (tests, benchmarks).
+    pub fn in_memory() -> Result<SearchIndex, Error> {
+        let (schema, _) = schema();
+        Self::start(Index::create_in_ram(schema))
+    }
+
+    fn start(index: Index) -> Result<SearchIndex, Error> {
+        register(&index);
+        let (_, fields) = schema();
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let writer: IndexWriter<TantivyDocument> = index.writer(64_000_000)?;
+        let (tx, rx) = mpsc::channel();
+        let thread_reader = reader.clone();
+        let thread = std::thread::Builder::new()
+            .name("meridian-search-writer".into())
+            .spawn(move || write_loop(writer, thread_reader, fields, rx))
+            .map_err(|e| Error::Folder {
+                path: PathBuf::from("(writer thread)"),
+                source: e,
+            })?;
+        Ok(SearchIndex {
+            inner: Arc::new(Inner {
+                reader,
+                fields,
+                tx: Mutex::new(Some(tx)),
+                thread: Mutex::new(Some(thread)),
+            }),
+        })
+    }
+
+    fn send(&self, op: Op) -> Result<(), Error> {
+        let guard = self.inner.tx.lock().map_err(|_| Error::Stopped)?;
+        guard
+            .as_ref()
+            .ok_or(Error::Stopped)?
+            .send(op)
+            .map_err(|_| Error::Stopped)
+    }
+
+    /// Adds or replaces a document; searchable after the next batched commit.
+    pub fn upsert(&self, doc: SearchDoc) -> Result<(), Error> {
+        self.send(Op::Upsert(Box::new(doc)))
+    }
+
+    pub fn delete(&self, id: &str) -> Result<(), Error> {
+        self.send(Op::Delete(id.to_owned()))
+    }
+
+    /// Removes everything (before a rebuild).
+    pub fn clear(&self) -> Result<(), Error> {
+        self.send(Op::Clear)
+    }
+
+    /// Commits what is queued and waits until searches see it.
+    pub fn flush(&self) -> Result<(), Error> {
+        let (tx, rx) = mpsc::channel();
+        self.send(Op::Flush(tx))?;
+        match rx.recv() {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(Error::Index(tantivy::TantivyError::InternalError(e))),
+            Err(_) => Err(Error::Stopped),
+        }
+    }
+
+    /// Every indexed document's id and the heads it was indexed at.
+    pub fn indexed(&self) -> Result<HashMap<String, String>, Error> {
+        let searcher = self.inner.reader.searcher();
+        let f = self.inner.fields;
+        let mut out = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(64)
+                .map_err(|e| Error::Index(tantivy::TantivyError::from(e)))?;
+            let alive = segment.alive_bitset();
+            for doc_id in 0..segment.max_doc() {
+                if alive.is_some_and(|a| !a.is_alive(doc_id)) {
+                    continue;
+                }
+                let doc: TantivyDocument = store.get(doc_id)?;
+                let get = |field| {
+                    doc.get_first(field)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                out.insert(get(f.id), get(f.heads));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn len(&self) -> u64 {
+        self.inner.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Runs a query of the query language. An empty query gives no results.
+    pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<Vec<Hit>, Error> {
+        let parsed = parse(query)?;
+        if parsed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut en = en_analyzer();
+        let mut plain = plain_analyzer();
+        let (q, matcher) = build(&parsed, self.inner.fields, opts.tz, &mut en, &mut plain);
+        let searcher = self.inner.reader.searcher();
+        let want = opts.limit.clamp(1, 200);
+        let candidates: Vec<(f32, DocAddress)> =
+            searcher.search(&q, &TopDocs::with_limit(want * 4).order_by_score())?;
+        let f = self.inner.fields;
+        let mut hits = Vec::with_capacity(candidates.len());
+        for (score, addr) in candidates {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let text = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let date = doc.get_first(f.date).and_then(|v| v.as_i64()).unwrap_or(0);
+            let status = Some(text(f.status)).filter(|s| !s.is_empty());
+            let age_days = ((opts.now_ms - date).max(0) as f32) / 86_400_000.0;
+            let recency = 1.0 + 0.25 * (-age_days / 90.0).exp();
+            let standing = match status.as_deref() {
+                Some("accepted") => 1.3,
+                Some("draft" | "rejected" | "deprecated" | "superseded") => 0.85,
+                _ => 1.0,
+            };
+            let body = text(f.body);
+            let (snippet, highlights) = snippet(&body, &matcher, &mut en, &mut plain, 180);
+            hits.push(Hit {
+                id: text(f.id),
+                kind: text(f.kind),
+                title: text(f.title),
+                snippet,
+                highlights,
+                score: score * recency * standing,
+                status,
+            });
+        }
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        hits.truncate(want);
+        Ok(hits)
+    }
+}
+
+fn to_doc(d: &SearchDoc, f: Fields) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.id, &d.id);
+    doc.add_text(f.kind, &d.kind);
+    if let Some(s) = &d.status {
+        doc.add_text(f.status, s.to_lowercase());
+    }
+    for t in &d.tags {
+        doc.add_text(f.tags, t.to_lowercase());
+    }
+    for p in &d.people {
+        doc.add_text(f.people, p.to_lowercase());
+    }
+    doc.add_i64(f.date, d.date_ms);
+    doc.add_text(f.title, &d.title);
+    doc.add_text(f.body, &d.body);
+    doc.add_text(f.plain, &d.title);
+    doc.add_text(f.plain, &d.body);
+    doc.add_text(f.cjk, &d.title);
+    doc.add_text(f.cjk, &d.body);
+    doc.add_text(f.heads, &d.heads);
+    doc
+}
+
+fn write_loop(
+    mut writer: IndexWriter<TantivyDocument>,
+    reader: IndexReader,
+    f: Fields,
+    rx: mpsc::Receiver<Op>,
+) {
+    let mut dirty_since: Option<Instant> = None;
+    let mut waiting: Vec<mpsc::Sender<Result<(), String>>> = Vec::new();
+    let commit = |writer: &mut IndexWriter<TantivyDocument>| -> Result<(), String> {
+        writer.commit().map_err(|e| e.to_string())?;
+        reader.reload().map_err(|e| e.to_string())
+    };
+    loop {
+        let op = match dirty_since {
+            Some(since) => {
+                let left = COMMIT_EVERY.saturating_sub(since.elapsed());
+                match rx.recv_timeout(left) {
+                    Ok(op) => Some(op),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => {
+                        let _ = commit(&mut writer);
+                        return;
+                    }
+                }
+            }
+            None => match rx.recv() {
+                Ok(op) => Some(op),
+                Err(_) => return,
+            },
+        };
+        match op {
+            Some(Op::Upsert(d)) => {
+                writer.delete_term(Term::from_field_text(f.id, &d.id));
+                if let Err(e) = writer.add_document(to_doc(&d, f)) {
+                    tracing::warn!(error = %e, id = %d.id, "cannot index a document");
+                }
+                dirty_since.get_or_insert_with(Instant::now);
+            }
+            Some(Op::Delete(id)) => {
+                writer.delete_term(Term::from_field_text(f.id, &id));
+                dirty_since.get_or_insert_with(Instant::now);
+            }
+            Some(Op::Clear) => {
+                if let Err(e) = writer.delete_all_documents() {
+                    tracing::warn!(error = %e, "cannot clear the search index");
+                }
+                dirty_since.get_or_insert_with(Instant::now);
+            }
+            Some(Op::Flush(ack)) => {
+                waiting.push(ack);
+                dirty_since = Some(Instant::now() - COMMIT_EVERY);
+            }
+            None => {}
+        }
+        if dirty_since.is_some_and(|s| s.elapsed() >= COMMIT_EVERY) {
+            let result = commit(&mut writer);
+            if let Err(e) = &result {
+                tracing::warn!(error = %e, "search commit failed");
+            }
+            for ack in waiting.drain(..) {
+                let _ = ack.send(result.clone());
+            }
+            dirty_since = None;
+        }
+    }
+}
+
+fn term_query(field: tantivy::schema::Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqsAndPositions,
+    ))
+}
+
+fn tokens_of(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    analyzer
+        .token_stream(text)
+        .process(&mut |t| out.push(t.text.clone()));
+    out
+}
+
+/// A phrase (or a single term) over one field; `None` when the text has no tokens there.
+fn phrase(field: tantivy::schema::Field, tokens: &[String]) -> Option<Box<dyn Query>> {
+    match tokens {
+        [] => None,
+        [one] => Some(term_query(field, one)),
+        many => Some(Box::new(PhraseQuery::new(
+            many.iter()
+                .map(|t| Term::from_field_text(field, t))
+                .collect(),
+        ))),
+    }
+}
+
+fn day_start(tz: Tz, d: NaiveDate) -> i64 {
+    let local = d.and_hms_opt(0, 0, 0).expect("midnight");
+    tz.from_local_datetime(&local).earliest().map_or_else(
+        || local.and_utc().timestamp_millis(),
+        |t| t.timestamp_millis(),
+    )
+}
+
+/// The tantivy query for a parsed query, and what its snippets should highlight.
+fn build(
+    p: &Parsed,
+    f: Fields,
+    tz: Tz,
+    en: &mut TextAnalyzer,
+    plain: &mut TextAnalyzer,
+) -> (Box<dyn Query>, Matcher) {
+    let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut m = Matcher::default();
+    let last = p.words.len().saturating_sub(1);
+    for (i, word) in p.words.iter().enumerate() {
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let latin: String = word
+            .chars()
+            .map(|c| if is_cjk(c) { ' ' } else { c })
+            .collect();
+        let stems = tokens_of(en, &latin);
+        let words = tokens_of(plain, &latin);
+        let cjk: Vec<String> = bigrams(word).into_iter().map(|t| t.text).collect();
+        if !stems.is_empty() {
+            let mut all: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for (j, stem) in stems.iter().enumerate() {
+                let raw = words.get(j).cloned().unwrap_or_else(|| stem.clone());
+                let mut one: Vec<(Occur, Box<dyn Query>)> = vec![
+                    (
+                        Occur::Should,
+                        Box::new(BoostQuery::new(term_query(f.title, stem), 3.0)),
+                    ),
+                    (Occur::Should, term_query(f.body, stem)),
+                ];
+                if raw.chars().count() >= 5 {
+                    let fuzzy = FuzzyTermQuery::new(Term::from_field_text(f.plain, &raw), 1, true);
+                    one.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(fuzzy), 0.3)),
+                    ));
+                    m.fuzzy.push(raw.clone());
+                }
+                if p.prefix_last && i == last && j + 1 == stems.len() {
+                    let prefix =
+                        FuzzyTermQuery::new_prefix(Term::from_field_text(f.plain, &raw), 0, false);
+                    one.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(prefix), 0.6)),
+                    ));
+                    m.prefixes.push(raw.clone());
+                }
+                m.stems.push(stem.clone());
+                all.push((Occur::Must, Box::new(BooleanQuery::new(one))));
+            }
+            alternatives.push((Occur::Should, Box::new(BooleanQuery::new(all))));
+        }
+        if let Some(q) = phrase(f.cjk, &cjk) {
+            alternatives.push((Occur::Should, q));
+            m.cjk.extend(
+                word.split(|c: char| !is_cjk(c))
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+        if !alternatives.is_empty() {
+            must.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
+        }
+    }
+    for text in &p.phrases {
+        let latin: String = text
+            .chars()
+            .map(|c| if is_cjk(c) { ' ' } else { c })
+            .collect();
+        let stems = tokens_of(en, &latin);
+        let cjk: Vec<String> = bigrams(text).into_iter().map(|t| t.text).collect();
+        let mut either: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(q) = phrase(f.body, &stems) {
+            either.push((Occur::Should, q));
+        }
+        if let Some(q) = phrase(f.title, &stems) {
+            either.push((Occur::Should, Box::new(BoostQuery::new(q, 3.0))));
+        }
+        if let Some(q) = phrase(f.cjk, &cjk) {
+            either.push((Occur::Should, q));
+            m.cjk.extend(
+                text.split(|c: char| !is_cjk(c))
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+        m.stems.extend(stems);
+        if !either.is_empty() {
+            must.push((Occur::Must, Box::new(BooleanQuery::new(either))));
+        }
+    }
+    let any_of = |field, values: &[String]| -> Box<dyn Query> {
+        Box::new(BooleanQuery::new(
+            values
+                .iter()
+                .map(|v| (Occur::Should, term_query(field, v)))
+                .collect(),
+        ))
+    };
+    if !p.kinds.is_empty() {
+        must.push((Occur::Must, any_of(f.kind, &p.kinds)));
+    }
+    if !p.statuses.is_empty() {
+        must.push((Occur::Must, any_of(f.status, &p.statuses)));
+    }
+    for t in &p.tags {
+        must.push((Occur::Must, term_query(f.tags, t)));
+    }
+    for a in &p.authors {
+        must.push((Occur::Must, term_query(f.people, a)));
+    }
+    if p.after.is_some() || p.before.is_some() {
+        let lower = p.after.map_or(Bound::Unbounded, |d| {
+            Bound::Included(Term::from_field_i64(
+                f.date,
+                day_start(tz, d.succ_opt().unwrap_or(d)),
+            ))
+        });
+        let upper = p.before.map_or(Bound::Unbounded, |d| {
+            Bound::Excluded(Term::from_field_i64(f.date, day_start(tz, d)))
+        });
+        must.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+    }
+    if !p.has_text() {
+        must.push((Occur::Must, Box::new(AllQuery)));
+    }
+    if must.is_empty() {
+        // Only words without any searchable token (punctuation): match nothing.
+        return (Box::new(BooleanQuery::new(Vec::new())), m);
+    }
+    (Box::new(BooleanQuery::new(must)), m)
+}

@@ -1,0 +1,82 @@
+//! The index schema and its analyzers.
+
+use tantivy::Index;
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+};
+
+use crate::cjk::CjkBigrams;
+
+/// English words, lowercased and stemmed (accents kept: `café` stays `café`).
+pub const EN: &str = "meridian_en";
+/// Words lowercased but not stemmed, for prefix (as-you-type) and typo matching.
+pub const PLAIN: &str = "meridian_plain";
+/// CJK bigrams.
+pub const CJK: &str = "meridian_cjk";
+
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub kind: Field,
+    pub status: Field,
+    pub tags: Field,
+    pub people: Field,
+    pub date: Field,
+    pub title: Field,
+    pub body: Field,
+    pub plain: Field,
+    pub cjk: Field,
+    pub heads: Field,
+}
+
+fn text(tokenizer: &str, stored: bool) -> TextOptions {
+    let opts = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    if stored { opts.set_stored() } else { opts }
+}
+
+pub fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        kind: b.add_text_field("kind", STRING | STORED),
+        status: b.add_text_field("status", STRING | STORED),
+        tags: b.add_text_field("tag", STRING),
+        people: b.add_text_field("person", STRING),
+        date: b.add_i64_field("date", INDEXED | FAST | STORED),
+        title: b.add_text_field("title", text(EN, true)),
+        body: b.add_text_field("body", text(EN, true)),
+        plain: b.add_text_field("plain", text(PLAIN, false)),
+        cjk: b.add_text_field("cjk", text(CJK, false)),
+        heads: b.add_text_field("heads", STORED),
+    };
+    (b.build(), fields)
+}
+
+pub fn en_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(60))
+        .filter(LowerCaser)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+pub fn plain_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(60))
+        .filter(LowerCaser)
+        .build()
+}
+
+pub fn register(index: &Index) {
+    let m = index.tokenizers();
+    m.register(EN, en_analyzer());
+    m.register(PLAIN, plain_analyzer());
+    m.register(CJK, TextAnalyzer::builder(CjkBigrams).build());
+}
