@@ -33,6 +33,7 @@ const COMMANDS: &[&str] = &[
     "add_agenda_item",
     "charter",
     "pending_notifications",
+    "search",
 ];
 
 fn main() {

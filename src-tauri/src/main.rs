@@ -31,6 +31,7 @@ fn main() {
             if let Ok(ws) = &opened {
                 events::forward(app.handle().clone(), ws.subscribe());
                 notifier::start(app.handle().clone(), ws.clone());
+                commands::search::catch_up(app.handle().clone(), ws.clone());
             }
             app.manage(state::AppState::new(opened));
             Ok(())
@@ -67,6 +68,7 @@ fn main() {
             commands::norms::add_agenda_item,
             commands::norms::charter,
             commands::norms::pending_notifications,
+            commands::search::search,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(error) = result {

@@ -90,6 +90,7 @@ pub fn typescript() -> String {
         core::views::ClockRow,
         core::views::Notification,
         core::views::Digest,
+        meridian_search::Hit,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `meridian-app` (ts-rs). Do not edit by hand:\n\

@@ -48,6 +48,12 @@ pub enum Error {
     Metadata(String),
     #[error("the engine stopped while the command ran")]
     Stopped,
+    #[error(transparent)]
+    Search(#[from] meridian_search::Error),
+    #[error(
+        "search is unavailable: its index folder cannot be used (see the log); everything else works"
+    )]
+    SearchUnavailable,
 }
 
 /// What kind of failure the UI is looking at, so it can react without parsing text.
@@ -91,6 +97,8 @@ impl Error {
             Error::NotInitialised(_) | Error::UnfinishedCreate(_) => ErrorKind::NotInitialised,
             Error::DataDir { .. } | Error::Write { .. } => ErrorKind::Io,
             Error::Stopped => ErrorKind::Internal,
+            Error::Search(meridian_search::Error::Query(_)) => ErrorKind::Invalid,
+            Error::Search(_) | Error::SearchUnavailable => ErrorKind::Storage,
         }
     }
 }

@@ -20,3 +20,4 @@ pub use error::{ApiError, Error, ErrorKind};
 pub use workspace::{Snapshot, Workspace, default_data_dir, item_id};
 
 pub use meridian_core as core;
+pub use meridian_search as search;

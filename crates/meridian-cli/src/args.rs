@@ -103,6 +103,18 @@ pub enum Command {
         #[arg(long)]
         at: Option<String>,
     },
+    /// Search the workspace: words, "phrases", prefix of the last word, one typo on long
+    /// words, and filters kind: status: tag: author: after: before:
+    Search {
+        query: String,
+        /// Only this kind (page, decision, meeting, thread, checkin, task, member)
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+    /// Rebuild the search index from the workspace
+    Reindex,
     /// The team clock: everyone's local time and whether they are working
     Team {
         /// RFC 3339 [default: now]

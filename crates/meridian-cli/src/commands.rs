@@ -33,6 +33,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init { .. } => unreachable!("handled above"),
         Command::Import { dir } => {
             let report = ws.import_markdown(&dir).await?;
+            ws.catch_up_search(progress).await?;
+            eprint!("\r\x1b[K");
             if json {
                 return output::json(&report);
             }
@@ -102,6 +104,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => norms::reply_by(&ws, &to, &kind, sent_at.as_deref(), &deliver, json).await?,
         Command::Inbox { as_member, at } => {
             norms::inbox(&ws, as_member.as_deref(), at.as_deref(), json).await?
+        }
+        Command::Search { query, kind, limit } => search(&ws, &query, kind, limit, json).await?,
+        Command::Reindex => {
+            let start = std::time::Instant::now();
+            let n = ws.reindex(progress).await?;
+            eprintln!();
+            if json {
+                return output::json(
+                    &serde_json::json!({ "indexed": n, "elapsed_ms": start.elapsed().as_millis() as u64 }),
+                );
+            }
+            println!(
+                "Indexed {n} documents in {:.2} s.",
+                start.elapsed().as_secs_f64()
+            );
         }
         Command::Team { at } => norms::team(&ws, at.as_deref(), json).await?,
         Command::Slots {
@@ -361,4 +378,59 @@ async fn task(ws: &Workspace, cmd: TaskCmd, json: bool) -> anyhow::Result<()> {
             done(ws, &id, "Updated", json).await
         }
     }
+}
+
+/// A one-line progress bar on stderr.
+fn progress(done: usize, total: usize) {
+    use std::io::{IsTerminal, Write};
+    if total == 0 || !std::io::stderr().is_terminal() {
+        return;
+    }
+    let width = 30;
+    let filled = done * width / total;
+    eprint!(
+        "\rIndexing [{}{}] {done}/{total}",
+        "#".repeat(filled),
+        " ".repeat(width - filled)
+    );
+    let _ = std::io::stderr().flush();
+}
+
+async fn search(
+    ws: &Workspace,
+    query: &str,
+    kind: Option<String>,
+    limit: usize,
+    json: bool,
+) -> anyhow::Result<()> {
+    // The index is a cache: bring it up to date with the store first (quick when it is).
+    ws.catch_up_search(progress).await?;
+    let mut q = query.to_owned();
+    if let Some(k) = kind {
+        q.push_str(&format!(" kind:{}", k.trim()));
+    }
+    let hits = ws.search(&q, limit).await?;
+    if json {
+        return output::json(&hits);
+    }
+    if hits.is_empty() {
+        println!("No results for {query:?}.");
+    }
+    for h in &hits {
+        println!("{}  {:<8}  {}", h.id, h.kind, h.title);
+        // Highlights as «marks» in the terminal.
+        let mut line = String::new();
+        let chars: Vec<char> = h.snippet.chars().collect();
+        let mut i = 0;
+        for [a, b] in &h.highlights {
+            line.extend(&chars[i.min(*a)..*a]);
+            line.push('«');
+            line.extend(&chars[*a..*b]);
+            line.push('»');
+            i = *b;
+        }
+        line.extend(&chars[i.min(chars.len())..]);
+        println!("    {line}");
+    }
+    Ok(())
 }

@@ -235,6 +235,41 @@ impl Store {
         rows.into_iter().map(|r| r.parse(path)).collect()
     }
 
+    /// Every document's current heads (hex, sorted, concatenated: [`heads_key`]) and
+    /// whether it is trashed, for caches that must tell what they lack (the search index).
+    pub fn heads_blocking(&self) -> Result<Vec<(DocId, String, bool)>, Error> {
+        let path = &self.inner.path;
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT d.id,
+                        COALESCE((SELECT c.heads FROM chunks c WHERE c.doc_id = d.id
+                                  ORDER BY c.seq DESC LIMIT 1), d.heads),
+                        COALESCE(cat.trashed, 0)
+                 FROM docs d LEFT JOIN catalog cat ON cat.id = d.id",
+            )
+            .map_err(|e| Error::read(path, "the documents' heads", e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, bool>(2)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| Error::read(path, "the documents' heads", e))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, heads, trashed) in rows {
+            let Ok(id) = id.parse::<DocId>() else {
+                continue;
+            };
+            let heads = heads::decode_heads(&heads).unwrap_or_default();
+            out.push((id, heads_key(&heads), trashed));
+        }
+        Ok(out)
+    }
+
     /// The catalog entry of one document, if it exists.
     pub fn entry_blocking(&self, id: &DocId) -> Result<Option<CatalogEntry>, Error> {
         let path = &self.inner.path;
@@ -414,4 +449,11 @@ impl RawEntry {
             trashed: self.trashed,
         })
     }
+}
+
+/// Heads as one comparable string: the hashes sorted, in hex, concatenated.
+pub fn heads_key(heads: &[automerge::ChangeHash]) -> String {
+    let mut sorted = heads.to_vec();
+    sorted.sort_unstable();
+    sorted.iter().map(|h| h.to_string()).collect()
 }

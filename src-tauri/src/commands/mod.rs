@@ -4,6 +4,7 @@
 pub mod decisions;
 pub mod norms;
 pub mod pages;
+pub mod search;
 pub mod workspace;
 
 use crate::state::AppState;

@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
-use fantoccini::Client;
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
 use meridian_app::core::norms::{self, Person};
 use meridian_app::core::{Charter, Delivery, Member, Role, Thread, ThreadState};
 use meridian_app::{NewFocus, Workspace};
@@ -204,5 +205,40 @@ async fn scenario(h: &Harness, c: &Client, seeded: &Seeded) -> TestResult {
         return Err(format!("saving overlapping hours showed {error:?}").into());
     }
     h.screenshot(c, "10-settings-error").await?;
+
+    step("the command palette finds the page written in the first run and opens it");
+    let body = c.find(Locator::Css("body")).await?;
+    body.send_keys(&format!(
+        "{}k{}",
+        char::from(Key::Control),
+        char::from(Key::Null)
+    ))
+    .await?;
+    type_into(c, "[data-testid=palette-input]", "desktop caf").await?;
+    let hit = wait_for(c, "[data-testid=palette-hit][data-kind=page]").await?;
+    let text = text_of(&hit).await?;
+    if !text.contains("Launch plan") {
+        return Err(format!("the palette's first result is {text:?}").into());
+    }
+    let marks = c
+        .find_all(Locator::Css("[data-testid=palette-hit] mark"))
+        .await?;
+    let mut marked = Vec::new();
+    for m in &marks {
+        marked.push(text_of(m).await?);
+    }
+    if !marked.iter().any(|m| m == "desktop") || !marked.iter().any(|m| m == "café") {
+        return Err(format!("highlighted in the snippet: {marked:?}").into());
+    }
+    h.screenshot(c, "11-palette").await?;
+    wait_for(c, "[data-testid=palette-input]")
+        .await?
+        .send_keys(&char::from(Key::Enter).to_string())
+        .await?;
+    wait_for(c, "[data-testid=page-editor]").await?;
+    let title = wait_for(c, "[data-testid=page-title]").await?;
+    if title.prop("value").await?.as_deref() != Some("Launch plan") {
+        return Err("Enter in the palette did not open the page".into());
+    }
     Ok(())
 }

@@ -35,6 +35,7 @@ import type {
   SlotQuery,
   TeamView,
   Thread,
+  Hit,
 } from './bindings'
 
 export const api = {
@@ -83,6 +84,12 @@ export const api = {
     invoke<Meeting>('add_agenda_item', { id, title, owner, minutes }),
   charter: () => invoke<Charter>('charter'),
   pendingNotifications: () => invoke<NotificationBatch>('pending_notifications'),
+  search: (query: string, limit: number) => invoke<Hit[]>('search', { query, limit }),
+}
+
+/** Progress of the search index catching up with the workspace: [done, total]. */
+export function onSearchProgress(handler: (p: [number, number]) => void): Promise<UnlistenFn> {
+  return listen<[number, number]>('search-progress', (msg) => handler(msg.payload))
 }
 
 /** Notifications released by the desktop shell (direct ones, and digests after a hold). */

@@ -548,3 +548,9 @@ arrived: string,
 show_at: string, held: boolean, };
 
 export type Digest = { released_at: string, items: Array<Notification>, };
+
+export type Hit = { id: string, kind: string, title: string, snippet: string, 
+/**
+ * `[start, end)` character ranges of `snippet` that matched.
+ */
+highlights: Array<[number, number]>, score: number, status: string | null, };

@@ -119,6 +119,7 @@ impl Workspace {
             })
             .await?;
         let summary = summary(entry);
+        self.queue_for_search(id);
         let _ = self.inner.events.send(Event::ObjectTrashed {
             summary: summary.clone(),
         });
@@ -201,6 +202,7 @@ impl Workspace {
         }
         for (id, kind, catalog, ack) in acks {
             ack.await?;
+            self.queue_for_search(&id);
             let _ = self.inner.events.send(Event::ObjectCreated {
                 summary: ObjectSummary {
                     id,
@@ -323,6 +325,7 @@ impl Workspace {
             })
             .await?;
         open.persisted = heads.clone();
+        self.queue_for_search(id);
         open.chunks_since_snapshot += 1;
         if open.chunks_since_snapshot >= COMPACT_AFTER_CHUNKS {
             let snapshot = open.doc.save();

@@ -8,6 +8,7 @@ mod decisions;
 mod documents;
 mod norms;
 mod pages;
+mod search;
 
 pub use decisions::item_id;
 pub use norms::Snapshot;
@@ -63,6 +64,10 @@ struct Inner {
     members: Mutex<BTreeSet<String>>,
     message_kinds: Mutex<Vec<MessageKind>>,
     events: broadcast::Sender<Event>,
+    /// The search index (a cache of the store); `None` when its folder is unusable.
+    search: Option<meridian_search::SearchIndex>,
+    /// Documents waiting to be indexed by the background indexer.
+    search_queue: Mutex<Option<tokio::sync::mpsc::UnboundedSender<DocId>>>,
     /// This device's Automerge actor, the author of every change made here.
     actor: automerge::ActorId,
 }
@@ -240,7 +245,8 @@ impl Workspace {
             .unwrap_or_default();
         let (events, _) = broadcast::channel(1024);
         let actor = read_actor(&store)?;
-        Ok(Workspace {
+        let search = store.path().parent().and_then(search::open_index);
+        let ws = Workspace {
             inner: Arc::new(Inner {
                 store,
                 clock,
@@ -259,9 +265,13 @@ impl Workspace {
                 members: Mutex::new(BTreeSet::new()),
                 message_kinds: Mutex::new(Vec::new()),
                 events,
+                search,
+                search_queue: Mutex::new(None),
                 actor,
             }),
-        })
+        };
+        *lock(&ws.inner.search_queue) = search::start_indexer(&ws.inner);
+        Ok(ws)
     }
 
     /// Reloads what validation needs to know: the member list, the charter's kinds, and

@@ -4,6 +4,7 @@ mod errors;
 mod import_export;
 mod norms;
 mod objects;
+mod search;
 
 use std::path::Path;
 use std::process::{Command, Output};
