@@ -277,17 +277,17 @@ impl SearchIndex {
         let candidates: Vec<(f32, DocAddress)> =
             searcher.search(&q, &TopDocs::with_limit(want * 4).order_by_score())?;
         let f = self.inner.fields;
-        let mut hits = Vec::with_capacity(candidates.len());
+        // Rescore every candidate (recency, decision standing), then build snippets only for
+        // the results returned: analysing bodies is the expensive part.
+        let mut scored = Vec::with_capacity(candidates.len());
         for (score, addr) in candidates {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let text = |field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_owned()
-            };
             let date = doc.get_first(f.date).and_then(|v| v.as_i64()).unwrap_or(0);
-            let status = Some(text(f.status)).filter(|s| !s.is_empty());
+            let status = doc
+                .get_first(f.status)
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned);
             let age_days = ((opts.now_ms - date).max(0) as f32) / 86_400_000.0;
             let recency = 1.0 + 0.25 * (-age_days / 90.0).exp();
             let standing = match status.as_deref() {
@@ -295,20 +295,33 @@ impl SearchIndex {
                 Some("draft" | "rejected" | "deprecated" | "superseded") => 0.85,
                 _ => 1.0,
             };
-            let body = text(f.body);
-            let (snippet, highlights) = snippet(&body, &matcher, &mut en, &mut plain, 180);
+            scored.push((score * recency * standing, status, doc));
+        }
+        let text = |doc: &TantivyDocument, field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        scored.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| text(&a.2, f.id).cmp(&text(&b.2, f.id)))
+        });
+        scored.truncate(want);
+        let mut hits = Vec::with_capacity(scored.len());
+        for (score, status, doc) in scored {
+            let (snippet, highlights) =
+                snippet(&text(&doc, f.body), &matcher, &mut en, &mut plain, 180);
             hits.push(Hit {
-                id: text(f.id),
-                kind: text(f.kind),
-                title: text(f.title),
+                id: text(&doc, f.id),
+                kind: text(&doc, f.kind),
+                title: text(&doc, f.title),
                 snippet,
                 highlights,
-                score: score * recency * standing,
+                score,
                 status,
             });
         }
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
-        hits.truncate(want);
         Ok(hits)
     }
 }

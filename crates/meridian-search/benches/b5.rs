@@ -1,0 +1,591 @@
+//! B5 (DESIGN §11): search latency and indexing, against raw tantivy with a default schema,
+//! SQLite FTS5 and a naive scan, in the same run, on corpora of 10k and 100k notes built
+//! deterministically from the handbook's paragraphs.
+//!
+//! `cargo bench -p meridian-search --bench b5` (set `B5_SIZES=10000` for a quick run).
+//! Prints a table and writes `$CARGO_TARGET_DIR/bench-results/b5.json`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use meridian_search::{SearchDoc, SearchIndex, SearchOptions};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{IndexRecordOption, STORED, STRING, Schema, TEXT, Value};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+const KINDS: [&str; 3] = ["page", "decision", "thread"];
+const QUERIES_PER_CLASS: usize = 200;
+
+struct Note {
+    kind: &'static str,
+    title: String,
+    body: String,
+}
+
+fn handbook() -> PathBuf {
+    let root = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    root.join("../../../shared/corpus/handbook/content")
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out);
+        } else if p.extension().is_some_and(|e| e == "md") {
+            out.push(p);
+        }
+    }
+}
+
+/// A tiny deterministic generator (no dependency, same corpus on every machine).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) as usize
+    }
+}
+
+fn paragraphs() -> Vec<String> {
+    let mut files = Vec::new();
+    walk(&handbook(), &mut files);
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        for p in text.split("\n\n") {
+            let p = p.trim();
+            if p.len() >= 60 && !p.starts_with("```") && !p.starts_with('|') {
+                out.push(p.to_owned());
+            }
+        }
+    }
+    out
+}
+
+fn corpus(paras: &[String], n: usize) -> Vec<Note> {
+    let mut rng = Lcg(42);
+    (0..n)
+        .map(|i| {
+            let first = &paras[rng.next() % paras.len()];
+            let title: String = first
+                .split_whitespace()
+                .take(6)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let body = (0..3)
+                .map(|_| paras[rng.next() % paras.len()].as_str())
+                .collect::<Vec<_>>()
+                .join("\n\n");
+            Note {
+                kind: KINDS[i % 3],
+                title: title.trim_start_matches('#').trim().to_owned(),
+                body,
+            }
+        })
+        .collect()
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_lowercase()))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Query sets drawn from the corpus itself, so they have answers.
+struct Queries {
+    term: Vec<String>,
+    phrase: Vec<(String, String)>,
+    filtered: Vec<(String, &'static str)>,
+    typing: Vec<(String, String)>,
+}
+
+fn queries(notes: &[Note]) -> Queries {
+    let mut rng = Lcg(7);
+    let mut q = Queries {
+        term: vec![],
+        phrase: vec![],
+        filtered: vec![],
+        typing: vec![],
+    };
+    while q.term.len() < QUERIES_PER_CLASS {
+        let n = &notes[rng.next() % notes.len()];
+        let w = words(&n.body);
+        if w.len() < 8 {
+            continue;
+        }
+        let i = rng.next() % (w.len() - 1);
+        q.term.push(w[i].clone());
+        q.phrase.push((w[i].clone(), w[i + 1].clone()));
+        q.filtered.push((w[i].clone(), KINDS[rng.next() % 3]));
+        let next = &w[(i + 3) % w.len()];
+        q.typing
+            .push((w[i].clone(), next[..3.min(next.len())].to_owned()));
+    }
+    q
+}
+
+fn pct(mut v: Vec<Duration>, p: f64) -> f64 {
+    v.sort();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i].as_secs_f64() * 1000.0
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let t = Instant::now();
+    let r = f();
+    (r, t.elapsed())
+}
+
+trait System {
+    fn name(&self) -> &'static str;
+    fn term(&mut self, w: &str) -> usize;
+    fn phrase(&mut self, a: &str, b: &str) -> usize;
+    fn filtered(&mut self, w: &str, kind: &str) -> usize;
+    fn typing(&mut self, w: &str, prefix: &str) -> usize;
+}
+
+// ----- ours -----
+
+struct Ours {
+    index: SearchIndex,
+    opts: SearchOptions,
+}
+
+impl Ours {
+    fn build(notes: &[Note], dir: &Path) -> (Ours, Duration) {
+        let (index, _) = SearchIndex::open(dir).expect("open");
+        let (_, took) = time(|| {
+            for (i, n) in notes.iter().enumerate() {
+                index
+                    .upsert(SearchDoc {
+                        id: format!("{i:032x}"),
+                        kind: n.kind.into(),
+                        title: n.title.clone(),
+                        body: n.body.clone(),
+                        date_ms: 1_780_000_000_000 - i as i64 * 60_000,
+                        heads: String::new(),
+                        ..SearchDoc::default()
+                    })
+                    .expect("upsert");
+            }
+            index.flush().expect("flush");
+        });
+        let opts = SearchOptions {
+            limit: 10,
+            tz: chrono_tz::UTC,
+            now_ms: 1_780_000_000_000,
+        };
+        (Ours { index, opts }, took)
+    }
+    fn run(&self, q: &str) -> usize {
+        self.index
+            .search(q, &self.opts)
+            .map(|h| h.len())
+            .unwrap_or(0)
+    }
+}
+
+impl System for Ours {
+    fn name(&self) -> &'static str {
+        "meridian-search"
+    }
+    fn term(&mut self, w: &str) -> usize {
+        self.run(&format!("{w} "))
+    }
+    fn phrase(&mut self, a: &str, b: &str) -> usize {
+        self.run(&format!("\"{a} {b}\""))
+    }
+    fn filtered(&mut self, w: &str, kind: &str) -> usize {
+        self.run(&format!("{w} kind:{kind}"))
+    }
+    fn typing(&mut self, w: &str, prefix: &str) -> usize {
+        self.run(&format!("{w} {prefix}"))
+    }
+}
+
+// ----- raw tantivy, default schema and tokenizer -----
+
+struct Raw {
+    reader: IndexReader,
+    parser: QueryParser,
+    title: tantivy::schema::Field,
+    body: tantivy::schema::Field,
+    kind: tantivy::schema::Field,
+}
+
+impl Raw {
+    fn build(notes: &[Note], dir: &Path) -> (Raw, Duration) {
+        let mut b = Schema::builder();
+        let title = b.add_text_field("title", TEXT | STORED);
+        let body = b.add_text_field("body", TEXT | STORED);
+        let kind = b.add_text_field("kind", STRING | STORED);
+        let index = Index::create_in_dir(dir, b.build()).expect("create");
+        let (_, took) = time(|| {
+            let mut w: IndexWriter<TantivyDocument> = index.writer(64_000_000).expect("writer");
+            for n in notes {
+                let mut d = TantivyDocument::default();
+                d.add_text(title, &n.title);
+                d.add_text(body, &n.body);
+                d.add_text(kind, n.kind);
+                w.add_document(d).expect("add");
+            }
+            w.commit().expect("commit");
+        });
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .expect("reader");
+        let parser = QueryParser::for_index(&index, vec![title, body]);
+        (
+            Raw {
+                reader,
+                parser,
+                title,
+                body,
+                kind,
+            },
+            took,
+        )
+    }
+    fn run(&self, q: &dyn Query) -> usize {
+        let s = self.reader.searcher();
+        let top = s
+            .search(q, &TopDocs::with_limit(10).order_by_score())
+            .expect("search");
+        // Read the stored documents, as a result list must.
+        for (_, a) in &top {
+            let d: TantivyDocument = s.doc(*a).expect("doc");
+            let _ = d
+                .get_first(self.title)
+                .and_then(|v| v.as_str().map(str::len));
+        }
+        top.len()
+    }
+    fn parse(&self, q: &str) -> Box<dyn Query> {
+        self.parser.parse_query(q).expect("parse")
+    }
+}
+
+impl System for Raw {
+    fn name(&self) -> &'static str {
+        "raw tantivy"
+    }
+    fn term(&mut self, w: &str) -> usize {
+        let q = self.parse(w);
+        self.run(&*q)
+    }
+    fn phrase(&mut self, a: &str, b: &str) -> usize {
+        let q = self.parse(&format!("\"{a} {b}\""));
+        self.run(&*q)
+    }
+    fn filtered(&mut self, w: &str, kind: &str) -> usize {
+        let q = BooleanQuery::new(vec![
+            (Occur::Must, self.parse(w)),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.kind, kind),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        self.run(&q)
+    }
+    fn typing(&mut self, w: &str, prefix: &str) -> usize {
+        let q = BooleanQuery::new(vec![
+            (Occur::Must, self.parse(w)),
+            (
+                Occur::Must,
+                Box::new(FuzzyTermQuery::new_prefix(
+                    Term::from_field_text(self.body, prefix),
+                    0,
+                    false,
+                )),
+            ),
+        ]);
+        self.run(&q)
+    }
+}
+
+// ----- SQLite FTS5 -----
+
+struct Fts {
+    conn: rusqlite::Connection,
+}
+
+impl Fts {
+    fn build(notes: &[Note], path: &Path) -> (Fts, Duration) {
+        let mut conn = rusqlite::Connection::open(path).expect("open");
+        conn.execute_batch("CREATE VIRTUAL TABLE notes USING fts5(title, body, kind UNINDEXED);")
+            .expect("fts5");
+        let (_, took) = time(|| {
+            let tx = conn.transaction().expect("tx");
+            {
+                let mut st = tx
+                    .prepare("INSERT INTO notes(title, body, kind) VALUES (?1, ?2, ?3)")
+                    .expect("prep");
+                for n in notes {
+                    st.execute(rusqlite::params![n.title, n.body, n.kind])
+                        .expect("insert");
+                }
+            }
+            tx.commit().expect("commit");
+        });
+        (Fts { conn }, took)
+    }
+    fn run(&self, q: &str, kind: Option<&str>) -> usize {
+        let sql = if kind.is_some() {
+            "SELECT rowid, title, snippet(notes, 1, '[', ']', '…', 12) FROM notes WHERE notes MATCH ?1 AND kind = ?2 ORDER BY rank LIMIT 10"
+        } else {
+            "SELECT rowid, title, snippet(notes, 1, '[', ']', '…', 12) FROM notes WHERE notes MATCH ?1 AND ?2 IS NULL ORDER BY rank LIMIT 10"
+        };
+        let mut st = self.conn.prepare_cached(sql).expect("prep");
+        let rows = st
+            .query_map(rusqlite::params![q, kind], |r| r.get::<_, String>(1))
+            .expect("query");
+        rows.count()
+    }
+}
+
+impl System for Fts {
+    fn name(&self) -> &'static str {
+        "SQLite FTS5"
+    }
+    fn term(&mut self, w: &str) -> usize {
+        self.run(&format!("\"{w}\""), None)
+    }
+    fn phrase(&mut self, a: &str, b: &str) -> usize {
+        self.run(&format!("\"{a} {b}\""), None)
+    }
+    fn filtered(&mut self, w: &str, kind: &str) -> usize {
+        self.run(&format!("\"{w}\""), Some(kind))
+    }
+    fn typing(&mut self, w: &str, prefix: &str) -> usize {
+        self.run(&format!("\"{w}\" {prefix}*"), None)
+    }
+}
+
+// ----- naive scan -----
+
+struct Scan {
+    notes: Vec<(&'static str, String, String)>,
+}
+
+impl Scan {
+    fn build(notes: &[Note]) -> (Scan, Duration) {
+        let (notes, took) = time(|| {
+            notes
+                .iter()
+                .map(|n| (n.kind, n.title.to_lowercase(), n.body.to_lowercase()))
+                .collect()
+        });
+        (Scan { notes }, took)
+    }
+    fn run(&self, pred: impl Fn(&str, &str, &str) -> bool) -> usize {
+        self.notes
+            .iter()
+            .filter(|(k, t, b)| pred(k, t, b))
+            .take(10)
+            .count()
+    }
+}
+
+impl System for Scan {
+    fn name(&self) -> &'static str {
+        "naive scan"
+    }
+    fn term(&mut self, w: &str) -> usize {
+        self.run(|_, t, b| t.contains(w) || b.contains(w))
+    }
+    fn phrase(&mut self, a: &str, b: &str) -> usize {
+        let p = format!("{a} {b}");
+        self.run(|_, t, body| t.contains(&p) || body.contains(&p))
+    }
+    fn filtered(&mut self, w: &str, kind: &str) -> usize {
+        self.run(|k, t, b| k == kind && (t.contains(w) || b.contains(w)))
+    }
+    fn typing(&mut self, w: &str, prefix: &str) -> usize {
+        self.run(|_, t, b| {
+            (t.contains(w) || b.contains(w)) && (t.contains(prefix) || b.contains(prefix))
+        })
+    }
+}
+
+fn measure(sys: &mut dyn System, q: &Queries) -> BTreeMap<&'static str, (f64, f64, usize)> {
+    let mut out = BTreeMap::new();
+    macro_rules! class {
+        ($name:expr, $items:expr, $call:expr) => {{
+            let mut lat = Vec::new();
+            let mut found = 0;
+            for item in $items {
+                let (n, d) = time(|| $call(&mut *sys, item));
+                found += usize::from(n > 0);
+                lat.push(d);
+            }
+            out.insert($name, (pct(lat.clone(), 0.5), pct(lat, 0.99), found));
+        }};
+    }
+    class!("term", &q.term, |s: &mut dyn System, w: &String| s.term(w));
+    class!(
+        "phrase",
+        &q.phrase,
+        |s: &mut dyn System, (a, b): &(String, String)| s.phrase(a, b)
+    );
+    class!(
+        "filtered",
+        &q.filtered,
+        |s: &mut dyn System, (w, k): &(String, &str)| s.filtered(w, k)
+    );
+    class!(
+        "as-you-type",
+        &q.typing,
+        |s: &mut dyn System, (w, p): &(String, String)| s.typing(w, p)
+    );
+    out
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("B5_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000, 100_000]);
+    let paras = paragraphs();
+    if paras.is_empty() {
+        eprintln!(
+            "B5 skipped: the handbook corpus is not at {}",
+            handbook().display()
+        );
+        return;
+    }
+    let mut json = Vec::new();
+    for n in sizes {
+        let notes = corpus(&paras, n);
+        let mb = notes
+            .iter()
+            .map(|x| x.title.len() + x.body.len())
+            .sum::<usize>() as f64
+            / 1e6;
+        let q = queries(&notes);
+        let tmp = tempfile::tempdir().expect("tmp");
+        std::fs::create_dir_all(tmp.path().join("ours")).expect("dir");
+        std::fs::create_dir_all(tmp.path().join("raw")).expect("dir");
+        let (mut ours, t_ours) = Ours::build(&notes, &tmp.path().join("ours"));
+        let (mut raw, t_raw) = Raw::build(&notes, &tmp.path().join("raw"));
+        let (mut fts, t_fts) = Fts::build(&notes, &tmp.path().join("fts.db"));
+        let (mut scan, t_scan) = Scan::build(&notes);
+
+        // Edit to searchable: ours through its batched writer; raw tantivy committing each.
+        let mut ours_edit = Vec::new();
+        // Words more than one edit apart, so typo tolerance cannot find an earlier one.
+        const NATO: [&str; 20] = [
+            "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
+            "juliett", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo",
+            "sierra", "tango",
+        ];
+        for (i, name) in NATO.iter().enumerate() {
+            let word = format!("zqx{name}");
+            let t = Instant::now();
+            ours.index
+                .upsert(SearchDoc {
+                    id: format!("edit{i}"),
+                    kind: "page".into(),
+                    title: word.clone(),
+                    ..SearchDoc::default()
+                })
+                .expect("upsert");
+            while ours.run(&format!("{word} ")) == 0 {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            ours_edit.push(t.elapsed());
+        }
+
+        println!(
+            "\nB5 — {n} notes ({mb:.1} MB of text), {QUERIES_PER_CLASS} queries per class, limit 10"
+        );
+        println!(
+            "indexing: ours {:.2} s ({:.0} notes/s), raw tantivy {:.2} s, FTS5 {:.2} s, scan prep {:.2} s",
+            t_ours.as_secs_f64(),
+            n as f64 / t_ours.as_secs_f64(),
+            t_raw.as_secs_f64(),
+            t_fts.as_secs_f64(),
+            t_scan.as_secs_f64()
+        );
+        println!(
+            "edit → searchable (ours, batched commits): p50 {:.0} ms, max {:.0} ms",
+            pct(ours_edit.clone(), 0.5),
+            pct(ours_edit.clone(), 1.0)
+        );
+        println!(
+            "{:<16} {:<12} {:>9} {:>9} {:>8}",
+            "system", "query", "p50 ms", "p99 ms", "found"
+        );
+        let mut rows = BTreeMap::new();
+        for sys in [&mut ours as &mut dyn System, &mut raw, &mut fts, &mut scan] {
+            let m = measure(sys, &q);
+            for (class, (p50, p99, found)) in &m {
+                println!(
+                    "{:<16} {:<12} {:>9.3} {:>9.3} {:>8}",
+                    sys.name(),
+                    class,
+                    p50,
+                    p99,
+                    found
+                );
+            }
+            rows.insert(sys.name(), m);
+        }
+        let ratio = |class: &str| rows["meridian-search"][class].1 / rows["raw tantivy"][class].1;
+        println!(
+            "p99 ratio ours / raw tantivy: term {:.2}×, phrase {:.2}×, filtered {:.2}×, as-you-type {:.2}× (target ≤ 1.2×); as-you-type p99 {:.2} ms (target ≤ 16 ms)",
+            ratio("term"),
+            ratio("phrase"),
+            ratio("filtered"),
+            ratio("as-you-type"),
+            rows["meridian-search"]["as-you-type"].1
+        );
+        json.push(serde_json::json!({
+            "notes": n,
+            "index_s": {"ours": t_ours.as_secs_f64(), "raw": t_raw.as_secs_f64(), "fts5": t_fts.as_secs_f64()},
+            "edit_to_searchable_ms_p50": pct(ours_edit, 0.5),
+            "latency_ms": rows
+                .iter()
+                .map(|(k, m)| {
+                    let classes: serde_json::Map<String, serde_json::Value> = m
+                        .iter()
+                        .map(|(c, (a, b, f))| (c.to_string(), serde_json::json!({"p50": a, "p99": b, "found": f})))
+                        .collect();
+                    (k.to_string(), serde_json::Value::Object(classes))
+                })
+                .collect::<serde_json::Map<String, serde_json::Value>>(),
+        }));
+    }
+    let out = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"))
+        .join("bench-results/b5.json");
+    if let Some(dir) = out.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if std::fs::write(
+        &out,
+        serde_json::to_string_pretty(&json).unwrap_or_default(),
+    )
+    .is_ok()
+    {
+        println!("\nwrote {}", out.display());
+    }
+}
