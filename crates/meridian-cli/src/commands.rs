@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use meridian_app::core::{DecisionStatus, DocId, Kind, Task, TaskState};
 use meridian_app::{DecisionPatch, NewDecision, NewOption, NewPage, PagePatch, Workspace};
 
@@ -168,24 +168,6 @@ fn read_file_or_stdin(path: &Path) -> anyhow::Result<String> {
     })
 }
 
-/// Resolves member names (case-insensitive) or ids to member ids.
-pub async fn members(ws: &Workspace, who: &[String]) -> anyhow::Result<Vec<String>> {
-    let all = ws.list(Some(Kind::Member), false).await?;
-    who.iter()
-        .map(|w| w.trim())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            all.iter()
-                .find(|m| m.id.as_str() == w || m.title.eq_ignore_ascii_case(w))
-                .map(|m| m.id.to_string())
-                .ok_or_else(|| {
-                    let names: Vec<&str> = all.iter().map(|m| m.title.as_str()).collect();
-                    anyhow!("no member called `{w}`; members are: {}", names.join(", "))
-                })
-        })
-        .collect()
-}
-
 async fn page(ws: &Workspace, cmd: PageCmd, json: bool) -> anyhow::Result<()> {
     match cmd {
         PageCmd::New {
@@ -327,7 +309,7 @@ async fn task(ws: &Workspace, cmd: TaskCmd, json: bool) -> anyhow::Result<()> {
     match cmd {
         TaskCmd::New { title, owner, due } => {
             let owner = match owner {
-                Some(o) => members(ws, &[o]).await?.into_iter().next(),
+                Some(o) => ws.resolve_members(&[o]).await?.into_iter().next(),
                 None => None,
             };
             let task = Task {
@@ -359,7 +341,7 @@ async fn task(ws: &Workspace, cmd: TaskCmd, json: bool) -> anyhow::Result<()> {
         } => {
             let id: DocId = id.parse()?;
             let owner = match owner {
-                Some(o) => members(ws, &[o]).await?.into_iter().next(),
+                Some(o) => ws.resolve_members(&[o]).await?.into_iter().next(),
                 None => None,
             };
             ws.update::<Task>(&id, |t| {

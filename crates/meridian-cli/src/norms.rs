@@ -9,7 +9,7 @@ use meridian_app::core::{Checkin, Delivery, DocId, Meeting, MeetingState, Role, 
 use meridian_app::{MemberPatch, NewFocus, NewMeeting, NewThread, SlotQuery, Workspace};
 
 use crate::args::*;
-use crate::commands::{done, members, read_text};
+use crate::commands::{done, read_text};
 use crate::output;
 
 fn instant(s: &str) -> anyhow::Result<DateTime<Utc>> {
@@ -465,7 +465,7 @@ pub async fn checkin(ws: &Workspace, cmd: CheckinCmd, json: bool) -> anyhow::Res
             days,
             at,
         } => {
-            let mut participants = members(ws, &participants).await?;
+            let mut participants = ws.resolve_members(&participants).await?;
             if participants.is_empty() {
                 participants.push(ws.info().me.id.to_string());
             }

@@ -48,13 +48,9 @@ impl Snapshot {
     }
 }
 
-fn instant(ms: i64) -> DateTime<Utc> {
-    from_ms(ms)
-}
-
 impl Workspace {
     fn at(&self, at: Option<DateTime<Utc>>) -> DateTime<Utc> {
-        at.unwrap_or_else(|| instant(self.now_ms()))
+        at.unwrap_or_else(|| from_ms(self.now_ms()))
     }
 
     async fn typed<T: ObjectSchema>(&self) -> Result<Vec<(String, T)>, Error> {
@@ -521,20 +517,28 @@ impl Workspace {
         at: Option<DateTime<Utc>>,
     ) -> Result<Vec<DocId>, Error> {
         let at = self.at(at);
-        let charter = self.charter().await?.1;
-        let people = self.people().await?;
+        let snap = self.snapshot().await?;
+        self.convert_in(&snap, at).await
+    }
+
+    /// [`Workspace::convert_unprepared_meetings`] over an already loaded snapshot.
+    async fn convert_in(&self, snap: &Snapshot, at: DateTime<Utc>) -> Result<Vec<DocId>, Error> {
         let mut converted = Vec::new();
-        for (id, m) in self.typed::<Meeting>().await? {
+        for (id, m) in &snap.meetings {
             if m.state != MeetingState::Scheduled || !m.agenda.is_empty() {
                 continue;
             }
-            let attendees: Vec<&Person> =
-                m.attendees.iter().filter_map(|a| people.get(a)).collect();
-            let Ok(deadline) = norms::agenda_deadline(&charter, &attendees, instant(m.start_ms))
+            let attendees: Vec<&Person> = m
+                .attendees
+                .iter()
+                .filter_map(|a| snap.people.get(a))
+                .collect();
+            let Ok(deadline) =
+                norms::agenda_deadline(&snap.charter, &attendees, from_ms(m.start_ms))
             else {
                 continue;
             };
-            if !norms::must_go_async(&m, deadline, at) {
+            if !norms::must_go_async(m, deadline, at) {
                 continue;
             }
             let id: DocId = id.parse()?;
@@ -542,7 +546,7 @@ impl Workspace {
                 .organiser
                 .clone()
                 .unwrap_or_else(|| self.info().me.id.to_string());
-            let mut thread = norms::async_thread(&m, &author, at);
+            let mut thread = norms::async_thread(m, &author, at);
             thread.source_meeting = Some(id.to_string());
             let (thread_id, _) = self.create_object(thread).await?;
             self.update::<Meeting>(&id, |m| {
@@ -568,7 +572,7 @@ impl Workspace {
             return Err(meridian_core::Error::MeetingDuration(q.duration_min).into());
         }
         let from = match q.from.as_deref() {
-            Some(f) => instant(crate::parse_rfc3339_ms(f).ok_or_else(|| {
+            Some(f) => from_ms(crate::parse_rfc3339_ms(f).ok_or_else(|| {
                 meridian_core::Error::InvalidRange {
                     field: "from",
                     detail: format!(
@@ -680,9 +684,13 @@ impl Workspace {
         at: Option<DateTime<Utc>>,
     ) -> Result<InboxView, Error> {
         let at = self.at(at);
-        let converted = self.convert_unprepared_meetings(Some(at)).await?;
         let me = self.member_or_me(as_member).await?;
-        let snap = self.snapshot().await?;
+        let mut snap = self.snapshot().await?;
+        // Read the workspace once; again only if a meeting just became a thread.
+        let converted = self.convert_in(&snap, at).await?;
+        if !converted.is_empty() {
+            snap = self.snapshot().await?;
+        }
         let person = snap.person(me.as_str())?;
         let world = snap.world();
         Ok(InboxView {
@@ -755,7 +763,7 @@ impl Workspace {
             .store
             .get_meta_blocking(meta::NOTIFIED)?
             .and_then(|v| crate::parse_rfc3339_ms(&v))
-            .map(instant))
+            .map(from_ms))
     }
 
     pub fn set_notified_until(&self, at: DateTime<Utc>) -> Result<(), Error> {
@@ -931,7 +939,7 @@ fn meeting_times(
     charter: &Charter,
     people: &BTreeMap<String, Person>,
 ) -> MeetingTimes {
-    let start = instant(m.start_ms);
+    let start = from_ms(m.start_ms);
     let end = start + TimeDelta::minutes(i64::from(m.duration_min));
     let attendees: Vec<&Person> = m.attendees.iter().filter_map(|a| people.get(a)).collect();
     let mut problem = None;
