@@ -93,6 +93,9 @@ pub struct SearchIndex {
 
 struct Inner {
     reader: IndexReader,
+    /// Built once; each search analyses with its own clone.
+    en: TextAnalyzer,
+    plain: TextAnalyzer,
     fields: Fields,
     tx: Mutex<Option<mpsc::Sender<Op>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
@@ -175,6 +178,7 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let writer: IndexWriter<TantivyDocument> = index.writer(64_000_000)?;
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         let (tx, rx) = mpsc::channel();
         let thread_reader = reader.clone();
         let thread = std::thread::Builder::new()
@@ -187,6 +191,8 @@ impl SearchIndex {
         Ok(SearchIndex {
             inner: Arc::new(Inner {
                 reader,
+                en: en_analyzer(),
+                plain: plain_analyzer(),
                 fields,
                 tx: Mutex::new(Some(tx)),
                 thread: Mutex::new(Some(thread)),
@@ -255,6 +261,11 @@ impl SearchIndex {
         Ok(out)
     }
 
+    /// How many segments searches visit (each adds a little to every query).
+    pub fn segments(&self) -> usize {
+        self.inner.reader.searcher().segment_readers().len()
+    }
+
     pub fn len(&self) -> u64 {
         self.inner.reader.searcher().num_docs()
     }
@@ -269,47 +280,48 @@ impl SearchIndex {
         if parsed.is_empty() {
             return Ok(Vec::new());
         }
-        let mut en = en_analyzer();
-        let mut plain = plain_analyzer();
-        let (q, matcher) = build(&parsed, self.inner.fields, opts.tz, &mut en, &mut plain);
-        let searcher = self.inner.reader.searcher();
+        let mut en = self.inner.en.clone();
+        let mut plain = self.inner.plain.clone();
         let want = opts.limit.clamp(1, 200);
-        let candidates: Vec<(f32, DocAddress)> =
-            searcher.search(&q, &TopDocs::with_limit(want * 4).order_by_score())?;
-        let f = self.inner.fields;
-        // Rescore every candidate (recency, decision standing), then build snippets only for
-        // the results returned: analysing bodies is the expensive part.
-        let mut scored = Vec::with_capacity(candidates.len());
-        for (score, addr) in candidates {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            let date = doc.get_first(f.date).and_then(|v| v.as_i64()).unwrap_or(0);
-            let status = doc
-                .get_first(f.status)
-                .and_then(|v| v.as_str())
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned);
-            let age_days = ((opts.now_ms - date).max(0) as f32) / 86_400_000.0;
-            let recency = 1.0 + 0.25 * (-age_days / 90.0).exp();
-            let standing = match status.as_deref() {
-                Some("accepted") => 1.3,
-                Some("draft" | "rejected" | "deprecated" | "superseded") => 0.85,
-                _ => 1.0,
-            };
-            scored.push((score * recency * standing, status, doc));
+        // Exact words first; typo-tolerant matching only when they do not fill the page
+        // (a typo finds nothing exact). Fuzzy terms are the costly part of a query.
+        let (q, matcher) = build(
+            &parsed,
+            self.inner.fields,
+            opts.tz,
+            &mut en,
+            &mut plain,
+            false,
+        );
+        let searcher = self.inner.reader.searcher();
+        let mut ranked = self.ranked(&searcher, &*q, want, opts)?;
+        let mut matcher = matcher;
+        if ranked.len() < want && !matcher.fuzzy.is_empty() {
+            let (q, _) = build(
+                &parsed,
+                self.inner.fields,
+                opts.tz,
+                &mut en,
+                &mut plain,
+                true,
+            );
+            ranked = self.ranked(&searcher, &*q, want, opts)?;
+        } else {
+            // Highlight only what matched.
+            matcher.fuzzy.clear();
         }
+        let f = self.inner.fields;
         let text = |doc: &TantivyDocument, field| {
             doc.get_first(field)
                 .and_then(|v| v.as_str())
                 .unwrap_or_default()
                 .to_owned()
         };
-        scored.sort_by(|a, b| {
-            b.0.total_cmp(&a.0)
-                .then_with(|| text(&a.2, f.id).cmp(&text(&b.2, f.id)))
-        });
-        scored.truncate(want);
-        let mut hits = Vec::with_capacity(scored.len());
-        for (score, status, doc) in scored {
+        // Only the returned results are read from the store and get snippets: analysing
+        // bodies is the expensive part.
+        let mut hits = Vec::with_capacity(ranked.len());
+        for (score, addr) in ranked {
+            let doc: TantivyDocument = searcher.doc(addr)?;
             let (snippet, highlights) =
                 snippet(&text(&doc, f.body), &matcher, &mut en, &mut plain, 180);
             hits.push(Hit {
@@ -319,10 +331,59 @@ impl SearchIndex {
                 snippet,
                 highlights,
                 score,
-                status,
+                status: Some(text(&doc, f.status)).filter(|s| !s.is_empty()),
             });
         }
         Ok(hits)
+    }
+
+    /// The best `want` documents: tantivy's top candidates by relevance (pruned), then
+    /// rescored from fast fields by recency and decision standing, with no stored reads.
+    fn ranked(
+        &self,
+        searcher: &tantivy::Searcher,
+        q: &dyn Query,
+        want: usize,
+        opts: &SearchOptions,
+    ) -> Result<Vec<(f32, DocAddress)>, Error> {
+        // Rescoring moves a score by at most 1.25 × 1.3 / 0.85 ≈ 1.9, so twice the page of
+        // candidates holds nearly every document that can rise into it.
+        let candidates: Vec<(f32, DocAddress)> =
+            searcher.search(q, &TopDocs::with_limit(want * 2).order_by_score())?;
+        let mut columns = HashMap::new();
+        let mut scored = Vec::with_capacity(candidates.len());
+        for (score, addr) in candidates {
+            let (date, standing) = match columns.entry(addr.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let seg = searcher.segment_reader(addr.segment_ord);
+                    let ff = seg.fast_fields();
+                    e.insert((
+                        ff.i64("date")?.first_or_default_col(0),
+                        ff.i64("standing")?.first_or_default_col(0),
+                    ))
+                }
+            };
+            let age_days = ((opts.now_ms - date.get_val(addr.doc_id)).max(0) as f32) / 86_400_000.0;
+            let recency = 1.0 + 0.25 * (-age_days / 90.0).exp();
+            let standing = match standing.get_val(addr.doc_id) {
+                1 => 1.3,
+                -1 => 0.85,
+                _ => 1.0,
+            };
+            scored.push((score * recency * standing, addr));
+        }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        scored.truncate(want);
+        Ok(scored)
+    }
+}
+
+fn standing(status: Option<&str>) -> i64 {
+    match status.map(str::to_lowercase).as_deref() {
+        Some("accepted") => 1,
+        Some("draft" | "rejected" | "deprecated" | "superseded") => -1,
+        _ => 0,
     }
 }
 
@@ -340,6 +401,7 @@ fn to_doc(d: &SearchDoc, f: Fields) -> TantivyDocument {
         doc.add_text(f.people, p.to_lowercase());
     }
     doc.add_i64(f.date, d.date_ms);
+    doc.add_i64(f.standing, standing(d.status.as_deref()));
     doc.add_text(f.title, &d.title);
     doc.add_text(f.body, &d.body);
     doc.add_text(f.plain, &d.title);
@@ -350,6 +412,83 @@ fn to_doc(d: &SearchDoc, f: Fields) -> TantivyDocument {
     doc
 }
 
+/// After this many writes (an import, a rebuild, a large sync) every segment is merged
+/// into one once the writer has been idle for [`IDLE`]: every query visits each segment,
+/// and a bulk load committed in 150 ms batches leaves dozens of them.
+const MERGE_AFTER: usize = 1000;
+/// How long the writer waits without work before merging.
+const IDLE: Duration = Duration::from_secs(1);
+/// Small segments (single edits) are merged together when there are this many.
+const SMALL_SEGMENTS: usize = 8;
+
+/// The writer's own merge policy (tantivy's is switched off so that its merges never race
+/// ours): merge small segments together, and everything after a bulk load; one at a time.
+#[derive(Default)]
+struct Merges {
+    writes: usize,
+    /// Something changed since the last look.
+    pending: bool,
+    running: Option<JoinHandle<()>>,
+}
+
+impl Merges {
+    fn wrote(&mut self) {
+        self.writes += 1;
+        self.pending = true;
+    }
+
+    fn busy(&self) -> bool {
+        self.running.as_ref().is_some_and(|h| !h.is_finished())
+    }
+
+    /// The segments worth merging now, if any.
+    fn plan(&self, index: &Index) -> Option<Vec<tantivy::index::SegmentId>> {
+        let metas = index.searchable_segment_metas().ok()?;
+        if metas.len() < 2 {
+            return None;
+        }
+        if self.writes >= MERGE_AFTER {
+            return Some(metas.iter().map(|m| m.id()).collect());
+        }
+        let total: u32 = metas.iter().map(|m| m.num_docs()).sum();
+        let small_limit = (total / 10).max(1000);
+        let small: Vec<_> = metas
+            .iter()
+            .filter(|m| m.num_docs() < small_limit)
+            .map(|m| m.id())
+            .collect();
+        (small.len() >= SMALL_SEGMENTS).then_some(small)
+    }
+
+    /// Called when the writer has been idle for [`IDLE`].
+    fn on_idle(&mut self, writer: &mut IndexWriter<TantivyDocument>, reader: &IndexReader) {
+        if self.busy() {
+            return; // look again after the next idle period
+        }
+        self.pending = false;
+        let Some(ids) = self.plan(writer.index()) else {
+            return;
+        };
+        self.writes = 0;
+        let merging = writer.merge(&ids);
+        let reader = reader.clone();
+        let spawned = std::thread::Builder::new()
+            .name("meridian-search-merge".into())
+            .spawn(move || match merging.wait() {
+                Ok(_) => {
+                    if let Err(e) = reader.reload() {
+                        tracing::warn!(error = %e, "cannot reload the search index after a merge");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "search index merge failed"),
+            });
+        match spawned {
+            Ok(h) => self.running = Some(h),
+            Err(e) => tracing::warn!(error = %e, "cannot wait for a search index merge"),
+        }
+    }
+}
+
 fn write_loop(
     mut writer: IndexWriter<TantivyDocument>,
     reader: IndexReader,
@@ -358,6 +497,7 @@ fn write_loop(
 ) {
     let mut dirty_since: Option<Instant> = None;
     let mut waiting: Vec<mpsc::Sender<Result<(), String>>> = Vec::new();
+    let mut merges = Merges::default();
     let commit = |writer: &mut IndexWriter<TantivyDocument>| -> Result<(), String> {
         writer.commit().map_err(|e| e.to_string())?;
         reader.reload().map_err(|e| e.to_string())
@@ -375,6 +515,14 @@ fn write_loop(
                     }
                 }
             }
+            None if merges.pending => match rx.recv_timeout(IDLE) {
+                Ok(op) => Some(op),
+                Err(RecvTimeoutError::Timeout) => {
+                    merges.on_idle(&mut writer, &reader);
+                    None
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
+            },
             None => match rx.recv() {
                 Ok(op) => Some(op),
                 Err(_) => return,
@@ -382,6 +530,7 @@ fn write_loop(
         };
         match op {
             Some(Op::Upsert(d)) => {
+                merges.wrote();
                 writer.delete_term(Term::from_field_text(f.id, &d.id));
                 if let Err(e) = writer.add_document(to_doc(&d, f)) {
                     tracing::warn!(error = %e, id = %d.id, "cannot index a document");
@@ -389,6 +538,7 @@ fn write_loop(
                 dirty_since.get_or_insert_with(Instant::now);
             }
             Some(Op::Delete(id)) => {
+                merges.wrote();
                 writer.delete_term(Term::from_field_text(f.id, &id));
                 dirty_since.get_or_insert_with(Instant::now);
             }
@@ -453,6 +603,18 @@ fn day_start(tz: Tz, d: NaiveDate) -> i64 {
     )
 }
 
+/// A boolean query, or its only clause when there is one: a flat query of terms lets
+/// tantivy prune with block-max WAND.
+fn boolean(mut clauses: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
+    if clauses.len() == 1
+        && clauses[0].0 != Occur::MustNot
+        && let Some((_, q)) = clauses.pop()
+    {
+        return q;
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
 /// The tantivy query for a parsed query, and what its snippets should highlight.
 fn build(
     p: &Parsed,
@@ -460,6 +622,7 @@ fn build(
     tz: Tz,
     en: &mut TextAnalyzer,
     plain: &mut TextAnalyzer,
+    fuzzy: bool,
 ) -> (Box<dyn Query>, Matcher) {
     let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut m = Matcher::default();
@@ -485,11 +648,11 @@ fn build(
                     (Occur::Should, term_query(f.body, stem)),
                 ];
                 if raw.chars().count() >= 5 {
-                    let fuzzy = FuzzyTermQuery::new(Term::from_field_text(f.plain, &raw), 1, true);
-                    one.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(fuzzy), 0.3)),
-                    ));
+                    if fuzzy {
+                        let q = FuzzyTermQuery::new(Term::from_field_text(f.plain, &raw), 1, true);
+                        one.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 0.3))));
+                    }
+                    // Recorded either way: it says whether a typo-tolerant pass could help.
                     m.fuzzy.push(raw.clone());
                 }
                 if p.prefix_last && i == last && j + 1 == stems.len() {
@@ -502,9 +665,9 @@ fn build(
                     m.prefixes.push(raw.clone());
                 }
                 m.stems.push(stem.clone());
-                all.push((Occur::Must, Box::new(BooleanQuery::new(one))));
+                all.push((Occur::Must, boolean(one)));
             }
-            alternatives.push((Occur::Should, Box::new(BooleanQuery::new(all))));
+            alternatives.push((Occur::Should, boolean(all)));
         }
         if let Some(q) = phrase(f.cjk, &cjk) {
             alternatives.push((Occur::Should, q));
@@ -515,7 +678,7 @@ fn build(
             );
         }
         if !alternatives.is_empty() {
-            must.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
+            must.push((Occur::Must, boolean(alternatives)));
         }
     }
     for text in &p.phrases {
@@ -542,7 +705,7 @@ fn build(
         }
         m.stems.extend(stems);
         if !either.is_empty() {
-            must.push((Occur::Must, Box::new(BooleanQuery::new(either))));
+            must.push((Occur::Must, boolean(either)));
         }
     }
     let any_of = |field, values: &[String]| -> Box<dyn Query> {
@@ -584,5 +747,5 @@ fn build(
         // Only words without any searchable token (punctuation): match nothing.
         return (Box::new(BooleanQuery::new(Vec::new())), m);
     }
-    (Box::new(BooleanQuery::new(must)), m)
+    (boolean(must), m)
 }

@@ -25,6 +25,8 @@ pub struct Fields {
     pub tags: Field,
     pub people: Field,
     pub date: Field,
+    /// How a decision's status weighs in ranking: 1 accepted, -1 draft or closed, 0 else.
+    pub standing: Field,
     pub title: Field,
     pub body: Field,
     pub plain: Field,
@@ -50,6 +52,7 @@ pub fn schema() -> (Schema, Fields) {
         tags: b.add_text_field("tag", STRING),
         people: b.add_text_field("person", STRING),
         date: b.add_i64_field("date", INDEXED | FAST | STORED),
+        standing: b.add_i64_field("standing", FAST),
         title: b.add_text_field("title", text(EN, true)),
         body: b.add_text_field("body", text(EN, true)),
         plain: b.add_text_field("plain", text(PLAIN, false)),

@@ -20,7 +20,15 @@ pub struct Matcher {
 
 /// Levenshtein distance ≤ 1, with a transposition counting as one edit.
 pub fn within_one_edit(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.is_ascii() && b.is_ascii() {
+        one_edit(a.as_bytes(), b.as_bytes())
+    } else {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        one_edit(&a, &b)
+    }
+}
+
+fn one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     if a == b {
         return true;
     }
@@ -28,7 +36,7 @@ pub fn within_one_edit(a: &str, b: &str) -> bool {
     if la.abs_diff(lb) > 1 {
         return false;
     }
-    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let (ra, rb) = (&a[prefix..], &b[prefix..]);
     if la == lb {
         ra[1..] == rb[1..]
@@ -41,6 +49,10 @@ pub fn within_one_edit(a: &str, b: &str) -> bool {
 }
 
 /// Byte ranges of `text` that match.
+///
+/// One pass of the plain analyzer finds prefix and typo matches; only the words that could
+/// stem to a wanted stem go through the stemmer, which made snippets the costliest part of
+/// a search.
 fn matches(
     text: &str,
     m: &Matcher,
@@ -48,23 +60,38 @@ fn matches(
     plain: &mut TextAnalyzer,
 ) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
-    let mut stems = Vec::new();
-    en.token_stream(text)
-        .process(&mut |t| stems.push((t.offset_from, t.offset_to, t.text.clone())));
-    let mut words = Vec::new();
-    plain
-        .token_stream(text)
-        .process(&mut |t| words.push((t.offset_from, t.offset_to, t.text.clone())));
-    for (from, to, stem) in &stems {
-        if m.stems.contains(stem) {
-            out.push((*from, *to));
+    let mut to_stem = Vec::new();
+    // A stem is the word's lowercase form with its ending cut or changed (`happy` →
+    // `happi`): all but its last letter start the word. Words of five letters or fewer
+    // are checked on their first letter (`dying` → `die`).
+    let heads: Vec<(&str, char)> = m
+        .stems
+        .iter()
+        .filter_map(|s| {
+            let first = s.chars().next()?;
+            let cut = s.char_indices().last().map_or(0, |(i, _)| i);
+            Some((&s[..cut], first))
+        })
+        .collect();
+    plain.token_stream(text).process(&mut |t| {
+        let word = t.text.as_str();
+        let fuzzy = !m.fuzzy.is_empty()
+            && word.chars().nth(4).is_some()
+            && m.fuzzy.iter().any(|f| within_one_edit(f, word));
+        if fuzzy || m.prefixes.iter().any(|p| word.starts_with(p.as_str())) {
+            out.push((t.offset_from, t.offset_to));
+        } else if heads.iter().any(|(head, first)| {
+            word.starts_with(head) || (word.len() <= 5 && word.starts_with(*first))
+        }) {
+            to_stem.push((t.offset_from, t.offset_to));
         }
-    }
-    for (from, to, word) in &words {
-        let fuzzy = word.chars().count() >= 5 && m.fuzzy.iter().any(|f| within_one_edit(f, word));
-        let prefix = m.prefixes.iter().any(|p| word.starts_with(p.as_str()));
-        if fuzzy || prefix {
-            out.push((*from, *to));
+    });
+    for (from, to) in to_stem {
+        let mut hit = false;
+        en.token_stream(&text[from..to])
+            .process(&mut |t| hit |= m.stems.contains(&t.text));
+        if hit {
+            out.push((from, to));
         }
     }
     for needle in &m.cjk {

@@ -257,3 +257,34 @@ fn edits_are_searchable_within_the_commit_window() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
+
+#[test]
+fn a_bulk_load_is_merged_into_one_segment_when_the_writer_is_idle() {
+    let index = SearchIndex::in_memory().expect("index");
+    // Committed in several batches, as an import or a rebuild would be.
+    for batch in 0..6 {
+        for i in 0..250 {
+            let n = batch * 250 + i;
+            index
+                .upsert(doc(
+                    &format!("{n:032x}"),
+                    "page",
+                    &format!("note {n}"),
+                    "bulk text",
+                ))
+                .expect("upsert");
+        }
+        index.flush().expect("flush");
+    }
+    assert!(index.segments() > 1, "each flush commits a segment");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while index.segments() > 1 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(index.segments(), 1);
+    assert_eq!(index.len(), 1500);
+    assert_eq!(
+        ids(&index, "\"note 1499\"").first().map(String::as_str),
+        Some(&*format!("{:032x}", 1499))
+    );
+}
