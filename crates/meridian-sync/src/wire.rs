@@ -1,0 +1,280 @@
+//! Wire frames shared by the relay and clients (and LAN peers): one protocol-version byte,
+//! then a postcard-encoded [`Frame`]. Sizes are checked before anything is parsed.
+
+use ed25519_dalek::Signature;
+use serde::{Deserialize, Serialize};
+
+use crate::codec;
+use crate::envelope::{Envelope, EnvelopeError, MAX_ENVELOPE_BYTES};
+use crate::ids::{DeviceId, WorkspaceId};
+use crate::membership::SignedOp;
+use crate::vector::VersionVector;
+
+/// The protocol version this crate speaks; the first byte of every frame.
+pub const PROTOCOL_VERSION: u8 = 1;
+/// The largest frame accepted, checked before decoding. One envelope always fits.
+pub const MAX_FRAME_BYTES: usize = MAX_ENVELOPE_BYTES + 64 * 1024;
+/// The most envelope bytes put in one `Push` or `Deliver` frame (a single larger
+/// envelope still travels alone).
+pub const MAX_BATCH_BYTES: usize = 1024 * 1024;
+/// The most membership ops in one `Membership` frame.
+pub const MAX_OPS_PER_FRAME: usize = 256;
+/// The longest error message carried, in bytes.
+pub const MAX_ERROR_MESSAGE_BYTES: usize = 1024;
+
+/// A device's proof, in a `Challenge`, that it is who the initiator wanted to reach (LAN
+/// peers; a relay is authenticated by its pinned TLS certificate instead).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerProof {
+    /// The responding device.
+    pub device: DeviceId,
+    /// Its signature over the initiator's nonce and the workspace.
+    pub signature: Signature,
+}
+
+/// What went wrong, for the other side's code to switch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ErrorCode {
+    /// The peer speaks another protocol version.
+    UnsupportedProtocol,
+    /// A frame could not be decoded.
+    Malformed,
+    /// A frame or envelope is over the limits.
+    TooLarge,
+    /// The device is not a member of the workspace.
+    NotAMember,
+    /// The device was removed from the workspace.
+    Removed,
+    /// A login, envelope or peer proof had a bad signature.
+    BadSignature,
+    /// The frame names another workspace.
+    WrongWorkspace,
+    /// A frame arrived that the protocol does not allow at this point.
+    Unexpected,
+    /// A membership op conflicts with the log (re-create it on the current head).
+    MembershipConflict,
+    /// A membership op was refused.
+    MembershipRejected,
+    /// The relay limits how fast a device may send.
+    RateLimited,
+    /// The workspace's storage quota on the relay is used up.
+    StorageFull,
+    /// The handshake did not finish in time.
+    Timeout,
+    /// Something failed on the sending side.
+    Internal,
+}
+
+/// One protocol message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Frame {
+    /// Initiator → responder: who I am and where I want in.
+    Hello {
+        /// [`PROTOCOL_VERSION`].
+        protocol: u8,
+        /// The workspace.
+        workspace: WorkspaceId,
+        /// The initiating device.
+        device: DeviceId,
+        /// A fresh random nonce a device responder signs in its [`PeerProof`].
+        nonce: [u8; 32],
+    },
+    /// Responder → initiator: sign this to log in.
+    Challenge {
+        /// A fresh random nonce.
+        nonce: [u8; 32],
+        /// Present when the responder is a device (LAN); absent for a relay.
+        peer: Option<PeerProof>,
+    },
+    /// Initiator → responder: the signed challenge.
+    Login {
+        /// Signature over the responder's nonce, the workspace and the device.
+        signature: Signature,
+    },
+    /// Responder → initiator: logged in; what I hold.
+    Welcome {
+        /// The responder's version vector.
+        vector: VersionVector,
+        /// How many membership ops the responder holds.
+        membership_len: u64,
+    },
+    /// Envelopes the sender has and the receiver lacks (sent by the initiator).
+    Push {
+        /// In sequence order per device.
+        envelopes: Vec<Envelope>,
+    },
+    /// The receiver now durably holds this vector.
+    Ack {
+        /// The receiver's version vector.
+        vector: VersionVector,
+    },
+    /// I have this; send me what I lack.
+    Want {
+        /// The sender's version vector.
+        vector: VersionVector,
+        /// How many membership ops the sender holds.
+        membership_len: u64,
+    },
+    /// Envelopes the sender has and the receiver lacks (sent by the responder).
+    Deliver {
+        /// In sequence order per device.
+        envelopes: Vec<Envelope>,
+    },
+    /// Membership ops from position `start` on.
+    Membership {
+        /// Position of the first op in the log.
+        start: u64,
+        /// The ops, oldest first.
+        ops: Vec<SignedOp>,
+    },
+    /// The sender gives up on the session; the message says what to do.
+    Error {
+        /// What went wrong.
+        code: ErrorCode,
+        /// For people.
+        message: String,
+    },
+    /// The sender closes the session normally.
+    Bye,
+    // ----- Relay-only frames: the relay and its clients handle these themselves, outside
+    // [`crate::Session`] (a session refuses them as unexpected).
+    /// First frame of a connection that registers a new workspace at a relay with the
+    /// start of its membership log (creation and the creator's device). The relay verifies
+    /// the log and answers [`Frame::Registered`] (also when it already holds the same
+    /// workspace) or an `Error`; the client then sends `Hello` on the same connection.
+    Register {
+        /// The membership log from its first op.
+        ops: Vec<SignedOp>,
+    },
+    /// The relay holds the workspace.
+    Registered {
+        /// The workspace.
+        workspace: WorkspaceId,
+    },
+    /// First frame of a connection from a device holding an invite: an encoded
+    /// [`crate::JoinRequest`]. The relay checks what it can without the secret
+    /// ([`crate::JoinRequest::check_public`]), keeps it for the workspace's admin devices
+    /// and answers [`Frame::JoinQueued`]; the device then retries `Hello` until an admin
+    /// has added it.
+    Join {
+        /// `JoinRequest::encode()`.
+        request: Vec<u8>,
+    },
+    /// The relay keeps the join request until an admin device handles it or it expires.
+    JoinQueued,
+    /// Relay → admin device, after `Welcome` and whenever one arrives: join requests waiting
+    /// for approval (each `JoinRequest::encode()`). Requests are dropped once the log holds
+    /// their `InviteUsed` op or the invite expired.
+    JoinRequests {
+        /// Encoded join requests.
+        requests: Vec<Vec<u8>>,
+    },
+}
+
+/// Why bytes are not a frame.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WireError {
+    /// Bigger than [`MAX_FRAME_BYTES`]; refused before parsing.
+    #[error("frame is {size} bytes; the limit is {MAX_FRAME_BYTES}")]
+    TooLarge {
+        /// The size offered.
+        size: usize,
+    },
+    /// No bytes at all.
+    #[error("empty frame")]
+    Empty,
+    /// Another protocol version.
+    #[error(
+        "the peer speaks sync protocol {got}; this build speaks {PROTOCOL_VERSION}: update the older side"
+    )]
+    UnsupportedVersion {
+        /// The version byte received.
+        got: u8,
+    },
+    /// Not a valid encoding.
+    #[error("frame is malformed: {0}")]
+    Malformed(String),
+    /// A frame carried an invalid envelope.
+    #[error(transparent)]
+    Envelope(#[from] EnvelopeError),
+}
+
+impl WireError {
+    /// The code to send back when refusing such a frame.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            WireError::TooLarge { .. } => ErrorCode::TooLarge,
+            WireError::UnsupportedVersion { .. } => ErrorCode::UnsupportedProtocol,
+            WireError::Envelope(EnvelopeError::TooLarge { .. }) => ErrorCode::TooLarge,
+            WireError::Empty | WireError::Malformed(_) | WireError::Envelope(_) => {
+                ErrorCode::Malformed
+            }
+        }
+    }
+}
+
+impl Frame {
+    /// An error frame, its message cut to [`MAX_ERROR_MESSAGE_BYTES`].
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Frame {
+        let mut message = message.into();
+        if message.len() > MAX_ERROR_MESSAGE_BYTES {
+            let mut end = MAX_ERROR_MESSAGE_BYTES;
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            message.truncate(end);
+        }
+        Frame::Error { code, message }
+    }
+
+    /// The version byte then the postcard body.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = vec![PROTOCOL_VERSION];
+        out.extend_from_slice(&codec::encode(self));
+        out
+    }
+
+    /// Decodes a frame: size first, then the version byte, then the body, then the
+    /// format of every envelope it carries.
+    pub fn decode(bytes: &[u8]) -> Result<Frame, WireError> {
+        if bytes.len() > MAX_FRAME_BYTES {
+            return Err(WireError::TooLarge { size: bytes.len() });
+        }
+        let (&version, body) = bytes.split_first().ok_or(WireError::Empty)?;
+        if version != PROTOCOL_VERSION {
+            return Err(WireError::UnsupportedVersion { got: version });
+        }
+        let frame: Frame =
+            codec::decode_exact(body).map_err(|e| WireError::Malformed(e.to_string()))?;
+        match &frame {
+            Frame::Push { envelopes } | Frame::Deliver { envelopes } => {
+                for env in envelopes {
+                    env.check_format()?;
+                }
+            }
+            Frame::Membership { ops, .. } if ops.len() > MAX_OPS_PER_FRAME => {
+                return Err(WireError::Malformed(format!(
+                    "{} membership ops; the limit is {MAX_OPS_PER_FRAME}",
+                    ops.len()
+                )));
+            }
+            Frame::Register { ops } if ops.len() > MAX_OPS_PER_FRAME => {
+                return Err(WireError::Malformed(format!(
+                    "{} membership ops; the limit is {MAX_OPS_PER_FRAME}",
+                    ops.len()
+                )));
+            }
+            Frame::JoinRequests { requests } if requests.len() > MAX_OPS_PER_FRAME => {
+                return Err(WireError::Malformed(format!(
+                    "{} join requests; the limit is {MAX_OPS_PER_FRAME}",
+                    requests.len()
+                )));
+            }
+            Frame::Error { message, .. } if message.len() > MAX_ERROR_MESSAGE_BYTES => {
+                return Err(WireError::Malformed("error message too long".into()));
+            }
+            _ => {}
+        }
+        Ok(frame)
+    }
+}

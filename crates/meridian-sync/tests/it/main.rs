@@ -1,0 +1,9 @@
+//! Integration tests for meridian-sync: one binary, one module per area.
+
+mod envelope;
+mod fuzz;
+mod invite;
+mod membership;
+mod session;
+mod sim;
+mod support;
