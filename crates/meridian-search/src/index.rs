@@ -285,7 +285,7 @@ impl SearchIndex {
         let want = opts.limit.clamp(1, 200);
         // Exact words first; typo-tolerant matching only when they do not fill the page
         // (a typo finds nothing exact). Fuzzy terms are the costly part of a query.
-        let (q, matcher) = build(
+        let (q, mut matcher) = build(
             &parsed,
             self.inner.fields,
             opts.tz,
@@ -295,7 +295,6 @@ impl SearchIndex {
         );
         let searcher = self.inner.reader.searcher();
         let mut ranked = self.ranked(&searcher, &*q, want, opts)?;
-        let mut matcher = matcher;
         if ranked.len() < want && !matcher.fuzzy.is_empty() {
             let (q, _) = build(
                 &parsed,
