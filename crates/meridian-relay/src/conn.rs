@@ -2,14 +2,19 @@
 //! size, rate), decodes frames and hands them to the core, and writes what the core sends
 //! back. It holds no sync state of its own.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::ws::{Message, WebSocket};
 use meridian_sync::{ErrorCode, Frame};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 
 use crate::config::Limits;
 use crate::core::{ConnId, Event, Outbound};
+
+/// Decoded frames waiting for the core may hold this much memory (in KiB) across all
+/// connections; a connection waits, and stops reading, while the budget is used up.
+pub(crate) const INBOX_BUDGET_KIB: usize = 256 * 1024;
 
 /// Frames the core may queue for one connection before it counts as not keeping up. The
 /// protocol keeps one batch in flight per direction, so a reading peer never gets near.
@@ -85,7 +90,8 @@ async fn refuse(ws: &mut WebSocket, conn: ConnId, code: ErrorCode, message: Stri
 
 /// What the reading side decided about one incoming message.
 enum Incoming {
-    Frame(Frame),
+    /// A frame and its size on the wire.
+    Frame(Frame, usize),
     Ignore,
     End,
     Refuse(ErrorCode, String),
@@ -129,7 +135,7 @@ fn read(
     }
     match msg {
         Message::Binary(bytes) => match Frame::decode(&bytes) {
-            Ok(frame) => Incoming::Frame(frame),
+            Ok(frame) => Incoming::Frame(frame, size),
             Err(err) => Incoming::Refuse(err.code(), err.to_string()),
         },
         Message::Text(_) => Incoming::Refuse(
@@ -145,6 +151,7 @@ pub(crate) async fn serve(
     mut ws: WebSocket,
     conn: ConnId,
     core: mpsc::Sender<Event>,
+    budget: Arc<Semaphore>,
     limits: Limits,
 ) {
     let (out, mut outbox) = mpsc::channel(OUTBOX_FRAMES);
@@ -167,8 +174,12 @@ pub(crate) async fn serve(
                 }
             },
             msg = ws.recv() => match read(msg, &mut rate, &limits) {
-                Incoming::Frame(frame) => {
-                    if core.send(Event::Frame { conn, frame }).await.is_err() {
+                Incoming::Frame(frame, size) => {
+                    let kib = u32::try_from(size / 1024 + 1).unwrap_or(u32::MAX);
+                    let Ok(budget) = budget.clone().acquire_many_owned(kib).await else {
+                        break;
+                    };
+                    if core.send(Event::Frame { conn, frame, budget }).await.is_err() {
                         break;
                     }
                 }

@@ -7,7 +7,6 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use meridian_relay::{Config, Limits, TlsSetup, fingerprint_hex};
-use tokio::signal::unix::{SignalKind, signal};
 
 /// A blind relay for Meridian workspaces: stores sealed envelopes and passes them on.
 #[derive(Debug, Parser)]
@@ -90,10 +89,33 @@ impl Args {
     }
 }
 
+/// Resolves on SIGTERM or SIGINT (Ctrl-C elsewhere), with the signal's name.
+#[cfg(unix)]
+fn stop_signal() -> anyhow::Result<impl Future<Output = &'static str>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signal() -> anyhow::Result<impl Future<Output = &'static str>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    })
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
@@ -101,17 +123,13 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let args = Args::parse();
     // Handlers first, so a signal sent as soon as the address is printed stops cleanly.
-    let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
-    let mut int = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+    let stop = stop_signal()?;
     let server = meridian_relay::serve(args.config()).await?;
     if let Some(fingerprint) = server.cert_fingerprint() {
         println!("certificate sha256 {}", fingerprint_hex(&fingerprint));
     }
     println!("listening on {}", server.url());
-    let signal = tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
-    };
+    let signal = stop.await;
     tracing::info!(signal, "stopping");
     server.shutdown().await?;
     tracing::info!("stopped");

@@ -34,12 +34,14 @@ struct AppState {
     core: mpsc::Sender<Event>,
     limits: Limits,
     slots: Arc<Semaphore>,
+    budget: Arc<Semaphore>,
     next_conn: Arc<AtomicU64>,
     tracker: TaskTracker,
 }
 
-/// A running relay. Stop it with [`Server::shutdown`]; dropping it stops accepting
-/// connections, and the rest winds down as they close.
+/// A running relay. Stop it with [`Server::shutdown`]; dropping it stops the listener
+/// without saying `Bye` (open connections may be cut), and the core thread ends once
+/// the last connection has.
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
@@ -120,6 +122,7 @@ pub async fn serve_with_store<S: RelayStore>(config: Config, store: S) -> Result
         slots: Arc::new(Semaphore::new(
             limits.max_connections.min(Semaphore::MAX_PERMITS),
         )),
+        budget: Arc::new(Semaphore::new(conn::INBOX_BUDGET_KIB)),
         limits,
         next_conn: Arc::new(AtomicU64::new(1)),
         tracker: tracker.clone(),
@@ -194,12 +197,13 @@ async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Respons
     let AppState {
         core,
         limits,
+        budget,
         tracker,
         ..
     } = state;
     ws.on_upgrade(move |socket| {
         tracker.track_future(async move {
-            conn::serve(socket, id, core, limits).await;
+            conn::serve(socket, id, core, budget, limits).await;
             drop(permit);
         })
     })
@@ -229,9 +233,6 @@ impl Server {
     /// Stops gracefully: no new connections; every session gets `Bye` after the frames
     /// already queued for it; the last batch is committed and the store closed.
     pub async fn shutdown(mut self) -> Result<(), Error> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
         let (done, finished) = oneshot::channel();
         if self.core.send(Event::Shutdown { done }).await.is_ok() {
             let _ = finished.await;
@@ -249,6 +250,12 @@ impl Server {
             tracing::warn!("some connections did not close in time");
         }
         self.ticker.abort();
+        // Only now stop the listener: axum's graceful shutdown can cut upgraded
+        // connections before the `Bye` queued for them is delivered. Connections that
+        // arrive meanwhile are refused by their task ("shutting down").
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
         match tokio::time::timeout(DRAIN_TIMEOUT, self.http).await {
             Ok(Ok(Ok(()))) => Ok(()),
             Ok(Ok(Err(source))) => Err(Error::Serve(source)),

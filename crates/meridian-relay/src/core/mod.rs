@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use meridian_sync::{ErrorCode, Frame, Session, WorkspaceId};
 use rand::RngCore;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 
 use crate::config::Limits;
 use crate::store::RelayStore;
@@ -37,8 +37,13 @@ pub(crate) enum Event {
         conn: ConnId,
         out: mpsc::Sender<Outbound>,
     },
-    /// A frame arrived (already size-checked and decoded).
-    Frame { conn: ConnId, frame: Frame },
+    /// A frame arrived (already size-checked and decoded). `budget` holds the frame's
+    /// share of the inbox memory budget until the frame is handled.
+    Frame {
+        conn: ConnId,
+        frame: Frame,
+        budget: OwnedSemaphorePermit,
+    },
     /// The connection ended.
     Gone { conn: ConnId },
     /// Time to tick sessions.
@@ -156,7 +161,14 @@ impl<S: RelayStore> Core<S> {
                 let opened = Instant::now();
                 self.conns.insert(conn, Conn { out, opened, phase });
             }
-            Event::Frame { conn, frame } => self.on_frame(conn, frame),
+            Event::Frame {
+                conn,
+                frame,
+                budget,
+            } => {
+                self.on_frame(conn, frame);
+                drop(budget);
+            }
             Event::Gone { conn } => self.forget(conn),
             Event::Tick => self.on_tick(),
             Event::Shutdown { .. } => {}

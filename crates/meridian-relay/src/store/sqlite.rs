@@ -482,3 +482,135 @@ impl RelayStore for SqliteStore {
             .map_err(|(_, source)| StoreError::Sqlite { path, source })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use meridian_sync::{DeviceKeys, DocumentId, EpochKey, Header, Kind, MembershipLog};
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    use super::*;
+
+    struct Fixture {
+        ws: WorkspaceId,
+        keys: DeviceKeys,
+        key: EpochKey,
+        log: MembershipLog,
+        rng: StdRng,
+    }
+
+    fn fixture() -> Fixture {
+        let mut rng = StdRng::seed_from_u64(7);
+        let ws = WorkspaceId([3; 16]);
+        let keys = DeviceKeys::generate(&mut rng);
+        let key = EpochKey::generate(&mut rng);
+        let log = MembershipLog::create(&keys, ws, "W", "Ada", &key, 0, &mut rng).expect("log");
+        Fixture {
+            ws,
+            keys,
+            key,
+            log,
+            rng,
+        }
+    }
+
+    fn envelope(f: &mut Fixture, seq: u64, body: &[u8]) -> Envelope {
+        let header = Header::new(
+            f.ws,
+            DocumentId([1; 16]),
+            1,
+            f.keys.id(),
+            seq,
+            Kind::Changes,
+            0,
+        );
+        Envelope::seal(header, body, &f.keys, &f.key, &mut f.rng).expect("seal")
+    }
+
+    #[test]
+    fn only_committed_writes_survive_a_reopen() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join(SqliteStore::FILE_NAME);
+        let mut f = fixture();
+        let (e1, e2) = (envelope(&mut f, 1, b"one"), envelope(&mut f, 2, b"two"));
+        let mut store = SqliteStore::open_blocking(&path).expect("open");
+        store.create_workspace(&f.ws, f.log.ops()).expect("create");
+        let used = store.append_envelope(&f.ws, &e1).expect("append");
+        store.commit().expect("commit");
+        store.append_envelope(&f.ws, &e2).expect("append");
+        store.rollback();
+        drop(store);
+
+        let mut store = SqliteStore::open_blocking(&path).expect("reopen");
+        let loaded = store.load().expect("load");
+        assert_eq!(loaded.len(), 1);
+        assert_eq!(loaded[0].id, f.ws);
+        assert_eq!(loaded[0].ops, f.log.ops());
+        assert_eq!(loaded[0].vector.get(&f.keys.id()), 1);
+        assert_eq!(loaded[0].bytes_used, used);
+        let range = SeqRange {
+            device: f.keys.id(),
+            first: 1,
+            last: 2,
+        };
+        assert_eq!(
+            store.read_envelopes(&f.ws, &range, 1 << 20).expect("read"),
+            vec![e1]
+        );
+    }
+
+    #[test]
+    fn reads_stop_at_the_byte_budget_but_return_at_least_one() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut f = fixture();
+        let mut store =
+            SqliteStore::open_blocking(&dir.path().join(SqliteStore::FILE_NAME)).expect("open");
+        store.create_workspace(&f.ws, f.log.ops()).expect("create");
+        for seq in 1..=5 {
+            let env = envelope(&mut f, seq, &[0u8; 1000]);
+            store.append_envelope(&f.ws, &env).expect("append");
+        }
+        let range = SeqRange {
+            device: f.keys.id(),
+            first: 2,
+            last: 5,
+        };
+        let one = store.read_envelopes(&f.ws, &range, 1).expect("read");
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].header().seq, 2);
+        let some = store.read_envelopes(&f.ws, &range, 3000).expect("read");
+        assert_eq!(some.len(), 2);
+        assert_eq!(
+            store
+                .read_envelopes(&f.ws, &range, 1 << 20)
+                .expect("read")
+                .len(),
+            4
+        );
+    }
+
+    #[test]
+    fn join_requests_are_kept_replaced_and_dropped() {
+        let dir = tempfile::tempdir().expect("dir");
+        let f = fixture();
+        let mut store =
+            SqliteStore::open_blocking(&dir.path().join(SqliteStore::FILE_NAME)).expect("open");
+        store.create_workspace(&f.ws, f.log.ops()).expect("create");
+        let join = |invite: u8, expires_ms, request: &[u8]| PendingJoin {
+            invite: InviteId([invite; 16]),
+            device: f.keys.id(),
+            expires_ms,
+            request: request.to_vec(),
+        };
+        store.put_join(&f.ws, &join(1, 100, b"a")).expect("put");
+        store.put_join(&f.ws, &join(1, 100, b"b")).expect("replace");
+        store.put_join(&f.ws, &join(2, 10, b"c")).expect("put");
+        assert_eq!(store.joins(&f.ws).expect("joins").len(), 2);
+        store.delete_expired_joins(50).expect("expire");
+        assert_eq!(store.joins(&f.ws).expect("joins"), vec![join(1, 100, b"b")]);
+        store
+            .delete_joins(&f.ws, &InviteId([1; 16]))
+            .expect("delete");
+        assert!(store.joins(&f.ws).expect("joins").is_empty());
+    }
+}

@@ -158,4 +158,10 @@ async fn an_offline_device_catches_up_and_an_offline_admin_gets_join_requests() 
         "the admin is shown the request after Welcome"
     );
     assert_eq!(ca.join_requests, vec![request]);
+
+    // A graceful stop says Bye to connected sessions and leaves no WAL behind.
+    relay.server.shutdown().await.expect("clean shutdown");
+    assert!(ca.until_closed(&mut a, 5).await);
+    assert_eq!(ca.closed, Some(meridian_sync::Closed::Bye));
+    assert!(!relay.dir.path().join("relay.sqlite3-wal").exists());
 }
