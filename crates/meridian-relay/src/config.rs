@@ -1,0 +1,78 @@
+//! What a relay is started with.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use meridian_sync::wire::MAX_FRAME_BYTES;
+
+use crate::tls::TlsSetup;
+
+/// How the relay listens and where it keeps its data.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port ([`crate::Server::local_addr`]).
+    pub listen: SocketAddr,
+    /// Directory holding `relay.sqlite3`; created if missing.
+    pub data_dir: PathBuf,
+    /// Allow plain `ws://` on an address other than loopback.
+    pub insecure: bool,
+    /// Serve `wss://` with this certificate.
+    pub tls: Option<TlsSetup>,
+    /// Per-connection and per-workspace limits.
+    pub limits: Limits,
+}
+
+impl Config {
+    /// A relay on `listen` keeping its data in `data_dir`, with default limits.
+    pub fn new(listen: SocketAddr, data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            listen,
+            data_dir: data_dir.into(),
+            insecure: false,
+            tls: None,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Limits that keep one device or workspace from harming the others. Each breach is
+/// answered with an `Error` frame saying which limit, then the connection is closed.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Frames a connection may send per second (also the burst).
+    pub rate_frames: u32,
+    /// Bytes a connection may send per second (the burst is at least one maximal frame).
+    pub rate_bytes: u64,
+    /// Bytes of envelopes a workspace may store.
+    pub quota_bytes: u64,
+    /// Open WebSocket connections at once.
+    pub max_connections: usize,
+    /// Time from connecting to a finished login (or a `Register`/`Join` answered).
+    pub handshake_timeout: Duration,
+    /// How often sessions are ticked (resync after silence, timeouts).
+    pub tick_interval: Duration,
+    /// Join requests kept per workspace at once.
+    pub max_pending_joins: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            rate_frames: 200,
+            rate_bytes: 8 * 1024 * 1024,
+            quota_bytes: 1024 * 1024 * 1024,
+            max_connections: 10_000,
+            handshake_timeout: Duration::from_secs(10),
+            tick_interval: Duration::from_secs(2),
+            max_pending_joins: 64,
+        }
+    }
+}
+
+impl Limits {
+    /// The byte bucket's size: a maximal frame must always fit.
+    pub(crate) fn byte_burst(&self) -> u64 {
+        self.rate_bytes.max(MAX_FRAME_BYTES as u64)
+    }
+}

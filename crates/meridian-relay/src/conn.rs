@@ -1,0 +1,236 @@
+//! One task per WebSocket connection: it enforces the per-connection limits (message
+//! size, rate), decodes frames and hands them to the core, and writes what the core sends
+//! back. It holds no sync state of its own.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::ws::{Message, WebSocket};
+use meridian_sync::{ErrorCode, Frame};
+use tokio::sync::{Semaphore, mpsc};
+
+use crate::config::Limits;
+use crate::core::{ConnId, Event, Outbound};
+
+/// Decoded frames waiting for the core may hold this much memory (in KiB) across all
+/// connections; a connection waits, and stops reading, while the budget is used up.
+pub(crate) const INBOX_BUDGET_KIB: usize = 256 * 1024;
+
+/// Frames the core may queue for one connection before it counts as not keeping up. The
+/// protocol keeps one batch in flight per direction, so a reading peer never gets near.
+pub(crate) const OUTBOX_FRAMES: usize = 256;
+
+/// A token bucket refilled continuously at `rate` per second up to `burst`.
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    burst: f64,
+    rate: f64,
+}
+
+impl Bucket {
+    fn new(rate: f64, burst: f64) -> Bucket {
+        Bucket {
+            tokens: burst,
+            burst,
+            rate,
+        }
+    }
+
+    fn refill(&mut self, seconds: f64) {
+        self.tokens = (self.tokens + seconds * self.rate).min(self.burst);
+    }
+
+    fn take(&mut self, n: f64) -> bool {
+        if self.tokens >= n {
+            self.tokens -= n;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// The per-connection rate limit: frames per second and bytes per second.
+#[derive(Debug)]
+pub(crate) struct RateLimit {
+    frames: Bucket,
+    bytes: Bucket,
+    last: Instant,
+}
+
+impl RateLimit {
+    pub(crate) fn new(limits: &Limits) -> RateLimit {
+        let frames = f64::from(limits.rate_frames.max(1));
+        let bytes = limits.rate_bytes.max(1) as f64;
+        RateLimit {
+            frames: Bucket::new(frames, frames),
+            bytes: Bucket::new(bytes, limits.byte_burst() as f64),
+            last: Instant::now(),
+        }
+    }
+
+    /// Whether a message of `size` bytes may be taken now.
+    pub(crate) fn admit(&mut self, size: usize, now: Instant) -> bool {
+        let seconds = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.frames.refill(seconds);
+        self.bytes.refill(seconds);
+        self.frames.take(1.0) && self.bytes.take(size as f64)
+    }
+}
+
+/// Sends an `Error` frame and a close, ignoring failures (the peer may be gone).
+async fn refuse(ws: &mut WebSocket, conn: ConnId, code: ErrorCode, message: String) {
+    tracing::info!(conn, ?code, %message, "refusing connection");
+    let frame = Frame::error(code, message);
+    let _ = ws.send(Message::Binary(frame.encode().into())).await;
+    let _ = ws.send(Message::Close(None)).await;
+}
+
+/// What the reading side decided about one incoming message.
+enum Incoming {
+    /// A frame and its size on the wire.
+    Frame(Frame, usize),
+    Ignore,
+    End,
+    Refuse(ErrorCode, String),
+}
+
+fn read(
+    msg: Option<Result<Message, axum::Error>>,
+    rate: &mut RateLimit,
+    limits: &Limits,
+) -> Incoming {
+    let msg = match msg {
+        None | Some(Ok(Message::Close(_))) => return Incoming::End,
+        Some(Err(err)) => {
+            // tungstenite reports a message over `max_message_size` as a capacity error,
+            // and axum passes it on only as text.
+            let text = err.to_string();
+            if text.contains("Space limit exceeded") {
+                let msg = format!(
+                    "a message was larger than the relay accepts ({} bytes): {text}",
+                    meridian_sync::wire::MAX_FRAME_BYTES
+                );
+                return Incoming::Refuse(ErrorCode::TooLarge, msg);
+            }
+            tracing::debug!(%err, "websocket read failed");
+            return Incoming::End;
+        }
+        Some(Ok(msg)) => msg,
+    };
+    let size = match &msg {
+        Message::Binary(b) => b.len(),
+        Message::Text(t) => t.len(),
+        Message::Ping(b) | Message::Pong(b) => b.len(),
+        Message::Close(_) => 0,
+    };
+    if !rate.admit(size, Instant::now()) {
+        let msg = format!(
+            "this connection sent more than {} frames or {} bytes per second: slow down and reconnect",
+            limits.rate_frames, limits.rate_bytes
+        );
+        return Incoming::Refuse(ErrorCode::RateLimited, msg);
+    }
+    match msg {
+        Message::Binary(bytes) => match Frame::decode(&bytes) {
+            Ok(frame) => Incoming::Frame(frame, size),
+            Err(err) => Incoming::Refuse(err.code(), err.to_string()),
+        },
+        Message::Text(_) => Incoming::Refuse(
+            ErrorCode::Malformed,
+            "text messages are not part of the sync protocol: send binary frames".into(),
+        ),
+        _ => Incoming::Ignore,
+    }
+}
+
+/// Serves one connection until either side closes it.
+pub(crate) async fn serve(
+    mut ws: WebSocket,
+    conn: ConnId,
+    core: mpsc::Sender<Event>,
+    budget: Arc<Semaphore>,
+    limits: Limits,
+) {
+    let (out, mut outbox) = mpsc::channel(OUTBOX_FRAMES);
+    if core.send(Event::Open { conn, out }).await.is_err() {
+        let msg = "the relay is shutting down: reconnect shortly".to_owned();
+        return refuse(&mut ws, conn, ErrorCode::Internal, msg).await;
+    }
+    let mut rate = RateLimit::new(&limits);
+    loop {
+        tokio::select! {
+            next = outbox.recv() => match next {
+                Some(Outbound::Frame(bytes)) => {
+                    if ws.send(Message::Binary(bytes)).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Outbound::Close) | None => {
+                    let _ = ws.send(Message::Close(None)).await;
+                    break;
+                }
+            },
+            msg = ws.recv() => match read(msg, &mut rate, &limits) {
+                Incoming::Frame(frame, size) => {
+                    let kib = u32::try_from(size / 1024 + 1).unwrap_or(u32::MAX);
+                    let Ok(budget) = budget.clone().acquire_many_owned(kib).await else {
+                        break;
+                    };
+                    if core.send(Event::Frame { conn, frame, budget }).await.is_err() {
+                        break;
+                    }
+                }
+                Incoming::Ignore => {}
+                Incoming::End => break,
+                Incoming::Refuse(code, message) => {
+                    refuse(&mut ws, conn, code, message).await;
+                    break;
+                }
+            },
+        }
+    }
+    let _ = core.send(Event::Gone { conn }).await;
+}
+
+/// Serves a connection over the limit: one `Error` frame, then close.
+pub(crate) async fn refuse_busy(mut ws: WebSocket, max: usize) {
+    let msg = format!("the relay is at its limit of {max} connections: try again later");
+    refuse(&mut ws, 0, ErrorCode::RateLimited, msg).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn the_bucket_allows_a_burst_then_the_rate() {
+        let limits = Limits {
+            rate_frames: 10,
+            ..Limits::default()
+        };
+        let mut rate = RateLimit::new(&limits);
+        let t0 = rate.last;
+        for _ in 0..10 {
+            assert!(rate.admit(1, t0));
+        }
+        assert!(!rate.admit(1, t0), "burst used up");
+        assert!(rate.admit(1, t0 + Duration::from_millis(150)), "refilled");
+    }
+
+    #[test]
+    fn a_maximal_frame_always_fits_the_byte_bucket() {
+        let limits = Limits {
+            rate_bytes: 1000,
+            ..Limits::default()
+        };
+        let mut rate = RateLimit::new(&limits);
+        let t0 = rate.last;
+        assert!(rate.admit(meridian_sync::wire::MAX_FRAME_BYTES, t0));
+        assert!(!rate.admit(1000, t0));
+    }
+}

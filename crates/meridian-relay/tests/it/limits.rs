@@ -1,0 +1,145 @@
+//! Each limit ends only the offending connection, with an `Error` frame saying which.
+
+use std::time::Duration;
+
+use futures_util::SinkExt;
+use meridian_relay::Limits;
+use meridian_sync::wire::MAX_FRAME_BYTES;
+use meridian_sync::{ErrorCode, Frame, Role, VersionVector};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::support::{Relay, pair, raw_connect, recv, recv_error, send};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_message_ends_only_its_connection() {
+    let relay = Relay::start().await;
+    let url = relay.url();
+    let (mut a, mut ca, mut b, mut cb) = pair(&url, 20, Role::Editor).await;
+    let huge = vec![1u8; MAX_FRAME_BYTES + 1];
+    // The relay may close while the message is still being written.
+    let _ = cb.socket.send(Message::Binary(huge.into())).await;
+    let (code, message) = recv_error(&mut cb.socket, 5).await.expect("refused");
+    assert_eq!(code, ErrorCode::TooLarge, "{message}");
+    assert_eq!(recv(&mut cb.socket, 2).await, None, "disconnected");
+
+    a.put("still", "syncing");
+    assert!(ca.sync(&mut a).await, "A's session is unaffected");
+    let mut cb = b.connect(&url).await;
+    assert!(cb.until_holds(&mut b, &a).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_client_is_rate_limited_while_others_sync() {
+    let relay = Relay::with_limits(Limits {
+        rate_frames: 50,
+        ..Limits::default()
+    })
+    .await;
+    let url = relay.url();
+    let (mut a, mut ca, mut b, mut cb) = pair(&url, 21, Role::Editor).await;
+    let want = Frame::Want {
+        vector: VersionVector::new(),
+        membership_len: 0,
+    };
+    for _ in 0..200 {
+        if cb
+            .socket
+            .send(Message::Binary(want.encode().into()))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    let (code, message) = recv_error(&mut cb.socket, 5).await.expect("refused");
+    assert_eq!(code, ErrorCode::RateLimited, "{message}");
+    assert_eq!(recv(&mut cb.socket, 2).await, None, "disconnected");
+
+    for i in 0..5 {
+        a.put(&format!("k{i}"), "v");
+        assert!(ca.sync(&mut a).await, "A keeps syncing");
+    }
+    let mut cb = b.connect(&url).await;
+    assert!(cb.until_holds(&mut b, &a).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_workspace_gets_storage_full() {
+    let relay = Relay::with_limits(Limits {
+        quota_bytes: 16 * 1024,
+        ..Limits::default()
+    })
+    .await;
+    let (mut a, mut ca, _b, _cb) = pair(&relay.url(), 22, Role::Editor).await;
+    // Values of ~3 KiB each, one acknowledged batch at a time: the quota is passed
+    // within ten.
+    let mut rng = rand::rng();
+    for i in 0..10 {
+        let value: String = (0..3072)
+            .map(|_| char::from(b'a' + (rand::RngCore::next_u32(&mut rng) % 26) as u8))
+            .collect();
+        a.put(&format!("k{i}"), &value);
+        if !ca.sync(&mut a).await {
+            break;
+        }
+    }
+    assert!(ca.closed.is_some());
+    assert_eq!(
+        ca.error_code(),
+        Some(ErrorCode::StorageFull),
+        "{}",
+        ca.error_message()
+    );
+    assert!(ca.error_message().contains("quota"));
+    let stored = ca.session.their_vector().get(&a.keys.id());
+    assert!(
+        stored > 0 && stored < 10,
+        "stored up to the quota: {stored}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_silent_and_surplus_connections_are_refused() {
+    let relay = Relay::with_limits(Limits {
+        max_connections: 3,
+        handshake_timeout: Duration::from_millis(300),
+        tick_interval: Duration::from_millis(100),
+        ..Limits::default()
+    })
+    .await;
+    let url = relay.url();
+
+    let mut garbage = raw_connect(&url).await;
+    garbage
+        .send(Message::Binary(
+            vec![meridian_sync::wire::PROTOCOL_VERSION, 0xff, 0xff].into(),
+        ))
+        .await
+        .expect("send");
+    let (code, _) = recv_error(&mut garbage, 5).await.expect("refused");
+    assert_eq!(code, ErrorCode::Malformed);
+
+    let mut text = raw_connect(&url).await;
+    text.send(Message::Text("hello".into()))
+        .await
+        .expect("send");
+    let (code, _) = recv_error(&mut text, 5).await.expect("refused");
+    assert_eq!(code, ErrorCode::Malformed);
+
+    let mut unexpected = raw_connect(&url).await;
+    send(&mut unexpected, &Frame::Bye).await;
+    let (code, _) = recv_error(&mut unexpected, 5).await.expect("refused");
+    assert_eq!(code, ErrorCode::Unexpected);
+
+    let mut silent = raw_connect(&url).await;
+    let (code, _) = recv_error(&mut silent, 5).await.expect("timed out");
+    assert_eq!(code, ErrorCode::Timeout);
+
+    // Let the closed connections free their slots; then hold all three.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let _held: Vec<_> = futures_util::future::join_all((0..3).map(|_| raw_connect(&url))).await;
+    let mut surplus = raw_connect(&url).await;
+    let (code, message) = recv_error(&mut surplus, 5).await.expect("refused");
+    assert_eq!(code, ErrorCode::RateLimited);
+    assert!(message.contains("limit of 3 connections"), "{message}");
+}

@@ -1,0 +1,9 @@
+//! The relay with real clients: `meridian_sync::Session` over WebSocket, against the
+//! relay's library in this process and against its binary.
+
+mod limits;
+mod restart;
+mod security;
+mod support;
+mod sync;
+mod tls;
