@@ -91,6 +91,8 @@ pub fn typescript() -> String {
         core::views::Notification,
         core::views::Digest,
         meridian_search::Hit,
+        crate::sync::SyncStatus,
+        crate::sync::DeviceInfo,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `meridian-app` (ts-rs). Do not edit by hand:\n\

@@ -54,6 +54,9 @@ pub enum Error {
         "search is unavailable: its index folder cannot be used (see the log); everything else works"
     )]
     SearchUnavailable,
+    /// Sync could not do what was asked; the text says why and what to do.
+    #[error("{0}")]
+    Sync(String),
 }
 
 /// What kind of failure the UI is looking at, so it can react without parsing text.
@@ -67,6 +70,7 @@ pub enum ErrorKind {
     NotInitialised,
     Io,
     Internal,
+    Sync,
 }
 
 /// The serialisable error the UI switches on: a kind, and a message for people.
@@ -99,6 +103,7 @@ impl Error {
             Error::Stopped => ErrorKind::Internal,
             Error::Search(meridian_search::Error::Query(_)) => ErrorKind::Invalid,
             Error::Search(_) | Error::SearchUnavailable => ErrorKind::Storage,
+            Error::Sync(_) => ErrorKind::Sync,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod bindings;
 mod clock;
 mod error;
 mod markdown;
+pub mod sync;
 mod workspace;
 
 pub use api::*;

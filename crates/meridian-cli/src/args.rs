@@ -34,6 +34,46 @@ pub enum Command {
         #[arg(long)]
         tz: String,
     },
+    /// Invite a device to this workspace through a relay; prints the invite code
+    Invite {
+        /// The relay, e.g. ws://127.0.0.1:7447/sync or wss://relay.example.org:7447/sync
+        #[arg(long)]
+        relay: String,
+        /// admin, editor or viewer
+        #[arg(long, default_value = "editor")]
+        role: String,
+        /// How long the code stays valid, e.g. 30m, 24h, 7d
+        #[arg(long, default_value = "24h")]
+        expires: String,
+    },
+    /// Join a workspace with an invite code, into an empty --data-dir
+    Join {
+        code: String,
+        /// Your display name
+        #[arg(long)]
+        me: String,
+        /// Your IANA time zone, e.g. Europe/Berlin
+        #[arg(long)]
+        tz: String,
+        /// How long to wait for an admin device to admit this one
+        #[arg(long, default_value = "10m")]
+        wait: String,
+    },
+    /// Sync with the relay until interrupted (Ctrl-C)
+    Sync {
+        /// Exchange everything once and exit when both sides hold the same
+        #[arg(long)]
+        once: bool,
+        /// With --once: give up after this long
+        #[arg(long, default_value = "2m")]
+        timeout: String,
+    },
+    /// The devices of this workspace
+    Devices,
+    /// Remove a device: it is refused at once and cannot read anything written after
+    RemoveDevice { device: String },
+    /// What sync has established: pending changes, last contact, why not synced
+    SyncStatus,
     /// Import every *.md under DIR (MADR records become decisions, the rest pages)
     Import { dir: PathBuf },
     /// Write the workspace to DIR once

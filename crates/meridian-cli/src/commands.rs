@@ -8,7 +8,7 @@ use meridian_app::core::{DecisionStatus, DocId, Kind, Task, TaskState};
 use meridian_app::{DecisionPatch, NewDecision, NewOption, NewPage, PagePatch, Workspace};
 
 use crate::args::*;
-use crate::{norms, output};
+use crate::{norms, output, sync};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let data_dir = cli
@@ -28,9 +28,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    if let Command::Join { code, me, tz, wait } = &cli.command {
+        return sync::join(&data_dir, code, me, tz, wait, json).await;
+    }
     let ws = Workspace::open(&data_dir).await?;
     match cli.command {
-        Command::Init { .. } => unreachable!("handled above"),
+        Command::Init { .. } | Command::Join { .. } => unreachable!("handled above"),
+        Command::Invite {
+            relay,
+            role,
+            expires,
+        } => sync::invite(&ws, &relay, &role, &expires, json).await?,
+        Command::Sync { once, timeout } => sync::sync(&ws, once, &timeout, json).await?,
+        Command::Devices => sync::devices(&ws, json).await?,
+        Command::RemoveDevice { device } => sync::remove_device(&ws, &device, json).await?,
+        Command::SyncStatus => sync::status(&ws, json).await?,
         Command::Import { dir } => {
             let report = ws.import_markdown(&dir).await?;
             ws.catch_up_search(progress).await?;

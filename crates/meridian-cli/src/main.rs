@@ -7,6 +7,7 @@ mod args;
 mod commands;
 mod norms;
 mod output;
+mod sync;
 
 use std::process::ExitCode;
 

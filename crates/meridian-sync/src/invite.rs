@@ -18,6 +18,9 @@ use rand::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use chacha20poly1305::aead::Aead;
+use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce};
+
 use crate::codec;
 use crate::ids::{DeviceId, InviteId, WorkspaceId};
 use crate::keys::{DeviceKeys, DevicePublic, EpochKey, verify_signature};
@@ -35,6 +38,10 @@ pub const MAX_JOIN_REQUEST_BYTES: usize = 4096;
 const CHECKSUM_BYTES: usize = 4;
 const PROOF_DOMAIN: &[u8] = b"meridian/join-proof/v1";
 const SIGNATURE_DOMAIN: &[u8] = b"meridian/join-request/v1";
+const PROFILE_DOMAIN: &str = "meridian/join-profile/v1";
+/// A sealed profile: two names of up to [`MAX_NAME_BYTES`], their length prefixes and
+/// the authentication tag.
+const MAX_PROFILE_BYTES: usize = 2 * MAX_NAME_BYTES + 2 * 10 + 16;
 
 /// The invite's 32-byte secret. Zeroized when dropped; `Debug` hides it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
@@ -212,10 +219,9 @@ pub struct JoinRequest {
     pub invite: InviteId,
     /// The new device's public keys.
     pub device: DevicePublic,
-    /// The member name the person chose.
-    pub member_name: String,
-    /// The person's IANA time zone (e.g. "Europe/Berlin").
-    pub tz: String,
+    /// The member name and time zone the person chose, sealed under a key only the
+    /// invite's holders can derive: the relay passes the request on without reading them.
+    pub profile: Vec<u8>,
     /// keyed blake3 of (workspace ‖ invite ‖ device keys) under the invite secret.
     pub proof: [u8; 32],
     /// The new device's signature over all the fields above.
@@ -264,6 +270,9 @@ pub enum JoinError {
     /// Names or time zone too long.
     #[error("member name and time zone are limited to {MAX_NAME_BYTES} bytes each")]
     NameTooLong,
+    /// The sealed member name and time zone do not open with the invite secret.
+    #[error("the join request's member name cannot be read with this invite's secret")]
+    BadProfile,
     /// Not a valid encoding.
     #[error("join request is malformed: {0}")]
     Malformed(String),
@@ -300,8 +309,7 @@ impl JoinRequest {
             workspace: invite.workspace,
             invite: invite.invite_id,
             device,
-            member_name: member_name.to_owned(),
-            tz: tz.to_owned(),
+            profile: seal_profile(&invite.secret, &device.id, member_name, tz),
             proof,
             signature: Signature::from_bytes(&[0; 64]),
         };
@@ -315,8 +323,7 @@ impl JoinRequest {
             &self.workspace,
             &self.invite,
             &self.device,
-            &self.member_name,
-            &self.tz,
+            &self.profile,
             &self.proof,
         );
         msg.extend_from_slice(&codec::encode(&fields));
@@ -349,7 +356,7 @@ impl JoinRequest {
                 got: self.workspace,
             });
         }
-        if self.member_name.len() > MAX_NAME_BYTES || self.tz.len() > MAX_NAME_BYTES {
+        if self.profile.len() > MAX_PROFILE_BYTES {
             return Err(JoinError::NameTooLong);
         }
         if !verify_signature(&self.device.id, &self.signed_bytes(), &self.signature) {
@@ -377,6 +384,38 @@ impl JoinRequest {
     }
 }
 
+/// The key sealing a join request's profile: only holders of the invite secret derive it,
+/// and it is unique to the joining device, so one fixed nonce is never reused under it.
+fn profile_cipher(secret: &InviteSecret, device: &DeviceId) -> XChaCha20Poly1305 {
+    let mut material = secret.0.to_vec();
+    material.extend_from_slice(&device.0);
+    let key = zeroize::Zeroizing::new(blake3::derive_key(PROFILE_DOMAIN, &material));
+    material.zeroize();
+    XChaCha20Poly1305::new((&*key).into())
+}
+
+fn seal_profile(secret: &InviteSecret, device: &DeviceId, member_name: &str, tz: &str) -> Vec<u8> {
+    let plain = zeroize::Zeroizing::new(codec::encode(&(member_name, tz)));
+    profile_cipher(secret, device)
+        .encrypt(&XNonce::default(), plain.as_slice())
+        .expect("XChaCha20-Poly1305 encrypts a short profile")
+}
+
+impl JoinRequest {
+    /// The member name and time zone, opened with the invite secret (the admin's side).
+    pub fn open_profile(&self, secret: &InviteSecret) -> Result<(String, String), JoinError> {
+        let plain = profile_cipher(secret, &self.device.id)
+            .decrypt(&XNonce::default(), self.profile.as_slice())
+            .map_err(|_| JoinError::BadProfile)?;
+        let (name, tz): (String, String) =
+            codec::decode_exact(&plain).map_err(|_| JoinError::BadProfile)?;
+        if name.len() > MAX_NAME_BYTES || tz.len() > MAX_NAME_BYTES {
+            return Err(JoinError::NameTooLong);
+        }
+        Ok((name, tz))
+    }
+}
+
 /// The admin's full check of a join request, with the invite secret it kept. Returns the
 /// role the invite grants.
 pub fn verify_join(
@@ -393,16 +432,20 @@ pub fn verify_join(
     if recorded != Some(secret.hash()) || !proof_ok {
         return Err(JoinError::BadProof);
     }
+    req.open_profile(secret)?;
     Ok(role)
 }
 
-/// Admits a verified joiner: appends `InviteUsed` and `AddDevice` (with every epoch key
-/// in `epoch_keys` wrapped for the new device) to `log`, signed by `admin`. Returns both
-/// ops to send to the relay; applies neither if either fails.
+/// Admits a verified joiner as a device of `member` (the id the workspace knows the person
+/// by): appends `InviteUsed` and `AddDevice` (with every epoch key in `epoch_keys` wrapped
+/// for the new device) to `log`, signed by `admin`. Returns both ops to send to the relay;
+/// applies neither if either fails.
+#[allow(clippy::too_many_arguments)]
 pub fn admit<R: CryptoRng + RngCore>(
     log: &mut MembershipLog,
     admin: &DeviceKeys,
     req: &JoinRequest,
+    member: &str,
     secret: &InviteSecret,
     epoch_keys: &BTreeMap<u64, EpochKey>,
     now_ms: i64,
@@ -415,19 +458,11 @@ pub fn admit<R: CryptoRng + RngCore>(
         Op::InviteUsed {
             invite: req.invite,
             device: req.device,
-            member: req.member_name.clone(),
+            member: member.to_owned(),
         },
         now_ms,
     )?;
-    let added = next.add_device(
-        admin,
-        req.device,
-        &req.member_name,
-        role,
-        epoch_keys,
-        now_ms,
-        rng,
-    )?;
+    let added = next.add_device(admin, req.device, member, role, epoch_keys, now_ms, rng)?;
     *log = next;
     Ok([used, added])
 }

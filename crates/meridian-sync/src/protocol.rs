@@ -166,27 +166,6 @@ fn admission(
     Ok(())
 }
 
-fn frame_name(frame: &Frame) -> &'static str {
-    match frame {
-        Frame::Hello { .. } => "Hello",
-        Frame::Challenge { .. } => "Challenge",
-        Frame::Login { .. } => "Login",
-        Frame::Welcome { .. } => "Welcome",
-        Frame::Push { .. } => "Push",
-        Frame::Ack { .. } => "Ack",
-        Frame::Want { .. } => "Want",
-        Frame::Deliver { .. } => "Deliver",
-        Frame::Membership { .. } => "Membership",
-        Frame::Error { .. } => "Error",
-        Frame::Bye => "Bye",
-        Frame::Register { .. } => "Register",
-        Frame::Registered { .. } => "Registered",
-        Frame::Join { .. } => "Join",
-        Frame::JoinQueued => "JoinQueued",
-        Frame::JoinRequests { .. } => "JoinRequests",
-    }
-}
-
 impl Session {
     /// Starts a session that connects out; send the returned `Hello`. `nonce` must be fresh
     /// random bytes.
@@ -391,7 +370,7 @@ impl Session {
                 self.on_membership(start, ops, ctx, &mut step)?;
             }
             (state, frame) => {
-                let msg = format!("unexpected {} frame in state {state:?}", frame_name(&frame));
+                let msg = format!("unexpected {} frame in state {state:?}", frame.name());
                 self.refuse(&mut step, ErrorCode::Unexpected, msg);
             }
         }

@@ -214,6 +214,28 @@ impl WireError {
 }
 
 impl Frame {
+    /// The frame's name, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Frame::Hello { .. } => "Hello",
+            Frame::Challenge { .. } => "Challenge",
+            Frame::Login { .. } => "Login",
+            Frame::Welcome { .. } => "Welcome",
+            Frame::Push { .. } => "Push",
+            Frame::Ack { .. } => "Ack",
+            Frame::Want { .. } => "Want",
+            Frame::Deliver { .. } => "Deliver",
+            Frame::Membership { .. } => "Membership",
+            Frame::Error { .. } => "Error",
+            Frame::Bye => "Bye",
+            Frame::Register { .. } => "Register",
+            Frame::Registered { .. } => "Registered",
+            Frame::Join { .. } => "Join",
+            Frame::JoinQueued => "JoinQueued",
+            Frame::JoinRequests { .. } => "JoinRequests",
+        }
+    }
+
     /// An error frame, its message cut to [`MAX_ERROR_MESSAGE_BYTES`].
     pub fn error(code: ErrorCode, message: impl Into<String>) -> Frame {
         let mut message = message.into();

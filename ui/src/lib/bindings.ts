@@ -304,7 +304,7 @@ export type Event = { "type": "object_created", summary: ObjectSummary, } | { "t
 
 export type ApiError = { kind: ErrorKind, detail: string, };
 
-export type ErrorKind = "not_found" | "invalid" | "storage" | "corrupt" | "not_initialised" | "io" | "internal";
+export type ErrorKind = "not_found" | "invalid" | "storage" | "corrupt" | "not_initialised" | "io" | "internal" | "sync";
 
 export type MemberPatch = { name?: string, tz?: string, role?: Role, 
 /**
@@ -554,3 +554,19 @@ export type Hit = { id: string, kind: string, title: string, snippet: string,
  * `[start, end)` character ranges of `snippet` that matched.
  */
 highlights: Array<[number, number]>, score: number, status: string | null, };
+
+export type SyncStatus = { device: string, relay: string | null, 
+/**
+ * Envelopes of this device the relay has not acknowledged.
+ */
+pending: bigint, 
+/**
+ * Local changes not yet sealed into envelopes (counted in documents).
+ */
+unsealed_documents: bigint, last_contact: string | null, synced: boolean, 
+/**
+ * Why it is not synced, in words.
+ */
+reason: string | null, };
+
+export type DeviceInfo = { id: string, member: string, role: string, removed: boolean, this_device: boolean, };

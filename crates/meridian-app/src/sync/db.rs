@@ -48,12 +48,20 @@ pub struct DbError {
 pub mod key {
     pub const MEMBERSHIP: &str = "membership";
     pub const RELAY: &str = "relay_url";
+    /// SHA-256 of the relay's TLS certificate (`wss://` relays).
+    pub const RELAY_PIN: &str = "relay_cert_pin";
+    /// The invite this device is joining with, until the join finished.
+    pub const JOINING: &str = "joining";
+    /// Set once the relay queued this device's join request.
+    pub const JOIN_SENT: &str = "join_sent";
     pub const REGISTERED: &str = "registered";
-    /// The relay's acknowledged vector, for status while offline.
-    pub const RELAY_VECTOR: &str = "relay_vector";
+    /// How many of this device's envelopes the relay acknowledged, for status offline.
+    pub const RELAY_HAS_MINE: &str = "relay_has_mine";
     pub const LAST_CONTACT: &str = "last_contact_ms";
     pub const LAST_ERROR: &str = "last_error";
     pub const MANUAL_APPROVAL: &str = "manual_approval";
+    /// Where this device keeps its secret keys: `keychain` or `file`.
+    pub const DEVICE_KEY_STORE: &str = "device_key_store";
 }
 
 /// `sync.db`, opened by one owner at a time (the sync engine holds it behind a lock).
@@ -140,6 +148,24 @@ impl SyncDb {
             .map_err(|e| self.err(e))
     }
 
+    /// The pinned certificate of the relay, if it uses TLS.
+    pub fn relay_pin(&self) -> Result<Option<[u8; 32]>, DbError> {
+        Ok(self
+            .get(key::RELAY_PIN)?
+            .and_then(|v| <[u8; 32]>::try_from(v.as_slice()).ok()))
+    }
+
+    pub fn set_relay_pin(&self, pin: &[u8; 32]) -> Result<(), DbError> {
+        self.set(key::RELAY_PIN, pin)
+    }
+
+    pub fn delete(&self, key: &str) -> Result<(), DbError> {
+        self.conn
+            .execute("DELETE FROM kv WHERE key = ?1", [key])
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
     /// The membership log, verified as it is read.
     pub fn membership(&self, now_ms: i64) -> Result<Option<MembershipLog>, DbError> {
         match self.get(key::MEMBERSHIP)? {
@@ -209,6 +235,16 @@ impl SyncDb {
         })?;
         self.vector.set(device, seq);
         Ok(())
+    }
+
+    pub fn has_unapplied(&self) -> Result<bool, DbError> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM envelopes WHERE applied = 0)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
     }
 
     /// Envelopes received but not yet applied to the workspace, oldest first.
@@ -295,7 +331,11 @@ impl EnvelopeLog for SyncDb {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(
-                params![range.device.0.as_slice(), range.first as i64, range.last as i64],
+                params![
+                    range.device.0.as_slice(),
+                    range.first as i64,
+                    range.last as i64
+                ],
                 |r| r.get::<_, Vec<u8>>(0),
             )
             .map_err(|e| self.err(e))?;

@@ -8,13 +8,15 @@
 
 mod db;
 mod device;
+mod join;
 mod session;
+mod transport;
 
 pub use db::{DbError, SyncDb};
+pub use session::SyncReport;
 
 use std::collections::BTreeMap;
 
-use automerge::ChangeHash;
 use meridian_core::{DocId, Kind};
 use meridian_sync::{
     DeviceId, DeviceKeys, DocumentId, Envelope, EnvelopeLog, EpochKey, Header, Invite,
@@ -23,7 +25,7 @@ use meridian_sync::{
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::workspace::Workspace;
+use crate::workspace::{Unsealed, Workspace};
 
 /// This device's sync state, loaded on first use.
 #[derive(Debug)]
@@ -32,6 +34,8 @@ pub struct SyncParts {
     pub keys: DeviceKeys,
     /// `None` until the workspace is shared (an invite) or joined.
     pub membership: Option<MembershipLog>,
+    /// A session with the relay is logged in right now.
+    pub connected: bool,
 }
 
 /// One device of the workspace, for `meridian devices`.
@@ -92,18 +96,19 @@ impl Workspace {
     pub(crate) async fn sync_parts(
         &self,
     ) -> Result<tokio::sync::MutexGuard<'_, Option<SyncParts>>, Error> {
-        let mut guard = self.inner.sync.lock().await;
+        let mut guard = self.sync_slot().lock().await;
         if guard.is_none() {
             let dir = self.data_dir();
             let now = self.now_ms();
             let parts = tokio::task::spawn_blocking(move || -> Result<SyncParts, Error> {
                 let db = SyncDb::open(&dir.join("sync.db")).map_err(sync_err)?;
-                let keys = device::load_or_create(&dir)?;
+                let keys = device::load_or_create(&dir, &db)?;
                 let membership = db.membership(now).map_err(sync_err)?;
                 Ok(SyncParts {
                     db,
                     keys,
                     membership,
+                    connected: false,
                 })
             })
             .await
@@ -126,8 +131,17 @@ impl Workspace {
         }
         let mut rng = rand::rng();
         let key = EpochKey::generate(&mut rng);
-        let log = MembershipLog::create(&parts.keys, ws, &info.name, &info.me.name, &key, now, &mut rng)
-            .map_err(sync_err)?;
+        // The log is read by the relay: it names the member by id, the workspace not at all.
+        let log = MembershipLog::create(
+            &parts.keys,
+            ws,
+            "",
+            info.me.id.as_str(),
+            &key,
+            now,
+            &mut rng,
+        )
+        .map_err(sync_err)?;
         parts.db.save_membership(&log).map_err(sync_err)?;
         parts.membership = Some(log);
         Ok(())
@@ -154,7 +168,14 @@ impl Workspace {
             ));
         }
         let mut rng = rand::rng();
-        let invite = Invite::new(relay_url, None, ws, parts.keys.public(), now + valid_ms, &mut rng);
+        let invite = Invite::new(
+            relay_url,
+            None,
+            ws,
+            parts.keys.public(),
+            now + valid_ms,
+            &mut rng,
+        );
         log.append(&parts.keys, invite.created_op(role), now)
             .map_err(sync_err)?;
         let code = invite.encode();
@@ -163,7 +184,12 @@ impl Workspace {
             .save_invite(&invite.invite_id.to_string(), &code, now + valid_ms)
             .map_err(sync_err)?;
         parts.db.save_membership(log).map_err(sync_err)?;
-        if parts.db.get_str(db::key::RELAY).map_err(sync_err)?.is_none() {
+        if parts
+            .db
+            .get_str(db::key::RELAY)
+            .map_err(sync_err)?
+            .is_none()
+        {
             parts
                 .db
                 .set(db::key::RELAY, relay_url.as_bytes())
@@ -191,12 +217,46 @@ impl Workspace {
             .devices()
             .map(|(id, d)| DeviceInfo {
                 id: id.to_string(),
-                member: d.member.clone(),
+                member: d
+                    .member
+                    .parse::<DocId>()
+                    .ok()
+                    .and_then(|m| self.store().entry_blocking(&m).ok().flatten())
+                    .map_or_else(|| d.member.clone(), |e| e.title),
                 role: role_name(d.role).into(),
                 removed: d.removed,
                 this_device: *id == me,
             })
             .collect())
+    }
+
+    /// The member a joining device belongs to: the member of that name if there is one
+    /// (the same person on another device), else a new one.
+    pub(crate) async fn member_for_join(
+        &self,
+        name: &str,
+        tz: &str,
+        role: Role,
+    ) -> Result<DocId, Error> {
+        let name = name.trim();
+        let members = self.store().list_blocking(Some(Kind::Member), false)?;
+        if let Some(m) = members.iter().find(|m| m.title.eq_ignore_ascii_case(name)) {
+            return Ok(m.id.clone());
+        }
+        let role = match role {
+            Role::Admin => meridian_core::Role::Admin,
+            Role::Editor => meridian_core::Role::Editor,
+            Role::Viewer => meridian_core::Role::Reader,
+        };
+        let tz = if tz.parse::<chrono_tz::Tz>().is_ok() {
+            tz
+        } else {
+            "UTC"
+        };
+        let (id, _) = self
+            .create_object(meridian_core::Member::new(name, tz, role))
+            .await?;
+        Ok(id)
     }
 
     /// Removes a device and rotates the key in the same step. The removed device keeps what
@@ -206,10 +266,9 @@ impl Workspace {
         let now = self.now_ms();
         let mut guard = self.sync_parts().await?;
         let parts = guard.as_mut().ok_or(Error::Stopped)?;
-        let log = parts
-            .membership
-            .as_mut()
-            .ok_or_else(|| Error::Sync("this workspace is not shared: no devices to remove".into()))?;
+        let log = parts.membership.as_mut().ok_or_else(|| {
+            Error::Sync("this workspace is not shared: no devices to remove".into())
+        })?;
         let mut rng = rand::rng();
         let key = EpochKey::generate(&mut rng);
         log.remove_device_and_rotate(&parts.keys, target, &key, now, &mut rng)
@@ -226,16 +285,9 @@ impl Workspace {
     }
 
     pub(crate) async fn seal_with(&self, parts: &mut SyncParts) -> Result<usize, Error> {
-        let Some(log) = &parts.membership else {
+        let Some(sealer) = Sealer::new(self, parts)? else {
             return Ok(0);
         };
-        let me = parts.keys.id();
-        if !log.state().can_write(&me) {
-            return Ok(0);
-        }
-        let ws = workspace_id(&self.info().id)?;
-        let epoch = log.state().epoch();
-        let key = log.state().current_key_for(&parts.keys).map_err(sync_err)?;
         let store = self.store().clone();
         let stored = tokio::task::spawn_blocking(move || store.heads_blocking())
             .await
@@ -246,42 +298,29 @@ impl Workspace {
             if meridian_store::heads_key(&sealed) == heads_key {
                 continue;
             }
-            let (bytes, heads, snapshot) = self.changes_since(&id, &sealed).await?;
-            if bytes.is_empty() {
-                continue;
+            if let Some(changes) = self.unsealed_changes(&id, &sealed).await? {
+                sealer.seal(parts, &id, changes)?;
+                made += 1;
             }
-            let doc: DocumentId = id.as_str().parse().map_err(sync_err)?;
-            let seq = parts.db.vector().get(&me) + 1;
-            let kind = if snapshot {
-                meridian_sync::Kind::Snapshot
-            } else {
-                meridian_sync::Kind::Changes
-            };
-            let header = Header::new(ws, doc, epoch, me, seq, kind, self.now_ms());
-            let env = Envelope::seal(header, &bytes, &parts.keys, &key, &mut rand::rng())
-                .map_err(sync_err)?;
-            parts
-                .db
-                .append_sealed(&env, id.as_str(), &heads)
-                .map_err(sync_err)?;
-            made += 1;
         }
         Ok(made)
     }
 
     /// Applies a remote envelope accepted by a session: decrypts it, merges its changes
-    /// into the document (creating it if new), persists and announces the result.
+    /// into the document (creating it if new), persists and announces the result. It is
+    /// marked applied once the document has every change it depends on; until then it is
+    /// retried by [`Workspace::apply_unapplied`].
     pub(crate) async fn apply_envelope(
         &self,
         parts: &mut SyncParts,
         env: &Envelope,
         keys: &BTreeMap<u64, EpochKey>,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         let header = env.header();
         if header.device == parts.keys.id() {
             // Our own, coming back (after a restore): already in the document.
             parts.db.mark_applied(env).map_err(sync_err)?;
-            return Ok(());
+            return Ok(true);
         }
         let key = keys.get(&header.epoch).ok_or_else(|| {
             Error::Sync(format!(
@@ -291,32 +330,53 @@ impl Workspace {
         })?;
         let bytes = env.decrypt(key).map_err(sync_err)?;
         let id: DocId = header.doc.to_string().parse()?;
-        // Local changes of this document are sealed first, so that after the merge its
-        // heads are all covered by envelopes.
-        let sealed_before = parts.db.sealed(id.as_str()).map_err(sync_err)?;
-        let (heads, complete, kind) = self.merge_remote(&id, &bytes, &sealed_before).await?;
-        if complete {
-            parts.db.set_sealed(id.as_str(), &heads).map_err(sync_err)?;
+        let sealed = parts.db.sealed(id.as_str()).map_err(sync_err)?;
+        let sealer = Sealer::new(self, parts)?;
+        let merged = self
+            .merge_remote(&id, &bytes, &sealed, |local| match &sealer {
+                Some(sealer) => sealer.seal(parts, &id, local),
+                None => Ok(()),
+            })
+            .await?;
+        if !merged.complete {
+            return Ok(false);
         }
+        parts
+            .db
+            .set_sealed(id.as_str(), &merged.heads)
+            .map_err(sync_err)?;
         parts.db.mark_applied(env).map_err(sync_err)?;
-        if matches!(kind, Kind::Workspace | Kind::Member | Kind::Charter) {
-            let _ = self.refresh_after_sync().await;
+        if matches!(
+            merged.kind,
+            Some(Kind::Workspace | Kind::Member | Kind::Charter)
+        ) {
+            self.refresh_after_sync().await;
         }
-        Ok(())
+        Ok(true)
     }
 
-    /// Re-applies envelopes received but not applied (a crash between the two).
+    /// Applies envelopes received but not applied: after a crash between the two, or
+    /// while a change they depend on had not arrived. Repeats while it makes progress.
     pub(crate) async fn apply_unapplied(&self, parts: &mut SyncParts) -> Result<(), Error> {
         let Some(log) = &parts.membership else {
             return Ok(());
         };
+        if !parts.db.has_unapplied().map_err(sync_err)? {
+            return Ok(());
+        }
         let keys = log.state().epoch_keys_for(&parts.keys).map_err(sync_err)?;
-        for env in parts.db.unapplied().map_err(sync_err)? {
-            if let Err(e) = self.apply_envelope(parts, &env, &keys).await {
-                tracing::warn!(error = %e, "cannot apply a received envelope");
+        loop {
+            let mut progress = false;
+            for env in parts.db.unapplied().map_err(sync_err)? {
+                match self.apply_envelope(parts, &env, &keys).await {
+                    Ok(applied) => progress |= applied,
+                    Err(e) => tracing::warn!(error = %e, "cannot apply a received envelope"),
+                }
+            }
+            if !progress {
+                return Ok(());
             }
         }
-        Ok(())
     }
 
     /// What sync knows, from acknowledged facts.
@@ -325,17 +385,14 @@ impl Workspace {
         let parts = guard.as_ref().ok_or(Error::Stopped)?;
         let me = parts.keys.id();
         let relay = parts.db.get_str(db::key::RELAY).map_err(sync_err)?;
-        let relay_vector: meridian_sync::VersionVector = parts
+        let acked: u64 = parts
             .db
-            .get(db::key::RELAY_VECTOR)
+            .get_str(db::key::RELAY_HAS_MINE)
             .map_err(sync_err)?
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
-        let pending = parts.db.vector().get(&me).saturating_sub(relay_vector.get(&me));
-        let last_contact = parts
-            .db
-            .get_str(db::key::LAST_CONTACT)
-            .map_err(sync_err)?;
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let pending = parts.db.vector().get(&me).saturating_sub(acked);
+        let last_contact = parts.db.get_str(db::key::LAST_CONTACT).map_err(sync_err)?;
         let last_error = parts.db.get_str(db::key::LAST_ERROR).map_err(sync_err)?;
         let store = self.store().clone();
         let stored = tokio::task::spawn_blocking(move || store.heads_blocking())
@@ -360,6 +417,15 @@ impl Workspace {
             Some("this workspace is not shared yet: create an invite to start syncing".into())
         } else if relay.is_none() {
             Some("no relay is set: create an invite with --relay URL".into())
+        } else if parts
+            .membership
+            .as_ref()
+            .is_some_and(|l| !l.state().can_write(&me))
+        {
+            Some(
+                "this device is a viewer: it receives changes, its own edits stay on this device"
+                    .into(),
+            )
         } else if let Some(e) = last_error.filter(|e| !e.is_empty()) {
             Some(e)
         } else if pending > 0 || unsealed > 0 {
@@ -376,7 +442,9 @@ impl Workspace {
             relay,
             pending,
             unsealed_documents: unsealed,
-            last_contact: last_contact.and_then(|ms| ms.parse::<i64>().ok()).map(crate::workspace::rfc3339_pub),
+            last_contact: last_contact
+                .and_then(|ms| ms.parse::<i64>().ok())
+                .map(crate::workspace::rfc3339),
             synced: reason.is_none(),
             reason,
         })
@@ -394,5 +462,56 @@ pub fn check_relay_url(url: &str) -> Result<(), Error> {
     }
 }
 
-#[allow(dead_code)]
-fn _assert_heads(_: &[ChangeHash]) {}
+/// What sealing needs: the workspace, this device, and the current epoch and its key.
+struct Sealer {
+    ws: WorkspaceId,
+    me: DeviceId,
+    epoch: u64,
+    key: EpochKey,
+    now_ms: i64,
+}
+
+impl Sealer {
+    /// `None` when this device cannot seal: not shared, or not allowed to write.
+    fn new(ws: &Workspace, parts: &SyncParts) -> Result<Option<Sealer>, Error> {
+        let Some(log) = &parts.membership else {
+            return Ok(None);
+        };
+        let me = parts.keys.id();
+        if !log.state().can_write(&me) {
+            return Ok(None);
+        }
+        Ok(Some(Sealer {
+            ws: workspace_id(&ws.info().id)?,
+            me,
+            epoch: log.state().epoch(),
+            key: log.state().current_key_for(&parts.keys).map_err(sync_err)?,
+            now_ms: ws.now_ms(),
+        }))
+    }
+
+    /// Seals `changes` of `doc` as this device's next envelope and records the heads they
+    /// cover, in one transaction.
+    fn seal(&self, parts: &mut SyncParts, doc: &DocId, changes: Unsealed) -> Result<(), Error> {
+        let seq = parts.db.vector().get(&self.me) + 1;
+        let kind = if changes.snapshot {
+            meridian_sync::Kind::Snapshot
+        } else {
+            meridian_sync::Kind::Changes
+        };
+        let doc_id: DocumentId = doc.as_str().parse().map_err(sync_err)?;
+        let header = Header::new(self.ws, doc_id, self.epoch, self.me, seq, kind, self.now_ms);
+        let env = Envelope::seal(
+            header,
+            &changes.bytes,
+            &parts.keys,
+            &self.key,
+            &mut rand::rng(),
+        )
+        .map_err(sync_err)?;
+        parts
+            .db
+            .append_sealed(&env, doc.as_str(), &changes.heads)
+            .map_err(sync_err)
+    }
+}

@@ -301,6 +301,19 @@ impl Workspace {
         open: &mut OpenDoc,
         value: &T,
     ) -> Result<ObjectSummary, Error> {
+        self.persist_as(id, open, T::KIND, value.title(), value.status())
+            .await
+    }
+
+    /// [`Workspace::persist`] for a document whose kind is known at run time.
+    pub(super) async fn persist_as(
+        &self,
+        id: &DocId,
+        open: &mut OpenDoc,
+        kind: Kind,
+        title: &str,
+        status: Option<String>,
+    ) -> Result<ObjectSummary, Error> {
         let trashed = open.trashed;
         let heads = open.doc.get_heads();
         if heads == open.persisted {
@@ -309,8 +322,8 @@ impl Workspace {
         let chunk = open.doc.save_after(&open.persisted);
         let now = self.now_ms();
         let catalog = CatalogUpdate {
-            title: value.title().to_owned(),
-            status: value.status(),
+            title: title.to_owned(),
+            status,
             updated_at_ms: now,
             trashed,
         };
@@ -318,7 +331,7 @@ impl Workspace {
             .store
             .write(DocWrite {
                 id: id.clone(),
-                kind: T::KIND,
+                kind,
                 chunk,
                 heads: heads.clone(),
                 catalog: catalog.clone(),
@@ -334,7 +347,7 @@ impl Workspace {
         }
         Ok(ObjectSummary {
             id: id.clone(),
-            kind: T::KIND,
+            kind,
             title: catalog.title,
             status: catalog.status,
             updated_at: rfc3339(now),

@@ -8,7 +8,10 @@ mod decisions;
 mod documents;
 mod norms;
 mod pages;
+mod remote;
 mod search;
+
+pub(crate) use remote::Unsealed;
 
 pub use decisions::item_id;
 pub use norms::Snapshot;
@@ -70,6 +73,8 @@ struct Inner {
     search_queue: Mutex<Option<tokio::sync::mpsc::UnboundedSender<DocId>>>,
     /// This device's Automerge actor, the author of every change made here.
     actor: automerge::ActorId,
+    /// Sync state (`sync.db`, keys, membership), opened on first use.
+    sync: tokio::sync::Mutex<Option<crate::sync::SyncParts>>,
 }
 
 #[derive(Debug)]
@@ -95,7 +100,7 @@ fn fresh_id() -> DocId {
     DocId::from_bytes(rand::random())
 }
 
-fn rfc3339(ms: i64) -> String {
+pub(crate) fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -232,6 +237,46 @@ impl Workspace {
         }
     }
 
+    /// A workspace being joined: its store exists and its documents arrive by sync;
+    /// [`Workspace::finish_join`] makes it one `open` accepts.
+    pub(crate) fn begin_join(
+        data_dir: &Path,
+        ws_id: DocId,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Workspace, Error> {
+        let store = open_store(data_dir)?;
+        if store.get_meta_blocking(meta::WORKSPACE)?.is_some() {
+            return Err(Error::AlreadyInitialised(data_dir.to_owned()));
+        }
+        if store.get_meta_blocking(meta::ACTOR)?.is_none() {
+            let actor: [u8; 16] = rand::random();
+            store.set_meta_blocking(meta::ACTOR, &DocId::from_bytes(actor).to_string())?;
+        }
+        Workspace::assemble(store, clock, ws_id, fresh_id())
+    }
+
+    /// Ends a join: this device acts as member `me` from now on.
+    pub(crate) async fn finish_join(&self, me: DocId) -> Result<(), Error> {
+        lock(&self.inner.info).me.id = me.clone();
+        self.refresh_context().await?;
+        // Written last, as in `create`.
+        self.inner.store.set_meta_blocking(meta::ME, me.as_str())?;
+        self.inner
+            .store
+            .set_meta_blocking(meta::WORKSPACE, self.inner.workspace_doc.as_str())?;
+        Ok(())
+    }
+
+    /// Whether `data_dir` holds a workspace `open` accepts.
+    pub(crate) fn is_initialised(data_dir: &Path) -> Result<bool, Error> {
+        if !data_dir.join(DB_FILE).exists() {
+            return Ok(false);
+        }
+        Ok(open_store(data_dir)?
+            .get_meta_blocking(meta::WORKSPACE)?
+            .is_some())
+    }
+
     fn assemble(
         store: Store,
         clock: Arc<dyn Clock>,
@@ -268,6 +313,7 @@ impl Workspace {
                 search,
                 search_queue: Mutex::new(None),
                 actor,
+                sync: tokio::sync::Mutex::new(None),
             }),
         };
         *lock(&ws.inner.search_queue) = search::start_indexer(&ws.inner);
@@ -305,6 +351,21 @@ impl Workspace {
 
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// This device's sync state, opened by `crate::sync` on first use.
+    pub(crate) fn sync_slot(&self) -> &tokio::sync::Mutex<Option<crate::sync::SyncParts>> {
+        &self.inner.sync
+    }
+
+    /// The folder holding this workspace's files.
+    pub fn data_dir(&self) -> PathBuf {
+        self.inner
+            .store
+            .path()
+            .parent()
+            .map(Path::to_owned)
+            .unwrap_or_default()
     }
 
     pub fn now_ms(&self) -> i64 {

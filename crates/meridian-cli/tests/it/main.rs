@@ -5,6 +5,7 @@ mod import_export;
 mod norms;
 mod objects;
 mod search;
+mod sync;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -18,6 +19,7 @@ pub fn meridian(dir: &Path, args: &[&str]) -> Output {
         .arg(dir)
         .args(args)
         .env_remove("MERIDIAN_DATA_DIR")
+        .env("MERIDIAN_KEYCHAIN", "off")
         .output()
         .expect("run meridian")
 }

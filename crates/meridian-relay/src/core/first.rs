@@ -11,27 +11,6 @@ use meridian_sync::{
 use super::{ConnId, Core, Phase, Workspace, nonce, now_ms};
 use crate::store::{PendingJoin, RelayStore};
 
-pub(crate) fn frame_name(frame: &Frame) -> &'static str {
-    match frame {
-        Frame::Hello { .. } => "Hello",
-        Frame::Challenge { .. } => "Challenge",
-        Frame::Login { .. } => "Login",
-        Frame::Welcome { .. } => "Welcome",
-        Frame::Push { .. } => "Push",
-        Frame::Ack { .. } => "Ack",
-        Frame::Want { .. } => "Want",
-        Frame::Deliver { .. } => "Deliver",
-        Frame::Membership { .. } => "Membership",
-        Frame::Error { .. } => "Error",
-        Frame::Bye => "Bye",
-        Frame::Register { .. } => "Register",
-        Frame::Registered { .. } => "Registered",
-        Frame::Join { .. } => "Join",
-        Frame::JoinQueued => "JoinQueued",
-        Frame::JoinRequests { .. } => "JoinRequests",
-    }
-}
-
 fn membership_code(err: &MembershipError) -> ErrorCode {
     match err {
         MembershipError::BrokenChain { .. } => ErrorCode::MembershipConflict,
@@ -69,7 +48,7 @@ impl<S: RelayStore> Core<S> {
                 } else {
                     "Hello after Registered"
                 };
-                let msg = format!("expected {expected}, got {}", frame_name(&other));
+                let msg = format!("expected {expected}, got {}", other.name());
                 self.refuse(conn, ErrorCode::Unexpected, msg);
             }
         }

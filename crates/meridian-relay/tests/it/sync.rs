@@ -77,6 +77,7 @@ async fn devices_converge_live_and_a_third_joins_by_invite() {
         &mut a.membership,
         &a.keys,
         &req,
+        "member-cy",
         &invite.secret,
         &keys,
         now_ms(),

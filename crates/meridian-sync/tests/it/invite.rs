@@ -112,6 +112,7 @@ fn a_valid_join_is_admitted_with_every_epoch_key() {
         &mut t.log,
         &t.admin,
         &req,
+        "member-grace",
         &inv.secret,
         &keys,
         T0 + 1,
@@ -130,7 +131,7 @@ fn a_valid_join_is_admitted_with_every_epoch_key() {
     assert_eq!(state.role(&device.id()), Some(Role::Editor));
     assert_eq!(
         state.device(&device.id()).map(|d| d.member.as_str()),
-        Some("Grace")
+        Some("member-grace")
     );
     assert_eq!(
         state
@@ -174,7 +175,7 @@ fn join_failures_are_distinct() {
     );
 
     let mut renamed = req.clone();
-    renamed.member_name = "Mallory".into();
+    renamed.profile[0] ^= 1;
     assert_eq!(
         verify_join(&state, &renamed, &inv.secret, T0),
         Err(JoinError::BadSignature(device.id()))
@@ -221,6 +222,7 @@ fn join_failures_are_distinct() {
         &mut t.log,
         &t.admin,
         &req,
+        "member-grace",
         &inv.secret,
         &keys,
         T0,
@@ -236,6 +238,7 @@ fn join_failures_are_distinct() {
         &mut t.log,
         &t.admin,
         &again,
+        "member-grace",
         &inv.secret,
         &keys,
         T0,
@@ -259,7 +262,15 @@ fn a_relay_can_check_everything_but_the_proof() {
     let device = DeviceKeys::generate(&mut t.rng);
     let mut req = JoinRequest::new(&inv, &device, "Grace", "UTC");
     assert_eq!(req.check_public(t.log.state(), T0), Ok(Role::Editor));
-    req.tz = "Mars/Olympus".into();
+    // The relay cannot read who is joining; the invite's holders can.
+    assert!(!req.encode().windows(5).any(|w| w == b"Grace"));
+    assert_eq!(
+        req.open_profile(&inv.secret),
+        Ok(("Grace".to_owned(), "UTC".to_owned()))
+    );
+    let other = invite(&mut t, T0 + 60_000);
+    assert_eq!(req.open_profile(&other.secret), Err(JoinError::BadProfile));
+    req.profile.push(0);
     assert_eq!(
         req.check_public(t.log.state(), T0),
         Err(JoinError::BadSignature(device.id()))

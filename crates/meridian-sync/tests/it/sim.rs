@@ -194,6 +194,7 @@ impl Sim {
                     &mut membership,
                     &admin,
                     &req,
+                    &format!("m{i}"),
                     &invite.secret,
                     &epoch_keys,
                     T0,

@@ -1,0 +1,462 @@
+//! Sessions with the relay: register the workspace once, log in, exchange envelopes and
+//! membership, admit join requests (as an admin), and either stop once both sides hold the
+//! same vector (`sync --once`, joining) or keep going (`sync`, the desktop app), sealing
+//! local changes as they are made and reconnecting with backoff.
+
+use std::time::Duration;
+
+use meridian_sync::{
+    Closed, Ctx, ErrorCode, Frame, Invite, JoinRequest, PeerKind, Session, Step, admit, verify_join,
+};
+use rand::RngCore;
+use tokio::sync::{broadcast, watch};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::db::key;
+use super::transport::Link;
+use super::{SyncParts, sync_err, workspace_id};
+use crate::error::Error;
+use crate::workspace::Workspace;
+
+const TICK: Duration = Duration::from_secs(5);
+/// Local changes are sealed at most this often while edits keep coming.
+const SEAL_DEBOUNCE: Duration = Duration::from_millis(150);
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+/// What one session did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SyncReport {
+    /// Envelopes this device sealed for the session.
+    pub sealed: u64,
+    /// Envelopes received from the relay.
+    pub received: u64,
+}
+
+/// When a session ends by itself.
+pub(super) enum Until {
+    /// Both sides hold the same vector (and `also` holds).
+    Synced {
+        deadline: Instant,
+        also: fn(&Workspace, &SyncParts) -> bool,
+    },
+    /// Only when `stop` turns true (or the connection ends).
+    Stopped(watch::Receiver<bool>),
+}
+
+/// How a session ended without finishing.
+#[derive(Debug)]
+pub(super) enum Ended {
+    /// The relay refused us, with its reason.
+    Refused { code: ErrorCode, message: String },
+    /// The network or the relay went away.
+    Lost(String),
+    /// Something local failed.
+    Local(Error),
+}
+
+impl Ended {
+    pub(super) fn into_error(self) -> Error {
+        match self {
+            Ended::Refused { message, .. } => {
+                Error::Sync(format!("the relay refused this device: {message}"))
+            }
+            Ended::Lost(m) => Error::Sync(m),
+            Ended::Local(e) => e,
+        }
+    }
+}
+
+impl From<Error> for Ended {
+    fn from(e: Error) -> Self {
+        Ended::Local(e)
+    }
+}
+
+fn always(_: &Workspace, _: &SyncParts) -> bool {
+    true
+}
+
+impl Workspace {
+    /// Connects to the relay, exchanges everything, and returns once both sides hold the
+    /// same vector, or fails after `timeout`.
+    pub async fn sync_once(&self, timeout: Duration) -> Result<SyncReport, Error> {
+        let until = Until::Synced {
+            deadline: Instant::now() + timeout,
+            also: always,
+        };
+        let result = self.session(until).await;
+        self.record_outcome(&result).await;
+        result.map_err(Ended::into_error)
+    }
+
+    /// Syncs until `stop` turns true: seals local changes as they are made, applies
+    /// remote ones as they arrive, reconnects with backoff when the connection drops.
+    /// Returns early only if this device was removed or the workspace is not shared.
+    pub async fn run_sync(&self, mut stop: watch::Receiver<bool>) -> Result<(), Error> {
+        let mut backoff = Duration::from_millis(500);
+        while !*stop.borrow() {
+            let started = Instant::now();
+            let result = self.session(Until::Stopped(stop.clone())).await;
+            self.record_outcome(&result).await;
+            match result {
+                Ok(_) => backoff = Duration::from_millis(500),
+                Err(Ended::Refused {
+                    code: ErrorCode::Removed | ErrorCode::NotAMember,
+                    message,
+                }) => {
+                    return Err(Error::Sync(message));
+                }
+                Err(Ended::Local(Error::Sync(m))) if m.contains("not shared") => {
+                    return Err(Error::Sync(m));
+                }
+                Err(e) => {
+                    tracing::info!(?e, "sync session ended; reconnecting");
+                    if started.elapsed() > Duration::from_secs(60) {
+                        backoff = Duration::from_millis(500);
+                    }
+                    let jitter = Duration::from_millis(rand::rng().next_u64() % 250);
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff + jitter) => {}
+                        _ = stop.changed() => {}
+                    }
+                    backoff = (backoff * 2).min(BACKOFF_MAX);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Remembers how the last session went, for the status panel.
+    async fn record_outcome(&self, result: &Result<SyncReport, Ended>) {
+        let Ok(mut guard) = self.sync_parts().await else {
+            return;
+        };
+        let Some(parts) = guard.as_mut() else { return };
+        parts.connected = false;
+        let message = match result {
+            Ok(_) => String::new(),
+            Err(Ended::Refused { message, .. } | Ended::Lost(message)) => message.clone(),
+            Err(Ended::Local(e)) => e.to_string(),
+        };
+        let _ = parts.db.set(key::LAST_ERROR, message.as_bytes());
+    }
+
+    /// One connection to the relay, from connecting to `until` (or failure).
+    pub(super) async fn session(&self, mut until: Until) -> Result<SyncReport, Ended> {
+        let mut report = SyncReport::default();
+        let mut events = self.subscribe();
+        let (url, pin, register) = {
+            let mut guard = self.sync_parts().await?;
+            let parts = guard.as_mut().ok_or(Error::Stopped)?;
+            report.sealed += self.seal_with(parts).await? as u64;
+            self.apply_unapplied(parts).await?;
+            let Some(log) = &parts.membership else {
+                return Err(Error::Sync(
+                    "this workspace is not shared: create an invite with --relay URL first".into(),
+                )
+                .into());
+            };
+            let url = parts
+                .db
+                .get_str(key::RELAY)
+                .map_err(sync_err)?
+                .ok_or_else(|| {
+                    Error::Sync("no relay is set: create an invite with --relay URL".into())
+                })?;
+            let pin = parts.db.relay_pin().map_err(sync_err)?;
+            let register = parts.db.get(key::REGISTERED).map_err(sync_err)?.is_none()
+                && !log.is_empty()
+                && log.state().role(&parts.keys.id()) == Some(meridian_sync::Role::Admin);
+            (url, pin, register.then(|| log.ops().to_vec()))
+        };
+        let mut link = Link::connect(&url, pin).await.map_err(Ended::Lost)?;
+        if pin.is_none()
+            && let Some(cert) = link.cert
+        {
+            let mut guard = self.sync_parts().await?;
+            let parts = guard.as_mut().ok_or(Error::Stopped)?;
+            parts.db.set_relay_pin(&cert).map_err(sync_err)?;
+        }
+        if let Some(ops) = register {
+            link.send(&Frame::Register { ops })
+                .await
+                .map_err(Ended::Lost)?;
+            match link.recv().await.map_err(Ended::Lost)? {
+                Some(Frame::Registered { .. }) => {
+                    let mut guard = self.sync_parts().await?;
+                    let parts = guard.as_mut().ok_or(Error::Stopped)?;
+                    parts.db.set(key::REGISTERED, b"1").map_err(sync_err)?;
+                }
+                Some(Frame::Error { code, message }) => {
+                    return Err(Ended::Refused { code, message });
+                }
+                other => {
+                    return Err(Ended::Lost(format!(
+                        "the relay answered registration with {}",
+                        other.as_ref().map_or("nothing", Frame::name)
+                    )));
+                }
+            }
+        }
+
+        let ws = workspace_id(&self.info().id)?;
+        let mut session = {
+            let guard = self.sync_parts().await?;
+            let parts = guard.as_ref().ok_or(Error::Stopped)?;
+            let mut nonce = [0u8; 32];
+            rand::rng().fill_bytes(&mut nonce);
+            let (session, hello) =
+                Session::initiator(ws, parts.keys.id(), PeerKind::Relay, nonce, self.now_ms());
+            link.send(&hello).await.map_err(Ended::Lost)?;
+            session
+        };
+
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut unsealed = false;
+        let mut seal_at = Instant::now();
+        loop {
+            if let Until::Synced { deadline, also } = &until {
+                let guard = self.sync_parts().await?;
+                let parts = guard.as_ref().ok_or(Error::Stopped)?;
+                if session.is_synced(&parts.db) && also(self, parts) {
+                    drop(guard);
+                    let _ = link.send(&session.close()).await;
+                    link.close().await;
+                    return Ok(report);
+                }
+                if Instant::now() >= *deadline {
+                    return Err(Ended::Lost(format!(
+                        "not synced before the time limit: {} envelopes still pending",
+                        session.pending(&parts.db)
+                    )));
+                }
+            }
+            let deadline = match &until {
+                Until::Synced { deadline, .. } => *deadline,
+                Until::Stopped(_) => Instant::now() + TICK * 1000,
+            };
+            let step = tokio::select! {
+                frame = link.recv() => {
+                    match frame.map_err(Ended::Lost)? {
+                        None => return Err(Ended::Lost("the relay closed the connection".into())),
+                        Some(frame) => {
+                            report.received += match &frame {
+                                Frame::Deliver { envelopes } | Frame::Push { envelopes } => envelopes.len() as u64,
+                                _ => 0,
+                            };
+                            self.on_relay_frame(&mut session, frame).await?
+                        }
+                    }
+                }
+                event = events.recv(), if matches!(until, Until::Stopped(_)) => {
+                    if matches!(event, Err(broadcast::error::RecvError::Closed)) {
+                        return Err(Error::Stopped.into());
+                    }
+                    if !unsealed {
+                        unsealed = true;
+                        seal_at = Instant::now() + SEAL_DEBOUNCE;
+                    }
+                    continue;
+                }
+                () = tokio::time::sleep_until(seal_at), if unsealed => {
+                    unsealed = false;
+                    let (step, made) = self.local_change(&mut session).await?;
+                    report.sealed += made;
+                    step
+                }
+                _ = tick.tick() => {
+                    let mut guard = self.sync_parts().await?;
+                    let parts = guard.as_mut().ok_or(Error::Stopped)?;
+                    with_ctx(self, parts, |ctx| session.on_tick(ctx))?
+                }
+                () = tokio::time::sleep_until(deadline) => continue,
+                _ = stopped(&mut until) => {
+                    let _ = link.send(&session.close()).await;
+                    link.close().await;
+                    return Ok(report);
+                }
+            };
+            for frame in &step.send {
+                link.send(frame).await.map_err(Ended::Lost)?;
+            }
+            match step.closed {
+                None => {}
+                Some(Closed::Bye) => return Err(Ended::Lost("the relay is shutting down".into())),
+                Some(Closed::ByPeer { code, message } | Closed::Refused { code, message }) => {
+                    return Err(Ended::Refused { code, message });
+                }
+            }
+        }
+    }
+
+    /// Seals what changed here and offers it to the relay.
+    async fn local_change(&self, session: &mut Session) -> Result<(Step, u64), Ended> {
+        let mut guard = self.sync_parts().await?;
+        let parts = guard.as_mut().ok_or(Error::Stopped)?;
+        let made = self.seal_with(parts).await? as u64;
+        let step = with_ctx(self, parts, |ctx| session.on_local_change(ctx))?;
+        Ok((step, made))
+    }
+
+    /// Handles one frame from the relay: applies what it delivers, records what it
+    /// acknowledged, admits join requests.
+    async fn on_relay_frame(&self, session: &mut Session, frame: Frame) -> Result<Step, Ended> {
+        let mut guard = self.sync_parts().await?;
+        let parts = guard.as_mut().ok_or(Error::Stopped)?;
+        let now = self.now_ms();
+        parts
+            .db
+            .set(key::LAST_CONTACT, now.to_string().as_bytes())
+            .map_err(sync_err)?;
+        if let Frame::JoinRequests { requests } = frame {
+            if self.admit_requests(parts, &requests).await? {
+                self.seal_with(parts).await?;
+                return Ok(with_ctx(self, parts, |ctx| session.on_local_change(ctx))?);
+            }
+            return Ok(Step::default());
+        }
+        let was_ready = session.is_ready();
+        let step = with_ctx(self, parts, |ctx| session.on_frame(frame, ctx))?;
+        if session.is_ready() && !was_ready {
+            parts.connected = true;
+            parts.db.set(key::LAST_ERROR, b"").map_err(sync_err)?;
+        }
+        if !step.membership_applied.is_empty()
+            && let Some(log) = &parts.membership
+        {
+            parts.db.save_membership(log).map_err(sync_err)?;
+        }
+        if !step.accepted.is_empty() {
+            let keys = parts
+                .membership
+                .as_ref()
+                .map(|l| l.state().epoch_keys_for(&parts.keys))
+                .transpose()
+                .map_err(sync_err)?
+                .unwrap_or_default();
+            let mut waiting = false;
+            for env in &step.accepted {
+                match self.apply_envelope(parts, env, &keys).await {
+                    Ok(applied) => waiting |= !applied,
+                    Err(e) => tracing::warn!(error = %e, "cannot apply a received envelope"),
+                }
+            }
+            if waiting {
+                self.apply_unapplied(parts).await?;
+            }
+        }
+        if session.is_ready() {
+            let acked = session.their_vector().get(&parts.keys.id());
+            parts
+                .db
+                .set(key::RELAY_HAS_MINE, acked.to_string().as_bytes())
+                .map_err(sync_err)?;
+        }
+        Ok(step)
+    }
+
+    /// As an admin: admits join requests for invites this device created (unless manual
+    /// approval is on). Returns whether the membership log changed.
+    async fn admit_requests(
+        &self,
+        parts: &mut SyncParts,
+        requests: &[Vec<u8>],
+    ) -> Result<bool, Error> {
+        if parts
+            .db
+            .get_str(key::MANUAL_APPROVAL)
+            .map_err(sync_err)?
+            .as_deref()
+            == Some("1")
+        {
+            return Ok(false);
+        }
+        let now = self.now_ms();
+        let mut changed = false;
+        for bytes in requests {
+            let Ok(req) = JoinRequest::decode(bytes) else {
+                continue;
+            };
+            let Some(code) = parts
+                .db
+                .invite_code(&req.invite.to_string())
+                .map_err(sync_err)?
+            else {
+                continue; // another admin's invite
+            };
+            let Some(log) = parts.membership.as_mut() else {
+                return Ok(false);
+            };
+            let invite = Invite::decode(&code).map_err(sync_err)?;
+            let role = match verify_join(log.state(), &req, &invite.secret, now) {
+                Ok(role) => role,
+                Err(e) => {
+                    tracing::warn!(error = %e, device = %req.device.id, "join request refused");
+                    continue;
+                }
+            };
+            let Ok((name, tz)) = req.open_profile(&invite.secret) else {
+                continue; // verify_join opened it already
+            };
+            let member = self.member_for_join(&name, &tz, role).await?;
+            let keys = log.state().epoch_keys_for(&parts.keys).map_err(sync_err)?;
+            match admit(
+                log,
+                &parts.keys,
+                &req,
+                member.as_str(),
+                &invite.secret,
+                &keys,
+                now,
+                &mut rand::rng(),
+            ) {
+                Ok(_) => {
+                    tracing::info!(device = %req.device.id, member = %name, "admitted a new device");
+                    parts.db.save_membership(log).map_err(sync_err)?;
+                    changed = true;
+                }
+                Err(e) => tracing::warn!(error = %e, "join request not admitted"),
+            }
+        }
+        Ok(changed)
+    }
+}
+
+/// Runs `f` with the session context over this device's sync state.
+fn with_ctx<T>(
+    ws: &Workspace,
+    parts: &mut SyncParts,
+    f: impl FnOnce(&mut Ctx<'_, super::SyncDb>) -> Result<T, super::DbError>,
+) -> Result<T, Error> {
+    let SyncParts {
+        db,
+        keys,
+        membership,
+        ..
+    } = parts;
+    let membership = membership
+        .as_mut()
+        .ok_or_else(|| Error::Sync("this workspace is not shared".into()))?;
+    let mut ctx = Ctx {
+        log: db,
+        membership,
+        identity: Some(keys),
+        now_ms: ws.now_ms(),
+    };
+    f(&mut ctx).map_err(sync_err)
+}
+
+/// Resolves when `until` is [`Until::Stopped`] and its flag turns true.
+async fn stopped(until: &mut Until) {
+    match until {
+        Until::Stopped(stop) => {
+            while !*stop.borrow() {
+                if stop.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
+        Until::Synced { .. } => std::future::pending().await,
+    }
+}

@@ -1,0 +1,147 @@
+//! Sync commands: invite, join, sync, devices, remove-device, sync-status.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use meridian_app::Workspace;
+use meridian_app::core::time::parse_duration_minutes;
+
+use crate::output;
+
+fn duration(text: &str) -> anyhow::Result<Duration> {
+    let minutes = parse_duration_minutes(text)
+        .with_context(|| format!("{text:?} is not a duration: use e.g. 30m, 24h or 7d"))?;
+    Ok(Duration::from_secs(u64::from(minutes) * 60))
+}
+
+pub async fn invite(
+    ws: &Workspace,
+    relay: &str,
+    role: &str,
+    expires: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    let role = meridian_app::sync::parse_role(role)?;
+    let valid = duration(expires)?;
+    let code = ws
+        .create_invite(relay, role, valid.as_millis() as i64)
+        .await?;
+    if json {
+        return output::json(&serde_json::json!({ "code": code }));
+    }
+    println!("{code}");
+    eprintln!(
+        "Single use, valid for {expires}. On the new device: meridian join CODE --me NAME --tz ZONE. Keep `meridian sync` running here so this device can admit it."
+    );
+    Ok(())
+}
+
+pub async fn join(
+    data_dir: &Path,
+    code: &str,
+    me: &str,
+    tz: &str,
+    wait: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    let wait = duration(wait)?;
+    eprintln!("Asking to join; waiting for an admin device to admit this one…");
+    let ws = Workspace::join(data_dir, code, me, tz, wait).await?;
+    let info = ws.info();
+    if json {
+        return output::json(&info);
+    }
+    println!(
+        "Joined workspace \"{}\" in {} as {} ({}).",
+        info.name, info.data_dir, info.me.name, info.me.tz
+    );
+    Ok(())
+}
+
+pub async fn sync(ws: &Workspace, once: bool, timeout: &str, json: bool) -> anyhow::Result<()> {
+    if once {
+        let report = ws.sync_once(duration(timeout)?).await?;
+        if json {
+            return output::json(&report);
+        }
+        println!(
+            "Synced: sent {} new change batches, received {}.",
+            report.sealed, report.received
+        );
+        return Ok(());
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        let _ = stop.send(true);
+    });
+    eprintln!("Syncing; Ctrl-C stops.");
+    ws.run_sync(stopped).await?;
+    Ok(())
+}
+
+pub async fn devices(ws: &Workspace, json: bool) -> anyhow::Result<()> {
+    let devices = ws.devices().await?;
+    if json {
+        return output::json(&devices);
+    }
+    for d in devices {
+        let mut notes = Vec::new();
+        if d.this_device {
+            notes.push("this device");
+        }
+        if d.removed {
+            notes.push("removed");
+        }
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", notes.join(", "))
+        };
+        println!("{}  {:<7}  {}{notes}", d.id, d.role, d.member);
+    }
+    Ok(())
+}
+
+pub async fn remove_device(ws: &Workspace, device: &str, json: bool) -> anyhow::Result<()> {
+    ws.remove_device(device).await?;
+    // Tell the relay now, so it refuses the device at once.
+    let told = ws.sync_once(Duration::from_secs(30)).await;
+    if json {
+        return output::json(&serde_json::json!({
+            "removed": device.trim(),
+            "relay_told": told.is_ok(),
+        }));
+    }
+    println!(
+        "Removed {}. The key was rotated: it cannot read anything written from now on, but it keeps what it already synced.",
+        device.trim()
+    );
+    if let Err(e) = told {
+        eprintln!("The relay was not told yet ({e}); it will be at the next `meridian sync`.");
+    }
+    Ok(())
+}
+
+pub async fn status(ws: &Workspace, json: bool) -> anyhow::Result<()> {
+    let s = ws.sync_status().await?;
+    if json {
+        return output::json(&s);
+    }
+    println!("device       {}", s.device);
+    println!("relay        {}", s.relay.as_deref().unwrap_or("(none)"));
+    println!(
+        "pending      {} change batches, {} documents unsealed",
+        s.pending, s.unsealed_documents
+    );
+    println!(
+        "last contact {}",
+        s.last_contact.as_deref().unwrap_or("never")
+    );
+    match &s.reason {
+        None => println!("synced"),
+        Some(r) => println!("not synced: {r}"),
+    }
+    Ok(())
+}

@@ -1,0 +1,460 @@
+//! Devices that never met sync through a real `meridian-relay` process on loopback: join
+//! by invite, concurrent edits converge, offline edits wait in the outbox, a relay killed
+//! with SIGKILL loses nothing it acknowledged, removed devices are refused, and the relay's
+//! folder holds no plaintext.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::{fails, init, json, meridian, ok};
+
+/// A `meridian-relay` process.
+struct Relay {
+    child: Child,
+    url: String,
+    addr: String,
+    data: PathBuf,
+}
+
+fn relay_binary() -> PathBuf {
+    let bin = Path::new(env!("CARGO_BIN_EXE_meridian")).with_file_name("meridian-relay");
+    assert!(
+        bin.exists(),
+        "{} is missing: `cargo test --workspace` builds it (or `cargo build -p meridian-relay`)",
+        bin.display()
+    );
+    bin
+}
+
+impl Relay {
+    fn start(data: &Path) -> Relay {
+        Relay::start_on(data, "127.0.0.1:0")
+    }
+
+    fn start_on(data: &Path, addr: &str) -> Relay {
+        let mut child = Command::new(relay_binary())
+            .args(["--listen", addr, "--data"])
+            .arg(data)
+            .arg("--insecure")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start meridian-relay");
+        let stdout = child.stdout.take().expect("relay stdout");
+        let url = BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| l.strip_prefix("listening on ").map(str::to_owned))
+            .expect("the relay says where it listens");
+        let addr = url
+            .trim_start_matches("ws://")
+            .split('/')
+            .next()
+            .expect("test step")
+            .to_owned();
+        Relay {
+            child,
+            url,
+            addr,
+            data: data.to_owned(),
+        }
+    }
+
+    /// SIGKILL: no graceful shutdown, no chance to flush anything.
+    fn kill(mut self) -> (PathBuf, String) {
+        self.child.kill().expect("kill relay");
+        self.child.wait().expect("reap relay");
+        (self.data.clone(), self.addr.clone())
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `meridian sync` running in the background for one device.
+struct Syncing(Child);
+
+impl Syncing {
+    fn start(dir: &Path) -> Syncing {
+        Syncing(
+            Command::new(env!("CARGO_BIN_EXE_meridian"))
+                .arg("--data-dir")
+                .arg(dir)
+                .arg("sync")
+                .env_remove("MERIDIAN_DATA_DIR")
+                .env("MERIDIAN_KEYCHAIN", "off")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start meridian sync"),
+        )
+    }
+}
+
+impl Drop for Syncing {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn invite(dir: &Path, relay: &Relay, role: &str) -> String {
+    json(dir, &["invite", "--relay", &relay.url, "--role", role])["code"]
+        .as_str()
+        .expect("code")
+        .to_owned()
+}
+
+/// Joins into a fresh folder while `admin` syncs to admit it.
+fn join(admin: &Path, relay: &Relay, name: &str, role: &str) -> tempfile::TempDir {
+    let code = invite(admin, relay, role);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let _admin = Syncing::start(admin);
+    ok(
+        dir.path(),
+        &[
+            "join",
+            &code,
+            "--me",
+            name,
+            "--tz",
+            "America/New_York",
+            "--wait",
+            "1m",
+        ],
+    );
+    dir
+}
+
+fn once(dir: &Path) {
+    ok(dir, &["sync", "--once", "--timeout", "1m"]);
+}
+
+fn page_id(dir: &Path, title: &str) -> String {
+    let rows = json(dir, &["list", "--kind", "page"]);
+    rows.as_array()
+        .expect("test step")
+        .iter()
+        .find(|r| r["title"] == title)
+        .unwrap_or_else(|| panic!("no page {title:?} in {rows}"))["id"]
+        .as_str()
+        .expect("test step")
+        .to_owned()
+}
+
+fn page(dir: &Path, id: &str) -> Value {
+    json(dir, &["show", id])
+}
+
+/// Polls `f` until it holds or `secs` pass.
+fn eventually(secs: u64, mut f: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    f()
+}
+
+fn files_contain(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("test step").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            hits.extend(files_contain(&path, needle));
+        } else if std::fs::read(&path)
+            .unwrap_or_default()
+            .windows(needle.len())
+            .any(|w| w == needle)
+        {
+            hits.push(path);
+        }
+    }
+    hits
+}
+
+#[test]
+fn two_devices_that_never_met_converge_through_a_relay_and_it_sees_no_plaintext() {
+    let relay_dir = tempfile::tempdir().expect("test step");
+    let relay = Relay::start(relay_dir.path());
+    let a = init();
+    let plan = ok(
+        a.path(),
+        &[
+            "page",
+            "new",
+            "--title",
+            "Launch plan",
+            "--body",
+            "We launch on Friday.\n",
+        ],
+    );
+    assert!(plan.contains("Launch plan"));
+    let b = join(a.path(), &relay, "Bea", "editor");
+
+    // B has the workspace: the page, both members, B's own identity.
+    let id = page_id(b.path(), "Launch plan");
+    assert_eq!(page(b.path(), &id)["body"], "We launch on Friday.\n");
+    let members = json(b.path(), &["list", "--kind", "member"]).to_string();
+    assert!(
+        members.contains("\"Ada\"") && members.contains("\"Bea\""),
+        "{members}"
+    );
+    let devices = json(b.path(), &["devices"]);
+    assert_eq!(devices.as_array().expect("test step").len(), 2, "{devices}");
+
+    // Concurrent edits of the same page, both offline from each other, converge.
+    ok(
+        a.path(),
+        &["page", "edit", &id, "--body", "Ada: we launch on Friday.\n"],
+    );
+    ok(
+        b.path(),
+        &[
+            "page",
+            "edit",
+            &id,
+            "--body",
+            "We launch on Friday.\nBea: docs are ready.\n",
+        ],
+    );
+    ok(
+        b.path(),
+        &["page", "edit", &id, "--title", "Launch plan (final)"],
+    );
+    once(a.path());
+    once(b.path());
+    once(a.path());
+    let (pa, pb) = (page(a.path(), &id), page(b.path(), &id));
+    assert_eq!(pa, pb, "both devices hold the same page");
+    let body = pa["body"].as_str().expect("test step");
+    assert!(
+        body.contains("Ada:") && body.contains("Bea: docs are ready."),
+        "{body}"
+    );
+    assert_eq!(pa["title"], "Launch plan (final)");
+    let status = json(a.path(), &["sync-status"]);
+    assert_eq!(status["synced"], true, "{status}");
+    assert_eq!(status["pending"], 0);
+
+    // The relay's folder holds ciphertext only.
+    drop(relay);
+    for secret in [
+        "Launch plan",
+        "We launch on Friday",
+        "docs are ready",
+        "Bea",
+        "Ada",
+    ] {
+        let hits = files_contain(relay_dir.path(), secret.as_bytes());
+        assert!(hits.is_empty(), "{secret:?} readable in {hits:?}");
+    }
+}
+
+#[test]
+fn offline_edits_wait_in_the_outbox_and_a_killed_relay_loses_nothing_it_acknowledged() {
+    let relay_dir = tempfile::tempdir().expect("test step");
+    let relay = Relay::start(relay_dir.path());
+    let a = init();
+    let b = join(a.path(), &relay, "Bea", "editor");
+
+    // A writes and the relay acknowledges; then the relay dies hard.
+    ok(
+        a.path(),
+        &["page", "new", "--title", "Acked", "--body", "durable"],
+    );
+    once(a.path());
+    let (data, addr) = relay.kill();
+
+    // Offline: edits are kept and reported as not synced, with the reason.
+    ok(
+        a.path(),
+        &[
+            "page",
+            "new",
+            "--title",
+            "Offline",
+            "--body",
+            "written offline",
+        ],
+    );
+    let status = json(a.path(), &["sync-status"]);
+    assert_eq!(status["synced"], false, "{status}");
+    assert!(
+        status["unsealed_documents"].as_u64().expect("test step") >= 1,
+        "{status}"
+    );
+    let err = fails(a.path(), &["sync", "--once", "--timeout", "5m"]);
+    assert!(err.contains("cannot reach the relay"), "{err}");
+    let status = json(a.path(), &["sync-status"]);
+    assert_eq!(status["synced"], false);
+    assert!(
+        status["reason"]
+            .as_str()
+            .expect("test step")
+            .contains("cannot reach the relay"),
+        "{status}"
+    );
+    assert!(
+        status["pending"].as_u64().expect("test step") >= 1,
+        "sealed, not yet acknowledged"
+    );
+
+    // The relay comes back on the same address: B gets what was acknowledged before the
+    // kill, and what A queued offline once A syncs.
+    let relay = Relay::start_on(&data, &addr);
+    once(b.path());
+    let titles = json(b.path(), &["list", "--kind", "page"]).to_string();
+    assert!(titles.contains("Acked"), "{titles}");
+    once(a.path());
+    once(b.path());
+    let id = page_id(b.path(), "Offline");
+    assert_eq!(page(b.path(), &id)["body"], "written offline");
+    assert_eq!(json(a.path(), &["sync-status"])["synced"], true);
+    drop(relay);
+}
+
+#[test]
+fn a_third_device_joins_live_and_a_removed_device_is_refused() {
+    let relay_dir = tempfile::tempdir().expect("test step");
+    let relay = Relay::start(relay_dir.path());
+    let a = init();
+    let b = join(a.path(), &relay, "Bea", "editor");
+    let c = join(a.path(), &relay, "Cem", "viewer");
+
+    // B and C keep syncing; an edit on A reaches both without them asking.
+    let sync_b = Syncing::start(b.path());
+    let sync_c = Syncing::start(c.path());
+    ok(
+        a.path(),
+        &["page", "new", "--title", "Live", "--body", "pushed"],
+    );
+    once(a.path());
+    assert!(eventually(20, || {
+        json(b.path(), &["list", "--kind", "page"])
+            .to_string()
+            .contains("Live")
+            && json(c.path(), &["list", "--kind", "page"])
+                .to_string()
+                .contains("Live")
+    }));
+    drop((sync_b, sync_c));
+
+    // A viewer's edits stay on its device: they are never sealed.
+    let id = page_id(c.path(), "Live");
+    ok(c.path(), &["page", "edit", &id, "--body", "vandalised"]);
+    let status = json(c.path(), &["sync-status"]);
+    assert!(
+        status["reason"]
+            .as_str()
+            .expect("test step")
+            .contains("viewer"),
+        "{status}"
+    );
+    once(c.path());
+    once(a.path());
+    assert_eq!(page(a.path(), &id)["body"], "pushed");
+
+    // Removing B rotates the key and the relay refuses B from then on.
+    let devices = json(a.path(), &["devices"]);
+    let bea = devices
+        .as_array()
+        .expect("test step")
+        .iter()
+        .find(|d| d["member"] == "Bea")
+        .expect("test step")["id"]
+        .as_str()
+        .expect("test step")
+        .to_owned();
+    let removed = json(a.path(), &["remove-device", &bea]);
+    assert_eq!(removed["relay_told"], true, "{removed}");
+    ok(
+        a.path(),
+        &[
+            "page",
+            "new",
+            "--title",
+            "After removal",
+            "--body",
+            "new epoch",
+        ],
+    );
+    once(a.path());
+    let err = fails(b.path(), &["sync", "--once"]);
+    assert!(err.contains("removed"), "{err}");
+    let titles = json(b.path(), &["list", "--kind", "page"]).to_string();
+    assert!(!titles.contains("After removal"), "{titles}");
+    let status = json(b.path(), &["sync-status"]);
+    assert!(
+        status["reason"]
+            .as_str()
+            .expect("test step")
+            .contains("removed"),
+        "{status}"
+    );
+    // C, still a member, can read the new epoch.
+    once(c.path());
+    assert!(
+        json(c.path(), &["list", "--kind", "page"])
+            .to_string()
+            .contains("After removal")
+    );
+    drop(relay);
+}
+
+#[test]
+fn bad_invites_are_refused_with_reasons() {
+    let relay_dir = tempfile::tempdir().expect("test step");
+    let relay = Relay::start(relay_dir.path());
+    let a = init();
+    let code = invite(a.path(), &relay, "editor");
+
+    // A typo anywhere is caught by the checksum.
+    let mut typo: Vec<char> = code.chars().collect();
+    let i = typo.len() / 2;
+    typo[i] = if typo[i] == 'A' { 'B' } else { 'A' };
+    let typo: String = typo.into_iter().collect();
+    let d = tempfile::tempdir().expect("test step");
+    let err = fails(d.path(), &["join", &typo, "--me", "Dan", "--tz", "UTC"]);
+    assert!(err.contains("checksum"), "{err}");
+    assert!(fails(d.path(), &["join", "hello", "--me", "Dan", "--tz", "UTC"]).contains("invite"));
+    let err = fails(
+        d.path(),
+        &["join", &code, "--me", "Dan", "--tz", "Mars/Olympus"],
+    );
+    assert!(err.to_lowercase().contains("time zone"), "{err}");
+
+    // A used invite cannot be replayed by another device.
+    let dir = tempfile::tempdir().expect("test step");
+    {
+        let _admin = Syncing::start(a.path());
+        ok(
+            dir.path(),
+            &["join", &code, "--me", "Bea", "--tz", "UTC", "--wait", "1m"],
+        );
+    }
+    let e = tempfile::tempdir().expect("test step");
+    let err = fails(
+        e.path(),
+        &["join", &code, "--me", "Eve", "--tz", "UTC", "--wait", "1m"],
+    );
+    assert!(err.contains("refused"), "{err}");
+
+    // Joining into a folder that holds a workspace is refused.
+    let err = fails(a.path(), &["join", &code, "--me", "Ada", "--tz", "UTC"]);
+    assert!(err.contains("already holds a workspace"), "{err}");
+    // Only ws:// and wss:// relays.
+    let err = fails(a.path(), &["invite", "--relay", "http://example.org"]);
+    assert!(err.contains("not a relay address"), "{err}");
+    let _ = meridian(a.path(), &["sync-status"]);
+}
