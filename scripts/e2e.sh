@@ -18,6 +18,10 @@ echo "built $bin in $((built - start)) s" >&2
 export PATH="$HOME/.cargo/bin:$PATH"
 export MERIDIAN_E2E=1
 export MERIDIAN_DESKTOP_BIN="$bin"
+# The sync scenarios run a real relay and a CLI device beside the app.
+cargo build --locked --manifest-path "$root/Cargo.toml" -p meridian-cli -p meridian-relay >&2
+export MERIDIAN_CLI_BIN="$CARGO_TARGET_DIR/debug/meridian"
+export MERIDIAN_RELAY_BIN="$CARGO_TARGET_DIR/debug/meridian-relay"
 export MERIDIAN_E2E_ARTIFACTS="${MERIDIAN_E2E_ARTIFACTS:-$root/artifacts/e2e}"
 mkdir -p "$MERIDIAN_E2E_ARTIFACTS"
 cargo test --locked --manifest-path "$root/Cargo.toml" -p meridian-system-tests --test it \

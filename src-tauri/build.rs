@@ -34,6 +34,13 @@ const COMMANDS: &[&str] = &[
     "charter",
     "pending_notifications",
     "search",
+    "first_run",
+    "create_workspace",
+    "join_workspace",
+    "sync_status",
+    "devices",
+    "create_invite",
+    "remove_device",
 ];
 
 fn main() {

@@ -28,10 +28,8 @@ fn main() {
         .setup(|app| {
             // Opened once, before the window loads; a failure is kept and shown by the UI.
             let opened = tauri::async_runtime::block_on(startup::open_workspace());
-            if let Ok(ws) = &opened {
-                events::forward(app.handle().clone(), ws.subscribe());
-                notifier::start(app.handle().clone(), ws.clone());
-                commands::search::catch_up(app.handle().clone(), ws.clone());
+            if let state::Opened::Ready(ws) = &opened {
+                startup::start_background(app.handle(), ws);
             }
             app.manage(state::AppState::new(opened));
             Ok(())
@@ -69,6 +67,13 @@ fn main() {
             commands::norms::charter,
             commands::norms::pending_notifications,
             commands::search::search,
+            commands::sync::first_run,
+            commands::sync::create_workspace,
+            commands::sync::join_workspace,
+            commands::sync::sync_status,
+            commands::sync::devices,
+            commands::sync::create_invite,
+            commands::sync::remove_device,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(error) = result {

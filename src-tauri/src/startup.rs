@@ -1,25 +1,55 @@
-//! First run and every run after: open the workspace in the data directory, creating one
-//! with sensible defaults when the directory holds none.
+//! First run and every run after: open the workspace in the data directory; a directory
+//! that holds none is a first run, where the UI offers to create a workspace or join one.
 
-use meridian_app::{ApiError, Workspace, default_data_dir};
+use meridian_app::{ApiError, Error, Workspace, default_data_dir};
+use tauri::{AppHandle, Manager};
 
-const DEFAULT_NAME: &str = "My workspace";
+use crate::state::{AppState, Opened};
+use crate::{commands, events, notifier};
 
-pub async fn open_workspace() -> Result<Workspace, ApiError> {
+pub const DEFAULT_NAME: &str = "My workspace";
+
+pub async fn open_workspace() -> Opened {
     let dir = default_data_dir();
-    let me = my_name();
-    let tz = my_time_zone();
     tracing::info!(data_dir = %dir.display(), "opening workspace");
-    Workspace::open_or_create(&dir, DEFAULT_NAME, &me, &tz)
-        .await
-        .map_err(|e| {
+    match Workspace::open(&dir).await {
+        Ok(ws) => Opened::Ready(ws),
+        Err(Error::NotInitialised(_)) => Opened::FirstRun,
+        Err(e) => {
             tracing::error!(error = %e, data_dir = %dir.display(), "cannot open the workspace");
-            ApiError::from(e)
-        })
+            Opened::Failed(ApiError::from(e))
+        }
+    }
+}
+
+/// What runs beside an open workspace: events to the UI, notifications, search catch-up
+/// and, once the workspace is shared, sync.
+pub fn start_background(app: &AppHandle, ws: &Workspace) {
+    events::forward(app.clone(), ws.subscribe());
+    notifier::start(app.clone(), ws.clone());
+    commands::search::catch_up(app.clone(), ws.clone());
+    start_sync(app, ws);
+}
+
+/// Starts the sync task if the workspace is shared and none runs yet.
+pub fn start_sync(app: &AppHandle, ws: &Workspace) {
+    let app = app.clone();
+    let ws = ws.clone();
+    tauri::async_runtime::spawn(async move {
+        if !ws.is_shared().await {
+            return;
+        }
+        let Some(stop) = app.state::<AppState>().start_sync() else {
+            return;
+        };
+        if let Err(error) = ws.run_sync(stop).await {
+            tracing::warn!(%error, "sync stopped");
+        }
+    });
 }
 
 /// The login name stands in for the member's display name until they change it.
-fn my_name() -> String {
+pub fn my_name() -> String {
     std::env::var("USER")
         .ok()
         .map(|u| u.trim().to_owned())
@@ -27,7 +57,7 @@ fn my_name() -> String {
         .unwrap_or_else(|| "Me".to_owned())
 }
 
-fn my_time_zone() -> String {
+pub fn my_time_zone() -> String {
     iana_time_zone::get_timezone().unwrap_or_else(|error| {
         tracing::warn!(%error, "system time zone unknown; using UTC");
         "UTC".to_owned()

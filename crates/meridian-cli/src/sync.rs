@@ -27,6 +27,12 @@ pub async fn invite(
     let code = ws
         .create_invite(relay, role, valid.as_millis() as i64)
         .await?;
+    // Tell the relay about the invite now, so the new device can knock at once.
+    if let Err(e) = ws.sync_once(Duration::from_secs(15)).await {
+        eprintln!(
+            "The relay has not seen this invite yet ({e}); it will once `meridian sync` runs here."
+        );
+    }
     if json {
         return output::json(&serde_json::json!({ "code": code }));
     }

@@ -5,6 +5,7 @@ pub mod decisions;
 pub mod norms;
 pub mod pages;
 pub mod search;
+pub mod sync;
 pub mod workspace;
 
 use crate::state::AppState;

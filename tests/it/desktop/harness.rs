@@ -12,11 +12,23 @@ use serde_json::json;
 
 pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub app: PathBuf,
     pub driver: PathBuf,
     pub artifacts: PathBuf,
+    /// The `meridian` CLI and the `meridian-relay` server, for the sync scenarios.
+    pub cli: PathBuf,
+    pub relay: PathBuf,
+}
+
+fn binary_from_env(var: &str) -> PathBuf {
+    let path = PathBuf::from(
+        std::env::var_os(var)
+            .unwrap_or_else(|| panic!("MERIDIAN_E2E=1 needs {var} (scripts/e2e.sh sets it)")),
+    );
+    assert!(path.is_file(), "{var}={} is not a file", path.display());
+    path
 }
 
 impl Config {
@@ -60,6 +72,8 @@ impl Config {
             app,
             driver,
             artifacts,
+            cli: binary_from_env("MERIDIAN_CLI_BIN"),
+            relay: binary_from_env("MERIDIAN_RELAY_BIN"),
         })
     }
 }

@@ -8,6 +8,7 @@
 mod harness;
 mod norms;
 mod scenario;
+mod sync;
 mod ui;
 
 use std::time::Duration;
@@ -22,18 +23,24 @@ async fn the_desktop_app_end_to_end() {
         );
         return;
     };
-    let harness = Harness::start(config).await;
-    let outcome = tokio::time::timeout(Duration::from_secs(300), async {
+    let harness = Harness::start(config.clone()).await;
+    let outcome = tokio::time::timeout(Duration::from_secs(420), async {
         scenario::run(&harness).await?;
         // Teammates arrive while the app is closed, as sync would bring them.
         let seeded = norms::seed(&harness.data_dir()).await?;
-        norms::run(&harness, &seeded).await
+        norms::run(&harness, &seeded).await?;
+        sync::invite_a_cli_device(&harness).await?;
+        // A second app, on a fresh data folder, joins on its first run.
+        let fresh = Harness::start(config).await;
+        let joined = sync::join_on_first_run(&fresh).await;
+        fresh.stop();
+        joined
     })
     .await;
     harness.stop();
     match outcome {
         Ok(Ok(())) => {}
         Ok(Err(e)) => panic!("desktop end-to-end test failed: {e}"),
-        Err(_) => panic!("desktop end-to-end test timed out after 300 s"),
+        Err(_) => panic!("desktop end-to-end test timed out after 420 s"),
     }
 }

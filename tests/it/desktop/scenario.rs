@@ -35,7 +35,12 @@ pub async fn run(h: &Harness) -> TestResult {
 }
 
 async fn first_run(h: &Harness, c: &Client) -> TestResult {
-    // The app opens on the inbox, empty in a new workspace.
+    // First run: start a new workspace with the proposed name; the app opens on the
+    // inbox, empty.
+    step("start a new workspace on first run");
+    wait_for(c, "[data-testid=welcome]").await?;
+    h.screenshot(c, "00-welcome").await?;
+    click(c, "[data-testid=welcome-submit]").await?;
     wait_for(c, "[data-testid=inbox-empty]").await?;
     click(c, "[data-testid=nav-pages]").await?;
     wait_for(c, "[data-testid=main-pages]").await?;

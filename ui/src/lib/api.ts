@@ -36,6 +36,8 @@ import type {
   TeamView,
   Thread,
   Hit,
+  SyncStatus,
+  DeviceInfo,
 } from './bindings'
 
 export const api = {
@@ -85,6 +87,31 @@ export const api = {
   charter: () => invoke<Charter>('charter'),
   pendingNotifications: () => invoke<NotificationBatch>('pending_notifications'),
   search: (query: string, limit: number) => invoke<Hit[]>('search', { query, limit }),
+
+  firstRun: () => invoke<FirstRun | null>('first_run'),
+  createWorkspace: (name: string, me: string, tz: string) =>
+    invoke<WorkspaceInfo>('create_workspace', { name, me, tz }),
+  joinWorkspace: (code: string, me: string, tz: string) =>
+    invoke<WorkspaceInfo>('join_workspace', { code, me, tz }),
+  syncStatus: () => invoke<SyncStatus>('sync_status'),
+  devices: () => invoke<DeviceInfo[]>('devices'),
+  createInvite: (relay: string, role: string, expiresHours: number) =>
+    invoke<Invitation>('create_invite', { relay, role, expiresHours }),
+  removeDevice: (device: string) => invoke<null>('remove_device', { device }),
+}
+
+/** What the first-run screen proposes (null once a workspace exists). */
+export interface FirstRun {
+  name: string
+  me: string
+  tz: string
+  data_dir: string
+}
+
+/** An invite: the code, and the same code as an SVG QR code. */
+export interface Invitation {
+  code: string
+  qr_svg: string
 }
 
 /** Progress of the search index catching up with the workspace: [done, total]. */

@@ -19,6 +19,7 @@ export type SectionId =
   | 'tasks'
   | 'team'
   | 'settings'
+  | 'sync'
 
 export const SECTIONS: readonly Section[] = [
   { id: 'inbox', label: 'Inbox', kind: null, built: true },
@@ -30,4 +31,5 @@ export const SECTIONS: readonly Section[] = [
   { id: 'tasks', label: 'Tasks', kind: 'task', built: false },
   { id: 'team', label: 'Team', kind: 'member', built: true },
   { id: 'settings', label: 'My settings', kind: null, built: true },
+  { id: 'sync', label: 'Devices & sync', kind: null, built: true },
 ]

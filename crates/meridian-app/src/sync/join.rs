@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use meridian_core::{DocId, ObjectSchema};
-use meridian_sync::{ErrorCode, Frame, Invite, JoinRequest, MembershipLog};
+use meridian_sync::{ErrorCode, Frame, Invite, JoinError, JoinRequest, MembershipLog};
 use tokio::time::Instant;
 
 use super::db::key;
@@ -101,11 +101,21 @@ impl Workspace {
             let sent = parts.db.get(key::JOIN_SENT).map_err(sync_err)?.is_some();
             (!sent).then(|| JoinRequest::new(&invite, &parts.keys, me.trim(), tz.trim()))
         };
+        let deadline = Instant::now() + timeout;
         if let Some(request) = request {
-            send_join(&ws, &invite, &request).await?;
+            // The admin's device may not have told the relay about the invite yet.
+            loop {
+                match send_join(&ws, &invite, &request).await {
+                    Err(Retry::Later(why)) if Instant::now() + POLL < deadline => {
+                        tracing::info!(reason = %why, "the relay does not know the invite yet; retrying");
+                        tokio::time::sleep(POLL).await;
+                    }
+                    Err(Retry::Later(why) | Retry::Never(why)) => return Err(Error::Sync(why)),
+                    Ok(()) => break,
+                }
+            }
         }
 
-        let deadline = Instant::now() + timeout;
         loop {
             let until = Until::Synced {
                 deadline,
@@ -148,28 +158,48 @@ impl Workspace {
     }
 }
 
+/// Why a join request did not reach the relay.
+enum Retry {
+    /// The relay does not know the workspace or the invite yet, or cannot be reached.
+    Later(String),
+    Never(String),
+}
+
 /// Leaves the join request at the relay for an admin device to pick up.
-async fn send_join(ws: &Workspace, invite: &Invite, request: &JoinRequest) -> Result<(), Error> {
+async fn send_join(ws: &Workspace, invite: &Invite, request: &JoinRequest) -> Result<(), Retry> {
     let mut link = Link::connect(&invite.relay_url, invite.cert_pin)
         .await
-        .map_err(Error::Sync)?;
+        .map_err(Retry::Later)?;
     link.send(&Frame::Join {
         request: request.encode(),
     })
     .await
-    .map_err(Error::Sync)?;
-    let answer = link.recv().await.map_err(Error::Sync)?;
+    .map_err(Retry::Later)?;
+    let answer = link.recv().await.map_err(Retry::Later)?;
     link.close().await;
     match answer {
         Some(Frame::JoinQueued) => {
-            let guard = ws.sync_parts().await?;
-            let parts = guard.as_ref().ok_or(Error::Stopped)?;
-            parts.db.set(key::JOIN_SENT, b"1").map_err(sync_err)
+            let mut guard = ws
+                .sync_parts()
+                .await
+                .map_err(|e| Retry::Never(e.to_string()))?;
+            let parts = guard.as_mut().ok_or(Retry::Never("stopped".into()))?;
+            parts
+                .db
+                .set(key::JOIN_SENT, b"1")
+                .map_err(|e| Retry::Never(e.to_string()))
         }
-        Some(Frame::Error { message, .. }) => Err(Error::Sync(format!(
-            "the relay refused the join request: {message}"
-        ))),
-        other => Err(Error::Sync(format!(
+        Some(Frame::Error { code, message }) => {
+            let why = format!("the relay refused the join request: {message}");
+            let unknown = code == ErrorCode::WrongWorkspace
+                || message.ends_with(&JoinError::UnknownInvite(invite.invite_id).to_string());
+            Err(if unknown {
+                Retry::Later(why)
+            } else {
+                Retry::Never(why)
+            })
+        }
+        other => Err(Retry::Never(format!(
             "the relay answered the join request with {}",
             other.as_ref().map_or("nothing", Frame::name)
         ))),

@@ -27,6 +27,8 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::workspace::{Unsealed, Workspace};
 
+const SYNC_DB: &str = "sync.db";
+
 /// This device's sync state, loaded on first use.
 #[derive(Debug)]
 pub struct SyncParts {
@@ -101,7 +103,7 @@ impl Workspace {
             let dir = self.data_dir();
             let now = self.now_ms();
             let parts = tokio::task::spawn_blocking(move || -> Result<SyncParts, Error> {
-                let db = SyncDb::open(&dir.join("sync.db")).map_err(sync_err)?;
+                let db = SyncDb::open(&dir.join(SYNC_DB)).map_err(sync_err)?;
                 let keys = device::load_or_create(&dir, &db)?;
                 let membership = db.membership(now).map_err(sync_err)?;
                 Ok(SyncParts {
@@ -147,6 +149,20 @@ impl Workspace {
         Ok(())
     }
 
+    /// Whether this workspace syncs with a relay (it was shared or joined).
+    pub async fn is_shared(&self) -> bool {
+        if !self.data_dir().join(SYNC_DB).exists() {
+            return false;
+        }
+        let Ok(guard) = self.sync_parts().await else {
+            return false;
+        };
+        guard.as_ref().is_some_and(|p| {
+            p.membership.as_ref().is_some_and(|l| !l.is_empty())
+                && p.db.get(db::key::RELAY).ok().flatten().is_some()
+        })
+    }
+
     /// Creates a single-use invite to join through `relay_url`, valid for `valid_ms`.
     pub async fn create_invite(
         &self,
@@ -167,10 +183,11 @@ impl Workspace {
                 "only an admin device can invite: ask an admin of this workspace".into(),
             ));
         }
+        let pin = relay_pin(&mut parts.db, relay_url).await?;
         let mut rng = rand::rng();
         let invite = Invite::new(
             relay_url,
-            None,
+            pin,
             ws,
             parts.keys.public(),
             now + valid_ms,
@@ -200,8 +217,8 @@ impl Workspace {
 
     /// The devices of the workspace.
     pub async fn devices(&self) -> Result<Vec<DeviceInfo>, Error> {
-        let guard = self.sync_parts().await?;
-        let parts = guard.as_ref().ok_or(Error::Stopped)?;
+        let mut guard = self.sync_parts().await?;
+        let parts = guard.as_mut().ok_or(Error::Stopped)?;
         let me = parts.keys.id();
         let Some(log) = &parts.membership else {
             return Ok(vec![DeviceInfo {
@@ -381,8 +398,8 @@ impl Workspace {
 
     /// What sync knows, from acknowledged facts.
     pub async fn sync_status(&self) -> Result<SyncStatus, Error> {
-        let guard = self.sync_parts().await?;
-        let parts = guard.as_ref().ok_or(Error::Stopped)?;
+        let mut guard = self.sync_parts().await?;
+        let parts = guard.as_mut().ok_or(Error::Stopped)?;
         let me = parts.keys.id();
         let relay = parts.db.get_str(db::key::RELAY).map_err(sync_err)?;
         let acked: u64 = parts
@@ -449,6 +466,30 @@ impl Workspace {
             reason,
         })
     }
+}
+
+/// The certificate pin invites to a `wss://` relay carry: the one this device recorded, or
+/// the certificate the relay presents now (trust on first use by the admin, who runs or
+/// chose the relay; every joiner then accepts only that certificate).
+async fn relay_pin(db: &mut SyncDb, relay_url: &str) -> Result<Option<[u8; 32]>, Error> {
+    if !relay_url.starts_with("wss://") {
+        return Ok(None);
+    }
+    let same_relay = db.get_str(db::key::RELAY).map_err(sync_err)?.as_deref() == Some(relay_url);
+    if same_relay && let Some(pin) = db.relay_pin().map_err(sync_err)? {
+        return Ok(Some(pin));
+    }
+    let link = transport::Link::connect(relay_url, None)
+        .await
+        .map_err(|e| Error::Sync(format!("cannot read the relay's certificate: {e}")))?;
+    let pin = link.cert;
+    link.close().await;
+    if let Some(pin) = &pin {
+        db.set(db::key::RELAY, relay_url.as_bytes())
+            .map_err(sync_err)?;
+        db.set_relay_pin(pin).map_err(sync_err)?;
+    }
+    Ok(pin)
 }
 
 /// Refuses addresses that are not WebSocket URLs.

@@ -201,8 +201,8 @@ impl Workspace {
 
         let ws = workspace_id(&self.info().id)?;
         let mut session = {
-            let guard = self.sync_parts().await?;
-            let parts = guard.as_ref().ok_or(Error::Stopped)?;
+            let mut guard = self.sync_parts().await?;
+            let parts = guard.as_mut().ok_or(Error::Stopped)?;
             let mut nonce = [0u8; 32];
             rand::rng().fill_bytes(&mut nonce);
             let (session, hello) =
@@ -217,8 +217,8 @@ impl Workspace {
         let mut seal_at = Instant::now();
         loop {
             if let Until::Synced { deadline, also } = &until {
-                let guard = self.sync_parts().await?;
-                let parts = guard.as_ref().ok_or(Error::Stopped)?;
+                let mut guard = self.sync_parts().await?;
+                let parts = guard.as_mut().ok_or(Error::Stopped)?;
                 if session.is_synced(&parts.db) && also(self, parts) {
                     drop(guard);
                     let _ = link.send(&session.close()).await;

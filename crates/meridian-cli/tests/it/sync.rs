@@ -36,10 +36,19 @@ impl Relay {
     }
 
     fn start_on(data: &Path, addr: &str) -> Relay {
+        Relay::spawn(data, addr, "--insecure")
+    }
+
+    /// `wss://` with a self-signed certificate.
+    fn start_tls(data: &Path) -> Relay {
+        Relay::spawn(data, "127.0.0.1:0", "--tls-self-signed")
+    }
+
+    fn spawn(data: &Path, addr: &str, mode: &str) -> Relay {
         let mut child = Command::new(relay_binary())
             .args(["--listen", addr, "--data"])
             .arg(data)
-            .arg("--insecure")
+            .arg(mode)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -51,7 +60,9 @@ impl Relay {
             .find_map(|l| l.strip_prefix("listening on ").map(str::to_owned))
             .expect("the relay says where it listens");
         let addr = url
-            .trim_start_matches("ws://")
+            .split("://")
+            .nth(1)
+            .expect("test step")
             .split('/')
             .next()
             .expect("test step")
@@ -457,4 +468,27 @@ fn bad_invites_are_refused_with_reasons() {
     let err = fails(a.path(), &["invite", "--relay", "http://example.org"]);
     assert!(err.contains("not a relay address"), "{err}");
     let _ = meridian(a.path(), &["sync-status"]);
+}
+
+#[test]
+fn over_tls_the_invite_pins_the_relay_certificate() {
+    let relay_dir = tempfile::tempdir().expect("test step");
+    let relay = Relay::start_tls(relay_dir.path());
+    assert!(relay.url.starts_with("wss://"), "{}", relay.url);
+    let a = init();
+    ok(
+        a.path(),
+        &[
+            "page",
+            "new",
+            "--title",
+            "Over TLS",
+            "--body",
+            "sealed twice",
+        ],
+    );
+    let b = join(a.path(), &relay, "Bea", "editor");
+    let id = page_id(b.path(), "Over TLS");
+    assert_eq!(page(b.path(), &id)["body"], "sealed twice");
+    once(b.path());
 }

@@ -1,0 +1,115 @@
+//! First run (create or join) and sync: invites with a QR code, devices, removal, status.
+
+use std::time::Duration;
+
+use meridian_app::sync::{DeviceInfo, SyncStatus, parse_role};
+use meridian_app::{ApiError, Error, Workspace, WorkspaceInfo, default_data_dir};
+use serde::Serialize;
+use tauri::AppHandle;
+
+use super::State;
+use crate::startup;
+
+/// How long joining waits for an admin device to admit this one.
+const JOIN_WAIT: Duration = Duration::from_secs(300);
+
+/// What the first-run screen proposes.
+#[derive(Debug, Serialize)]
+pub struct FirstRun {
+    pub name: String,
+    pub me: String,
+    pub tz: String,
+    pub data_dir: String,
+}
+
+#[tauri::command]
+pub async fn first_run(state: State<'_>) -> Result<Option<FirstRun>, ApiError> {
+    Ok(state.is_first_run().then(|| FirstRun {
+        name: startup::DEFAULT_NAME.to_owned(),
+        me: startup::my_name(),
+        tz: startup::my_time_zone(),
+        data_dir: default_data_dir().display().to_string(),
+    }))
+}
+
+fn not_first_run() -> ApiError {
+    Error::AlreadyInitialised(default_data_dir()).into()
+}
+
+#[tauri::command]
+pub async fn create_workspace(
+    app: AppHandle,
+    state: State<'_>,
+    name: String,
+    me: String,
+    tz: String,
+) -> Result<WorkspaceInfo, ApiError> {
+    if !state.is_first_run() {
+        return Err(not_first_run());
+    }
+    let ws = Workspace::create(&default_data_dir(), &name, &me, &tz).await?;
+    startup::start_background(&app, &ws);
+    state.set_ready(ws.clone());
+    Ok(ws.info())
+}
+
+#[tauri::command]
+pub async fn join_workspace(
+    app: AppHandle,
+    state: State<'_>,
+    code: String,
+    me: String,
+    tz: String,
+) -> Result<WorkspaceInfo, ApiError> {
+    if !state.is_first_run() {
+        return Err(not_first_run());
+    }
+    let ws = Workspace::join(&default_data_dir(), &code, &me, &tz, JOIN_WAIT).await?;
+    startup::start_background(&app, &ws);
+    state.set_ready(ws.clone());
+    Ok(ws.info())
+}
+
+#[tauri::command]
+pub async fn sync_status(state: State<'_>) -> Result<SyncStatus, ApiError> {
+    Ok(state.workspace()?.sync_status().await?)
+}
+
+#[tauri::command]
+pub async fn devices(state: State<'_>) -> Result<Vec<DeviceInfo>, ApiError> {
+    Ok(state.workspace()?.devices().await?)
+}
+
+/// An invite: the code to send, and the same code as a QR code (SVG) to scan.
+#[derive(Debug, Serialize)]
+pub struct Invitation {
+    pub code: String,
+    pub qr_svg: String,
+}
+
+#[tauri::command]
+pub async fn create_invite(
+    app: AppHandle,
+    state: State<'_>,
+    relay: String,
+    role: String,
+    expires_hours: u32,
+) -> Result<Invitation, ApiError> {
+    let ws = state.workspace()?;
+    let role = parse_role(&role)?;
+    let valid_ms = i64::from(expires_hours.clamp(1, 24 * 30)) * 3_600_000;
+    let code = ws.create_invite(relay.trim(), role, valid_ms).await?;
+    // The admin device must sync to admit the new one.
+    startup::start_sync(&app, &ws);
+    let qr = qrcode::QrCode::new(code.as_bytes()).map_err(|e| Error::Sync(e.to_string()))?;
+    let qr_svg = qr
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(220, 220)
+        .build();
+    Ok(Invitation { code, qr_svg })
+}
+
+#[tauri::command]
+pub async fn remove_device(state: State<'_>, device: String) -> Result<(), ApiError> {
+    Ok(state.workspace()?.remove_device(&device).await?)
+}

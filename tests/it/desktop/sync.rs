@@ -1,0 +1,252 @@
+//! Sync in the app, against a real `meridian-relay` process and a `meridian` CLI device:
+//! the app invites (code and QR) and the CLI joins; a second app joins on its first run;
+//! changes from the other device appear in the app without reloading.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use fantoccini::{Client, Locator};
+
+use super::harness::{Harness, TestResult};
+use super::ui::*;
+
+/// A relay process on loopback; killed on drop.
+struct Relay {
+    child: Child,
+    url: String,
+    _data: tempfile::TempDir,
+}
+
+impl Relay {
+    fn start(h: &Harness) -> TestResult<Relay> {
+        let data = tempfile::tempdir()?;
+        let mut child = Command::new(&h.config.relay)
+            .args(["--listen", "127.0.0.1:0", "--insecure", "--data"])
+            .arg(data.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let stdout = child.stdout.take().ok_or("relay stdout")?;
+        let url = BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| l.strip_prefix("listening on ").map(str::to_owned))
+            .ok_or("the relay did not say where it listens")?;
+        Ok(Relay {
+            child,
+            url,
+            _data: data,
+        })
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the CLI on `dir` off the async runtime; fails with its stderr.
+async fn cli(h: &Harness, dir: &Path, args: &[&str]) -> TestResult<String> {
+    let mut cmd = Command::new(&h.config.cli);
+    cmd.arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("MERIDIAN_KEYCHAIN", "off");
+    let out: Output = tokio::task::spawn_blocking(move || cmd.output()).await??;
+    if !out.status.success() {
+        return Err(format!(
+            "meridian {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+/// Waits until an element matching `css` contains `text`.
+async fn wait_text(c: &Client, css: &str, text: &str) -> TestResult {
+    let start = std::time::Instant::now();
+    loop {
+        for el in c.find_all(Locator::Css(css)).await? {
+            if text_of(&el).await?.contains(text) {
+                return Ok(());
+            }
+        }
+        if start.elapsed() > WAIT * 2 {
+            return Err(format!("no {css} shows {text:?}").into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// The app invites; a CLI device joins, writes, and its page appears in the app live.
+pub async fn invite_a_cli_device(h: &Harness) -> TestResult {
+    let relay = Relay::start(h)?;
+    let client = h.launch().await?;
+    let result = invite_flow(h, &client, &relay).await;
+    let closed = client.close().await;
+    result?;
+    closed?;
+    Ok(())
+}
+
+async fn invite_flow(h: &Harness, c: &Client, relay: &Relay) -> TestResult {
+    step("sync: create an invite in the app");
+    wait_for(c, "[data-testid=status-bar]").await?;
+    wait_text(c, "[data-testid=status-sync]", "Local only").await?;
+    click(c, "[data-testid=nav-sync]").await?;
+    wait_for(c, "[data-testid=sync-view]").await?;
+    type_into(c, "[data-testid=invite-relay]", &relay.url).await?;
+    click(c, "[data-testid=invite-submit]").await?;
+    wait_for(c, "[data-testid=invite-qr] svg").await?;
+    let code = wait_for(c, "[data-testid=invite-code]")
+        .await?
+        .prop("value")
+        .await?
+        .ok_or("the invite code field is empty")?;
+    assert!(code.starts_with("mrd1-"), "{code}");
+    h.screenshot(c, "20-invite").await?;
+
+    step("sync: a CLI device joins with the code; the app admits it");
+    let device = tempfile::tempdir()?;
+    cli(
+        h,
+        device.path(),
+        &["join", &code, "--me", "Cli", "--tz", "UTC", "--wait", "2m"],
+    )
+    .await?;
+    let pages = cli(h, device.path(), &["list", "--kind", "page"]).await?;
+    assert!(
+        pages.contains("Launch plan"),
+        "the app's page reached the CLI: {pages}"
+    );
+
+    step("sync: the CLI writes; the page appears in the app without a reload");
+    cli(
+        h,
+        device.path(),
+        &[
+            "page",
+            "new",
+            "--title",
+            "Written on the CLI",
+            "--body",
+            "hello from the terminal",
+        ],
+    )
+    .await?;
+    cli(h, device.path(), &["sync", "--once"]).await?;
+    click(c, "[data-testid=nav-pages]").await?;
+    wait_text(c, "[data-testid=page-list]", "Written on the CLI").await?;
+
+    step("sync: the status panel says synced, with both devices");
+    click(c, "[data-testid=nav-sync]").await?;
+    wait_text(c, "[data-testid=sync-state]", "Synced").await?;
+    wait_for_count(c, "[data-testid=device-item]", 2).await?;
+    wait_text(c, "[data-testid=device-list]", "Cli").await?;
+    wait_text(c, "[data-testid=status-sync]", "Synced").await?;
+    h.screenshot(c, "21-synced").await?;
+    Ok(())
+}
+
+/// A second app, on a new data folder, joins a CLI admin's workspace on its first run;
+/// the admin's later edit appears live.
+pub async fn join_on_first_run(h: &Harness) -> TestResult {
+    let relay = Relay::start(h)?;
+    let admin = tempfile::tempdir()?;
+    cli(
+        h,
+        admin.path(),
+        &[
+            "init",
+            "--name",
+            "Field team",
+            "--me",
+            "Ada",
+            "--tz",
+            "Europe/Berlin",
+        ],
+    )
+    .await?;
+    cli(
+        h,
+        admin.path(),
+        &[
+            "page",
+            "new",
+            "--title",
+            "Team handbook",
+            "--body",
+            "Read me first.",
+        ],
+    )
+    .await?;
+    let code = cli(h, admin.path(), &["invite", "--relay", &relay.url]).await?;
+    let code = code.trim().to_owned();
+    // The admin keeps syncing so it can admit the app.
+    let mut syncing = Command::new(&h.config.cli)
+        .arg("--data-dir")
+        .arg(admin.path())
+        .arg("sync")
+        .env("MERIDIAN_KEYCHAIN", "off")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+
+    let client = h.launch().await?;
+    let result = join_flow(h, &client, admin.path(), &code, &mut syncing).await;
+    let closed = client.close().await;
+    let _ = syncing.kill();
+    let _ = syncing.wait();
+    result?;
+    closed?;
+    Ok(())
+}
+
+async fn join_flow(
+    h: &Harness,
+    c: &Client,
+    admin: &Path,
+    code: &str,
+    syncing: &mut Child,
+) -> TestResult {
+    step("sync: join with a code on first run");
+    wait_for(c, "[data-testid=welcome]").await?;
+    click(c, "[data-testid=welcome-mode-join]").await?;
+    type_into(c, "[data-testid=welcome-code]", code).await?;
+    let me = wait_for(c, "[data-testid=welcome-me]").await?;
+    me.clear().await?;
+    me.send_keys("Desk").await?;
+    h.screenshot(c, "30-join").await?;
+    click(c, "[data-testid=welcome-submit]").await?;
+    wait_for(c, "[data-testid=status-bar]").await?;
+    assert_text(c, "[data-testid=status-workspace]", "Field team").await?;
+    click(c, "[data-testid=nav-pages]").await?;
+    wait_text(c, "[data-testid=page-list]", "Team handbook").await?;
+
+    step("sync: the admin's next edit appears live in the app");
+    // One process per data folder writes at a time: stop the admin's live sync, write,
+    // and push once.
+    let _ = syncing.kill();
+    let _ = syncing.wait();
+    cli(
+        h,
+        admin,
+        &[
+            "page",
+            "new",
+            "--title",
+            "Live from the admin",
+            "--body",
+            "pushed",
+        ],
+    )
+    .await?;
+    cli(h, admin, &["sync", "--once"]).await?;
+    wait_text(c, "[data-testid=page-list]", "Live from the admin").await?;
+    h.screenshot(c, "31-joined-live").await?;
+    Ok(())
+}
