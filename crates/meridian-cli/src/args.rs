@@ -70,6 +70,15 @@ pub enum Command {
     },
     /// The devices of this workspace
     Devices,
+    /// Admit join requests automatically (the default) or only when approved
+    Approval {
+        #[arg(value_parser = ["auto", "manual"])]
+        mode: String,
+    },
+    /// Join requests waiting for approval (with `approval manual`)
+    JoinRequests,
+    /// Admit a device whose join request waits for approval
+    Approve { device: String },
     /// Remove a device: it is refused at once and cannot read anything written after
     RemoveDevice { device: String },
     /// What sync has established: pending changes, last contact, why not synced

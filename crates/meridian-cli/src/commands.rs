@@ -41,6 +41,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => sync::invite(&ws, &relay, &role, &expires, json).await?,
         Command::Sync { once, timeout } => sync::sync(&ws, once, &timeout, json).await?,
         Command::Devices => sync::devices(&ws, json).await?,
+        Command::Approval { mode } => sync::approval(&ws, &mode, json).await?,
+        Command::JoinRequests => sync::join_requests(&ws, json).await?,
+        Command::Approve { device } => sync::approve(&ws, &device, json).await?,
         Command::RemoveDevice { device } => sync::remove_device(&ws, &device, json).await?,
         Command::SyncStatus => sync::status(&ws, json).await?,
         Command::Import { dir } => {

@@ -110,6 +110,58 @@ pub async fn devices(ws: &Workspace, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+pub async fn approval(ws: &Workspace, mode: &str, json: bool) -> anyhow::Result<()> {
+    let manual = mode == "manual";
+    ws.set_manual_approval(manual).await?;
+    if json {
+        return output::json(&serde_json::json!({ "manual": manual }));
+    }
+    if manual {
+        println!(
+            "Join requests now wait: `meridian join-requests` lists them, `meridian approve DEVICE` admits one."
+        );
+    } else {
+        println!("Valid join requests are admitted as they arrive.");
+    }
+    Ok(())
+}
+
+pub async fn join_requests(ws: &Workspace, json: bool) -> anyhow::Result<()> {
+    // Fetch what the relay holds for us first.
+    if let Err(e) = ws.sync_once(Duration::from_secs(15)).await {
+        eprintln!("Showing what this device already knew; the relay was not reached ({e}).");
+    }
+    let pending = ws.pending_joins().await?;
+    if json {
+        return output::json(&pending);
+    }
+    if pending.is_empty() {
+        println!("(no join requests wait for approval)");
+    }
+    for p in pending {
+        println!(
+            "{}  {:<7}  {} ({}), invite valid until {}",
+            p.device, p.role, p.member, p.tz, p.invite_expires
+        );
+    }
+    Ok(())
+}
+
+pub async fn approve(ws: &Workspace, device: &str, json: bool) -> anyhow::Result<()> {
+    ws.approve(device).await?;
+    let told = ws.sync_once(Duration::from_secs(30)).await;
+    if json {
+        return output::json(
+            &serde_json::json!({ "approved": device.trim(), "relay_told": told.is_ok() }),
+        );
+    }
+    println!("Admitted {}.", device.trim());
+    if let Err(e) = told {
+        eprintln!("The relay was not told yet ({e}); it will be at the next `meridian sync`.");
+    }
+    Ok(())
+}
+
 pub async fn remove_device(ws: &Workspace, device: &str, json: bool) -> anyhow::Result<()> {
     ws.remove_device(device).await?;
     // Tell the relay now, so it refuses the device at once.

@@ -39,7 +39,6 @@ async fn first_run(h: &Harness, c: &Client) -> TestResult {
     // inbox, empty.
     step("start a new workspace on first run");
     wait_for(c, "[data-testid=welcome]").await?;
-    h.screenshot(c, "00-welcome").await?;
     click(c, "[data-testid=welcome-submit]").await?;
     wait_for(c, "[data-testid=inbox-empty]").await?;
     click(c, "[data-testid=nav-pages]").await?;

@@ -220,7 +220,6 @@ async fn join_flow(
     let me = wait_for(c, "[data-testid=welcome-me]").await?;
     me.clear().await?;
     me.send_keys("Desk").await?;
-    h.screenshot(c, "30-join").await?;
     click(c, "[data-testid=welcome-submit]").await?;
     wait_for(c, "[data-testid=status-bar]").await?;
     assert_text(c, "[data-testid=status-workspace]", "Field team").await?;

@@ -31,6 +31,10 @@ const SCHEMA: &str = "
         code       TEXT NOT NULL,
         expires_ms INTEGER NOT NULL
     ) STRICT;
+    CREATE TABLE IF NOT EXISTS join_requests (
+        device TEXT PRIMARY KEY,
+        bytes  BLOB NOT NULL
+    ) STRICT;
     CREATE TABLE IF NOT EXISTS kv (
         key   TEXT PRIMARY KEY,
         value BLOB NOT NULL
@@ -289,6 +293,35 @@ impl SyncDb {
         self.conn
             .query_row("SELECT code FROM invites WHERE id = ?1", [id], |r| r.get(0))
             .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Keeps a join request for manual approval.
+    pub fn save_join_request(&self, device: &str, bytes: &[u8]) -> Result<(), DbError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO join_requests (device, bytes) VALUES (?1, ?2)",
+                params![device, bytes],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn join_requests(&self) -> Result<Vec<Vec<u8>>, DbError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT bytes FROM join_requests ORDER BY device")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, Vec<u8>>(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    pub fn delete_join_request(&self, device: &str) -> Result<(), DbError> {
+        self.conn
+            .execute("DELETE FROM join_requests WHERE device = ?1", [device])
+            .map(drop)
             .map_err(|e| self.err(e))
     }
 

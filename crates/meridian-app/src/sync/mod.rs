@@ -6,12 +6,14 @@
 //! log. Sealing compares each document's stored heads with its sealed heads, so local
 //! edits made offline or before a crash are sealed on the next pass.
 
+mod admission;
 mod db;
 mod device;
 mod join;
 mod session;
 mod transport;
 
+pub use admission::PendingJoin;
 pub use db::{DbError, SyncDb};
 pub use session::SyncReport;
 

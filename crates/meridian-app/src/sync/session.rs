@@ -5,9 +5,7 @@
 
 use std::time::Duration;
 
-use meridian_sync::{
-    Closed, Ctx, ErrorCode, Frame, Invite, JoinRequest, PeerKind, Session, Step, admit, verify_join,
-};
+use meridian_sync::{Closed, Ctx, ErrorCode, Frame, PeerKind, Session, Step};
 use rand::RngCore;
 use tokio::sync::{broadcast, watch};
 use tokio::time::{Instant, MissedTickBehavior};
@@ -22,6 +20,8 @@ const TICK: Duration = Duration::from_secs(5);
 /// Local changes are sealed at most this often while edits keep coming.
 const SEAL_DEBOUNCE: Duration = Duration::from_millis(150);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// How long `sync --once` listens after both sides hold the same, for frames in flight.
+const LINGER: Duration = Duration::from_millis(100);
 
 /// What one session did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -221,6 +221,18 @@ impl Workspace {
                 let parts = guard.as_mut().ok_or(Error::Stopped)?;
                 if session.is_synced(&parts.db) && also(self, parts) {
                     drop(guard);
+                    // Frames the relay sent right behind (join requests follow Welcome)
+                    // are handled before leaving.
+                    if let Ok(next) = tokio::time::timeout(LINGER, link.recv()).await {
+                        let Some(frame) = next.map_err(Ended::Lost)? else {
+                            return Ok(report);
+                        };
+                        let step = self.on_relay_frame(&mut session, frame).await?;
+                        for frame in &step.send {
+                            link.send(frame).await.map_err(Ended::Lost)?;
+                        }
+                        continue;
+                    }
                     let _ = link.send(&session.close()).await;
                     link.close().await;
                     return Ok(report);
@@ -310,7 +322,7 @@ impl Workspace {
             .set(key::LAST_CONTACT, now.to_string().as_bytes())
             .map_err(sync_err)?;
         if let Frame::JoinRequests { requests } = frame {
-            if self.admit_requests(parts, &requests).await? {
+            if self.on_join_requests(parts, &requests).await? {
                 self.seal_with(parts).await?;
                 return Ok(with_ctx(self, parts, |ctx| session.on_local_change(ctx))?);
             }
@@ -354,72 +366,6 @@ impl Workspace {
                 .map_err(sync_err)?;
         }
         Ok(step)
-    }
-
-    /// As an admin: admits join requests for invites this device created (unless manual
-    /// approval is on). Returns whether the membership log changed.
-    async fn admit_requests(
-        &self,
-        parts: &mut SyncParts,
-        requests: &[Vec<u8>],
-    ) -> Result<bool, Error> {
-        if parts
-            .db
-            .get_str(key::MANUAL_APPROVAL)
-            .map_err(sync_err)?
-            .as_deref()
-            == Some("1")
-        {
-            return Ok(false);
-        }
-        let now = self.now_ms();
-        let mut changed = false;
-        for bytes in requests {
-            let Ok(req) = JoinRequest::decode(bytes) else {
-                continue;
-            };
-            let Some(code) = parts
-                .db
-                .invite_code(&req.invite.to_string())
-                .map_err(sync_err)?
-            else {
-                continue; // another admin's invite
-            };
-            let Some(log) = parts.membership.as_mut() else {
-                return Ok(false);
-            };
-            let invite = Invite::decode(&code).map_err(sync_err)?;
-            let role = match verify_join(log.state(), &req, &invite.secret, now) {
-                Ok(role) => role,
-                Err(e) => {
-                    tracing::warn!(error = %e, device = %req.device.id, "join request refused");
-                    continue;
-                }
-            };
-            let Ok((name, tz)) = req.open_profile(&invite.secret) else {
-                continue; // verify_join opened it already
-            };
-            let member = self.member_for_join(&name, &tz, role).await?;
-            let keys = log.state().epoch_keys_for(&parts.keys).map_err(sync_err)?;
-            match admit(
-                log,
-                &parts.keys,
-                &req,
-                member.as_str(),
-                &invite.secret,
-                &keys,
-                now,
-                &mut rand::rng(),
-            ) {
-                Ok(_) => {
-                    tracing::info!(device = %req.device.id, member = %name, "admitted a new device");
-                    parts.db.save_membership(log).map_err(sync_err)?;
-                    changed = true;
-                }
-                Err(e) => tracing::warn!(error = %e, "join request not admitted"),
-            }
-        }
-        Ok(changed)
     }
 }
 

@@ -492,3 +492,61 @@ fn over_tls_the_invite_pins_the_relay_certificate() {
     assert_eq!(page(b.path(), &id)["body"], "sealed twice");
     once(b.path());
 }
+
+#[test]
+fn with_manual_approval_a_join_waits_until_an_admin_approves_it() {
+    let relay_dir = tempfile::tempdir().expect("test step");
+    let relay = Relay::start(relay_dir.path());
+    let a = init();
+    ok(a.path(), &["approval", "manual"]);
+    let code = invite(a.path(), &relay, "viewer");
+    let b = tempfile::tempdir().expect("test step");
+    let joining = Command::new(env!("CARGO_BIN_EXE_meridian"))
+        .arg("--data-dir")
+        .arg(b.path())
+        .args([
+            "join",
+            &code,
+            "--me",
+            "Bea",
+            "--tz",
+            "Asia/Tokyo",
+            "--wait",
+            "2m",
+        ])
+        .env_remove("MERIDIAN_DATA_DIR")
+        .env("MERIDIAN_KEYCHAIN", "off")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start join");
+
+    // The admin syncs but does not admit: the request waits, name and zone readable here.
+    let mut pending = Value::Null;
+    assert!(eventually(20, || {
+        pending = json(a.path(), &["join-requests"]);
+        pending.as_array().is_some_and(|p| !p.is_empty())
+    }));
+    let request = &pending[0];
+    assert_eq!(request["member"], "Bea");
+    assert_eq!(request["tz"], "Asia/Tokyo");
+    assert_eq!(request["role"], "viewer");
+    assert_eq!(
+        json(a.path(), &["devices"]).as_array().map(Vec::len),
+        Some(1)
+    );
+
+    let device = request["device"].as_str().expect("test step").to_owned();
+    let approved = json(a.path(), &["approve", &device]);
+    assert_eq!(approved["relay_told"], true, "{approved}");
+    let out = joining.wait_with_output().expect("join ends");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(a.path(), &["join-requests"]), serde_json::json!([]));
+    let err = fails(a.path(), &["approve", &device]);
+    assert!(err.contains("no join request"), "{err}");
+    drop(relay);
+}
