@@ -191,6 +191,8 @@ impl Workspace {
         let opened = open(parts, &bytes)?
             .ok_or_else(|| Error::Sync("that join request is unreadable".into()))?;
         if self.admit_opened(parts, opened).await? {
+            drop(guard);
+            self.nudge_sync();
             Ok(())
         } else {
             Err(Error::Sync(format!(

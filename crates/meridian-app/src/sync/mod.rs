@@ -214,6 +214,8 @@ impl Workspace {
                 .set(db::key::RELAY, relay_url.as_bytes())
                 .map_err(sync_err)?;
         }
+        drop(guard);
+        self.nudge_sync();
         Ok(code)
     }
 
@@ -293,6 +295,8 @@ impl Workspace {
         log.remove_device_and_rotate(&parts.keys, target, &key, now, &mut rng)
             .map_err(sync_err)?;
         parts.db.save_membership(log).map_err(sync_err)?;
+        drop(guard);
+        self.nudge_sync();
         Ok(())
     }
 

@@ -271,6 +271,11 @@ impl Workspace {
                     }
                     continue;
                 }
+                () = self.sync_nudged(), if matches!(until, Until::Stopped(_)) => {
+                    unsealed = true;
+                    seal_at = Instant::now();
+                    continue;
+                }
                 () = tokio::time::sleep_until(seal_at), if unsealed => {
                     unsealed = false;
                     let (step, made) = self.local_change(&mut session).await?;

@@ -75,6 +75,8 @@ struct Inner {
     actor: automerge::ActorId,
     /// Sync state (`sync.db`, keys, membership), opened on first use.
     sync: tokio::sync::Mutex<Option<crate::sync::SyncParts>>,
+    /// Wakes a running sync session to send what changed outside documents (membership).
+    sync_nudge: tokio::sync::Notify,
 }
 
 #[derive(Debug)]
@@ -314,6 +316,7 @@ impl Workspace {
                 search_queue: Mutex::new(None),
                 actor,
                 sync: tokio::sync::Mutex::new(None),
+                sync_nudge: tokio::sync::Notify::new(),
             }),
         };
         *lock(&ws.inner.search_queue) = search::start_indexer(&ws.inner);
@@ -356,6 +359,16 @@ impl Workspace {
     /// This device's sync state, opened by `crate::sync` on first use.
     pub(crate) fn sync_slot(&self) -> &tokio::sync::Mutex<Option<crate::sync::SyncParts>> {
         &self.inner.sync
+    }
+
+    /// Asks a running sync session to send what changed (a new invite, a removal).
+    pub(crate) fn nudge_sync(&self) {
+        self.inner.sync_nudge.notify_one();
+    }
+
+    /// Resolves when [`Workspace::nudge_sync`] was called.
+    pub(crate) async fn sync_nudged(&self) {
+        self.inner.sync_nudge.notified().await;
     }
 
     /// The folder holding this workspace's files.

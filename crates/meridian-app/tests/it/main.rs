@@ -3,3 +3,4 @@
 mod decisions;
 mod norms;
 mod pages;
+mod sync;
