@@ -1,6 +1,8 @@
-//! B5 (DESIGN §11): search latency and indexing, against raw tantivy with a default schema,
-//! SQLite FTS5 and a naive scan, in the same run, on corpora of 10k and 100k notes built
-//! deterministically from the handbook's paragraphs.
+//! B5 (DESIGN §11): search latency and indexing, against raw tantivy with a default schema
+//! and tokenizer and our index settings (the ≤ 1.2× peer; also with snippets, with tantivy's
+//! default settings, and with English stemming, to show what each costs), SQLite FTS5 and a
+//! naive scan, in the same run, on corpora of 10k and 100k notes built deterministically
+//! from the handbook's paragraphs.
 //!
 //! `cargo bench -p meridian-search --bench b5` (set `B5_SIZES=10000` for a quick run).
 //! Prints a table and writes `$CARGO_TARGET_DIR/bench-results/b5.json`.
@@ -12,9 +14,13 @@ use std::time::{Duration, Instant};
 use meridian_search::{SearchDoc, SearchIndex, SearchOptions};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, QueryParser, TermQuery};
-use tantivy::schema::{IndexRecordOption, STORED, STRING, Schema, TEXT, Value};
+use tantivy::schema::{
+    IndexRecordOption, STORED, STRING, Schema, TEXT, TextFieldIndexing, TextOptions, Value,
+};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument, Term,
+};
 
 const KINDS: [&str; 3] = ["page", "decision", "thread"];
 const QUERIES_PER_CLASS: usize = 500;
@@ -229,10 +235,26 @@ impl System for Ours {
 
 // ----- raw tantivy, default schema and tokenizer -----
 
+/// How a raw tantivy peer is set up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    /// Hits and titles, with our index settings: the store's compression and block size are
+    /// a knob any tantivy user has, so the comparison measures what our layer adds, not a
+    /// setting. The peer of the ≤ 1.2× target.
+    Plain,
+    /// The same, also building each result's snippet with tantivy's `SnippetGenerator`
+    /// (the same output as ours: id, title and a highlighted snippet).
+    Snippets,
+    /// Hits and titles with tantivy's default index settings (lz4, 16 KB blocks): what the
+    /// store settings are worth.
+    DefaultSettings,
+    /// Hits and titles with tantivy's English stemming tokenizer (`en_stem`) on title and
+    /// body: what stemming, which ours must do, costs tantivy itself.
+    Stemmed,
+}
+
 struct Raw {
-    /// Also build each result's snippet with tantivy's `SnippetGenerator` (the same output
-    /// as ours: id, title and a highlighted snippet).
-    snippets: bool,
+    variant: Variant,
     reader: IndexReader,
     parser: QueryParser,
     title: tantivy::schema::Field,
@@ -241,12 +263,35 @@ struct Raw {
 }
 
 impl Raw {
-    fn build(notes: &[Note], dir: &Path) -> (Raw, Duration) {
+    /// A raw tantivy index of `notes` in `dir` (its own, so that no peer reads blocks
+    /// another one just cached).
+    fn build(notes: &[Note], dir: &Path, variant: Variant) -> (Raw, Duration) {
+        std::fs::create_dir_all(dir).expect("dir");
+        let text = if variant == Variant::Stemmed {
+            TextOptions::default()
+                .set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer("en_stem")
+                        .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                )
+                .set_stored()
+        } else {
+            TEXT | STORED
+        };
         let mut b = Schema::builder();
-        let title = b.add_text_field("title", TEXT | STORED);
-        let body = b.add_text_field("body", TEXT | STORED);
+        let title = b.add_text_field("title", text.clone());
+        let body = b.add_text_field("body", text);
         let kind = b.add_text_field("kind", STRING | STORED);
-        let index = Index::create_in_dir(dir, b.build()).expect("create");
+        let settings = if variant == Variant::DefaultSettings {
+            IndexSettings::default()
+        } else {
+            meridian_search::index_settings()
+        };
+        let index = Index::builder()
+            .schema(b.build())
+            .settings(settings)
+            .create_in_dir(dir)
+            .expect("create");
         let (_, took) = time(|| {
             let mut w: IndexWriter<TantivyDocument> = index.writer(64_000_000).expect("writer");
             for n in notes {
@@ -266,7 +311,7 @@ impl Raw {
         let parser = QueryParser::for_index(&index, vec![title, body]);
         (
             Raw {
-                snippets: false,
+                variant,
                 reader,
                 parser,
                 title,
@@ -281,8 +326,7 @@ impl Raw {
         let top = s
             .search(q, &TopDocs::with_limit(10).order_by_score())
             .expect("search");
-        let snippets = self
-            .snippets
+        let snippets = (self.variant == Variant::Snippets)
             .then(|| SnippetGenerator::create(&s, q, self.body).expect("snippets"));
         // Read the stored documents, as a result list must.
         for (_, a) in &top {
@@ -303,10 +347,11 @@ impl Raw {
 
 impl System for Raw {
     fn name(&self) -> &'static str {
-        if self.snippets {
-            "raw + snippets"
-        } else {
-            "raw tantivy"
+        match self.variant {
+            Variant::Plain => "raw tantivy",
+            Variant::Snippets => "raw + snippets",
+            Variant::DefaultSettings => "raw (defaults)",
+            Variant::Stemmed => "raw + stemming",
         }
     }
     fn term(&mut self, w: &str) -> usize {
@@ -517,15 +562,12 @@ fn main() {
         let q = queries(&notes);
         let tmp = tempfile::tempdir().expect("tmp");
         std::fs::create_dir_all(tmp.path().join("ours")).expect("dir");
-        std::fs::create_dir_all(tmp.path().join("raw")).expect("dir");
         let (mut ours, t_ours) = Ours::build(&notes, &tmp.path().join("ours"));
-        let (mut raw, t_raw) = Raw::build(&notes, &tmp.path().join("raw"));
-        // Its own index, so it never reads blocks the other one just cached.
-        std::fs::create_dir_all(tmp.path().join("raw2")).expect("dir");
-        let mut raw_snippets = Raw {
-            snippets: true,
-            ..Raw::build(&notes, &tmp.path().join("raw2")).0
-        };
+        let (mut raw, t_raw) = Raw::build(&notes, &tmp.path().join("raw"), Variant::Plain);
+        let (mut raw_snippets, _) = Raw::build(&notes, &tmp.path().join("raw2"), Variant::Snippets);
+        let (mut raw_default, _) =
+            Raw::build(&notes, &tmp.path().join("raw3"), Variant::DefaultSettings);
+        let (mut raw_stemmed, _) = Raw::build(&notes, &tmp.path().join("raw4"), Variant::Stemmed);
         let (mut fts, t_fts) = Fts::build(&notes, &tmp.path().join("fts.db"));
         let (mut scan, t_scan) = Scan::build(&notes);
 
@@ -554,6 +596,8 @@ fn main() {
             &mut ours as &mut dyn System,
             &mut raw,
             &mut raw_snippets,
+            &mut raw_default,
+            &mut raw_stemmed,
             &mut fts,
             &mut scan,
         ];
@@ -601,7 +645,12 @@ fn main() {
             pct(ours_edit.clone(), 0.5),
             pct(ours_edit.clone(), 1.0)
         );
-        for peer in ["raw tantivy", "raw + snippets"] {
+        for peer in [
+            "raw tantivy",
+            "raw + snippets",
+            "raw (defaults)",
+            "raw + stemming",
+        ] {
             let ratio = |class: &str, i: usize| {
                 let (ours, theirs) = (&rows["meridian-search"][class], &rows[peer][class]);
                 if i == 0 {

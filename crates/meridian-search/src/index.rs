@@ -12,22 +12,28 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use tantivy::collector::TopDocs;
+use tantivy::columnar::ColumnValues;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery,
     TermQuery,
 };
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::schema::document::{DeserializeError, DocumentDeserialize, DocumentDeserializer};
+use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::cjk::{bigrams, is_cjk};
 use crate::extract::SearchDoc;
 use crate::query::{Parsed, QueryError, parse};
-use crate::schema::{Fields, en_analyzer, plain_analyzer, register, schema};
-use crate::snippet::{Matcher, snippet};
+use crate::schema::{Fields, en_analyzer, index_settings, plain_analyzer, register, schema};
+use crate::snippet::{Matcher, Snippets, StemCache};
+use crate::typed_word::{PREFIX_SCORE, TITLE_BOOST, TypedWord};
 
 /// How long edits wait to be committed together: searchable within 250 ms.
 pub const COMMIT_EVERY: Duration = Duration::from_millis(150);
+
+/// The length of a result's snippet, in characters.
+const SNIPPET_CHARS: usize = 180;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -91,8 +97,20 @@ pub struct SearchIndex {
     inner: Arc<Inner>,
 }
 
+/// The fast-field columns rescoring reads (date, decision standing) for each segment of
+/// one searcher generation: opening them cost more than reading the values a search needs.
+struct Columns {
+    generation: u64,
+    /// Per segment, by its ordinal: date, standing.
+    segments: Vec<(Column, Column)>,
+}
+
+type Column = Arc<dyn ColumnValues<i64>>;
+
 struct Inner {
     reader: IndexReader,
+    columns: Mutex<Option<Arc<Columns>>>,
+    stems: Mutex<StemCache>,
     /// Built once; each search analyses with its own clone.
     en: TextAnalyzer,
     plain: TextAnalyzer,
@@ -130,10 +148,14 @@ impl SearchIndex {
         let has_meta = dir.join("meta.json").exists();
         let (index, opened) = if has_meta {
             match Index::open_in_dir(dir).and_then(|i| {
-                if i.schema() == schema {
-                    Ok(i)
-                } else {
+                if i.schema() != schema {
                     Err(tantivy::TantivyError::SchemaError("an older schema".into()))
+                } else if *i.settings() != index_settings() {
+                    Err(tantivy::TantivyError::SchemaError(
+                        "older index settings".into(),
+                    ))
+                } else {
+                    Ok(i)
                 }
             }) {
                 Ok(i) => (i, Opened::Existing),
@@ -142,7 +164,7 @@ impl SearchIndex {
                     std::fs::remove_dir_all(dir).map_err(folder)?;
                     std::fs::create_dir_all(dir).map_err(folder)?;
                     (
-                        Index::create_in_dir(dir, schema)?,
+                        create().create_in_dir(dir)?,
                         Opened::Replaced {
                             reason: e.to_string(),
                         },
@@ -159,15 +181,14 @@ impl SearchIndex {
                     std::fs::remove_file(&p)
                 };
             }
-            (Index::create_in_dir(dir, schema)?, Opened::Created)
+            (create().create_in_dir(dir)?, Opened::Created)
         };
         Ok((Self::start(index)?, opened))
     }
 
     /// An index in memory (tests, benchmarks).
     pub fn in_memory() -> Result<SearchIndex, Error> {
-        let (schema, _) = schema();
-        Self::start(Index::create_in_ram(schema))
+        Self::start(create().create_in_ram()?)
     }
 
     fn start(index: Index) -> Result<SearchIndex, Error> {
@@ -191,6 +212,8 @@ impl SearchIndex {
         Ok(SearchIndex {
             inner: Arc::new(Inner {
                 reader,
+                columns: Mutex::new(None),
+                stems: Mutex::default(),
                 en: en_analyzer(),
                 plain: plain_analyzer(),
                 fields,
@@ -283,15 +306,15 @@ impl SearchIndex {
         let mut en = self.inner.en.clone();
         let mut plain = self.inner.plain.clone();
         let want = opts.limit.clamp(1, 200);
-        // Exact words first; typo-tolerant matching only when they do not fill the page
-        // (a typo finds nothing exact). Fuzzy terms are the costly part of a query.
+        // The exact pass first; the wide one only when it does not fill the page (a typo
+        // finds nothing exact).
         let (q, mut matcher) = build(
             &parsed,
             self.inner.fields,
             opts.tz,
             &mut en,
             &mut plain,
-            false,
+            Pass::Exact,
         );
         let searcher = self.inner.reader.searcher();
         let mut ranked = self.ranked(&searcher, &*q, want, opts)?;
@@ -302,7 +325,7 @@ impl SearchIndex {
                 opts.tz,
                 &mut en,
                 &mut plain,
-                true,
+                Pass::Wide,
             );
             ranked = self.ranked(&searcher, &*q, want, opts)?;
         } else {
@@ -310,30 +333,55 @@ impl SearchIndex {
             matcher.fuzzy.clear();
         }
         let f = self.inner.fields;
-        let text = |doc: &TantivyDocument, field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned()
-        };
         // Only the returned results are read from the store and get snippets: analysing
         // bodies is the expensive part.
+        let mut snippets = Snippets::new(&matcher, &mut en, &self.inner.stems);
         let mut hits = Vec::with_capacity(ranked.len());
         for (score, addr) in ranked {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            let (snippet, highlights) =
-                snippet(&text(&doc, f.body), &matcher, &mut en, &mut plain, 180);
+            let mut doc: Stored = searcher.doc(addr)?;
+            let (snippet, highlights) = snippets.snippet(doc.text(f.body), SNIPPET_CHARS);
             hits.push(Hit {
-                id: text(&doc, f.id),
-                kind: text(&doc, f.kind),
-                title: text(&doc, f.title),
+                id: doc.take(f.id),
+                kind: doc.take(f.kind),
+                title: doc.take(f.title),
                 snippet,
                 highlights,
                 score,
-                status: Some(text(&doc, f.status)).filter(|s| !s.is_empty()),
+                status: Some(doc.take(f.status)).filter(|s| !s.is_empty()),
             });
         }
         Ok(hits)
+    }
+
+    /// The rescoring columns of the searcher's segments, opened once per generation.
+    fn columns(&self, searcher: &tantivy::Searcher) -> Result<Arc<Columns>, Error> {
+        let generation = searcher.generation().generation_id();
+        // The cache holds nothing a panic could leave half-written.
+        let mut cached = self
+            .inner
+            .columns
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(c) = cached.as_ref().filter(|c| c.generation == generation) {
+            return Ok(Arc::clone(c));
+        }
+        let segments = searcher
+            .segment_readers()
+            .iter()
+            .map(|seg| {
+                let ff = seg.fast_fields();
+                Ok((
+                    ff.i64("date")?.first_or_default_col(0),
+                    ff.i64("standing")?.first_or_default_col(0),
+                ))
+            })
+            .collect::<Result<_, tantivy::TantivyError>>()?;
+        let columns = Arc::new(Columns {
+            generation,
+            segments,
+        });
+        *cached = Some(Arc::clone(&columns));
+        Ok(columns)
     }
 
     /// The best `want` documents: tantivy's top candidates by relevance (pruned), then
@@ -349,20 +397,10 @@ impl SearchIndex {
         // candidates holds nearly every document that can rise into it.
         let candidates: Vec<(f32, DocAddress)> =
             searcher.search(q, &TopDocs::with_limit(want * 2).order_by_score())?;
-        let mut columns = HashMap::new();
+        let columns = self.columns(searcher)?;
         let mut scored = Vec::with_capacity(candidates.len());
         for (score, addr) in candidates {
-            let (date, standing) = match columns.entry(addr.segment_ord) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    let seg = searcher.segment_reader(addr.segment_ord);
-                    let ff = seg.fast_fields();
-                    e.insert((
-                        ff.i64("date")?.first_or_default_col(0),
-                        ff.i64("standing")?.first_or_default_col(0),
-                    ))
-                }
-            };
+            let (date, standing) = &columns.segments[addr.segment_ord as usize];
             let age_days = ((opts.now_ms - date.get_val(addr.doc_id)).max(0) as f32) / 86_400_000.0;
             let recency = 1.0 + 0.25 * (-age_days / 90.0).exp();
             let standing = match standing.get_val(addr.doc_id) {
@@ -376,6 +414,53 @@ impl SearchIndex {
         scored.truncate(want);
         Ok(scored)
     }
+}
+
+/// A document's stored fields as the store holds them: read without building a
+/// `TantivyDocument` and then copying its strings out of it.
+struct Stored(Vec<(Field, OwnedValue)>);
+
+impl DocumentDeserialize for Stored {
+    fn deserialize<'de, D: DocumentDeserializer<'de>>(
+        mut deserializer: D,
+    ) -> Result<Self, DeserializeError> {
+        let mut values = Vec::with_capacity(deserializer.size_hint());
+        while let Some(field_value) = deserializer.next_field::<OwnedValue>()? {
+            values.push(field_value);
+        }
+        Ok(Stored(values))
+    }
+}
+
+impl Stored {
+    /// The field's first text, or "".
+    fn text(&self, field: Field) -> &str {
+        self.0
+            .iter()
+            .find_map(|(f, v)| match v {
+                OwnedValue::Str(s) if *f == field => Some(s.as_str()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    /// The field's first text, moved out, or "".
+    fn take(&mut self, field: Field) -> String {
+        self.0
+            .iter_mut()
+            .find_map(|(f, v)| match v {
+                OwnedValue::Str(s) if *f == field => Some(std::mem::take(s)),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A new index with our schema and settings.
+fn create() -> tantivy::IndexBuilder {
+    Index::builder()
+        .schema(schema().0)
+        .settings(index_settings())
 }
 
 fn standing(status: Option<&str>) -> i64 {
@@ -614,6 +699,16 @@ fn boolean(mut clauses: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(clauses))
 }
 
+/// How widely a query matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Words as typed or stemmed, the last one also as a prefix while it is typed.
+    Exact,
+    /// When the exact pass does not fill the page: also words one typo away (the costliest
+    /// clause).
+    Wide,
+}
+
 /// The tantivy query for a parsed query, and what its snippets should highlight.
 fn build(
     p: &Parsed,
@@ -621,7 +716,7 @@ fn build(
     tz: Tz,
     en: &mut TextAnalyzer,
     plain: &mut TextAnalyzer,
-    fuzzy: bool,
+    pass: Pass,
 ) -> (Box<dyn Query>, Matcher) {
     let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut m = Matcher::default();
@@ -639,32 +734,49 @@ fn build(
             let mut all: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for (j, stem) in stems.iter().enumerate() {
                 let raw = words.get(j).cloned().unwrap_or_else(|| stem.clone());
-                let mut one: Vec<(Occur, Box<dyn Query>)> = vec![
-                    (
-                        Occur::Should,
-                        Box::new(BoostQuery::new(term_query(f.title, stem), 3.0)),
-                    ),
-                    (Occur::Should, term_query(f.body, stem)),
-                ];
-                if raw.chars().count() >= 5 {
-                    if fuzzy {
-                        let q = FuzzyTermQuery::new(Term::from_field_text(f.plain, &raw), 1, true);
-                        one.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 0.3))));
-                    }
-                    // Recorded either way: it says whether a typo-tolerant pass could help.
+                let typing = p.prefix_last && i == last && j + 1 == stems.len();
+                // Words of five letters or more may have a typo: recorded in either pass,
+                // it says whether the wide one could help.
+                let typo = raw.chars().count() >= 5;
+                if typo {
                     m.fuzzy.push(raw.clone());
                 }
-                if p.prefix_last && i == last && j + 1 == stems.len() {
-                    let prefix =
-                        FuzzyTermQuery::new_prefix(Term::from_field_text(f.plain, &raw), 0, false);
-                    one.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(prefix), 0.6)),
-                    ));
+                if typing {
                     m.prefixes.push(raw.clone());
                 }
                 m.stems.push(stem.clone());
-                all.push((Occur::Must, boolean(one)));
+                let clause: Box<dyn Query> = if typing && !(typo && pass == Pass::Wide) {
+                    Box::new(TypedWord {
+                        title: Term::from_field_text(f.title, stem),
+                        body: Term::from_field_text(f.body, stem),
+                        prefix: Term::from_field_text(f.plain, &raw),
+                    })
+                } else {
+                    let mut one: Vec<(Occur, Box<dyn Query>)> = vec![
+                        (
+                            Occur::Should,
+                            Box::new(BoostQuery::new(term_query(f.title, stem), TITLE_BOOST)),
+                        ),
+                        (Occur::Should, term_query(f.body, stem)),
+                    ];
+                    if typo && pass == Pass::Wide {
+                        let q = FuzzyTermQuery::new(Term::from_field_text(f.plain, &raw), 1, true);
+                        one.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 0.3))));
+                    }
+                    if typing {
+                        let prefix = FuzzyTermQuery::new_prefix(
+                            Term::from_field_text(f.plain, &raw),
+                            0,
+                            false,
+                        );
+                        one.push((
+                            Occur::Should,
+                            Box::new(BoostQuery::new(Box::new(prefix), PREFIX_SCORE)),
+                        ));
+                    }
+                    boolean(one)
+                };
+                all.push((Occur::Must, clause));
             }
             alternatives.push((Occur::Should, boolean(all)));
         }
@@ -692,7 +804,7 @@ fn build(
             either.push((Occur::Should, q));
         }
         if let Some(q) = phrase(f.title, &stems) {
-            either.push((Occur::Should, Box::new(BoostQuery::new(q, 3.0))));
+            either.push((Occur::Should, Box::new(BoostQuery::new(q, TITLE_BOOST))));
         }
         if let Some(q) = phrase(f.cjk, &cjk) {
             either.push((Occur::Should, q));
@@ -708,12 +820,12 @@ fn build(
         }
     }
     let any_of = |field, values: &[String]| -> Box<dyn Query> {
-        Box::new(BooleanQuery::new(
+        boolean(
             values
                 .iter()
                 .map(|v| (Occur::Should, term_query(field, v)))
                 .collect(),
-        ))
+        )
     };
     if !p.kinds.is_empty() {
         must.push((Occur::Must, any_of(f.kind, &p.kinds)));
@@ -747,4 +859,24 @@ fn build(
         return (Box::new(BooleanQuery::new(Vec::new())), m);
     }
     (boolean(must), m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_with_other_settings_is_replaced() {
+        let dir = tempfile::tempdir().expect("tmp");
+        // Our schema with tantivy's default settings, as an older version left it.
+        Index::create_in_dir(dir.path(), schema().0).expect("create");
+        let (index, opened) = SearchIndex::open(dir.path()).expect("open");
+        assert!(
+            matches!(&opened, Opened::Replaced { reason } if reason.contains("settings")),
+            "{opened:?}"
+        );
+        drop(index);
+        let (_, opened) = SearchIndex::open(dir.path()).expect("reopen");
+        assert_eq!(opened, Opened::Existing);
+    }
 }

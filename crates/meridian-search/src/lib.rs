@@ -18,8 +18,10 @@ mod index;
 mod query;
 mod schema;
 mod snippet;
+mod typed_word;
 
 pub use cjk::is_cjk;
 pub use extract::{SearchDoc, search_doc};
 pub use index::{COMMIT_EVERY, Error, Hit, Opened, SearchIndex, SearchOptions};
 pub use query::{Parsed, QueryError, parse};
+pub use schema::index_settings;
