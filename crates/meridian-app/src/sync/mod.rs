@@ -40,6 +40,9 @@ pub struct SyncParts {
     pub membership: Option<MembershipLog>,
     /// A session with the relay is logged in right now.
     pub connected: bool,
+    /// When `last_contact_ms` and `relay_has_mine` were last written to `sync.db`.
+    contact_recorded_ms: i64,
+    acked_recorded: Option<u64>,
 }
 
 /// One device of the workspace, for `meridian devices`.
@@ -113,6 +116,8 @@ impl Workspace {
                     keys,
                     membership,
                     connected: false,
+                    contact_recorded_ms: 0,
+                    acked_recorded: None,
                 })
             })
             .await

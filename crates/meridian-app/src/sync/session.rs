@@ -321,11 +321,15 @@ impl Workspace {
     async fn on_relay_frame(&self, session: &mut Session, frame: Frame) -> Result<Step, Ended> {
         let mut guard = self.sync_parts().await?;
         let parts = guard.as_mut().ok_or(Error::Stopped)?;
+        // Recorded for the status panel: at most once a second, not a commit per frame.
         let now = self.now_ms();
-        parts
-            .db
-            .set(key::LAST_CONTACT, now.to_string().as_bytes())
-            .map_err(sync_err)?;
+        if now - parts.contact_recorded_ms >= 1000 {
+            parts
+                .db
+                .set(key::LAST_CONTACT, now.to_string().as_bytes())
+                .map_err(sync_err)?;
+            parts.contact_recorded_ms = now;
+        }
         if let Frame::JoinRequests { requests } = frame {
             if self.on_join_requests(parts, &requests).await? {
                 self.seal_with(parts).await?;
@@ -365,10 +369,13 @@ impl Workspace {
         }
         if session.is_ready() {
             let acked = session.their_vector().get(&parts.keys.id());
-            parts
-                .db
-                .set(key::RELAY_HAS_MINE, acked.to_string().as_bytes())
-                .map_err(sync_err)?;
+            if parts.acked_recorded != Some(acked) {
+                parts
+                    .db
+                    .set(key::RELAY_HAS_MINE, acked.to_string().as_bytes())
+                    .map_err(sync_err)?;
+                parts.acked_recorded = Some(acked);
+            }
         }
         Ok(step)
     }
