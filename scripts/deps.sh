@@ -7,6 +7,9 @@ set -euo pipefail
 
 MERIDIAN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/meridian/target}"
+# One-shot builds (CI, the run command) gain nothing from incremental state, which would
+# otherwise double the cache on disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 _sudo() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
