@@ -43,6 +43,40 @@ pub struct Shown {
     pub object: Object,
 }
 
+/// A page in the tree: what the page list shows without opening each page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PageNode {
+    pub id: DocId,
+    pub title: String,
+    /// Absent for top-level pages (and when the parent is in the trash).
+    pub parent: Option<DocId>,
+    pub tags: Vec<String>,
+    /// Member id.
+    pub owner: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub review_by: Option<String>,
+    /// The review date has passed (judged in my zone).
+    pub stale: bool,
+    /// RFC 3339, UTC.
+    pub updated_at: String,
+}
+
+/// An object's links both ways.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Links {
+    /// What its prose links to, in order.
+    pub outgoing: Vec<LinkView>,
+    /// Objects whose prose links to it, most recently updated first.
+    pub backlinks: Vec<ObjectSummary>,
+}
+
+/// One link as written, and the object it names when there is one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct LinkView {
+    pub target: String,
+    pub object: Option<ObjectSummary>,
+}
+
 /// Input of `create_page`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(default)]
@@ -64,11 +98,28 @@ pub struct PagePatch {
     pub body: Option<String>,
     #[ts(optional)]
     pub tags: Option<Vec<String>>,
-    /// `Some(None)` clears the parent.
+    /// `null` clears the parent.
     #[ts(optional)]
+    #[serde(deserialize_with = "present")]
     pub parent: Option<Option<DocId>>,
+    /// `YYYY-MM-DD`; `null` clears it.
     #[ts(optional)]
+    #[serde(deserialize_with = "present")]
     pub review_by: Option<Option<String>>,
+    /// Member name or id; `null` clears it.
+    #[ts(optional)]
+    #[serde(deserialize_with = "present")]
+    pub owner: Option<Option<String>>,
+}
+
+/// For `Option<Option<T>>` patch fields: an absent field stays `None` (unchanged, through
+/// `#[serde(default)]`), a present `null` becomes `Some(None)` (cleared).
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// One option as entered by a user; the engine gives it an id.
@@ -114,8 +165,9 @@ pub struct DecisionPatch {
     /// empty `id` and get one.
     #[ts(optional)]
     pub options: Option<Vec<meridian_core::DecisionOption>>,
-    /// `Some(None)` clears the choice.
+    /// `null` clears the choice.
     #[ts(optional)]
+    #[serde(deserialize_with = "present")]
     pub chosen_option: Option<Option<String>>,
     #[ts(optional)]
     pub rationale: Option<String>,
@@ -128,7 +180,12 @@ pub struct DecisionPatch {
     #[ts(optional)]
     pub informed: Option<Vec<String>>,
     #[ts(optional)]
+    #[serde(deserialize_with = "present")]
     pub review_by: Option<Option<String>>,
+    /// Decide-by instant, UTC milliseconds; `null` clears it.
+    #[ts(optional, type = "number | null")]
+    #[serde(deserialize_with = "present")]
+    pub decide_by_ms: Option<Option<i64>>,
 }
 
 /// What `import` did.

@@ -231,7 +231,20 @@ pub enum PageCmd {
         /// Replace the tags (repeat for several)
         #[arg(long = "tag")]
         tags: Vec<String>,
+        /// Move under this page (id); `none` makes it a top-level page
+        #[arg(long)]
+        parent: Option<String>,
+        /// Owner name or id; `none` clears it
+        #[arg(long)]
+        owner: Option<String>,
+        /// Review-by date, YYYY-MM-DD; `none` clears it
+        #[arg(long)]
+        review_by: Option<String>,
     },
+    /// The page tree, with stale pages marked
+    Tree,
+    /// What an object links to, and what links to it
+    Links { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -299,6 +312,21 @@ pub enum DecisionCmd {
     },
     /// Move a decision to a new status (draft, proposed, accepted, rejected, deprecated, superseded)
     Status { id: String, status: String },
+    /// Give my feedback: support, concern or object (an objection needs --text)
+    Feedback {
+        id: String,
+        stance: String,
+        #[arg(long, default_value = "")]
+        text: String,
+    },
+    /// Acknowledge the outcome of an accepted or rejected decision
+    Ack { id: String },
+    /// Mark a decision superseded by a newer one (links both ways)
+    Supersede {
+        id: String,
+        #[arg(long)]
+        by: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -475,6 +503,8 @@ pub enum ThreadCmd {
     },
     /// Mark a thread resolved
     Resolve { id: String },
+    /// Turn a thread into a draft decision pre-filled from it (links both ways)
+    Promote { id: String },
     /// Change a thread's title or body
     Edit {
         id: String,

@@ -205,17 +205,66 @@ async fn page(ws: &Workspace, cmd: PageCmd, json: bool) -> anyhow::Result<()> {
             title,
             body,
             tags,
+            parent,
+            owner,
+            review_by,
         } => {
             let id: DocId = id.parse()?;
             let patch = PagePatch {
                 title,
                 body: read_text(&body)?,
                 tags: (!tags.is_empty()).then_some(tags),
-                ..PagePatch::default()
+                parent: clearable(parent)
+                    .map(|p| p.map(|p| p.parse::<DocId>()).transpose())
+                    .transpose()?,
+                owner: clearable(owner),
+                review_by: clearable(review_by),
             };
             ws.update_page(&id, patch).await?;
             done(ws, &id, "Updated", json).await
         }
+        PageCmd::Tree => {
+            let tree = ws.page_tree().await?;
+            if json {
+                return output::json(&tree);
+            }
+            if tree.is_empty() {
+                println!("No pages yet: `meridian page new --title …` creates one.");
+            }
+            print_tree(&tree, None, 0);
+            Ok(())
+        }
+        PageCmd::Links { id } => {
+            let links = ws.links(&id.parse()?).await?;
+            if json {
+                return output::json(&links);
+            }
+            println!("Links to:");
+            for l in &links.outgoing {
+                match &l.object {
+                    Some(o) => println!("  {} {} \"{}\"", o.id, o.kind, o.title),
+                    None => println!("  {} (not an object here)", l.target),
+                }
+            }
+            println!("Linked from:");
+            for o in &links.backlinks {
+                println!("  {} {} \"{}\"", o.id, o.kind, o.title);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `none` (any case) clears an optional field.
+fn clearable(value: Option<String>) -> Option<Option<String>> {
+    value.map(|v| (!v.trim().eq_ignore_ascii_case("none")).then_some(v))
+}
+
+fn print_tree(tree: &[meridian_app::PageNode], parent: Option<&DocId>, depth: usize) {
+    for node in tree.iter().filter(|n| n.parent.as_ref() == parent) {
+        let stale = if node.stale { "  [stale]" } else { "" };
+        println!("{}{} {}{stale}", "  ".repeat(depth), node.id, node.title);
+        print_tree(tree, Some(&node.id), depth + 1);
     }
 }
 
@@ -316,6 +365,21 @@ async fn decision(ws: &Workspace, cmd: DecisionCmd, json: bool) -> anyhow::Resul
             let id: DocId = id.parse()?;
             ws.set_decision_status(&id, status.parse()?).await?;
             done(ws, &id, "Updated", json).await
+        }
+        DecisionCmd::Feedback { id, stance, text } => {
+            let id: DocId = id.parse()?;
+            ws.give_feedback(&id, stance.parse()?, &text).await?;
+            done(ws, &id, "Gave feedback on", json).await
+        }
+        DecisionCmd::Ack { id } => {
+            let id: DocId = id.parse()?;
+            ws.acknowledge_decision(&id).await?;
+            done(ws, &id, "Acknowledged", json).await
+        }
+        DecisionCmd::Supersede { id, by } => {
+            let id: DocId = id.parse()?;
+            ws.supersede(&id, &by.parse()?).await?;
+            done(ws, &id, "Superseded", json).await
         }
     }
 }

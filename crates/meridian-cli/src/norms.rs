@@ -283,6 +283,10 @@ pub async fn thread(ws: &Workspace, cmd: ThreadCmd, json: bool) -> anyhow::Resul
             ws.resolve_thread(&id).await?;
             done(ws, &id, "Resolved", json).await
         }
+        ThreadCmd::Promote { id } => {
+            let (decision, _) = ws.promote_thread(&id.parse()?).await?;
+            done(ws, &decision, "Promoted to the draft decision", json).await
+        }
         ThreadCmd::Edit { id, title, body } => {
             let id: DocId = id.parse()?;
             let body = read_text(&body)?;

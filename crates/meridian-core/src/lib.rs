@@ -9,6 +9,7 @@ mod doc;
 mod error;
 mod ids;
 mod labels;
+pub mod links;
 pub mod norms;
 mod objects;
 mod prose;

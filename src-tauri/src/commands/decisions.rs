@@ -1,4 +1,4 @@
-use meridian_app::core::{Decision, DecisionStatus, DocId};
+use meridian_app::core::{Decision, DecisionStatus, DocId, Stance};
 use meridian_app::{ApiError, DecisionPatch, NewDecision};
 
 use super::State;
@@ -41,6 +41,39 @@ pub async fn choose_option(
         .workspace()?
         .choose_option(&id, &option, rationale)
         .await?)
+}
+
+/// My feedback on a decision.
+#[tauri::command]
+pub async fn give_feedback(
+    state: State<'_>,
+    id: DocId,
+    stance: Stance,
+    text: String,
+) -> Result<Decision, ApiError> {
+    Ok(state.workspace()?.give_feedback(&id, stance, &text).await?)
+}
+
+/// I have read the outcome.
+#[tauri::command]
+pub async fn acknowledge_decision(state: State<'_>, id: DocId) -> Result<Decision, ApiError> {
+    Ok(state.workspace()?.acknowledge_decision(&id).await?)
+}
+
+/// `old` is superseded by `new`; returns `old`.
+#[tauri::command]
+pub async fn supersede_decision(
+    state: State<'_>,
+    old: DocId,
+    new: DocId,
+) -> Result<Decision, ApiError> {
+    Ok(state.workspace()?.supersede(&old, &new).await?)
+}
+
+/// A draft decision pre-filled from a thread, linked both ways.
+#[tauri::command]
+pub async fn promote_thread(state: State<'_>, id: DocId) -> Result<(DocId, Decision), ApiError> {
+    Ok(state.workspace()?.promote_thread(&id).await?)
 }
 
 /// The statuses a decision may move to next, so the UI offers only legal transitions.

@@ -1,5 +1,5 @@
 use meridian_app::core::{DocId, Page, TextSplice};
-use meridian_app::{ApiError, NewPage, PagePatch};
+use meridian_app::{ApiError, Links, NewPage, PageNode, PagePatch};
 
 use super::State;
 
@@ -21,4 +21,16 @@ pub async fn edit_page_body(
     splices: Vec<TextSplice>,
 ) -> Result<(), ApiError> {
     Ok(state.workspace()?.edit_page_body(&id, &splices).await?)
+}
+
+/// Every page with its parent, for the tree.
+#[tauri::command]
+pub async fn page_tree(state: State<'_>) -> Result<Vec<PageNode>, ApiError> {
+    Ok(state.workspace()?.page_tree().await?)
+}
+
+/// What an object links to and what links to it.
+#[tauri::command]
+pub async fn links(state: State<'_>, id: DocId) -> Result<Links, ApiError> {
+    Ok(state.workspace()?.links(&id).await?)
 }

@@ -143,6 +143,10 @@ export type DecisionOption = { id: string, title: string, description: string, p
 
 export type Feedback = { 
 /**
+ * Unique within the decision, so feedback given concurrently on two devices merges.
+ */
+id: string, 
+/**
  * Member id.
  */
 author: string, stance: Stance, text: string, at_ms: number, };
@@ -269,11 +273,53 @@ export type Shown = { id: DocId, } & ({ "kind": "workspace" } & WorkspaceDoc | {
 
 export type NewPage = { title: string, body: string, tags: Array<string>, parent: DocId | null, };
 
+export type PageNode = { id: DocId, title: string, 
+/**
+ * Absent for top-level pages (and when the parent is in the trash).
+ */
+parent: DocId | null, tags: Array<string>, 
+/**
+ * Member id.
+ */
+owner: string | null, 
+/**
+ * `YYYY-MM-DD`.
+ */
+review_by: string | null, 
+/**
+ * The review date has passed (judged in my zone).
+ */
+stale: boolean, 
+/**
+ * RFC 3339, UTC.
+ */
+updated_at: string, };
+
+export type Links = { 
+/**
+ * What its prose links to, in order.
+ */
+outgoing: Array<LinkView>, 
+/**
+ * Objects whose prose links to it, most recently updated first.
+ */
+backlinks: Array<ObjectSummary>, };
+
+export type LinkView = { target: string, object: ObjectSummary | null, };
+
 export type PagePatch = { title?: string, body?: string, tags?: Array<string>, 
 /**
- * `Some(None)` clears the parent.
+ * `null` clears the parent.
  */
-parent?: DocId | null, review_by?: string | null, };
+parent?: DocId | null, 
+/**
+ * `YYYY-MM-DD`; `null` clears it.
+ */
+review_by?: string | null, 
+/**
+ * Member name or id; `null` clears it.
+ */
+owner?: string | null, };
 
 export type NewOption = { title: string, description: string, pros: Array<string>, cons: Array<string>, };
 
@@ -290,9 +336,13 @@ export type DecisionPatch = { title?: string, context?: string, drivers?: Array<
  */
 options?: Array<DecisionOption>, 
 /**
- * `Some(None)` clears the choice.
+ * `null` clears the choice.
  */
-chosen_option?: string | null, rationale?: string, consequences?: string, deciders?: Array<string>, consulted?: Array<string>, informed?: Array<string>, review_by?: string | null, };
+chosen_option?: string | null, rationale?: string, consequences?: string, deciders?: Array<string>, consulted?: Array<string>, informed?: Array<string>, review_by?: string | null, 
+/**
+ * Decide-by instant, UTC milliseconds; `null` clears it.
+ */
+decide_by_ms?: number | null, };
 
 export type ImportReport = { pages: number, decisions: number, skipped: Array<SkippedFile>, elapsed_ms: number, };
 

@@ -1,5 +1,7 @@
 //! Decision commands.
 
+use meridian_core::{Feedback, Stance, Thread};
+
 use super::*;
 
 impl Workspace {
@@ -82,6 +84,9 @@ impl Workspace {
             if let Some(v) = patch.review_by {
                 d.review_by = v;
             }
+            if let Some(v) = patch.decide_by_ms {
+                d.decide_by_ms = v;
+            }
             Ok(())
         })
         .await
@@ -136,6 +141,131 @@ impl Workspace {
             Ok(())
         })
         .await
+    }
+
+    /// Records my feedback on a decision. An objection must say why.
+    pub async fn give_feedback(
+        &self,
+        id: &DocId,
+        stance: Stance,
+        text: &str,
+    ) -> Result<Decision, Error> {
+        let text = text.trim();
+        if stance == Stance::Object && text.is_empty() {
+            return Err(meridian_core::Error::InvalidRange {
+                field: "feedback",
+                detail: "an objection needs a reason: say what would have to change".into(),
+            }
+            .into());
+        }
+        let feedback = Feedback {
+            id: item_id(),
+            author: self.info().me.id.to_string(),
+            stance,
+            text: text.to_owned(),
+            at_ms: self.now_ms(),
+        };
+        self.update::<Decision>(id, |d| {
+            d.feedback.push(feedback);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records that I have read the outcome of a decision (once it has one).
+    pub async fn acknowledge_decision(&self, id: &DocId) -> Result<Decision, Error> {
+        let me = self.info().me.id.to_string();
+        self.update::<Decision>(id, |d| {
+            use DecisionStatus::*;
+            if matches!(d.status, Draft | Proposed) {
+                return Err(meridian_core::Error::InvalidRange {
+                    field: "acknowledgement",
+                    detail: format!(
+                        "this decision is still {}: acknowledge it once it is accepted or rejected",
+                        d.status
+                    ),
+                }
+                .into());
+            }
+            if !d.acknowledgements.contains(&me) {
+                d.acknowledgements.push(me);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Marks `old` as superseded by `new`, linking both ways. `old` must be accepted (or
+    /// deprecated): only a decision in force can be superseded.
+    pub async fn supersede(&self, old: &DocId, new: &DocId) -> Result<Decision, Error> {
+        if old == new {
+            return Err(meridian_core::Error::InvalidRange {
+                field: "supersede",
+                detail: "a decision cannot supersede itself".into(),
+            }
+            .into());
+        }
+        // Both must be decisions before either changes; the status rules then judge `old`.
+        let _: Decision = self.get(new).await?;
+        let superseded = self
+            .update::<Decision>(old, |d| {
+                d.superseded_by = Some(new.to_string());
+                d.status = DecisionStatus::Superseded;
+                Ok(())
+            })
+            .await?;
+        self.update::<Decision>(new, |d| {
+            d.supersedes = Some(old.to_string());
+            Ok(())
+        })
+        .await?;
+        Ok(superseded)
+    }
+
+    /// Turns a thread into a draft decision, pre-filled from it: the thread's title, its
+    /// body and replies as the context, its author as decider and its recipients as
+    /// consulted. The two link to each other. A thread is promoted once.
+    pub async fn promote_thread(&self, thread_id: &DocId) -> Result<(DocId, Decision), Error> {
+        let thread: Thread = self.get(thread_id).await?;
+        if let Some(existing) = &thread.linked_decision {
+            return Err(meridian_core::Error::InvalidRange {
+                field: "promote",
+                detail: format!(
+                    "this thread is already linked to decision {existing}; open it there"
+                ),
+            }
+            .into());
+        }
+        let people = self.people().await?;
+        let name = |id: &str| {
+            people
+                .get(id)
+                .map(|p| p.member.display_name.clone())
+                .unwrap_or_else(|| id.to_owned())
+        };
+        let mut context = thread.body.trim().to_owned();
+        for m in &thread.messages {
+            let when = chrono::DateTime::from_timestamp_millis(m.at_ms)
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_default();
+            context.push_str(&format!(
+                "\n\n> **{}** ({when}): {}",
+                name(&m.author),
+                m.body.trim().replace('\n', "\n> ")
+            ));
+        }
+        let mut d = Decision::new(thread.title.trim(), self.now_ms());
+        d.context = context;
+        d.deciders = vec![name(&thread.author)];
+        d.consulted = thread.recipients.iter().map(|r| name(r)).collect();
+        d.source_thread = Some(thread_id.to_string());
+        let (id, d) = self.create_object(d).await?;
+        self.update::<Thread>(thread_id, |t| {
+            t.linked_decision = Some(id.to_string());
+            Ok(())
+        })
+        .await?;
+        Ok((id, d))
     }
 
     /// Objects of a kind, read whole (for export and derived views).

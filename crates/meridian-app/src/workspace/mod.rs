@@ -6,6 +6,7 @@
 
 mod decisions;
 mod documents;
+mod links;
 mod norms;
 mod pages;
 mod remote;
@@ -77,6 +78,8 @@ struct Inner {
     sync: tokio::sync::Mutex<Option<crate::sync::SyncParts>>,
     /// Wakes a running sync session to send what changed outside documents (membership).
     sync_nudge: tokio::sync::Notify,
+    /// What each document links to, and the page tree (see `links`).
+    links: links::LinkCache,
 }
 
 #[derive(Debug)]
@@ -317,6 +320,7 @@ impl Workspace {
                 actor,
                 sync: tokio::sync::Mutex::new(None),
                 sync_nudge: tokio::sync::Notify::new(),
+                links: Mutex::new(HashMap::new()),
             }),
         };
         *lock(&ws.inner.search_queue) = search::start_indexer(&ws.inner);

@@ -6,6 +6,9 @@ impl Workspace {
     // ----- pages -----
 
     pub async fn create_page(&self, new: NewPage) -> Result<(DocId, Page), Error> {
+        if let Some(parent) = &new.parent {
+            self.check_parent(None, parent)?;
+        }
         self.create_object(Page {
             title: new.title.trim().to_owned(),
             body: new.body,
@@ -18,6 +21,13 @@ impl Workspace {
     }
 
     pub async fn update_page(&self, id: &DocId, patch: PagePatch) -> Result<Page, Error> {
+        if let Some(Some(parent)) = &patch.parent {
+            self.check_parent(Some(id), parent)?;
+        }
+        let owner = match patch.owner {
+            Some(Some(who)) => Some(Some(self.resolve_member(&who).await?.to_string())),
+            other => other,
+        };
         self.update::<Page>(id, |p| {
             if let Some(t) = patch.title {
                 p.title = t.trim().to_owned();
@@ -33,6 +43,9 @@ impl Workspace {
             }
             if let Some(r) = patch.review_by {
                 p.review_by = r;
+            }
+            if let Some(o) = owner {
+                p.owner = o;
             }
             Ok(())
         })

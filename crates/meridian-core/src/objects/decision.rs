@@ -97,6 +97,11 @@ pub struct DecisionOption {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate, ts_rs::TS)]
 pub struct Feedback {
+    /// Unique within the decision, so feedback given concurrently on two devices merges.
+    #[key]
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub id: String,
     /// Member id.
     pub author: String,
     pub stance: Stance,

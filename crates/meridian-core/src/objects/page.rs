@@ -26,21 +26,14 @@ pub struct Page {
 }
 
 impl Page {
-    /// Targets of the Markdown links in the body (`[text](target)`), in order, deduplicated.
-    /// Backlinks are these, inverted across pages.
+    /// Targets of the links in the body (`[[Title]]` and `[text](target)`), in order,
+    /// deduplicated. Backlinks are these, inverted across objects.
     pub fn links(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        let body = self.body.as_str();
-        let mut rest = body;
-        while let Some(i) = rest.find("](") {
-            let after = &rest[i + 2..];
-            let Some(end) = after.find(')') else { break };
-            let target = after[..end].split_whitespace().next().unwrap_or("");
-            if !target.is_empty() && !out.iter().any(|t| t == target) {
-                out.push(target.to_owned());
-            }
-            rest = &after[end..];
-        }
-        out
+        crate::links::links(&self.body)
+            .into_iter()
+            .map(|l| match l {
+                crate::links::Link::Wiki(t) | crate::links::Link::Markdown(t) => t,
+            })
+            .collect()
     }
 }

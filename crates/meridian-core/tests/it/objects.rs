@@ -214,3 +214,20 @@ fn page_links_are_extracted_from_the_body() {
         vec!["pages/a.md".to_owned(), "https://x.y".to_owned()]
     );
 }
+
+#[test]
+fn wiki_links_are_read_but_not_from_code() {
+    use meridian_core::links::{Link, links};
+    let text = "Read [[Onboarding]] and [[Hiring plan|the plan]], twice: [[Onboarding]].\n\
+                Inline `[[not a link]]` and [x](abc) here.\n\
+                ```\n[[fenced]] [y](fenced.md)\n```\n\
+                Empty [[ ]] and unclosed [[oops";
+    assert_eq!(
+        links(text),
+        vec![
+            Link::Wiki("Onboarding".into()),
+            Link::Wiki("Hiring plan".into()),
+            Link::Markdown("abc".into()),
+        ]
+    );
+}
