@@ -29,7 +29,8 @@ struct PageFacts {
 /// Kinds whose documents hold prose, and so links.
 const LINKING: [Kind; 4] = [Kind::Page, Kind::Decision, Kind::Meeting, Kind::Thread];
 
-pub(super) type LinkCache = Mutex<HashMap<DocId, Arc<Facts>>>;
+type FactsById = HashMap<DocId, Arc<Facts>>;
+pub(super) type LinkCache = Mutex<FactsById>;
 
 impl Workspace {
     /// Every page with its parent, tags, owner and review date, ordered by title; whether
@@ -137,7 +138,7 @@ impl Workspace {
     }
 
     /// The catalog and each linking document's facts, re-reading only what changed.
-    fn link_facts(&self) -> Result<(Vec<CatalogEntry>, HashMap<DocId, Arc<Facts>>), Error> {
+    fn link_facts(&self) -> Result<(Vec<CatalogEntry>, FactsById), Error> {
         let entries = self.inner.store.list_blocking(None, false)?;
         let heads: HashMap<DocId, String> = self
             .inner
@@ -146,7 +147,7 @@ impl Workspace {
             .into_iter()
             .map(|(id, heads, _)| (id, heads))
             .collect();
-        let cached: HashMap<DocId, Arc<Facts>> = lock(&self.inner.links).clone();
+        let cached: FactsById = lock(&self.inner.links).clone();
         let mut fresh = HashMap::with_capacity(entries.len());
         for e in entries.iter().filter(|e| LINKING.contains(&e.kind)) {
             let Some(heads) = heads.get(&e.id) else {
