@@ -38,6 +38,9 @@ import type {
   Hit,
   SyncStatus,
   DeviceInfo,
+  PageNode,
+  Links,
+  Stance,
 } from './bindings'
 
 export const api = {
@@ -50,6 +53,8 @@ export const api = {
   createPage: (input: NewPage) => invoke<[DocId, Page]>('create_page', { new: input }),
   updatePage: (id: DocId, patch: PagePatch) => invoke<Page>('update_page', { id, patch }),
   editPageBody: (id: DocId, splices: TextSplice[]) => invoke<null>('edit_page_body', { id, splices }),
+  pageTree: () => invoke<PageNode[]>('page_tree'),
+  links: (id: DocId) => invoke<Links>('links', { id }),
 
   createDecision: (input: NewDecision) => invoke<[DocId, Decision]>('create_decision', { new: input }),
   updateDecision: (id: DocId, patch: DecisionPatch) =>
@@ -60,6 +65,11 @@ export const api = {
     invoke<Decision>('choose_option', { id, option, rationale }),
   decisionNextSteps: (status: DecisionStatus) =>
     invoke<DecisionStatus[]>('decision_next_steps', { status }),
+  giveFeedback: (id: DocId, stance: Stance, text: string) =>
+    invoke<Decision>('give_feedback', { id, stance, text }),
+  acknowledgeDecision: (id: DocId) => invoke<Decision>('acknowledge_decision', { id }),
+  supersedeDecision: (old: DocId, next: DocId) => invoke<Decision>('supersede_decision', { old, new: next }),
+  promoteThread: (id: DocId) => invoke<[DocId, Decision]>('promote_thread', { id }),
 
   inbox: () => invoke<InboxView>('inbox'),
   team: () => invoke<TeamView>('team'),
