@@ -44,6 +44,7 @@ fn main() {
             commands::pages::edit_page_body,
             commands::pages::page_tree,
             commands::pages::links,
+            commands::pages::thread_kinds,
             commands::decisions::create_decision,
             commands::decisions::update_decision,
             commands::decisions::set_decision_status,

@@ -61,6 +61,13 @@ pub struct PageNode {
     pub updated_at: String,
 }
 
+/// A thread's message kind (from the charter), for the message board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ThreadKind {
+    pub id: DocId,
+    pub kind: String,
+}
+
 /// An object's links both ways.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Links {

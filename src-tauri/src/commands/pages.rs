@@ -1,5 +1,5 @@
 use meridian_app::core::{DocId, Page, TextSplice};
-use meridian_app::{ApiError, Links, NewPage, PageNode, PagePatch};
+use meridian_app::{ApiError, Links, NewPage, PageNode, PagePatch, ThreadKind};
 
 use super::State;
 
@@ -33,4 +33,10 @@ pub async fn page_tree(state: State<'_>) -> Result<Vec<PageNode>, ApiError> {
 #[tauri::command]
 pub async fn links(state: State<'_>, id: DocId) -> Result<Links, ApiError> {
     Ok(state.workspace()?.links(&id).await?)
+}
+
+/// Each thread's message kind, for the message board.
+#[tauri::command]
+pub async fn thread_kinds(state: State<'_>) -> Result<Vec<ThreadKind>, ApiError> {
+    Ok(state.workspace()?.thread_kinds().await?)
 }

@@ -41,6 +41,7 @@ import type {
   PageNode,
   Links,
   Stance,
+  ThreadKind,
 } from './bindings'
 
 export const api = {
@@ -55,6 +56,7 @@ export const api = {
   editPageBody: (id: DocId, splices: TextSplice[]) => invoke<null>('edit_page_body', { id, splices }),
   pageTree: () => invoke<PageNode[]>('page_tree'),
   links: (id: DocId) => invoke<Links>('links', { id }),
+  threadKinds: () => invoke<ThreadKind[]>('thread_kinds'),
 
   createDecision: (input: NewDecision) => invoke<[DocId, Decision]>('create_decision', { new: input }),
   updateDecision: (id: DocId, patch: DecisionPatch) =>

@@ -307,6 +307,8 @@ backlinks: Array<ObjectSummary>, };
 
 export type LinkView = { target: string, object: ObjectSummary | null, };
 
+export type ThreadKind = { id: DocId, kind: string, };
+
 export type PagePatch = { title?: string, body?: string, tags?: Array<string>, 
 /**
  * `null` clears the parent.

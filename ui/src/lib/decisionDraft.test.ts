@@ -10,6 +10,10 @@ function draft(): DecisionDraft {
     chosen: null,
     rationale: '',
     consequences: '',
+    deciders: '',
+    consulted: '',
+    informed: '',
+    decideBy: '',
   }
 }
 
@@ -43,5 +47,17 @@ describe('decision draft', () => {
       { id: 'id-b', title: 'Postgres', description: '', pros: [], cons: [] },
     ])
     expect(d.options.map((o) => o.id)).toEqual(['id-b', ''])
+  })
+})
+
+describe('people and decide-by', () => {
+  it('round-trip through the form', async () => {
+    const { textToPeople, peopleToText, toLocalInput, fromLocalInput } = await import('./decisionDraft')
+    expect(textToPeople(' Ada, , Sam ')).toEqual(['Ada', 'Sam'])
+    expect(peopleToText(['Ada', 'Sam'])).toBe('Ada, Sam')
+    const ms = new Date(2026, 10, 24, 17, 30).getTime()
+    expect(toLocalInput(ms)).toBe('2026-11-24T17:30')
+    expect(fromLocalInput(toLocalInput(ms))).toBe(ms)
+    expect(fromLocalInput('')).toBeNull()
   })
 })

@@ -26,9 +26,50 @@ export interface DecisionDraft {
   chosen: string | null
   rationale: string
   consequences: string
+  /** People, comma-separated as typed. */
+  deciders: string
+  consulted: string
+  informed: string
+  /** `YYYY-MM-DDTHH:MM` in this computer's zone, or empty. */
+  decideBy: string
 }
 
-export type Field = 'title' | 'context' | 'drivers' | 'options' | 'chosen' | 'rationale' | 'consequences'
+export type Field =
+  | 'title'
+  | 'context'
+  | 'drivers'
+  | 'options'
+  | 'chosen'
+  | 'rationale'
+  | 'consequences'
+  | 'deciders'
+  | 'consulted'
+  | 'informed'
+  | 'decideBy'
+
+/** People as a comma-separated line, and back. */
+export function peopleToText(list: readonly string[]): string {
+  return list.join(', ')
+}
+export function textToPeople(text: string): string[] {
+  return text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+}
+
+/** A `datetime-local` value for an instant, in this computer's zone. */
+export function toLocalInput(ms: number | null): string {
+  if (ms == null) return ''
+  const d = new Date(ms)
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`
+}
+export function fromLocalInput(value: string): number | null {
+  if (!value) return null
+  const ms = new Date(value).getTime()
+  return Number.isNaN(ms) ? null : ms
+}
 
 let nextKey = 0
 export function newKey(): string {
@@ -68,6 +109,10 @@ export function toDraft(d: Decision): DecisionDraft {
     chosen: d.chosen_option,
     rationale: d.rationale,
     consequences: d.consequences,
+    deciders: peopleToText(d.deciders),
+    consulted: peopleToText(d.consulted),
+    informed: peopleToText(d.informed),
+    decideBy: toLocalInput(d.decide_by_ms),
   }
 }
 
@@ -98,6 +143,10 @@ export function buildPatch(draft: DecisionDraft, fields: ReadonlySet<Field>): Bu
   if (fields.has('chosen')) patch.chosen_option = draft.chosen
   if (fields.has('rationale')) patch.rationale = draft.rationale
   if (fields.has('consequences')) patch.consequences = draft.consequences
+  if (fields.has('deciders')) patch.deciders = textToPeople(draft.deciders)
+  if (fields.has('consulted')) patch.consulted = textToPeople(draft.consulted)
+  if (fields.has('informed')) patch.informed = textToPeople(draft.informed)
+  if (fields.has('decideBy')) patch.decide_by_ms = fromLocalInput(draft.decideBy)
   return { patch, sentKeys }
 }
 

@@ -16,6 +16,8 @@ pub(super) struct Facts {
     heads: String,
     links: Vec<Link>,
     page: Option<PageFacts>,
+    /// A thread's message kind.
+    message_kind: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -57,6 +59,18 @@ impl Workspace {
             .collect();
         out.sort_by_cached_key(|n| (n.title.to_lowercase(), n.id.to_string()));
         Ok(out)
+    }
+
+    /// Each thread's message kind, for the message board.
+    pub async fn thread_kinds(&self) -> Result<Vec<ThreadKind>, Error> {
+        let (_, facts) = self.link_facts()?;
+        Ok(facts
+            .into_iter()
+            .filter_map(|(id, f)| {
+                let kind = f.message_kind.clone()?;
+                Some(ThreadKind { id, kind })
+            })
+            .collect())
     }
 
     /// What an object links to (resolved where the target is an object) and what links
@@ -182,6 +196,10 @@ impl Workspace {
             heads,
             links: object.links(),
             page,
+            message_kind: match &object {
+                Object::Thread(t) => Some(t.message_kind.clone()),
+                _ => None,
+            },
         })
     }
 
