@@ -41,6 +41,13 @@ const COMMANDS: &[&str] = &[
     "devices",
     "create_invite",
     "remove_device",
+    "page_tree",
+    "links",
+    "thread_kinds",
+    "give_feedback",
+    "acknowledge_decision",
+    "supersede_decision",
+    "promote_thread",
 ];
 
 fn main() {

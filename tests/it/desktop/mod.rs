@@ -5,6 +5,7 @@
 //! `cargo test --workspace` needs no display or built app. With `MERIDIAN_E2E=1` it must
 //! run, and anything missing (binary, driver, Xvfb) fails it loudly.
 
+mod flows;
 mod harness;
 mod norms;
 mod scenario;
@@ -24,11 +25,12 @@ async fn the_desktop_app_end_to_end() {
         return;
     };
     let harness = Harness::start(config.clone()).await;
-    let outcome = tokio::time::timeout(Duration::from_secs(420), async {
+    let outcome = tokio::time::timeout(Duration::from_secs(900), async {
         scenario::run(&harness).await?;
         // Teammates arrive while the app is closed, as sync would bring them.
         let seeded = norms::seed(&harness.data_dir()).await?;
         norms::run(&harness, &seeded).await?;
+        flows::run(&harness).await?;
         sync::invite_a_cli_device(&harness).await?;
         // A second app, on a fresh data folder, joins on its first run.
         let fresh = Harness::start(config).await;
@@ -41,6 +43,6 @@ async fn the_desktop_app_end_to_end() {
     match outcome {
         Ok(Ok(())) => {}
         Ok(Err(e)) => panic!("desktop end-to-end test failed: {e}"),
-        Err(_) => panic!("desktop end-to-end test timed out after 420 s"),
+        Err(_) => panic!("desktop end-to-end test timed out after 900 s"),
     }
 }

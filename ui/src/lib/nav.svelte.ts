@@ -17,8 +17,19 @@ const SECTION_OF: Partial<Record<Kind, SectionId>> = {
 
 class Nav {
   section = $state<SectionId>('inbox')
-  /** The object open in each section. */
-  selected = $state<Partial<Record<SectionId, string | null>>>({})
+  /** The object open in each section (null, never undefined: views bind to these). */
+  selected = $state<Record<SectionId, string | null>>({
+    inbox: null,
+    threads: null,
+    decisions: null,
+    meetings: null,
+    checkins: null,
+    pages: null,
+    tasks: null,
+    team: null,
+    settings: null,
+    sync: null,
+  })
 
   open(kind: Kind | string, id: string): void {
     const section = SECTION_OF[kind as Kind]
