@@ -3,4 +3,5 @@
 mod decisions;
 mod norms;
 mod pages;
+mod sample;
 mod sync;
