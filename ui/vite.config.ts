@@ -19,5 +19,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'node',
+    // The theme test reads app.css (`?raw`); other CSS stays out of unit tests.
+    css: { include: [/app\.css/] },
   },
 })
