@@ -223,6 +223,18 @@ impl Harness {
 
     /// Saves a PNG of the window after letting the last DOM change reach the screen.
     pub async fn screenshot(&self, client: &Client, name: &str) -> TestResult {
+        // WebKitGTK answers a screenshot at the next rendering update, which a page that
+        // does not change (the first-run screen) never has: the request hung. A pixel at 2%
+        // opacity, removed a moment later, makes one.
+        client
+            .execute(
+                "const d = document.createElement('div');\
+                 d.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0.02;pointer-events:none';\
+                 document.body.append(d);\
+                 setTimeout(() => d.remove(), 400);",
+                vec![],
+            )
+            .await?;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let png = client.screenshot().await?;
         let path = self.config.artifacts.join(format!("{name}.png"));
