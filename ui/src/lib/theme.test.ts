@@ -42,7 +42,7 @@ function contrast(a: string, b: string): number {
 
 // Text colour → the backgrounds it is drawn on somewhere in the UI.
 const TEXT_ON: Record<string, string[]> = {
-  '--text': ['--surface', '--surface-2', '--sidebar', '--hover', '--selected', '--chip', '--danger-surface'],
+  '--text': ['--surface', '--surface-2', '--sidebar', '--hover', '--selected', '--chip', '--danger-surface', '--mark'],
   '--text-muted': ['--surface', '--surface-2', '--sidebar', '--hover', '--selected', '--chip'],
   '--text-faint': ['--surface', '--surface-2', '--sidebar'],
   '--accent-strong': ['--surface', '--surface-2', '--sidebar', '--selected'],
