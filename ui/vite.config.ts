@@ -15,9 +15,16 @@ export default defineConfig({
     assetsInlineLimit: 0,
     // One local bundle (CodeMirror is most of it); nothing is downloaded at run time.
     chunkSizeWarningLimit: 1024,
+    // bench.html: the B8 keypress-to-paint benchmark page (src/bench), shipped beside the
+    // app so the benchmark drives the very binary users run.
+    rolldownOptions: {
+      input: { main: 'index.html', bench: 'bench.html' },
+    },
   },
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'node',
+    // The theme test reads app.css (`?raw`); other CSS stays out of unit tests.
+    css: { include: [/app\.css/] },
   },
 })

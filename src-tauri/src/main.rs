@@ -25,6 +25,7 @@ fn main() {
 
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
+        .on_page_load(|_, payload| startup::report_page_load(payload))
         .setup(|app| {
             // Opened once, before the window loads; a failure is kept and shown by the UI.
             let opened = tauri::async_runtime::block_on(startup::open_workspace());

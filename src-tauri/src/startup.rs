@@ -1,7 +1,10 @@
 //! First run and every run after: open the workspace in the data directory; a directory
 //! that holds none is a first run, where the UI offers to create a workspace or join one.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use meridian_app::{ApiError, Error, Workspace, default_data_dir};
+use tauri::webview::{PageLoadEvent, PageLoadPayload};
 use tauri::{AppHandle, Manager};
 
 use crate::state::{AppState, Opened};
@@ -62,4 +65,17 @@ pub fn my_time_zone() -> String {
         tracing::warn!(%error, "system time zone unknown; using UTC");
         "UTC".to_owned()
     })
+}
+
+/// Benchmark B7 (`benches/desktop`) times the app's start from spawn to the first page's
+/// load; with `MERIDIAN_REPORT_PAGE_LOAD=1` this prints the one line it waits for. The
+/// hello-world app it is compared with (`benches/hello-tauri`) does the same.
+pub fn report_page_load(payload: &PageLoadPayload<'_>) {
+    static REPORTED: AtomicBool = AtomicBool::new(false);
+    if payload.event() == PageLoadEvent::Finished
+        && std::env::var_os("MERIDIAN_REPORT_PAGE_LOAD").is_some_and(|v| v == "1")
+        && !REPORTED.swap(true, Ordering::Relaxed)
+    {
+        println!("meridian-page-loaded {}", payload.url());
+    }
 }

@@ -57,6 +57,12 @@ pub enum Error {
     /// Sync could not do what was asked; the text says why and what to do.
     #[error("{0}")]
     Sync(String),
+    /// A file of the sample workspace bundled with this build does not import: a defect of
+    /// the build, never of the user's data.
+    #[error(
+        "the sample content bundled with this build of Meridian is broken ({file}: {reason}); please report it"
+    )]
+    SampleContent { file: &'static str, reason: String },
 }
 
 /// What kind of failure the UI is looking at, so it can react without parsing text.
@@ -100,7 +106,7 @@ impl Error {
             Error::Vault(_) => ErrorKind::Invalid,
             Error::NotInitialised(_) | Error::UnfinishedCreate(_) => ErrorKind::NotInitialised,
             Error::DataDir { .. } | Error::Write { .. } => ErrorKind::Io,
-            Error::Stopped => ErrorKind::Internal,
+            Error::Stopped | Error::SampleContent { .. } => ErrorKind::Internal,
             Error::Search(meridian_search::Error::Query(_)) => ErrorKind::Invalid,
             Error::Search(_) | Error::SearchUnavailable => ErrorKind::Storage,
             Error::Sync(_) => ErrorKind::Sync,

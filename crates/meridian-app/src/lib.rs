@@ -12,12 +12,14 @@ pub mod bindings;
 mod clock;
 mod error;
 mod markdown;
+mod sample;
 pub mod sync;
 mod workspace;
 
 pub use api::*;
 pub use clock::{Clock, SystemClock, parse_rfc3339_ms};
 pub use error::{ApiError, Error, ErrorKind};
+pub use sample::{SAMPLE_FILES, SampleFile};
 pub use workspace::{Snapshot, Workspace, default_data_dir, item_id};
 
 pub use meridian_core as core;

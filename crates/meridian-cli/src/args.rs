@@ -33,6 +33,9 @@ pub enum Command {
         /// Your IANA time zone, e.g. Europe/Berlin
         #[arg(long)]
         tz: String,
+        /// Also add the sample pages and decision records (the app's "Include sample content")
+        #[arg(long)]
+        sample: bool,
     },
     /// Invite a device to this workspace through a relay; prints the invite code
     Invite {

@@ -16,16 +16,41 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(meridian_app::default_data_dir);
     let json = cli.json;
-    if let Command::Init { name, me, tz } = &cli.command {
+    if let Command::Init {
+        name,
+        me,
+        tz,
+        sample,
+    } = &cli.command
+    {
         let ws = Workspace::create(&data_dir, name, me, tz).await?;
         let info = ws.info();
+        let sample = if *sample {
+            let report = ws.import_sample().await.with_context(|| {
+                format!(
+                    "the workspace was created in {}, but the sample content was not added",
+                    info.data_dir
+                )
+            })?;
+            ws.catch_up_search(progress).await?;
+            eprint!("\r\x1b[K");
+            Some(report)
+        } else {
+            None
+        };
         if json {
-            return output::json(&info);
+            return output::json(&output::Initialised { info, sample });
         }
         println!(
             "Created workspace \"{}\" in {} (you are {}, {})",
             info.name, info.data_dir, info.me.name, info.me.tz
         );
+        if let Some(report) = sample {
+            println!(
+                "Added the sample content: {} pages and {} decisions.",
+                report.pages, report.decisions
+            );
+        }
         return Ok(());
     }
     if let Command::Join { code, me, tz, wait } = &cli.command {

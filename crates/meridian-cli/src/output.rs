@@ -1,7 +1,15 @@
 //! Printing: one JSON document with `--json`, short human text otherwise.
 
-use meridian_app::{ObjectSummary, Shown};
+use meridian_app::{ImportReport, ObjectSummary, Shown, WorkspaceInfo};
 use serde::Serialize;
+
+/// What `init --json` prints: the workspace, and what `--sample` added (`null` without it).
+#[derive(Debug, Serialize)]
+pub struct Initialised {
+    #[serde(flatten)]
+    pub info: WorkspaceInfo,
+    pub sample: Option<ImportReport>,
+}
 
 pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);

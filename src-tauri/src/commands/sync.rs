@@ -36,6 +36,9 @@ fn not_first_run() -> ApiError {
     Error::AlreadyInitialised(default_data_dir()).into()
 }
 
+/// Creates the workspace and, with `sample`, adds the sample pages and decisions. The
+/// workspace is open even when the sample fails: the error says so, and the first-run
+/// screen then offers to continue without it.
 #[tauri::command]
 pub async fn create_workspace(
     app: AppHandle,
@@ -43,13 +46,29 @@ pub async fn create_workspace(
     name: String,
     me: String,
     tz: String,
+    sample: bool,
 ) -> Result<WorkspaceInfo, ApiError> {
     if !state.is_first_run() {
         return Err(not_first_run());
     }
     let ws = Workspace::create(&default_data_dir(), &name, &me, &tz).await?;
+    // Imported before the background tasks start, so the search catch-up indexes it.
+    let sample = if sample {
+        ws.import_sample().await.map(drop)
+    } else {
+        Ok(())
+    };
     startup::start_background(&app, &ws);
     state.set_ready(ws.clone());
+    if let Err(error) = sample {
+        tracing::error!(%error, "the sample content was not added");
+        return Err(ApiError {
+            kind: error.kind(),
+            detail: format!(
+                "Your workspace was created, but the sample content could not be added: {error}"
+            ),
+        });
+    }
     Ok(ws.info())
 }
 

@@ -90,8 +90,22 @@ pub struct Harness {
     driver: Option<Child>,
 }
 
+/// Desktop tests take turns: each starts its own display, driver and app, and two at once
+/// on a small machine slow WebKit down enough to trip the timeouts.
+pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
+}
+
 impl Harness {
     pub async fn start(config: Config) -> Harness {
+        Harness::start_with_env(config, &[]).await
+    }
+
+    /// Like [`Harness::start`], with extra environment variables for the driver and the app
+    /// it launches (e.g. `GTK_THEME=Adwaita:dark`, which WebKitGTK reports to the page as
+    /// `prefers-color-scheme: dark`).
+    pub async fn start_with_env(config: Config, env: &[(&str, &str)]) -> Harness {
         let root = tempfile::tempdir().expect("create a temp folder");
         for dir in [
             "data",
@@ -147,6 +161,7 @@ impl Harness {
         .env("NO_AT_BRIDGE", "1")
         .env("GTK_A11Y", "none")
         .env_remove("WAYLAND_DISPLAY")
+        .envs(env.iter().copied())
         .stdout(Stdio::from(log))
         .stderr(Stdio::from(log_err));
         let driver = cmd.spawn().expect("start tauri-driver");
@@ -208,6 +223,18 @@ impl Harness {
 
     /// Saves a PNG of the window after letting the last DOM change reach the screen.
     pub async fn screenshot(&self, client: &Client, name: &str) -> TestResult {
+        // WebKitGTK answers a screenshot at the next rendering update, which a page that
+        // does not change (the first-run screen) never has: the request hung. A pixel at 2%
+        // opacity, removed a moment later, makes one.
+        client
+            .execute(
+                "const d = document.createElement('div');\
+                 d.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0.02;pointer-events:none';\
+                 document.body.append(d);\
+                 setTimeout(() => d.remove(), 400);",
+                vec![],
+            )
+            .await?;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let png = client.screenshot().await?;
         let path = self.config.artifacts.join(format!("{name}.png"));

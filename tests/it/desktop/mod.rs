@@ -8,8 +8,10 @@
 mod flows;
 mod harness;
 mod norms;
+mod sample;
 mod scenario;
 mod sync;
+mod theme;
 mod ui;
 
 use std::time::Duration;
@@ -24,6 +26,7 @@ async fn the_desktop_app_end_to_end() {
         );
         return;
     };
+    let _turn = harness::one_at_a_time().await;
     let harness = Harness::start(config.clone()).await;
     let outcome = tokio::time::timeout(Duration::from_secs(900), async {
         scenario::run(&harness).await?;
@@ -45,4 +48,57 @@ async fn the_desktop_app_end_to_end() {
         Ok(Err(e)) => panic!("desktop end-to-end test failed: {e}"),
         Err(_) => panic!("desktop end-to-end test timed out after 900 s"),
     }
+}
+
+/// Skips (with the reason) unless `MERIDIAN_E2E=1`, like the test above.
+fn e2e_config(what: &str) -> Option<Config> {
+    let config = Config::from_env();
+    if config.is_none() {
+        eprintln!("SKIPPED desktop {what}: set MERIDIAN_E2E=1 or run scripts/e2e.sh");
+    }
+    config
+}
+
+/// Runs one scenario on a fresh data folder, with `env` for the app, within `limit`.
+async fn scenario(
+    what: &str,
+    env: &[(&str, &str)],
+    limit: Duration,
+    run: impl AsyncFnOnce(&Harness) -> harness::TestResult,
+) {
+    let Some(config) = e2e_config(what) else {
+        return;
+    };
+    let _turn = harness::one_at_a_time().await;
+    let harness = Harness::start_with_env(config, env).await;
+    let outcome = tokio::time::timeout(limit, run(&harness)).await;
+    harness.stop();
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => panic!("desktop {what} failed: {e}"),
+        Err(_) => panic!("desktop {what} timed out after {} s", limit.as_secs()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_run_with_the_sample_workspace() {
+    // An explicit light theme, whatever the machine running the test prefers.
+    scenario(
+        "first run with the sample",
+        &[("GTK_THEME", "Adwaita")],
+        Duration::from_secs(120),
+        sample::run,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dark_theme_follows_the_system() {
+    scenario(
+        "dark theme",
+        &[("GTK_THEME", "Adwaita:dark")],
+        Duration::from_secs(120),
+        theme::run,
+    )
+    .await;
 }

@@ -101,8 +101,10 @@ export const api = {
   search: (query: string, limit: number) => invoke<Hit[]>('search', { query, limit }),
 
   firstRun: () => invoke<FirstRun | null>('first_run'),
-  createWorkspace: (name: string, me: string, tz: string) =>
-    invoke<WorkspaceInfo>('create_workspace', { name, me, tz }),
+  /** With `sample`, also adds the sample pages and decisions. If only the sample fails,
+   * the workspace exists anyway (`firstRun()` turns null) and the error says so. */
+  createWorkspace: (name: string, me: string, tz: string, sample: boolean) =>
+    invoke<WorkspaceInfo>('create_workspace', { name, me, tz, sample }),
   joinWorkspace: (code: string, me: string, tz: string) =>
     invoke<WorkspaceInfo>('join_workspace', { code, me, tz }),
   syncStatus: () => invoke<SyncStatus>('sync_status'),

@@ -4,4 +4,5 @@ mod decisions;
 mod links;
 mod norms;
 mod pages;
+mod sample;
 mod sync;

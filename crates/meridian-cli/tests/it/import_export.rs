@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use automerge::ReadDoc;
 use meridian_testkit::corpus;
 
-use crate::{init, json, ok};
+use crate::{fails, init, json, ok};
 
 #[test]
 fn the_handbook_imports_completely() {
@@ -231,4 +231,54 @@ fn walk_md(dir: &std::path::Path) -> usize {
         }
     }
     n
+}
+
+#[test]
+fn init_with_the_sample_lists_and_finds_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let created = json(
+        d,
+        &[
+            "init", "--name", "Acme", "--me", "Ada", "--tz", "UTC", "--sample",
+        ],
+    );
+    assert_eq!(created["name"], "Acme", "{created}");
+    assert_eq!(created["sample"]["pages"], 5, "{created}");
+    assert_eq!(created["sample"]["decisions"], 2, "{created}");
+    let pages = json(d, &["list", "--kind", "page"]);
+    let titles: BTreeSet<&str> = pages
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|r| r["title"].as_str().expect("title"))
+        .collect();
+    assert!(titles.contains("Start here"), "{titles:?}");
+    assert_eq!(titles.len(), 5, "{titles:?}");
+    let decisions = json(d, &["list", "--kind", "decision"]);
+    assert_eq!(decisions.as_array().expect("array").len(), 2, "{decisions}");
+    // Searchable at once: `init --sample` indexes before it returns.
+    let hits = json(d, &["search", "prime directive"]);
+    let first = &hits.as_array().expect("array")[0];
+    assert_eq!(first["title"], "Retrospectives", "{hits}");
+    // A second init is refused before anything is added: no second copy of the sample.
+    let err = fails(
+        d,
+        &[
+            "init", "--name", "Acme", "--me", "Ada", "--tz", "UTC", "--sample",
+        ],
+    );
+    assert!(err.contains("already holds a workspace"), "{err}");
+    let pages = json(d, &["list", "--kind", "page"]);
+    assert_eq!(pages.as_array().expect("array").len(), 5, "{pages}");
+
+    // Without --sample the workspace starts empty and says so.
+    let plain = tempfile::tempdir().expect("temp dir");
+    let created = json(
+        plain.path(),
+        &["init", "--name", "Bare", "--me", "Ada", "--tz", "UTC"],
+    );
+    assert!(created["sample"].is_null(), "{created}");
+    let pages = json(plain.path(), &["list", "--kind", "page"]);
+    assert!(pages.as_array().expect("array").is_empty(), "{pages}");
 }
