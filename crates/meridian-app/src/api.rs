@@ -312,6 +312,16 @@ pub struct NotificationBatch {
     pub digests: Vec<meridian_core::views::Digest>,
 }
 
+/// A patch field that can be left alone (absent: `None`) or cleared (`null`: `Some(None)`).
+/// Plain serde reads `null` as `None`, which would make clearing impossible from the UI.
+fn clearable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
 /// An agenda item to add. `owner` is a member name or id; each pre-read is an object id or
 /// an `http(s)://` link.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
@@ -332,8 +342,9 @@ pub struct NewAgendaItem {
 pub struct AgendaItemPatch {
     #[ts(optional)]
     pub title: Option<String>,
-    /// A member name or id; `Some(None)` clears the owner.
+    /// A member name or id; `null` (`Some(None)`) clears the owner.
     #[ts(optional)]
+    #[serde(deserialize_with = "clearable")]
     pub owner: Option<Option<String>>,
     #[ts(optional)]
     pub minutes: Option<u32>,
@@ -384,11 +395,13 @@ pub struct NewTask {
 pub struct TaskPatch {
     #[ts(optional)]
     pub title: Option<String>,
-    /// A member name or id; `Some(None)` unassigns the task.
+    /// A member name or id; `null` (`Some(None)`) unassigns the task.
     #[ts(optional)]
+    #[serde(deserialize_with = "clearable")]
     pub owner: Option<Option<String>>,
-    /// `YYYY-MM-DD`; `Some(None)` clears the date.
+    /// `YYYY-MM-DD`; `null` (`Some(None)`) clears the date.
     #[ts(optional)]
+    #[serde(deserialize_with = "clearable")]
     pub due: Option<Option<String>>,
     #[ts(optional)]
     pub state: Option<meridian_core::TaskState>,

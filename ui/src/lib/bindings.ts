@@ -382,7 +382,7 @@ minutes: number, pre_reads: Array<string>, notes: string, };
 
 export type AgendaItemPatch = { title?: string, 
 /**
- * A member name or id; `Some(None)` clears the owner.
+ * A member name or id; `null` (`Some(None)`) clears the owner.
  */
 owner?: string | null, minutes?: number, notes?: string, 
 /**
@@ -408,11 +408,11 @@ export type NewTask = { title: string, owner?: string, due?: string, source?: Ta
 
 export type TaskPatch = { title?: string, 
 /**
- * A member name or id; `Some(None)` unassigns the task.
+ * A member name or id; `null` (`Some(None)`) unassigns the task.
  */
 owner?: string | null, 
 /**
- * `YYYY-MM-DD`; `Some(None)` clears the date.
+ * `YYYY-MM-DD`; `null` (`Some(None)`) clears the date.
  */
 due?: string | null, state?: TaskState, };
 

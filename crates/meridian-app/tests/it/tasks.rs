@@ -204,3 +204,16 @@ async fn bad_owners_dates_and_sources_are_refused_with_what_to_do() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_patch_from_the_ui_tells_leaving_alone_from_clearing() {
+    let clear: TaskPatch = serde_json::from_str(r#"{"owner":null,"due":null}"#).expect("json");
+    assert_eq!((clear.owner, clear.due), (Some(None), Some(None)));
+    let keep: TaskPatch = serde_json::from_str(r#"{"title":"x"}"#).expect("json");
+    assert_eq!((keep.owner, keep.due), (None, None));
+    let set: TaskPatch = serde_json::from_str(r#"{"due":"2026-12-01"}"#).expect("json");
+    assert_eq!(set.due, Some(Some("2026-12-01".into())));
+    let item: meridian_app::AgendaItemPatch =
+        serde_json::from_str(r#"{"owner":null}"#).expect("json");
+    assert_eq!(item.owner, Some(None));
+}
