@@ -6,6 +6,7 @@
 //! run, and anything missing (binary, driver, Xvfb) fails it loudly.
 
 mod harness;
+mod meetings;
 mod norms;
 mod scenario;
 mod sync;
@@ -15,6 +16,10 @@ use std::time::Duration;
 
 use harness::{Config, Harness};
 
+/// Desktop tests run one app at a time: each starts its own display, driver and app, and
+/// the machine has two cores.
+static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_desktop_app_end_to_end() {
     let Some(config) = Config::from_env() else {
@@ -23,6 +28,7 @@ async fn the_desktop_app_end_to_end() {
         );
         return;
     };
+    let _one_app = ONE_APP_AT_A_TIME.lock().await;
     let harness = Harness::start(config.clone()).await;
     let outcome = tokio::time::timeout(Duration::from_secs(420), async {
         scenario::run(&harness).await?;
