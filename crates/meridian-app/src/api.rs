@@ -375,3 +375,152 @@ pub struct NotificationBatch {
     pub direct: Vec<meridian_core::views::Notification>,
     pub digests: Vec<meridian_core::views::Digest>,
 }
+
+/// A patch field that can be left alone (absent: `None`) or cleared (`null`: `Some(None)`).
+/// Plain serde reads `null` as `None`, which would make clearing impossible from the UI.
+fn clearable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// An agenda item to add. `owner` is a member name or id; each pre-read is an object id or
+/// an `http(s)://` link.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct NewAgendaItem {
+    pub title: String,
+    #[ts(optional)]
+    pub owner: Option<String>,
+    /// Minutes on the agenda; 10 when 0.
+    pub minutes: u32,
+    pub pre_reads: Vec<String>,
+    pub notes: String,
+}
+
+/// A partial update of an agenda item: absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct AgendaItemPatch {
+    #[ts(optional)]
+    pub title: Option<String>,
+    /// A member name or id; `null` (`Some(None)`) clears the owner.
+    #[ts(optional)]
+    #[serde(deserialize_with = "clearable")]
+    pub owner: Option<Option<String>>,
+    #[ts(optional)]
+    pub minutes: Option<u32>,
+    #[ts(optional)]
+    pub notes: Option<String>,
+    /// The whole list of pre-reads.
+    #[ts(optional)]
+    pub pre_reads: Option<Vec<String>>,
+    /// Settled in writing before the meeting: no time needed for it.
+    #[ts(optional)]
+    pub resolved_async: Option<bool>,
+}
+
+/// The prose fields of a meeting the editor writes into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingText {
+    Notes,
+    Summary,
+}
+
+impl MeetingText {
+    pub fn field(self) -> &'static str {
+        match self {
+            MeetingText::Notes => "notes",
+            MeetingText::Summary => "summary",
+        }
+    }
+}
+
+/// A task to create. `owner` is a member name or id; `due` is `YYYY-MM-DD` on the owner's
+/// calendar. A task from a meeting is listed in the meeting's `tasks`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct NewTask {
+    pub title: String,
+    #[ts(optional)]
+    pub owner: Option<String>,
+    #[ts(optional)]
+    pub due: Option<String>,
+    #[ts(optional)]
+    pub source: Option<meridian_core::TaskSource>,
+}
+
+/// A partial update of a task: absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct TaskPatch {
+    #[ts(optional)]
+    pub title: Option<String>,
+    /// A member name or id; `null` (`Some(None)`) unassigns the task.
+    #[ts(optional)]
+    #[serde(deserialize_with = "clearable")]
+    pub owner: Option<Option<String>>,
+    /// `YYYY-MM-DD`; `null` (`Some(None)`) clears the date.
+    #[ts(optional)]
+    #[serde(deserialize_with = "clearable")]
+    pub due: Option<Option<String>>,
+    #[ts(optional)]
+    pub state: Option<meridian_core::TaskState>,
+}
+
+/// The task list, grouped by due date on each owner's calendar.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct TaskList {
+    pub me: MemberRef,
+    pub at: String,
+    pub rows: Vec<meridian_core::views::tasks::TaskRow>,
+}
+
+/// A check-in to create. `participants` holds member names or ids (me when empty);
+/// `weekdays` are 0 = Monday … 6 = Sunday; `prompt_time` is `HH:MM` on each
+/// participant's clock.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct NewCheckin {
+    pub title: String,
+    pub questions: Vec<String>,
+    pub weekdays: Vec<u8>,
+    pub prompt_time: String,
+    pub participants: Vec<String>,
+}
+
+/// Every check-in as I see it today.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct CheckinsView {
+    pub me: MemberRef,
+    pub at: String,
+    /// My local date.
+    pub today: String,
+    pub cards: Vec<meridian_core::views::checkins::CheckinCard>,
+}
+
+/// What a meeting resolved: a decision (recorded with the meeting as its source, about
+/// one agenda item if given) and tasks; with `summary`, the summary is set first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct MeetingOutcome {
+    #[ts(optional)]
+    pub summary: Option<String>,
+    #[ts(optional)]
+    pub decision: Option<NewDecision>,
+    /// The agenda item the decision is about (its id or title).
+    #[ts(optional)]
+    pub agenda_item: Option<String>,
+    pub tasks: Vec<NewTask>,
+}
+
+/// What recording a meeting's outcome created.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Summarised {
+    pub meeting: meridian_core::Meeting,
+    pub decision: Option<DocId>,
+    pub tasks: Vec<DocId>,
+}

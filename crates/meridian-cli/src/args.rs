@@ -435,6 +435,94 @@ pub enum MeetingCmd {
         owner: Option<String>,
         #[arg(long, default_value_t = 10)]
         minutes: u32,
+        /// Something to read before: an object id or an https:// link (repeat for several)
+        #[arg(long = "pre-read")]
+        pre_reads: Vec<String>,
+        #[arg(long, default_value = "")]
+        notes: String,
+    },
+    /// Change an agenda item (ITEM is its id, as `meeting show`/`show` prints)
+    ItemEdit {
+        id: String,
+        item: String,
+        #[arg(long)]
+        title: Option<String>,
+        /// Owner name or id
+        #[arg(long, conflicts_with = "no_owner")]
+        owner: Option<String>,
+        #[arg(long)]
+        no_owner: bool,
+        #[arg(long)]
+        minutes: Option<u32>,
+        #[arg(long)]
+        notes: Option<String>,
+        /// Replace the pre-reads (repeat for several)
+        #[arg(long = "pre-read")]
+        pre_reads: Vec<String>,
+        /// Settled in writing: no meeting time needed
+        #[arg(long, conflicts_with = "unresolved")]
+        resolved: bool,
+        /// Needs meeting time after all
+        #[arg(long)]
+        unresolved: bool,
+    },
+    /// Remove an agenda item
+    ItemRemove { id: String, item: String },
+    /// Move an agenda item to position N (1 is first)
+    ItemMove {
+        id: String,
+        item: String,
+        #[arg(long)]
+        to: usize,
+    },
+    /// Set the meeting notes (merged in as a diff)
+    Note {
+        id: String,
+        #[command(flatten)]
+        body: BodyArgs,
+    },
+    /// Set the summary written after the meeting (merged in as a diff)
+    Summary {
+        id: String,
+        #[command(flatten)]
+        body: BodyArgs,
+    },
+    /// An action item: a task whose source is the meeting
+    Action {
+        id: String,
+        #[arg(long)]
+        title: String,
+        /// Owner name or id
+        #[arg(long)]
+        owner: Option<String>,
+        /// Due date, YYYY-MM-DD on the owner's calendar
+        #[arg(long)]
+        due: Option<String>,
+    },
+    /// Move a meeting to held, summarised, cancelled or back to scheduled
+    State { id: String, state: String },
+    /// Summarise a meeting: record the decision it reached (about --item, pre-filled from
+    /// the meeting) and mark it summarised; it needs a summary (--summary or `meeting summary`)
+    Summarise {
+        id: String,
+        /// Set the summary first
+        #[arg(long)]
+        summary: Option<String>,
+        /// Title of the decision reached; with --item or --chosen and no title, the
+        /// title is taken from the agenda item or the meeting
+        #[arg(long)]
+        decision: Option<String>,
+        /// The agenda item the decision is about (id or title)
+        #[arg(long)]
+        item: Option<String>,
+        /// A considered option (repeat for several)
+        #[arg(long = "option")]
+        options: Vec<String>,
+        /// The chosen option; the decision is then accepted
+        #[arg(long)]
+        chosen: Option<String>,
+        #[arg(long)]
+        rationale: Option<String>,
     },
     /// A meeting's agenda deadline (on every attendee's clock) and summary due time
     Times { id: String },
@@ -530,6 +618,19 @@ pub enum TaskCmd {
         /// Due date, YYYY-MM-DD in the owner's zone
         #[arg(long)]
         due: Option<String>,
+        /// Where it comes from: a meeting, decision or thread id
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// Tasks grouped by due date on each owner's calendar: overdue, today, this week,
+    /// later, no date
+    List {
+        /// Only mine
+        #[arg(long)]
+        mine: bool,
+        /// Include done and dropped tasks
+        #[arg(long)]
+        all: bool,
     },
     /// Set a task's state (open, doing, done, dropped)
     State { id: String, state: String },
@@ -542,8 +643,14 @@ pub enum TaskCmd {
         #[arg(long)]
         owner: Option<String>,
         /// Due date, YYYY-MM-DD
-        #[arg(long)]
+        #[arg(long, conflicts_with = "no_due")]
         due: Option<String>,
+        /// Unassign the task
+        #[arg(long, conflicts_with = "owner")]
+        no_owner: bool,
+        /// Remove the due date
+        #[arg(long)]
+        no_due: bool,
     },
 }
 
@@ -579,6 +686,8 @@ pub enum CheckinCmd {
         #[arg(long)]
         at: Option<String>,
     },
+    /// What my check-ins ask today (at the prompt time on my clock), and what I answered
+    Today,
     /// Answer today's check-in (one --answer per question, in order)
     Answer {
         id: String,

@@ -4,8 +4,11 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::Context;
-use meridian_app::core::{DecisionStatus, DocId, Kind, Task, TaskState};
-use meridian_app::{DecisionPatch, NewDecision, NewOption, NewPage, PagePatch, Workspace};
+use meridian_app::core::views::tasks::DueBucket;
+use meridian_app::core::{DecisionStatus, DocId, Kind, TaskSource, TaskState};
+use meridian_app::{
+    DecisionPatch, NewDecision, NewOption, NewPage, NewTask, PagePatch, TaskPatch, Workspace,
+};
 
 use crate::args::*;
 use crate::{norms, output, sync};
@@ -411,30 +414,47 @@ async fn decision(ws: &Workspace, cmd: DecisionCmd, json: bool) -> anyhow::Resul
 
 async fn task(ws: &Workspace, cmd: TaskCmd, json: bool) -> anyhow::Result<()> {
     match cmd {
-        TaskCmd::New { title, owner, due } => {
-            let owner = match owner {
-                Some(o) => ws.resolve_members(&[o]).await?.into_iter().next(),
+        TaskCmd::New {
+            title,
+            owner,
+            due,
+            from,
+        } => {
+            let source = match from {
+                Some(f) => {
+                    let id: DocId = f.trim().parse()?;
+                    let kind = ws.summary(&id).await?.kind;
+                    Some(TaskSource {
+                        kind: kind.as_str().to_owned(),
+                        id: id.to_string(),
+                    })
+                }
                 None => None,
             };
-            let task = Task {
-                title: title.trim().to_owned(),
-                owner,
-                due,
-                state: TaskState::Open,
-                source: None,
-                created_at_ms: ws.now_ms(),
-            };
-            let (id, _) = ws.create_object(task).await?;
+            let (id, _) = ws
+                .create_task(NewTask {
+                    title,
+                    owner,
+                    due,
+                    source,
+                })
+                .await?;
             done(ws, &id, "Created", json).await
+        }
+        TaskCmd::List { mine, all } => {
+            let mut list = ws.task_list(mine, None).await?;
+            if !all {
+                list.rows.retain(|r| r.bucket != DueBucket::Done);
+            }
+            if json {
+                return output::json(&list);
+            }
+            output::tasks(&list);
+            Ok(())
         }
         TaskCmd::State { id, state } => {
             let id: DocId = id.parse()?;
-            let state: TaskState = state.parse()?;
-            ws.update::<Task>(&id, |t| {
-                t.state = state;
-                Ok(())
-            })
-            .await?;
+            ws.set_task_state(&id, state.parse::<TaskState>()?).await?;
             done(ws, &id, "Updated", json).await
         }
         TaskCmd::Edit {
@@ -442,25 +462,21 @@ async fn task(ws: &Workspace, cmd: TaskCmd, json: bool) -> anyhow::Result<()> {
             title,
             owner,
             due,
+            no_owner,
+            no_due,
         } => {
             let id: DocId = id.parse()?;
-            let owner = match owner {
-                Some(o) => ws.resolve_members(&[o]).await?.into_iter().next(),
-                None => None,
+            let patch = TaskPatch {
+                title,
+                owner: if no_owner {
+                    Some(None)
+                } else {
+                    owner.map(Some)
+                },
+                due: if no_due { Some(None) } else { due.map(Some) },
+                state: None,
             };
-            ws.update::<Task>(&id, |t| {
-                if let Some(v) = title {
-                    t.title = v.trim().to_owned();
-                }
-                if owner.is_some() {
-                    t.owner = owner;
-                }
-                if due.is_some() {
-                    t.due = due;
-                }
-                Ok(())
-            })
-            .await?;
+            ws.update_task(&id, patch).await?;
             done(ws, &id, "Updated", json).await
         }
     }

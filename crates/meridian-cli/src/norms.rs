@@ -5,8 +5,13 @@ use anyhow::{anyhow, bail};
 use chrono::{DateTime, FixedOffset, Utc};
 use meridian_app::core::norms::{from_ms, utc_rfc3339};
 use meridian_app::core::time::{format_minute, parse_duration_minutes, parse_weekdays};
-use meridian_app::core::{Checkin, Delivery, DocId, Meeting, MeetingState, Role, Thread, Travel};
-use meridian_app::{MemberPatch, NewFocus, NewMeeting, NewThread, SlotQuery, Workspace};
+use meridian_app::core::{
+    Checkin, DecisionStatus, Delivery, DocId, Meeting, MeetingState, Role, Thread, Travel,
+};
+use meridian_app::{
+    AgendaItemPatch, MeetingOutcome, MeetingText, MemberPatch, NewAgendaItem, NewCheckin, NewFocus,
+    NewMeeting, NewOption, NewTask, NewThread, SlotQuery, Workspace,
+};
 
 use crate::args::*;
 use crate::commands::{done, read_text};
@@ -372,11 +377,159 @@ pub async fn meeting(ws: &Workspace, cmd: MeetingCmd, json: bool) -> anyhow::Res
             title,
             owner,
             minutes,
+            pre_reads,
+            notes,
         } => {
             let id: DocId = id.parse()?;
-            ws.add_agenda_item(&id, &title, owner.as_deref(), minutes)
-                .await?;
+            ws.add_agenda_item_with(
+                &id,
+                NewAgendaItem {
+                    title,
+                    owner,
+                    minutes,
+                    pre_reads,
+                    notes,
+                },
+            )
+            .await?;
             done(ws, &id, "Added an agenda item to", json).await
+        }
+        MeetingCmd::ItemEdit {
+            id,
+            item,
+            title,
+            owner,
+            no_owner,
+            minutes,
+            notes,
+            pre_reads,
+            resolved,
+            unresolved,
+        } => {
+            let id: DocId = id.parse()?;
+            let patch = AgendaItemPatch {
+                title,
+                owner: if no_owner {
+                    Some(None)
+                } else {
+                    owner.map(Some)
+                },
+                minutes,
+                notes,
+                pre_reads: (!pre_reads.is_empty()).then_some(pre_reads),
+                resolved_async: match (resolved, unresolved) {
+                    (true, _) => Some(true),
+                    (_, true) => Some(false),
+                    _ => None,
+                },
+            };
+            ws.update_agenda_item(&id, &item, patch).await?;
+            done(ws, &id, "Changed an agenda item of", json).await
+        }
+        MeetingCmd::ItemRemove { id, item } => {
+            let id: DocId = id.parse()?;
+            ws.remove_agenda_item(&id, &item).await?;
+            done(ws, &id, "Removed an agenda item from", json).await
+        }
+        MeetingCmd::ItemMove { id, item, to } => {
+            let id: DocId = id.parse()?;
+            ws.move_agenda_item(&id, &item, to.saturating_sub(1))
+                .await?;
+            done(ws, &id, "Reordered the agenda of", json).await
+        }
+        MeetingCmd::Note { id, body } => {
+            let id: DocId = id.parse()?;
+            let text = read_text(&body)?
+                .ok_or_else(|| anyhow!("give the notes with --body or --body-file"))?;
+            ws.set_meeting_text(&id, MeetingText::Notes, text).await?;
+            done(ws, &id, "Updated the notes of", json).await
+        }
+        MeetingCmd::Summary { id, body } => {
+            let id: DocId = id.parse()?;
+            let text = read_text(&body)?
+                .ok_or_else(|| anyhow!("give the summary with --body or --body-file"))?;
+            ws.set_meeting_text(&id, MeetingText::Summary, text).await?;
+            done(ws, &id, "Updated the summary of", json).await
+        }
+        MeetingCmd::Action {
+            id,
+            title,
+            owner,
+            due,
+        } => {
+            let task = ws
+                .add_action_item(
+                    &id.parse()?,
+                    NewTask {
+                        title,
+                        owner,
+                        due,
+                        source: None,
+                    },
+                )
+                .await?;
+            done(ws, &task, "Created", json).await
+        }
+        MeetingCmd::State { id, state } => {
+            let id: DocId = id.parse()?;
+            ws.set_meeting_state(&id, state.parse::<MeetingState>()?)
+                .await?;
+            done(ws, &id, "Updated", json).await
+        }
+        MeetingCmd::Summarise {
+            id,
+            summary,
+            decision,
+            item,
+            options,
+            chosen,
+            rationale,
+        } => {
+            let id: DocId = id.parse()?;
+            let wants_decision = decision.is_some() || item.is_some() || chosen.is_some();
+            let decision = if wants_decision {
+                let mut d = ws.draft_meeting_decision(&id, item.as_deref()).await?;
+                if let Some(t) = decision {
+                    d.title = t;
+                }
+                d.options = options
+                    .into_iter()
+                    .map(|title| NewOption {
+                        title,
+                        ..NewOption::default()
+                    })
+                    .collect();
+                d.status = chosen.as_ref().map(|_| DecisionStatus::Accepted);
+                d.chosen = chosen;
+                d.rationale = rationale.unwrap_or_default();
+                Some(d)
+            } else {
+                None
+            };
+            let out = ws
+                .summarise_meeting(
+                    &id,
+                    MeetingOutcome {
+                        summary,
+                        decision,
+                        agenda_item: item,
+                        tasks: Vec::new(),
+                    },
+                )
+                .await?;
+            if json {
+                return output::json(&out);
+            }
+            println!("Summarised meeting {id} \"{}\"", out.meeting.title);
+            if let Some(d) = &out.decision {
+                let s = ws.summary(d).await?;
+                println!(
+                    "  decision {d} \"{}\" ({})",
+                    s.title,
+                    s.status.unwrap_or_default()
+                );
+            }
+            Ok(())
         }
         MeetingCmd::Times { id } => {
             let times = ws.meeting_times(&id.parse()?).await?;
@@ -469,21 +622,60 @@ pub async fn checkin(ws: &Workspace, cmd: CheckinCmd, json: bool) -> anyhow::Res
             days,
             at,
         } => {
-            let mut participants = ws.resolve_members(&participants).await?;
-            if participants.is_empty() {
-                participants.push(ws.info().me.id.to_string());
-            }
-            let checkin = Checkin {
-                title: title.trim().to_owned(),
-                questions,
-                weekdays: parse_weekdays(&days)?,
-                prompt_time: at,
-                participants,
-                entries: Vec::new(),
-                created_at_ms: ws.now_ms(),
-            };
-            let (id, _) = ws.create_object(checkin).await?;
+            let (id, _) = ws
+                .create_checkin(NewCheckin {
+                    title,
+                    questions,
+                    weekdays: parse_weekdays(&days)?,
+                    prompt_time: at,
+                    participants,
+                })
+                .await?;
             done(ws, &id, "Created", json).await
+        }
+        CheckinCmd::Today => {
+            let view = ws.checkins_view(None).await?;
+            if json {
+                return output::json(&view);
+            }
+            let mine: Vec<_> = view.cards.iter().filter(|c| c.participant).collect();
+            if mine.is_empty() {
+                println!(
+                    "No check-in asks you anything. Create one with `meridian checkin new --title … --question …`."
+                );
+            }
+            println!("Check-ins for {} ({})", view.today, view.me.tz);
+            for c in mine {
+                let state = if c.due {
+                    format!(
+                        "due now (asked {})",
+                        c.prompt_local.as_deref().map(local).unwrap_or_default()
+                    )
+                } else if c.my_answers.is_some() {
+                    "answered today".to_owned()
+                } else if c.asks_today {
+                    format!(
+                        "asks at {}",
+                        c.prompt_local.as_deref().map(local).unwrap_or_default()
+                    )
+                } else {
+                    "nothing today".to_owned()
+                };
+                println!("  {}  {}  — {state}", c.id, c.title);
+                let answers = c.my_answers.clone().unwrap_or_default();
+                for (i, q) in c.questions.iter().enumerate() {
+                    match answers.get(i) {
+                        Some(a) => println!("    {q}  {a}"),
+                        None => println!("    {q}"),
+                    }
+                }
+                if !c.due
+                    && let Some(n) = &c.next_prompt_local
+                {
+                    println!("    next: {}", local(n));
+                }
+            }
+            Ok(())
         }
         CheckinCmd::Edit {
             id,

@@ -1,6 +1,7 @@
 //! Printing: one JSON document with `--json`, short human text otherwise.
 
-use meridian_app::{ImportReport, ObjectSummary, Shown, WorkspaceInfo};
+use meridian_app::core::views::tasks::DueBucket;
+use meridian_app::{ImportReport, ObjectSummary, Shown, TaskList, WorkspaceInfo};
 use serde::Serialize;
 
 /// What `init --json` prints: the workspace, and what `--sample` added (`null` without it).
@@ -85,5 +86,37 @@ fn scalar(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+/// The task list under one heading per due-date group.
+pub fn tasks(list: &TaskList) {
+    if list.rows.is_empty() {
+        println!("No tasks. Create one with `meridian task new --title …`.");
+        return;
+    }
+    let mut group = None;
+    for r in &list.rows {
+        if group != Some(r.bucket) {
+            group = Some(r.bucket);
+            println!("{}", bucket_label(r.bucket));
+        }
+        let owner = r.owner_name.as_deref().unwrap_or("unassigned");
+        let due = match &r.due {
+            Some(d) => format!("due {d} ({})", r.tz),
+            None => "no due date".to_owned(),
+        };
+        println!("  {}  {:<7}  {}  — {owner}, {due}", r.id, r.state, r.title);
+    }
+}
+
+fn bucket_label(b: DueBucket) -> &'static str {
+    match b {
+        DueBucket::Overdue => "Overdue",
+        DueBucket::Today => "Today",
+        DueBucket::ThisWeek => "This week",
+        DueBucket::Later => "Later",
+        DueBucket::NoDate => "No date",
+        DueBucket::Done => "Done or dropped",
     }
 }

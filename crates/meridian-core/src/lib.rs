@@ -21,4 +21,4 @@ pub use doc::{Object, ObjectSchema, TextSplice, kind_of, read, read_any, splice_
 pub use error::Error;
 pub use ids::{DocId, Kind, MemberId};
 pub use objects::*;
-pub use validate::{Context, parse_date, parse_time};
+pub use validate::{Context, PreRead, parse_date, parse_pre_read, parse_time};

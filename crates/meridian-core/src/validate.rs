@@ -82,6 +82,37 @@ fn title(kind: Kind, title: &str) -> Result<(), Error> {
     }
 }
 
+/// What a pre-read points at: an object of the workspace or a web page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreRead<'a> {
+    Object(&'a str),
+    Url(&'a str),
+}
+
+/// Reads a pre-read as stored: an object id (32 hex digits) or an `http(s)://` URL.
+pub fn parse_pre_read(value: &str) -> Result<PreRead<'_>, Error> {
+    let v = value.trim();
+    if v.parse::<crate::DocId>().is_ok() {
+        return Ok(PreRead::Object(v));
+    }
+    let lower = v.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !v.chars().any(char::is_whitespace) => {
+            Ok(PreRead::Url(v))
+        }
+        _ => Err(Error::InvalidRange {
+            field: "pre-read",
+            detail: format!(
+                "`{}` is neither an object of this workspace nor a web link; pick an object or paste a link starting with https://",
+                v.chars().take(60).collect::<String>()
+            ),
+        }),
+    }
+}
+
 fn opt_date(field: &'static str, value: &Option<String>) -> Result<(), Error> {
     value
         .as_deref()
@@ -243,9 +274,23 @@ impl ObjectSchema for Meeting {
         }
         time_zone(&self.organiser_tz)?;
         ctx.members(&self.attendees)?;
+        let mut ids = HashSet::new();
         for item in &self.agenda {
+            title(Kind::Meeting, &item.title).map_err(|_| Error::InvalidRange {
+                field: "agenda item",
+                detail: "an agenda item needs a title".into(),
+            })?;
+            if !ids.insert(item.id.as_str()) {
+                return Err(Error::InvalidRange {
+                    field: "agenda item",
+                    detail: format!("item id `{}` is used twice in this agenda", item.id),
+                });
+            }
             if let Some(owner) = &item.owner {
                 ctx.member(owner)?;
+            }
+            for p in &item.pre_reads {
+                parse_pre_read(p)?;
             }
         }
         Ok(())
@@ -308,6 +353,19 @@ impl ObjectSchema for Checkin {
     }
     fn validate(&self, _: Option<&Self>, ctx: &Context<'_>) -> Result<(), Error> {
         title(Kind::Checkin, &self.title)?;
+        if self.questions.is_empty() || self.questions.iter().any(|q| q.trim().is_empty()) {
+            return Err(Error::InvalidRange {
+                field: "check-in",
+                detail: "a check-in needs at least one question, and no question may be blank"
+                    .into(),
+            });
+        }
+        if self.weekdays.is_empty() {
+            return Err(Error::InvalidRange {
+                field: "check-in",
+                detail: "pick at least one weekday on which the check-in asks".into(),
+            });
+        }
         self.weekdays.iter().try_for_each(|d| weekday(*d))?;
         parse_time("prompt time", &self.prompt_time)?;
         ctx.members(&self.participants)?;

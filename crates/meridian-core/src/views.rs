@@ -1,5 +1,9 @@
 //! Derived views: pure functions over the workspace's documents, computed on the device —
-//! the inbox, waiting on others, the team clock and notifications with their digest.
+//! the inbox, waiting on others, the team clock and notifications with their digest; the
+//! task list (`tasks`) and each member's check-ins (`checkins`).
+
+pub mod checkins;
+pub mod tasks;
 
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! meetings with deadlines and slot suggestions.
 
 use meridian_app::core::norms::Slot;
-use meridian_app::core::{Charter, DocId, Meeting, Thread};
+use meridian_app::core::{Charter, DocId, Thread};
 use meridian_app::{
     ApiError, InboxView, MeetingTimes, MemberPatch, MemberView, NewFocus, NewMeeting, NewThread,
     NotificationBatch, Posting, SlotQuery, TeamView,
@@ -119,20 +119,6 @@ pub async fn meeting_times(state: State<'_>, id: DocId) -> Result<MeetingTimes, 
 #[tauri::command]
 pub async fn suggest_slots(state: State<'_>, query: SlotQuery) -> Result<Vec<Slot>, ApiError> {
     Ok(state.workspace()?.suggest_slots(query).await?)
-}
-
-#[tauri::command]
-pub async fn add_agenda_item(
-    state: State<'_>,
-    id: DocId,
-    title: String,
-    owner: Option<String>,
-    minutes: u32,
-) -> Result<Meeting, ApiError> {
-    Ok(state
-        .workspace()?
-        .add_agenda_item(&id, &title, owner.as_deref(), minutes)
-        .await?)
 }
 
 #[tauri::command]

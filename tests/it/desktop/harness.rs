@@ -236,6 +236,21 @@ impl Harness {
             )
             .await?;
         tokio::time::sleep(Duration::from_millis(300)).await;
+        // WebKitWebDriver takes the screenshot at the next paint; a window where nothing
+        // changes (no caret blinking) is not painted again, and the request then waits
+        // about 60 s. A one-pixel, all but transparent dot blinking for a second (and then
+        // removed) gives it the paints it waits for.
+        client
+            .execute(
+                "const dot = document.createElement('div'); \
+                 dot.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none'; \
+                 document.body.appendChild(dot); let n = 0; \
+                 const blink = () => { dot.style.background = n % 2 ? 'transparent' : 'rgba(0,0,0,0.004)'; \
+                   if (++n < 60) requestAnimationFrame(blink); else dot.remove(); }; \
+                 setTimeout(blink, 50);",
+                vec![],
+            )
+            .await?;
         let png = client.screenshot().await?;
         let path = self.config.artifacts.join(format!("{name}.png"));
         std::fs::write(&path, png)?;

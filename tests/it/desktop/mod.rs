@@ -7,6 +7,7 @@
 
 mod flows;
 mod harness;
+mod meetings;
 mod norms;
 mod sample;
 mod scenario;

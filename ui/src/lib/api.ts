@@ -42,6 +42,20 @@ import type {
   Links,
   Stance,
   ThreadKind,
+  AgendaItemPatch,
+  Checkin,
+  CheckinDigest,
+  CheckinsView,
+  MeetingOutcome,
+  MeetingState,
+  MeetingText,
+  NewAgendaItem,
+  NewCheckin,
+  NewTask,
+  Summarised,
+  Task,
+  TaskList,
+  TaskPatch,
 } from './bindings'
 
 export const api = {
@@ -94,8 +108,34 @@ export const api = {
   createMeeting: (input: NewMeeting) => invoke<[DocId, MeetingTimes]>('create_meeting', { new: input }),
   meetingTimes: (id: DocId) => invoke<MeetingTimes>('meeting_times', { id }),
   suggestSlots: (query: SlotQuery) => invoke<Slot[]>('suggest_slots', { query }),
-  addAgendaItem: (id: DocId, title: string, owner: string | null, minutes: number) =>
-    invoke<Meeting>('add_agenda_item', { id, title, owner, minutes }),
+  addAgendaItem: (id: DocId, item: NewAgendaItem) => invoke<Meeting>('add_agenda_item', { id, item }),
+  updateAgendaItem: (id: DocId, item: string, patch: AgendaItemPatch) =>
+    invoke<Meeting>('update_agenda_item', { id, item, patch }),
+  removeAgendaItem: (id: DocId, item: string) => invoke<Meeting>('remove_agenda_item', { id, item }),
+  /** Moves agenda item `item` to position `to` (0 is first). */
+  moveAgendaItem: (id: DocId, item: string, to: number) => invoke<Meeting>('move_agenda_item', { id, item, to }),
+  /** Editor keystrokes in a meeting's notes or summary, in typing order. */
+  editMeetingText: (id: DocId, which: MeetingText, splices: TextSplice[]) =>
+    invoke<null>('edit_meeting_text', { id, which, splices }),
+  setMeetingState: (id: DocId, to: MeetingState) => invoke<Meeting>('set_meeting_state', { id, to }),
+  meetingNextSteps: (from: MeetingState) => invoke<MeetingState[]>('meeting_next_steps', { from }),
+  draftMeetingDecision: (id: DocId, item: string | null) =>
+    invoke<NewDecision>('draft_meeting_decision', { id, item }),
+  recordMeetingDecision: (id: DocId, decision: NewDecision) =>
+    invoke<[DocId, Decision]>('record_meeting_decision', { id, decision }),
+  addActionItem: (id: DocId, task: NewTask) => invoke<DocId>('add_action_item', { id, task }),
+  summariseMeeting: (id: DocId, outcome: MeetingOutcome) =>
+    invoke<Summarised>('summarise_meeting', { id, outcome }),
+
+  taskList: (mine: boolean) => invoke<TaskList>('task_list', { mine }),
+  createTask: (input: NewTask) => invoke<[DocId, Task]>('create_task', { new: input }),
+  updateTask: (id: DocId, patch: TaskPatch) => invoke<Task>('update_task', { id, patch }),
+
+  checkins: () => invoke<CheckinsView>('checkins'),
+  createCheckin: (input: NewCheckin) => invoke<[DocId, Checkin]>('create_checkin', { new: input }),
+  answerCheckin: (id: DocId, answers: string[]) => invoke<Checkin>('answer_checkin', { id, answers }),
+  /** Everyone's answers for local date `date` (today in my zone when null). */
+  checkinDigest: (id: DocId, date: string | null) => invoke<CheckinDigest>('checkin_digest', { id, date }),
   charter: () => invoke<Charter>('charter'),
   pendingNotifications: () => invoke<NotificationBatch>('pending_notifications'),
   search: (query: string, limit: number) => invoke<Hit[]>('search', { query, limit }),

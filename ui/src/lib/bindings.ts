@@ -133,6 +133,10 @@ deciders: Array<string>, consulted: Array<string>, informed: Array<string>, deci
  */
 acknowledgements: Array<string>, supersedes: string | null, superseded_by: string | null, source_thread: string | null, 
 /**
+ * The meeting this decision was recorded in.
+ */
+source_meeting: string | null, 
+/**
  * `YYYY-MM-DD`.
  */
 review_by: string | null, properties: { [key in string]?: string }, created_at_ms: number, };
@@ -421,6 +425,129 @@ converted: Array<DocId>, };
 export type TeamView = { at: string, rows: Array<ClockRow>, };
 
 export type NotificationBatch = { at: string, direct: Array<Notification>, digests: Array<Digest>, };
+
+export type NewAgendaItem = { title: string, owner?: string, 
+/**
+ * Minutes on the agenda; 10 when 0.
+ */
+minutes: number, pre_reads: Array<string>, notes: string, };
+
+export type AgendaItemPatch = { title?: string, 
+/**
+ * A member name or id; `null` (`Some(None)`) clears the owner.
+ */
+owner?: string | null, minutes?: number, notes?: string, 
+/**
+ * The whole list of pre-reads.
+ */
+pre_reads?: Array<string>, 
+/**
+ * Settled in writing before the meeting: no time needed for it.
+ */
+resolved_async?: boolean, };
+
+export type MeetingText = "notes" | "summary";
+
+export type MeetingOutcome = { summary?: string, decision?: NewDecision, 
+/**
+ * The agenda item the decision is about (its id or title).
+ */
+agenda_item?: string, tasks: Array<NewTask>, };
+
+export type Summarised = { meeting: Meeting, decision: DocId | null, tasks: Array<DocId>, };
+
+export type NewTask = { title: string, owner?: string, due?: string, source?: TaskSource, };
+
+export type TaskPatch = { title?: string, 
+/**
+ * A member name or id; `null` (`Some(None)`) unassigns the task.
+ */
+owner?: string | null, 
+/**
+ * `YYYY-MM-DD`; `null` (`Some(None)`) clears the date.
+ */
+due?: string | null, state?: TaskState, };
+
+export type TaskList = { me: MemberRef, at: string, rows: Array<TaskRow>, };
+
+export type NewCheckin = { title: string, questions: Array<string>, weekdays: Array<number>, prompt_time: string, participants: Array<string>, };
+
+export type CheckinsView = { me: MemberRef, at: string, 
+/**
+ * My local date.
+ */
+today: string, cards: Array<CheckinCard>, };
+
+export type TaskRow = { id: string, title: string, state: TaskState, 
+/**
+ * Member id and name; `None` for an unassigned task.
+ */
+owner: string | null, owner_name: string | null, 
+/**
+ * The zone the bucket was computed in: the owner's (travel included), or the
+ * viewer's for an unassigned task.
+ */
+tz: string, 
+/**
+ * `YYYY-MM-DD` on the owner's calendar.
+ */
+due: string | null, 
+/**
+ * The end of the due date on the owner's calendar, RFC 3339 UTC.
+ */
+due_end: string | null, bucket: DueBucket, 
+/**
+ * Whole days from the owner's today to the due date (negative when overdue).
+ */
+days_left: number | null, source: TaskSource | null, mine: boolean, created_at_ms: number, };
+
+export type DueBucket = "overdue" | "today" | "this-week" | "later" | "no-date" | "done";
+
+export type CheckinCard = { id: string, title: string, questions: Array<string>, 
+/**
+ * 0 = Monday … 6 = Sunday.
+ */
+weekdays: Array<number>, 
+/**
+ * `HH:MM` on each participant's clock.
+ */
+prompt_time: string, 
+/**
+ * Member ids and names, in the same order.
+ */
+participants: Array<string>, participant_names: Array<string>, 
+/**
+ * Whether the viewer takes part.
+ */
+participant: boolean, 
+/**
+ * The viewer's local date, `YYYY-MM-DD`.
+ */
+today: string, 
+/**
+ * Today is one of its days for the viewer (and they are not away).
+ */
+asks_today: boolean, 
+/**
+ * Today's prompt, RFC 3339 UTC and on the viewer's clock.
+ */
+prompt_at: string | null, prompt_local: string | null, 
+/**
+ * Prompted today and not answered yet.
+ */
+due: boolean, 
+/**
+ * The viewer's answers for today, if given.
+ */
+my_answers: Array<string> | null, 
+/**
+ * The next prompt still to come (today's if it has not come yet), UTC and local.
+ */
+next_prompt: string | null, next_prompt_local: string | null, 
+/**
+ * Local dates with answers, newest first (at most 60).
+ */
+answered_dates: Array<string>, };
 
 export type ReplyBy = { 
 /**

@@ -1,16 +1,19 @@
 //! The `Workspace` handle: one open workspace on this device.
 //!
 //! `mod.rs` opens and creates workspaces; `documents.rs` is the one path every change takes
-//! (validate, commit, persist, announce); `pages.rs` and `decisions.rs` are the commands
-//! of those kinds.
+//! (validate, commit, persist, announce); `pages.rs`, `decisions.rs`, `meetings.rs`,
+//! `tasks.rs` and `checkins.rs` are the commands of those kinds.
 
+mod checkins;
 mod decisions;
 mod documents;
 mod links;
+mod meetings;
 mod norms;
 mod pages;
 mod remote;
 mod search;
+mod tasks;
 
 pub(crate) use remote::Unsealed;
 

@@ -53,7 +53,7 @@ impl Workspace {
         at.unwrap_or_else(|| from_ms(self.now_ms()))
     }
 
-    async fn typed<T: ObjectSchema>(&self) -> Result<Vec<(String, T)>, Error> {
+    pub(super) async fn typed<T: ObjectSchema>(&self) -> Result<Vec<(String, T)>, Error> {
         let mut out = Vec::new();
         for e in self.inner.store.list_blocking(Some(T::KIND), false)? {
             out.push((e.id.to_string(), self.get::<T>(&e.id).await?));
@@ -488,17 +488,15 @@ impl Workspace {
         owner: Option<&str>,
         minutes: u32,
     ) -> Result<Meeting, Error> {
-        let owner = match owner {
-            Some(o) => Some(self.resolve_member(o).await?.to_string()),
-            None => None,
-        };
-        let mut item = agenda_item(title.trim().to_owned());
-        item.owner = owner;
-        item.minutes = minutes;
-        self.update::<Meeting>(id, |m| {
-            m.agenda.push(item);
-            Ok(())
-        })
+        self.add_agenda_item_with(
+            id,
+            NewAgendaItem {
+                title: title.to_owned(),
+                owner: owner.map(str::to_owned),
+                minutes,
+                ..NewAgendaItem::default()
+            },
+        )
         .await
     }
 

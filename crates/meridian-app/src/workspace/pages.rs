@@ -57,7 +57,7 @@ impl Workspace {
         self.splice_prose::<Page>(id, "body", splices).await
     }
 
-    async fn splice_prose<T: ObjectSchema>(
+    pub(super) async fn splice_prose<T: ObjectSchema>(
         &self,
         id: &DocId,
         field: &str,

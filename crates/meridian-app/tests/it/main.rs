@@ -1,8 +1,11 @@
 //! The engine on a real SQLite file: commands, persistence across restarts, events.
 
+mod checkins;
 mod decisions;
 mod links;
+mod meetings;
 mod norms;
 mod pages;
 mod sample;
 mod sync;
+mod tasks;

@@ -6,6 +6,7 @@ mod norms;
 mod objects;
 mod search;
 mod sync;
+mod work;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -77,6 +77,10 @@ pub struct Decision {
     pub supersedes: Option<String>,
     pub superseded_by: Option<String>,
     pub source_thread: Option<String>,
+    /// The meeting this decision was recorded in.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub source_meeting: Option<String>,
     /// `YYYY-MM-DD`.
     pub review_by: Option<String>,
     pub properties: Properties,
@@ -130,6 +134,7 @@ impl Decision {
             supersedes: None,
             superseded_by: None,
             source_thread: None,
+            source_meeting: None,
             review_by: None,
             properties: Properties::new(),
             created_at_ms,

@@ -256,3 +256,143 @@ fn empty_titles_are_rejected() {
     );
     assert!(matches!(err, Err(Error::EmptyTitle(Kind::Page))));
 }
+
+#[rstest]
+#[case(
+    "0123456789abcdef0123456789abcdef",
+    Some(PreRead::Object("0123456789abcdef0123456789abcdef"))
+)]
+#[case(
+    " https://example.org/spec ",
+    Some(PreRead::Url("https://example.org/spec"))
+)]
+#[case("HTTP://Example.org", Some(PreRead::Url("HTTP://Example.org")))]
+#[case("https://", None)]
+#[case("https://example.org/a b", None)]
+#[case("ftp://example.org", None)]
+#[case("the wiki", None)]
+fn pre_reads_are_objects_or_web_links(#[case] value: &str, #[case] expected: Option<PreRead<'_>>) {
+    assert_eq!(parse_pre_read(value).ok(), expected);
+}
+
+fn meeting_with(items: Vec<AgendaItem>) -> Meeting {
+    Meeting {
+        title: "Planning".into(),
+        purpose: "Agree the plan.".into(),
+        decisions_sought: vec!["Which relay host".into()],
+        start_ms: 0,
+        duration_min: 30,
+        organiser_tz: "UTC".into(),
+        organiser: None,
+        weekly: false,
+        attendees: Vec::new(),
+        agenda: items,
+        notes: String::new(),
+        summary: String::new(),
+        decisions: Vec::new(),
+        tasks: Vec::new(),
+        state: MeetingState::Scheduled,
+        async_thread: None,
+        created_at_ms: 0,
+    }
+}
+
+fn item(id: &str, title: &str, pre_reads: &[&str]) -> AgendaItem {
+    AgendaItem {
+        id: id.into(),
+        title: title.into(),
+        owner: None,
+        minutes: 10,
+        notes: "Costs attached.".into(),
+        pre_reads: pre_reads.iter().map(|p| (*p).to_owned()).collect(),
+        resolved_async: false,
+    }
+}
+
+#[test]
+fn agenda_items_need_titles_unique_ids_and_readable_pre_reads() {
+    let ok = meeting_with(vec![item("a", "Costs", &["https://example.org"])]);
+    assert!(write(&mut AutoCommit::new(), &ok, &Context::default()).is_ok());
+    for bad in [
+        meeting_with(vec![item("a", " ", &[])]),
+        meeting_with(vec![item("a", "One", &[]), item("a", "Two", &[])]),
+        meeting_with(vec![item("a", "One", &["see the wiki"])]),
+    ] {
+        let err = write(&mut AutoCommit::new(), &bad, &Context::default());
+        assert!(matches!(err, Err(Error::InvalidRange { .. })), "{err:?}");
+    }
+}
+
+#[test]
+fn meeting_states_move_only_along_the_allowed_steps() {
+    use MeetingState::*;
+    assert!(Scheduled.can_become(Held) && Held.can_become(Summarised));
+    assert!(Summarised.can_become(Held), "reopened to amend");
+    assert!(!Cancelled.can_become(Summarised));
+    assert!(
+        !Scheduled.can_become(ConvertedToAsync),
+        "only the deadline does that"
+    );
+    assert_eq!(ConvertedToAsync.next_steps(), [Cancelled]);
+}
+
+#[test]
+fn a_decision_draft_starts_from_the_agenda_item_or_what_the_meeting_sought() {
+    let m = meeting_with(vec![item(
+        "a1",
+        "Relay host",
+        &["https://example.org/hosts"],
+    )]);
+    let (title, context) = m.decision_draft(Some("a1")).expect("an item");
+    assert_eq!(title, "Relay host");
+    assert!(context.starts_with("Decided in the meeting \u{201c}Planning\u{201d}."));
+    assert!(context.contains("Agree the plan.") && context.contains("Costs attached."));
+    assert!(context.contains("- https://example.org/hosts"));
+    assert_eq!(
+        m.decision_draft(Some("relay HOST")).map(|d| d.0),
+        Some(title)
+    );
+    assert_eq!(
+        m.decision_draft(None).map(|d| d.0).as_deref(),
+        Some("Which relay host")
+    );
+    assert_eq!(m.decision_draft(Some("lunch")), None);
+}
+
+#[test]
+fn a_checkin_needs_a_question_and_a_weekday() {
+    let c = |questions: Vec<&str>, weekdays: Vec<u8>| Checkin {
+        title: "Daily".into(),
+        questions: questions.into_iter().map(Into::into).collect(),
+        weekdays,
+        prompt_time: "09:30".into(),
+        participants: Vec::new(),
+        entries: Vec::new(),
+        created_at_ms: 0,
+    };
+    assert!(
+        write(
+            &mut AutoCommit::new(),
+            &c(vec!["Shipped?"], vec![0]),
+            &Context::default()
+        )
+        .is_ok()
+    );
+    for bad in [
+        c(vec![], vec![0]),
+        c(vec!["Shipped?", " "], vec![0]),
+        c(vec!["Shipped?"], vec![]),
+    ] {
+        let err = write(&mut AutoCommit::new(), &bad, &Context::default());
+        assert!(
+            matches!(
+                err,
+                Err(Error::InvalidRange {
+                    field: "check-in",
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+    }
+}

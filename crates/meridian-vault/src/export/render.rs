@@ -49,6 +49,7 @@ pub fn render_decision(id: &DocId, d: &Decision) -> String {
     put_opt(&mut fm, "supersedes", d.supersedes.as_deref());
     put_opt(&mut fm, "superseded_by", d.superseded_by.as_deref());
     put_opt(&mut fm, "source_thread", d.source_thread.as_deref());
+    put_opt(&mut fm, "source_meeting", d.source_meeting.as_deref());
     if let Some(ms) = d.decide_by_ms {
         fm.insert("decide_by_ms".into(), Value::Number(ms.into()));
     }

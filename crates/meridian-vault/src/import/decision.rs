@@ -212,6 +212,7 @@ pub(super) fn build(
     d.supersedes = meta.take_if(&["supersedes"], is_id);
     d.superseded_by = meta.take_if(&["superseded_by"], is_id);
     d.source_thread = meta.take_if(&["source_thread"], is_id);
+    d.source_meeting = meta.take_if(&["source_meeting"], is_id);
     d.decide_by_ms = meta
         .take_if(&["decide_by_ms"], |s| s.parse::<i64>().is_ok())
         .and_then(|s| s.parse().ok());

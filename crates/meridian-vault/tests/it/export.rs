@@ -31,6 +31,8 @@ fn decision(title: &str) -> Decision {
     d.rationale = "it is quick.".into();
     d.status = DecisionStatus::Accepted;
     d.deciders = vec!["Ann".into()];
+    // Decided in a meeting: the link survives the Markdown round trip.
+    d.source_meeting = Some("00112233445566778899aabbccddeeff".into());
     d
 }
 

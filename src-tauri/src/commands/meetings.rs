@@ -1,0 +1,128 @@
+//! Meetings after scheduling: the agenda builder, notes and summary typed in the editor,
+//! state changes, and what a meeting resolves (decisions and action items).
+
+use meridian_app::core::{Decision, DocId, Meeting, MeetingState, TextSplice};
+use meridian_app::{
+    AgendaItemPatch, ApiError, MeetingOutcome, MeetingText, NewAgendaItem, NewDecision, NewTask,
+    Summarised,
+};
+
+use super::State;
+
+#[tauri::command]
+pub async fn add_agenda_item(
+    state: State<'_>,
+    id: DocId,
+    item: NewAgendaItem,
+) -> Result<Meeting, ApiError> {
+    Ok(state.workspace()?.add_agenda_item_with(&id, item).await?)
+}
+
+#[tauri::command]
+pub async fn update_agenda_item(
+    state: State<'_>,
+    id: DocId,
+    item: String,
+    patch: AgendaItemPatch,
+) -> Result<Meeting, ApiError> {
+    Ok(state
+        .workspace()?
+        .update_agenda_item(&id, &item, patch)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn remove_agenda_item(
+    state: State<'_>,
+    id: DocId,
+    item: String,
+) -> Result<Meeting, ApiError> {
+    Ok(state.workspace()?.remove_agenda_item(&id, &item).await?)
+}
+
+/// Moves agenda item `item` to position `to` (0 is first).
+#[tauri::command]
+pub async fn move_agenda_item(
+    state: State<'_>,
+    id: DocId,
+    item: String,
+    to: usize,
+) -> Result<Meeting, ApiError> {
+    Ok(state.workspace()?.move_agenda_item(&id, &item, to).await?)
+}
+
+/// Editor keystrokes in a meeting's notes or summary, in typing order (UTF-16 positions).
+#[tauri::command]
+pub async fn edit_meeting_text(
+    state: State<'_>,
+    id: DocId,
+    which: MeetingText,
+    splices: Vec<TextSplice>,
+) -> Result<(), ApiError> {
+    Ok(state
+        .workspace()?
+        .edit_meeting_text(&id, which, &splices)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn set_meeting_state(
+    state: State<'_>,
+    id: DocId,
+    to: MeetingState,
+) -> Result<Meeting, ApiError> {
+    Ok(state.workspace()?.set_meeting_state(&id, to).await?)
+}
+
+/// The states a meeting may move to by hand from `from`, so the UI offers only those.
+#[tauri::command]
+pub async fn meeting_next_steps(from: MeetingState) -> Result<Vec<MeetingState>, ApiError> {
+    Ok(from
+        .next_steps()
+        .into_iter()
+        .filter(|s| *s != MeetingState::ConvertedToAsync)
+        .collect())
+}
+
+/// A decision form pre-filled from the meeting, or from one of its agenda items.
+#[tauri::command]
+pub async fn draft_meeting_decision(
+    state: State<'_>,
+    id: DocId,
+    item: Option<String>,
+) -> Result<NewDecision, ApiError> {
+    Ok(state
+        .workspace()?
+        .draft_meeting_decision(&id, item.as_deref())
+        .await?)
+}
+
+#[tauri::command]
+pub async fn record_meeting_decision(
+    state: State<'_>,
+    id: DocId,
+    decision: NewDecision,
+) -> Result<(DocId, Decision), ApiError> {
+    Ok(state
+        .workspace()?
+        .record_meeting_decision(&id, decision)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn add_action_item(
+    state: State<'_>,
+    id: DocId,
+    task: NewTask,
+) -> Result<DocId, ApiError> {
+    Ok(state.workspace()?.add_action_item(&id, task).await?)
+}
+
+#[tauri::command]
+pub async fn summarise_meeting(
+    state: State<'_>,
+    id: DocId,
+    outcome: MeetingOutcome,
+) -> Result<Summarised, ApiError> {
+    Ok(state.workspace()?.summarise_meeting(&id, outcome).await?)
+}
