@@ -286,7 +286,12 @@ async fn keyboard(h: &Harness, c: &Client) -> TestResult {
         return Err("the help overlay lists too few shortcuts".into());
     }
     h.screenshot(c, "25-shortcuts").await?;
-    keys(c, &char::from(Key::Escape).to_string()).await?;
+    type_into(
+        c,
+        "[data-testid=help-overlay]",
+        &char::from(Key::Escape).to_string(),
+    )
+    .await?;
     for _ in 0..50 {
         if c.find_all(Locator::Css("[data-testid=help-overlay]"))
             .await?
