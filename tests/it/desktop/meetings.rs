@@ -253,7 +253,7 @@ async fn meeting_scenario(h: &Harness, c: &Client, s: Seeded) -> TestResult {
         "[data-testid=meeting-state][data-state=converted-to-async]",
     )
     .await?;
-    h.screenshot(c, "20-meeting-converted").await?;
+    h.screenshot(c, "40-meeting-converted").await?;
     click(c, "[data-testid=meeting-thread-link]").await?;
     let thread = text_of(&wait_for(c, "[data-testid=thread-title]").await?).await?;
     if !thread.contains(UNPREPARED) || !thread.contains("(async)") {
@@ -327,7 +327,7 @@ async fn meeting_scenario(h: &Harness, c: &Client, s: Seeded) -> TestResult {
         "Bo: Hetzner is cheapest and in the EU.",
     )
     .await?;
-    h.screenshot(c, "21-meeting-agenda-notes").await?;
+    h.screenshot(c, "41-meeting-agenda-notes").await?;
     click(c, "[data-testid=meeting-to-held]").await?;
     wait_for(c, "[data-testid=meeting-state][data-state=held]").await?;
     type_prose(
@@ -361,7 +361,7 @@ async fn meeting_scenario(h: &Harness, c: &Client, s: Seeded) -> TestResult {
     set_value(c, "[data-testid=summarise-task-owner]", &s.bo).await?;
     set_value(c, "[data-testid=summarise-task-due]", "2030-01-10").await?;
     fits_width(c, 1024).await?;
-    h.screenshot(c, "22-meeting-summarise").await?;
+    h.screenshot(c, "42-meeting-summarise").await?;
     click(c, "[data-testid=summarise-submit]").await?;
     wait_for(c, "[data-testid=meeting-summarised]").await?;
     wait_for(c, "[data-testid=meeting-state][data-state=summarised]").await?;
@@ -373,7 +373,7 @@ async fn meeting_scenario(h: &Harness, c: &Client, s: Seeded) -> TestResult {
     if !task.contains(TASK) {
         return Err(format!("the meeting lists the task as {task:?}").into());
     }
-    h.screenshot(c, "23-meeting-summarised").await?;
+    h.screenshot(c, "43-meeting-summarised").await?;
 
     step("the task appears in Tasks, with the meeting as its source");
     click(c, "[data-testid=meeting-task] button").await?;
@@ -387,7 +387,7 @@ async fn meeting_scenario(h: &Harness, c: &Client, s: Seeded) -> TestResult {
     if !row.contains(TASK) || !row.contains("Bo") {
         return Err(format!("the team's task list shows {row:?}").into());
     }
-    h.screenshot(c, "24-task-from-meeting").await?;
+    h.screenshot(c, "44-task-from-meeting").await?;
     click(c, "[data-testid=task-source]").await?;
     wait_for(c, "[data-testid=meeting-detail][data-state=summarised]").await?;
 
@@ -400,7 +400,7 @@ async fn meeting_scenario(h: &Harness, c: &Client, s: Seeded) -> TestResult {
         return Err(format!("Decisions lists {listed:?}").into());
     }
     wait_for(c, "[data-testid=decision-editor] [data-status=accepted]").await?;
-    h.screenshot(c, "25-decision-from-meeting").await?;
+    h.screenshot(c, "45-decision-from-meeting").await?;
     Ok(())
 }
 
@@ -457,7 +457,7 @@ async fn tasks_scenario(h: &Harness, c: &Client, s: Seeded) -> TestResult {
     if !overdue.contains("Renew the TLS certificate") || !overdue.contains("overdue by 2 days") {
         return Err(format!("the overdue row shows {overdue:?}").into());
     }
-    h.screenshot(c, "26-tasks-mine").await?;
+    h.screenshot(c, "46-tasks-mine").await?;
 
     step("add a task and give it a date and a state");
     type_into(c, "[data-testid=new-task-title]", "Draft the launch email").await?;
@@ -524,11 +524,11 @@ async fn tasks_scenario(h: &Harness, c: &Client, s: Seeded) -> TestResult {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    h.screenshot(c, "27-tasks-team").await?;
+    h.screenshot(c, "47-tasks-team").await?;
 
     step("the Tasks view at 1024 px wide");
     c.set_window_size(1024, 768).await?;
-    h.screenshot(c, "28-tasks-1024").await?;
+    h.screenshot(c, "48-tasks-1024").await?;
     let width: serde_json::Value = c
         .execute("return document.documentElement.scrollWidth", vec![])
         .await?;
@@ -555,7 +555,7 @@ async fn checkin_scenario(h: &Harness, c: &Client, _: Seeded) -> TestResult {
     if !intro.contains("own clock") {
         return Err(format!("the empty section says {intro:?}").into());
     }
-    h.screenshot(c, "29-checkins-empty").await?;
+    h.screenshot(c, "49-checkins-empty").await?;
     click(c, "[data-testid=checkin-empty-create]").await?;
 
     step("create a daily check-in asking every day from midnight");
@@ -566,7 +566,7 @@ async fn checkin_scenario(h: &Harness, c: &Client, _: Seeded) -> TestResult {
     }
     set_value(c, "[data-testid=checkin-time]", "00:00").await?;
     click(c, "[data-testid=checkin-participant][data-name=Bo]").await?;
-    h.screenshot(c, "30-checkin-new").await?;
+    h.screenshot(c, "50-checkin-new").await?;
     click(c, "[data-testid=checkin-create]").await?;
     wait_for(c, "[data-testid=checkin-detail]").await?;
     wait_for(c, "[data-testid=checkin-status][data-state=due]").await?;
@@ -617,7 +617,7 @@ async fn checkin_scenario(h: &Harness, c: &Client, _: Seeded) -> TestResult {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    h.screenshot(c, "31-checkin-digest").await?;
+    h.screenshot(c, "51-checkin-digest").await?;
 
     step("the inbox no longer lists the answered check-in");
     click(c, "[data-testid=nav-inbox]").await?;
