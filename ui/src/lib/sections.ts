@@ -5,8 +5,6 @@ export interface Section {
   id: SectionId
   label: string
   kind: Kind | null
-  /** True once the section has its real view; the others list their kind honestly. */
-  built: boolean
 }
 
 export type SectionId =
@@ -22,14 +20,14 @@ export type SectionId =
   | 'sync'
 
 export const SECTIONS: readonly Section[] = [
-  { id: 'inbox', label: 'Inbox', kind: null, built: true },
-  { id: 'threads', label: 'Threads', kind: 'thread', built: true },
-  { id: 'decisions', label: 'Decisions', kind: 'decision', built: true },
-  { id: 'meetings', label: 'Meetings', kind: 'meeting', built: true },
-  { id: 'checkins', label: 'Check-ins', kind: 'checkin', built: true },
-  { id: 'pages', label: 'Pages', kind: 'page', built: true },
-  { id: 'tasks', label: 'Tasks', kind: 'task', built: true },
-  { id: 'team', label: 'Team', kind: 'member', built: true },
-  { id: 'settings', label: 'My settings', kind: null, built: true },
-  { id: 'sync', label: 'Devices & sync', kind: null, built: true },
+  { id: 'inbox', label: 'Inbox', kind: null },
+  { id: 'threads', label: 'Threads', kind: 'thread' },
+  { id: 'decisions', label: 'Decisions', kind: 'decision' },
+  { id: 'meetings', label: 'Meetings', kind: 'meeting' },
+  { id: 'checkins', label: 'Check-ins', kind: 'checkin' },
+  { id: 'pages', label: 'Pages', kind: 'page' },
+  { id: 'tasks', label: 'Tasks', kind: 'task' },
+  { id: 'team', label: 'Team', kind: 'member' },
+  { id: 'settings', label: 'My settings', kind: null },
+  { id: 'sync', label: 'Devices & sync', kind: null },
 ]
