@@ -66,7 +66,7 @@ fn main() {
     );
     let out = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"))
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
         .join("bench-results");
     let _ = std::fs::create_dir_all(&out);
     let json = format!(

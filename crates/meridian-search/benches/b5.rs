@@ -23,7 +23,13 @@ use tantivy::{
 };
 
 const KINDS: [&str; 3] = ["page", "decision", "thread"];
-const QUERIES_PER_CLASS: usize = 500;
+/// Queries per class (`B5_QUERIES` overrides; more make p99 steadier).
+fn queries_per_class() -> usize {
+    std::env::var("B5_QUERIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500)
+}
 
 struct Note {
     kind: &'static str,
@@ -127,7 +133,7 @@ fn queries(notes: &[Note]) -> Queries {
         filtered: vec![],
         typing: vec![],
     };
-    while q.term.len() < QUERIES_PER_CLASS {
+    while q.term.len() < queries_per_class() {
         let n = &notes[rng.next() % notes.len()];
         let w = words(&n.body);
         if w.len() < 8 {
@@ -514,6 +520,18 @@ fn measure(systems: &mut [&mut dyn System], q: &Queries) -> Vec<Latencies> {
                     lat[i].push(d);
                 }
             }
+            if std::env::var_os("B5_WORST").is_some() {
+                // The slowest queries for us, with every system's time for each.
+                let mut order: Vec<usize> = (0..$items.len()).collect();
+                order.sort_by(|&a, &b| lat[0][b].cmp(&lat[0][a]));
+                for &k in order.iter().take(8) {
+                    let times: Vec<String> = lat
+                        .iter()
+                        .map(|l| format!("{:.2}", l[k].as_secs_f64() * 1e3))
+                        .collect();
+                    println!("slow {:<12} {:?}: {}", $name, $items[k], times.join(" / "));
+                }
+            }
             for (i, l) in lat.into_iter().enumerate() {
                 out[i].insert($name, (pct(l.clone(), 0.5), pct(l, 0.99), found[i]));
             }
@@ -536,6 +554,15 @@ fn measure(systems: &mut [&mut dyn System], q: &Queries) -> Vec<Latencies> {
         |s: &mut dyn System, (w, p): &(String, String)| s.typing(w, p)
     );
     out
+}
+
+/// A folder that outlives the run, standing in for a temporary one.
+fn tmp_keep(dir: PathBuf) -> tempfile::TempDir {
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("B5_KEEP folder");
+    let mut kept = tempfile::Builder::new().tempdir_in(&dir).expect("dir");
+    kept.disable_cleanup(true);
+    kept
 }
 
 fn main() {
@@ -561,6 +588,11 @@ fn main() {
             / 1e6;
         let q = queries(&notes);
         let tmp = tempfile::tempdir().expect("tmp");
+        // B5_KEEP=DIR keeps the indexes there for a closer look (a profile, one query).
+        let tmp = match std::env::var_os("B5_KEEP") {
+            Some(dir) => tmp_keep(PathBuf::from(dir).join(n.to_string())),
+            None => tmp,
+        };
         std::fs::create_dir_all(tmp.path().join("ours")).expect("dir");
         let (mut ours, t_ours) = Ours::build(&notes, &tmp.path().join("ours"));
         let (mut raw, t_raw) = Raw::build(&notes, &tmp.path().join("raw"), Variant::Plain);
@@ -572,7 +604,8 @@ fn main() {
         let (mut scan, t_scan) = Scan::build(&notes);
 
         println!(
-            "\nB5 — {n} notes ({mb:.1} MB of text), {QUERIES_PER_CLASS} queries per class, limit 10"
+            "\nB5 — {n} notes ({mb:.1} MB of text), {} queries per class, limit 10",
+            queries_per_class()
         );
         println!(
             "indexing: ours {:.2} s ({:.0} notes/s), raw tantivy {:.2} s, FTS5 {:.2} s, scan prep {:.2} s",
@@ -592,7 +625,7 @@ fn main() {
             "system", "query", "p50 ms", "p99 ms", "found"
         );
         let mut rows = BTreeMap::new();
-        let mut systems = [
+        let mut systems: Vec<&mut dyn System> = vec![
             &mut ours as &mut dyn System,
             &mut raw,
             &mut raw_snippets,
@@ -601,6 +634,16 @@ fn main() {
             &mut fts,
             &mut scan,
         ];
+        // B5_SKIP=fts,scan,... leaves peers out of a quick run (ours and raw tantivy stay).
+        let skip = std::env::var("B5_SKIP").unwrap_or_default();
+        systems.retain(|s| {
+            let name = s.name();
+            name == "meridian-search"
+                || name == "raw tantivy"
+                || !skip
+                    .split(',')
+                    .any(|k| !k.is_empty() && name.contains(k.trim()))
+        });
         let measured = measure(&mut systems, &q);
         for (sys, m) in systems.iter().zip(measured) {
             for (class, (p50, p99, found)) in &m {
@@ -651,6 +694,9 @@ fn main() {
             "raw (defaults)",
             "raw + stemming",
         ] {
+            if !rows.contains_key(peer) {
+                continue;
+            }
             let ratio = |class: &str, i: usize| {
                 let (ours, theirs) = (&rows["meridian-search"][class], &rows[peer][class]);
                 if i == 0 {
@@ -693,7 +739,7 @@ fn main() {
     }
     let out = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
         .join("bench-results/b5.json");
     if let Some(dir) = out.parent() {
         let _ = std::fs::create_dir_all(dir);

@@ -24,10 +24,11 @@ use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Tantivy
 
 use crate::cjk::{bigrams, is_cjk};
 use crate::extract::SearchDoc;
-use crate::query::{Parsed, QueryError, parse};
+use crate::filter::{Filtered, Wanted};
+use crate::query::{Parsed, QueryError, kind_bit, kind_no, parse};
 use crate::schema::{Fields, en_analyzer, index_settings, plain_analyzer, register, schema};
 use crate::snippet::{Matcher, Snippets, StemCache};
-use crate::typed_word::{PREFIX_SCORE, TITLE_BOOST, TypedWord};
+use crate::typed_word::{PREFIX_SCORE, TITLE_BOOST, TypedAnd, TypedWord};
 
 /// How long edits wait to be committed together: searchable within 250 ms.
 pub const COMMIT_EVERY: Duration = Duration::from_millis(150);
@@ -475,6 +476,7 @@ fn to_doc(d: &SearchDoc, f: Fields) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(f.id, &d.id);
     doc.add_text(f.kind, &d.kind);
+    doc.add_i64(f.kind_no, kind_no(&d.kind));
     if let Some(s) = &d.status {
         doc.add_text(f.status, s.to_lowercase());
     }
@@ -654,7 +656,7 @@ fn write_loop(
 fn term_query(field: tantivy::schema::Field, text: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(
         Term::from_field_text(field, text),
-        IndexRecordOption::WithFreqsAndPositions,
+        IndexRecordOption::WithFreqs,
     ))
 }
 
@@ -792,19 +794,19 @@ fn build(
             must.push((Occur::Must, boolean(alternatives)));
         }
     }
+    // A phrase is the words as written (case aside), not their stems: `"code reviews"`
+    // does not find "code review". The title boost goes to a title with the phrase's stems.
     for text in &p.phrases {
         let latin: String = text
             .chars()
             .map(|c| if is_cjk(c) { ' ' } else { c })
             .collect();
+        let words = tokens_of(plain, &latin);
         let stems = tokens_of(en, &latin);
         let cjk: Vec<String> = bigrams(text).into_iter().map(|t| t.text).collect();
         let mut either: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if let Some(q) = phrase(f.body, &stems) {
+        if let Some(q) = phrase(f.plain, &words) {
             either.push((Occur::Should, q));
-        }
-        if let Some(q) = phrase(f.title, &stems) {
-            either.push((Occur::Should, Box::new(BoostQuery::new(q, TITLE_BOOST))));
         }
         if let Some(q) = phrase(f.cjk, &cjk) {
             either.push((Occur::Should, q));
@@ -814,10 +816,21 @@ fn build(
                     .map(str::to_owned),
             );
         }
-        m.stems.extend(stems);
-        if !either.is_empty() {
-            must.push((Occur::Must, boolean(either)));
+        if either.is_empty() {
+            continue;
         }
+        let found = (Occur::Must, boolean(either));
+        match phrase(f.title, &stems) {
+            Some(title) => must.push((
+                Occur::Must,
+                Box::new(BooleanQuery::new(vec![
+                    found,
+                    (Occur::Should, Box::new(BoostQuery::new(title, TITLE_BOOST))),
+                ])),
+            )),
+            None => must.push(found),
+        }
+        m.stems.extend(stems);
     }
     let any_of = |field, values: &[String]| -> Box<dyn Query> {
         boolean(
@@ -827,8 +840,19 @@ fn build(
                 .collect(),
         )
     };
+    // With text, kind and dates are checked in the text query's pruned loop (see
+    // `filter`); alone, they are the query.
+    let mut wanted = Wanted {
+        kinds: None,
+        from: None,
+        until: None,
+    };
     if !p.kinds.is_empty() {
-        must.push((Occur::Must, any_of(f.kind, &p.kinds)));
+        if p.has_text() {
+            wanted.kinds = Some(p.kinds.iter().fold(0, |mask, k| mask | kind_bit(k)));
+        } else {
+            must.push((Occur::Must, any_of(f.kind, &p.kinds)));
+        }
     }
     if !p.statuses.is_empty() {
         must.push((Occur::Must, any_of(f.status, &p.statuses)));
@@ -839,17 +863,21 @@ fn build(
     for a in &p.authors {
         must.push((Occur::Must, term_query(f.people, a)));
     }
-    if p.after.is_some() || p.before.is_some() {
-        let lower = p.after.map_or(Bound::Unbounded, |d| {
-            Bound::Included(Term::from_field_i64(
-                f.date,
-                day_start(tz, d.succ_opt().unwrap_or(d)),
-            ))
-        });
-        let upper = p.before.map_or(Bound::Unbounded, |d| {
-            Bound::Excluded(Term::from_field_i64(f.date, day_start(tz, d)))
-        });
-        must.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+    // `after:` a day means from the next day's start in the user's zone.
+    let from = p.after.map(|d| day_start(tz, d.succ_opt().unwrap_or(d)));
+    let until = p.before.map(|d| day_start(tz, d));
+    if p.has_text() {
+        (wanted.from, wanted.until) = (from, until);
+    } else if from.is_some() || until.is_some() {
+        let bound = |v: Option<i64>, from: bool| match v {
+            None => Bound::Unbounded,
+            Some(v) if from => Bound::Included(Term::from_field_i64(f.date, v)),
+            Some(v) => Bound::Excluded(Term::from_field_i64(f.date, v)),
+        };
+        must.push((
+            Occur::Must,
+            Box::new(RangeQuery::new(bound(from, true), bound(until, false))),
+        ));
     }
     if !p.has_text() {
         must.push((Occur::Must, Box::new(AllQuery)));
@@ -858,7 +886,30 @@ fn build(
         // Only words without any searchable token (punctuation): match nothing.
         return (Box::new(BooleanQuery::new(Vec::new())), m);
     }
-    (boolean(must), m)
+    // The word being typed, when it is a clause of its own, joins the rest as a
+    // `TypedAnd` so the rest keeps its pruning.
+    let typed = must
+        .iter()
+        .position(|(_, q)| q.is::<TypedWord>())
+        .filter(|_| must.len() > 1);
+    let q = match typed {
+        Some(at) => {
+            let (_, typed) = must.remove(at);
+            let typed = *typed
+                .downcast::<TypedWord>()
+                .unwrap_or_else(|_| unreachable!("checked above"));
+            Box::new(TypedAnd {
+                rest: boolean(must),
+                typed,
+            })
+        }
+        None => boolean(must),
+    };
+    if wanted.is_empty() {
+        (q, m)
+    } else {
+        (Box::new(Filtered { inner: q, wanted }), m)
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 
 mod cjk;
 mod extract;
+mod filter;
 mod index;
 mod query;
 mod schema;

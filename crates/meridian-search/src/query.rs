@@ -57,6 +57,19 @@ const KINDS: [&str; 7] = [
     "page", "decision", "meeting", "thread", "checkin", "task", "member",
 ];
 
+/// A kind's number in the index's `kind_no` column; -1 for none of [`KINDS`].
+pub(crate) fn kind_no(kind: &str) -> i64 {
+    KINDS
+        .iter()
+        .position(|k| *k == kind)
+        .map_or(-1, |i| i as i64)
+}
+
+/// A kind's bit in a filter's mask (0 for an unknown kind, which the parser refuses).
+pub(crate) fn kind_bit(kind: &str) -> u32 {
+    KINDS.iter().position(|k| *k == kind).map_or(0, |i| 1 << i)
+}
+
 fn clip(s: &str) -> String {
     s.chars().take(40).collect()
 }

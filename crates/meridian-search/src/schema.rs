@@ -22,6 +22,8 @@ pub const CJK: &str = "meridian_cjk";
 pub struct Fields {
     pub id: Field,
     pub kind: Field,
+    /// The kind's number (`query::kind_no`), for filtering without a posting list.
+    pub kind_no: Field,
     pub status: Field,
     pub tags: Field,
     pub people: Field,
@@ -49,6 +51,7 @@ pub fn schema() -> (Schema, Fields) {
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
         kind: b.add_text_field("kind", STRING | STORED),
+        kind_no: b.add_i64_field("kind_no", FAST),
         status: b.add_text_field("status", STRING | STORED),
         tags: b.add_text_field("tag", STRING),
         people: b.add_text_field("person", STRING),

@@ -11,9 +11,9 @@
 
 use tantivy::index::SegmentReader;
 use tantivy::postings::BlockSegmentPostings;
-use tantivy::query::{BitSetDocSet, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::query::{BitSetDocSet, Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{BitSet, DocId, DocSet, Score, SeekDangerResult, Term};
+use tantivy::{BitSet, DocId, DocSet, Score, SeekDangerResult, TERMINATED, Term};
 
 /// How much a title match of a word counts against a body match.
 pub const TITLE_BOOST: Score = 3.0;
@@ -30,18 +30,44 @@ pub struct TypedWord {
     pub prefix: Term,
 }
 
-impl Query for TypedWord {
-    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+impl TypedWord {
+    fn typed_weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<TypedWordWeight> {
         let term = |t: &Term| {
-            tantivy::query::TermQuery::new(t.clone(), IndexRecordOption::WithFreqsAndPositions)
-                .weight(scoring)
+            tantivy::query::TermQuery::new(t.clone(), IndexRecordOption::WithFreqs).weight(scoring)
         };
-        Ok(Box::new(TypedWordWeight {
+        // The most each stem can add to a score (its BM25 bound), for pruning.
+        let bound = |t: &Term, boost: Score| -> tantivy::Result<Score> {
+            Ok(match scoring {
+                EnableScoring::Enabled {
+                    statistics_provider,
+                    ..
+                } => {
+                    let max = Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(t))?
+                        .max_score()
+                        * boost;
+                    if max.is_finite() {
+                        max
+                    } else {
+                        Score::INFINITY
+                    }
+                }
+                EnableScoring::Disabled { .. } => 0.0,
+            })
+        };
+        Ok(TypedWordWeight {
             title: term(&self.title)?,
             body: term(&self.body)?,
+            title_max: bound(&self.title, TITLE_BOOST)?,
+            body_max: bound(&self.body, 1.0)?,
             stems: [self.title.clone(), self.body.clone()],
             prefix: self.prefix.clone(),
-        }))
+        })
+    }
+}
+
+impl Query for TypedWord {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.typed_weight(scoring)?))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -53,11 +79,15 @@ impl Query for TypedWord {
 struct TypedWordWeight {
     title: Box<dyn Weight>,
     body: Box<dyn Weight>,
+    /// The most the stem in the title can add to a score (title boost included), at boost 1.
+    title_max: Score,
+    /// The most the stem in the body can add, at boost 1.
+    body_max: Score,
     stems: [Term; 2],
     prefix: Term,
 }
 
-/// Adds the documents of a term to every set in `sets`.
+/// Adds the documents of a term to each set in `sets`.
 fn insert_docs(
     postings: tantivy::Result<BlockSegmentPostings>,
     sets: &mut [&mut BitSet],
@@ -68,8 +98,8 @@ fn insert_docs(
         if docs.is_empty() {
             return Ok(());
         }
-        for &doc in docs {
-            for set in sets.iter_mut() {
+        for set in sets.iter_mut() {
+            for &doc in docs {
                 set.insert(doc);
             }
         }
@@ -77,10 +107,25 @@ fn insert_docs(
     }
 }
 
-impl Weight for TypedWordWeight {
-    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+/// A body stem in at most this share of a segment's documents (1/32) has its documents
+/// scored one by one before pruning: a rare stem's BM25 bound is high, and as part of the
+/// pruning bound it would stop the rest's pruning altogether.
+const RARE_SHARE: u32 = 32;
+
+/// The documents of one segment that match the typed word.
+struct Matches {
+    any: BitSet,
+    /// Those with a word that starts with the typed text.
+    prefixed: BitSet,
+    /// With `early`: the documents with the stem in the title, or in the body when it is
+    /// rare, and the most the word adds to any other document.
+    early: Option<(BitSet, Score)>,
+}
+
+impl TypedWordWeight {
+    /// Every document that matches, and, when `early`, which are worth scoring first.
+    fn matches(&self, reader: &SegmentReader, early: bool) -> tantivy::Result<Matches> {
         let max_doc = reader.max_doc();
-        let mut any = BitSet::with_max_value(max_doc);
         let mut prefixed = BitSet::with_max_value(max_doc);
         let plain = reader.inverted_index(self.prefix.field())?;
         let prefix = self.prefix.serialized_value_bytes();
@@ -88,22 +133,56 @@ impl Weight for TypedWordWeight {
         while words.advance() && words.key().starts_with(prefix) {
             let info = words.value();
             let postings = plain.read_block_postings_from_terminfo(info, IndexRecordOption::Basic);
-            insert_docs(postings.map_err(Into::into), &mut [&mut any, &mut prefixed])?;
+            insert_docs(postings.map_err(Into::into), &mut [&mut prefixed])?;
         }
-        for stem in &self.stems {
+        // A word that starts with the typed text is most of the matches: copy the set
+        // rather than insert its documents twice.
+        let mut any = prefixed.clone();
+        let mut first = early.then(|| (BitSet::with_max_value(max_doc), PREFIX_SCORE));
+        for (stem, max) in self.stems.iter().zip([self.title_max, self.body_max]) {
             let index = reader.inverted_index(stem.field())?;
-            if let Some(info) = index.get_term_info(stem)? {
-                let postings =
-                    index.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic);
-                insert_docs(postings.map_err(Into::into), &mut [&mut any])?;
+            let Some(info) = index.get_term_info(stem)? else {
+                continue;
+            };
+            let postings = index
+                .read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)
+                .map_err(Into::into);
+            let is_title = stem == &self.stems[0];
+            match first.as_mut() {
+                Some((set, _)) if is_title || info.doc_freq <= max_doc / RARE_SHARE => {
+                    insert_docs(postings, &mut [&mut any, set])?;
+                }
+                Some((_, late_max)) => {
+                    *late_max += max;
+                    insert_docs(postings, &mut [&mut any])?;
+                }
+                None => insert_docs(postings, &mut [&mut any])?,
             }
         }
-        Ok(Box::new(TypedWordScorer {
-            docs: BitSetDocSet::from(any),
+        Ok(Matches {
+            any,
             prefixed,
+            early: first,
+        })
+    }
+
+    /// What scores the word's documents, asked in increasing order.
+    fn parts(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Parts> {
+        Ok(Parts {
             prefix_score: PREFIX_SCORE * boost,
             title: self.title.scorer(reader, boost * TITLE_BOOST)?,
             body: self.body.scorer(reader, boost)?,
+        })
+    }
+}
+
+impl Weight for TypedWordWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let m = self.matches(reader, false)?;
+        Ok(Box::new(TypedWordScorer {
+            docs: BitSetDocSet::from(m.any),
+            prefixed: m.prefixed,
+            parts: self.parts(reader, boost)?,
         }))
     }
 
@@ -118,16 +197,6 @@ impl Weight for TypedWordWeight {
     }
 }
 
-struct TypedWordScorer {
-    /// Every document that matches one of the three.
-    docs: BitSetDocSet,
-    /// Those with a word that starts with the typed text.
-    prefixed: BitSet,
-    prefix_score: Score,
-    title: Box<dyn Scorer>,
-    body: Box<dyn Scorer>,
-}
-
 /// The score of `scorer` at `doc`, 0 where the term is not in it. Documents are scored in
 /// increasing order, so the term's postings are only ever read forward.
 fn score_at(scorer: &mut dyn Scorer, doc: DocId) -> Score {
@@ -139,6 +208,32 @@ fn score_at(scorer: &mut dyn Scorer, doc: DocId) -> Score {
     } else {
         0.0
     }
+}
+
+/// What scores a document of the typed word.
+struct Parts {
+    prefix_score: Score,
+    title: Box<dyn Scorer>,
+    body: Box<dyn Scorer>,
+}
+
+impl Parts {
+    /// The score at `doc`, asked in increasing order of documents.
+    fn score(&mut self, doc: DocId, prefixed: &BitSet) -> Score {
+        // The same order of addition as tantivy's union of the three clauses.
+        let mut score = score_at(self.title.as_mut(), doc) + score_at(self.body.as_mut(), doc);
+        if prefixed.contains(doc) {
+            score += self.prefix_score;
+        }
+        score
+    }
+}
+
+struct TypedWordScorer {
+    /// Every document that matches one of the three.
+    docs: BitSetDocSet,
+    prefixed: BitSet,
+    parts: Parts,
 }
 
 impl DocSet for TypedWordScorer {
@@ -170,12 +265,187 @@ impl DocSet for TypedWordScorer {
 impl Scorer for TypedWordScorer {
     fn score(&mut self) -> Score {
         let doc = self.doc();
-        // The same order of addition as tantivy's union of the three clauses.
-        let mut score = score_at(self.title.as_mut(), doc) + score_at(self.body.as_mut(), doc);
-        if self.prefixed.contains(doc) {
-            score += self.prefix_score;
+        self.parts.score(doc, &self.prefixed)
+    }
+}
+
+/// The rest of a query (the words before, phrases, filters) and the word being typed.
+///
+/// As a boolean intersection, every document of the rest that starts a word with the
+/// typed text is scored: a common first word and a short prefix ("team co") meet in
+/// thousands. Here the rest runs its own pruned loop (block-max WAND over a word's
+/// clauses) with the threshold lowered by the most the typed word can add, and the typed
+/// word is a bit set looked up and scored only for what that loop lets through. The
+/// results are the intersection's.
+#[derive(Debug)]
+pub struct TypedAnd {
+    pub rest: Box<dyn Query>,
+    pub typed: TypedWord,
+}
+
+impl Clone for TypedAnd {
+    fn clone(&self) -> Self {
+        TypedAnd {
+            rest: self.rest.box_clone(),
+            typed: self.typed.clone(),
         }
-        score
+    }
+}
+
+impl Query for TypedAnd {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(TypedAndWeight {
+            rest: self.rest.weight(scoring)?,
+            typed: self.typed.typed_weight(scoring)?,
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.rest.query_terms(visitor);
+        self.typed.query_terms(visitor);
+    }
+}
+
+struct TypedAndWeight {
+    rest: Box<dyn Weight>,
+    typed: TypedWordWeight,
+}
+
+impl Weight for TypedAndWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let m = self.typed.matches(reader, false)?;
+        let mut scorer = TypedAndScorer {
+            rest: self.rest.scorer(reader, boost)?,
+            typed: m.any,
+            prefixed: m.prefixed,
+            parts: self.typed.parts(reader, boost)?,
+        };
+        let doc = scorer.rest.doc();
+        if doc != TERMINATED && !scorer.typed.contains(doc) {
+            scorer.advance();
+        }
+        Ok(Box::new(scorer))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) != doc {
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
+                "document {doc} does not match"
+            )));
+        }
+        Ok(Explanation::new(
+            "words and the word being typed",
+            scorer.score(),
+        ))
+    }
+
+    /// Two passes. First the few documents where the typed word's stem can score high
+    /// (in a title, or in the body when the stem is rare), scored exactly. Then the rest's
+    /// own pruned loop over everything else, its threshold lowered by the most the word
+    /// can add there: the prefix, and a common stem's low bound.
+    fn for_each_pruning(
+        &self,
+        threshold: Score,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+    ) -> tantivy::Result<()> {
+        let m = self.typed.matches(reader, true)?;
+        let (early, late_max) = m
+            .early
+            .unwrap_or_else(|| (BitSet::with_max_value(0), Score::INFINITY));
+        let mut current = threshold;
+        {
+            let mut rest = self.rest.scorer(reader, 1.0)?;
+            let mut parts = self.typed.parts(reader, 1.0)?;
+            let mut take = |doc: DocId, rest_score: Score| {
+                let full = rest_score + parts.score(doc, &m.prefixed);
+                if full > current {
+                    current = callback(doc, full);
+                }
+            };
+            // Led by the smaller side: a seek costs a few steps of the rest.
+            if early.len().saturating_mul(4) <= rest.size_hint() as usize {
+                let mut docs = BitSetDocSet::from(early.clone());
+                let mut doc = docs.doc();
+                while doc != TERMINATED && rest.doc() != TERMINATED {
+                    if rest.doc() < doc {
+                        rest.seek(doc);
+                    }
+                    if rest.doc() == doc {
+                        take(doc, rest.score());
+                    }
+                    doc = docs.advance();
+                }
+            } else {
+                let mut doc = rest.doc();
+                while doc != TERMINATED {
+                    if early.contains(doc) {
+                        take(doc, rest.score());
+                    }
+                    doc = rest.advance();
+                }
+            }
+        }
+        // The margin covers sums rounded in another order.
+        let most = late_max * (1.0 + 1e-5) + 1e-5;
+        let mut parts = self.typed.parts(reader, 1.0)?;
+        self.rest
+            .for_each_pruning(current - most, reader, &mut |doc, score| {
+                if m.any.contains(doc) && !early.contains(doc) {
+                    let full = score + parts.score(doc, &m.prefixed);
+                    if full > current {
+                        current = callback(doc, full);
+                    }
+                }
+                current - most
+            })
+    }
+}
+
+struct TypedAndScorer {
+    rest: Box<dyn Scorer>,
+    typed: BitSet,
+    prefixed: BitSet,
+    parts: Parts,
+}
+
+impl DocSet for TypedAndScorer {
+    fn advance(&mut self) -> DocId {
+        loop {
+            let doc = self.rest.advance();
+            if doc == TERMINATED || self.typed.contains(doc) {
+                return doc;
+            }
+        }
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        let doc = self.rest.seek(target);
+        if doc == TERMINATED || self.typed.contains(doc) {
+            doc
+        } else {
+            self.advance()
+        }
+    }
+
+    fn doc(&self) -> DocId {
+        self.rest.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.rest.size_hint().min(self.typed.len() as u32)
+    }
+
+    fn cost(&self) -> u64 {
+        self.rest.cost()
+    }
+}
+
+impl Scorer for TypedAndScorer {
+    fn score(&mut self) -> Score {
+        let doc = self.doc();
+        self.rest.score() + self.parts.score(doc, &self.prefixed)
     }
 }
 
@@ -198,6 +468,11 @@ mod tests {
 
     /// Documents over a small vocabulary, in several segments, some deleted.
     fn fixture() -> Fixture {
+        fixture_of(600, 200)
+    }
+
+    /// `n` documents, committed every `per_segment`.
+    fn fixture_of(n: usize, per_segment: usize) -> Fixture {
         let mut b = Schema::builder();
         let title = b.add_text_field("title", TEXT);
         let body = b.add_text_field("body", TEXT);
@@ -231,7 +506,7 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        for i in 0..600 {
+        for i in 0..n {
             let (t, bo) = (pick(2), pick(1 + i % 7));
             let mut d = TantivyDocument::default();
             d.add_text(title, &t);
@@ -240,7 +515,7 @@ mod tests {
             d.add_text(plain, &bo);
             d.add_text(tag, if i % 3 == 0 { "even" } else { "odd" });
             writer.add_document(d).expect("add");
-            if i % 200 == 199 {
+            if i % per_segment == per_segment - 1 {
                 writer.commit().expect("commit");
             }
         }
@@ -336,6 +611,160 @@ mod tests {
                         "{stem} {prefix}: {x} {y}"
                     );
                 }
+            }
+        }
+    }
+
+    /// With the rest's pruning, the top documents and their scores are those of the
+    /// boolean intersection, whatever the page size.
+    #[test]
+    fn typed_and_finds_what_the_intersection_finds() {
+        // Segments of thousands of documents, so that pruning skips blocks.
+        let fx = fixture_of(8000, 4000);
+        let searcher = fx.index.reader().expect("reader").searcher();
+        let term = |field, text: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, text),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
+        // A word's clauses as the index builds them: a union of term queries.
+        let word = |w: &str| -> Box<dyn Query> {
+            Box::new(BooleanQuery::new(vec![
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(term(fx.title, w), TITLE_BOOST)),
+                ),
+                (Occur::Should, term(fx.body, w)),
+            ]))
+        };
+        let rests: Vec<Box<dyn Query>> = vec![
+            word("beta"),
+            word("gamma"),
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, word("alpha")),
+                (Occur::Must, term(fx.tag, "even")),
+            ])),
+        ];
+        for rest in rests {
+            for (stem, prefix) in [
+                ("deploy", "dep"),
+                ("happi", "happy"),
+                ("alpha", "a"),
+                ("absent", "zzz"),
+            ] {
+                let typed = TypedWord {
+                    title: Term::from_field_text(fx.title, stem),
+                    body: Term::from_field_text(fx.body, stem),
+                    prefix: Term::from_field_text(fx.plain, prefix),
+                };
+                let ours = TypedAnd {
+                    rest: rest.box_clone(),
+                    typed: typed.clone(),
+                };
+                let theirs = BooleanQuery::new(vec![
+                    (Occur::Must, rest.box_clone()),
+                    (Occur::Must, Box::new(typed) as Box<dyn Query>),
+                ]);
+                let all = top(&fx.index, &theirs);
+                let all_ours = top(&fx.index, &ours);
+                assert_eq!(all.len(), all_ours.len(), "{rest:?} {prefix}");
+                for ((a, x), (b, y)) in all_ours.iter().zip(&all) {
+                    assert_eq!(a, b);
+                    assert!((x - y).abs() <= 1e-4 * y.abs().max(1.0), "{x} {y}");
+                }
+                let score_of: std::collections::HashMap<DocAddress, Score> =
+                    all.iter().copied().collect();
+                for k in [1, 3, 10, 40] {
+                    let page = |q: &dyn Query| {
+                        searcher
+                            .search(q, &TopDocs::with_limit(k).order_by_score())
+                            .expect("search")
+                    };
+                    let (mine, best) = (page(&ours), page(&theirs));
+                    assert_eq!(mine.len(), best.len(), "{prefix} top {k}");
+                    for ((x, a), (y, _)) in mine.iter().zip(&best) {
+                        assert!(
+                            (x - y).abs() <= 1e-4 * y.abs().max(1.0),
+                            "{prefix} top {k}: {x} {y}"
+                        );
+                        assert!((score_of[a] - x).abs() <= 1e-4 * x.abs().max(1.0));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The pruned pass must leave room for what the typed word adds: here its stem, in a
+    /// tenth of the bodies (too common to be scored first), decides the top results among
+    /// documents the rest alone scores alike.
+    #[test]
+    fn pruning_leaves_room_for_the_typed_stem() {
+        let mut b = Schema::builder();
+        let title = b.add_text_field("title", TEXT);
+        let body = b.add_text_field("body", TEXT);
+        let plain = b.add_text_field("plain", TEXT);
+        let index = Index::create_in_ram(b.build());
+        let mut writer: IndexWriter<TantivyDocument> = index
+            .writer_with_num_threads(1, 15_000_000)
+            .expect("writer");
+        for i in 0..8000usize {
+            let mut text = "beta ".repeat(1 + i % 5);
+            if i % 10 == 4 {
+                text.push_str(&"gamma ".repeat(1 + (i / 10) % 4));
+            }
+            text.push_str(&"alpha ".repeat(i % 7));
+            let mut d = TantivyDocument::default();
+            d.add_text(title, "alpha");
+            d.add_text(body, &text);
+            d.add_text(plain, "alpha");
+            d.add_text(plain, &text);
+            writer.add_document(d).expect("add");
+        }
+        writer.commit().expect("commit");
+        let searcher = index.reader().expect("reader").searcher();
+        let term = |field, text: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, text),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
+        let rest: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(term(title, "beta"), TITLE_BOOST)),
+            ),
+            (Occur::Should, term(body, "beta")),
+        ]));
+        let typed = TypedWord {
+            title: Term::from_field_text(title, "gamma"),
+            body: Term::from_field_text(body, "gamma"),
+            prefix: Term::from_field_text(plain, "gam"),
+        };
+        let ours = TypedAnd {
+            rest: rest.box_clone(),
+            typed: typed.clone(),
+        };
+        let theirs = BooleanQuery::new(vec![
+            (Occur::Must, rest),
+            (Occur::Must, Box::new(typed) as Box<dyn Query>),
+        ]);
+        for k in [1, 5, 20] {
+            let page = |q: &dyn Query| -> Vec<Score> {
+                searcher
+                    .search(q, &TopDocs::with_limit(k).order_by_score())
+                    .expect("search")
+                    .into_iter()
+                    .map(|(s, _)| s)
+                    .collect()
+            };
+            let (mine, best) = (page(&ours), page(&theirs));
+            assert_eq!(mine.len(), k);
+            for (x, y) in mine.iter().zip(&best) {
+                assert!(
+                    (x - y).abs() <= 1e-4 * y.abs(),
+                    "top {k}: {mine:?} {best:?}"
+                );
             }
         }
     }

@@ -110,6 +110,27 @@ fn words_stems_phrases_prefixes_and_typos() {
         ids(&index, "\"review code\"").is_empty(),
         "phrase order matters"
     );
+    assert_eq!(
+        ids(&index, "\"CODE Review\""),
+        ["p1"],
+        "phrases ignore case"
+    );
+    assert!(
+        ids(&index, "\"code reviews\"").is_empty(),
+        "a phrase is the words as written, not their stems"
+    );
+    assert_eq!(ids(&index, "code reviews"), ["p1"], "words are stemmed");
+    assert_eq!(
+        ids(&index, "\"the relay\" deploy kind:page"),
+        ["p1"],
+        "a phrase with words and a filter"
+    );
+    assert!(ids(&index, "\"the relay\" kind:decision").is_empty());
+    assert!(
+        ids(&index, "\"relay we\"").is_empty(),
+        "no phrase across the end of the title and the start of the body"
+    );
+    assert_eq!(ids(&index, "\"relay with one\""), ["p1"]);
     assert_eq!(ids(&index, "onboa"), ["p2"], "prefix on the last word");
     assert!(
         ids(&index, "onboa ").is_empty(),
