@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use tantivy::collector::TopDocs;
-use tantivy::columnar::ColumnValues;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery,
     TermQuery,
@@ -24,8 +23,8 @@ use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Tantivy
 
 use crate::cjk::{bigrams, is_cjk};
 use crate::extract::SearchDoc;
-use crate::filter::{Filtered, Wanted};
 use crate::query::{Parsed, QueryError, kind_bit, kind_no, parse};
+use crate::ranked::{Ranked, Rescore, SegmentColumns, Wanted};
 use crate::schema::{Fields, en_analyzer, index_settings, plain_analyzer, register, schema};
 use crate::snippet::{Matcher, Snippets, StemCache};
 use crate::typed_word::{PREFIX_SCORE, TITLE_BOOST, TypedAnd, TypedWord};
@@ -98,19 +97,16 @@ pub struct SearchIndex {
     inner: Arc<Inner>,
 }
 
-/// The fast-field columns rescoring reads (date, decision standing) for each segment of
-/// one searcher generation: opening them cost more than reading the values a search needs.
+/// The fast-field columns filters and rescoring read, for each segment of one searcher
+/// generation: opening them cost more than reading the values a search needs.
 struct Columns {
     generation: u64,
-    /// Per segment, by its ordinal: date, standing.
-    segments: Vec<(Column, Column)>,
+    segments: Arc<Vec<SegmentColumns>>,
 }
-
-type Column = Arc<dyn ColumnValues<i64>>;
 
 struct Inner {
     reader: IndexReader,
-    columns: Mutex<Option<Arc<Columns>>>,
+    columns: Mutex<Option<Columns>>,
     stems: Mutex<StemCache>,
     /// Built once; each search analyses with its own clone.
     en: TextAnalyzer,
@@ -309,7 +305,7 @@ impl SearchIndex {
         let want = opts.limit.clamp(1, 200);
         // The exact pass first; the wide one only when it does not fill the page (a typo
         // finds nothing exact).
-        let (q, mut matcher) = build(
+        let (q, mut matcher, wanted) = build(
             &parsed,
             self.inner.fields,
             opts.tz,
@@ -318,9 +314,9 @@ impl SearchIndex {
             Pass::Exact,
         );
         let searcher = self.inner.reader.searcher();
-        let mut ranked = self.ranked(&searcher, &*q, want, opts)?;
+        let mut ranked = self.ranked(&searcher, q, wanted, want, opts)?;
         if ranked.len() < want && !matcher.fuzzy.is_empty() {
-            let (q, _) = build(
+            let (q, _, wanted) = build(
                 &parsed,
                 self.inner.fields,
                 opts.tz,
@@ -328,7 +324,7 @@ impl SearchIndex {
                 &mut plain,
                 Pass::Wide,
             );
-            ranked = self.ranked(&searcher, &*q, want, opts)?;
+            ranked = self.ranked(&searcher, q, wanted, want, opts)?;
         } else {
             // Highlight only what matched.
             matcher.fuzzy.clear();
@@ -354,8 +350,8 @@ impl SearchIndex {
         Ok(hits)
     }
 
-    /// The rescoring columns of the searcher's segments, opened once per generation.
-    fn columns(&self, searcher: &tantivy::Searcher) -> Result<Arc<Columns>, Error> {
+    /// The columns of the searcher's segments, opened once per generation.
+    fn columns(&self, searcher: &tantivy::Searcher) -> Result<Arc<Vec<SegmentColumns>>, Error> {
         let generation = searcher.generation().generation_id();
         // The cache holds nothing a panic could leave half-written.
         let mut cached = self
@@ -364,56 +360,41 @@ impl SearchIndex {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(c) = cached.as_ref().filter(|c| c.generation == generation) {
-            return Ok(Arc::clone(c));
+            return Ok(Arc::clone(&c.segments));
         }
-        let segments = searcher
-            .segment_readers()
-            .iter()
-            .map(|seg| {
-                let ff = seg.fast_fields();
-                Ok((
-                    ff.i64("date")?.first_or_default_col(0),
-                    ff.i64("standing")?.first_or_default_col(0),
-                ))
-            })
-            .collect::<Result<_, tantivy::TantivyError>>()?;
-        let columns = Arc::new(Columns {
+        let segments = Arc::new(
+            searcher
+                .segment_readers()
+                .iter()
+                .map(SegmentColumns::open)
+                .collect::<Result<Vec<_>, _>>()?,
+        );
+        *cached = Some(Columns {
             generation,
-            segments,
+            segments: Arc::clone(&segments),
         });
-        *cached = Some(Arc::clone(&columns));
-        Ok(columns)
+        Ok(segments)
     }
 
-    /// The best `want` documents: tantivy's top candidates by relevance (pruned), then
-    /// rescored from fast fields by recency and decision standing, with no stored reads.
+    /// The best `want` documents by relevance × recency × decision standing, among those
+    /// the filters keep (see `ranked`), with no stored reads.
     fn ranked(
         &self,
         searcher: &tantivy::Searcher,
-        q: &dyn Query,
+        q: Box<dyn Query>,
+        wanted: Wanted,
         want: usize,
         opts: &SearchOptions,
     ) -> Result<Vec<(f32, DocAddress)>, Error> {
-        // Rescoring moves a score by at most 1.25 × 1.3 / 0.85 ≈ 1.9, so twice the page of
-        // candidates holds nearly every document that can rise into it.
-        let candidates: Vec<(f32, DocAddress)> =
-            searcher.search(q, &TopDocs::with_limit(want * 2).order_by_score())?;
-        let columns = self.columns(searcher)?;
-        let mut scored = Vec::with_capacity(candidates.len());
-        for (score, addr) in candidates {
-            let (date, standing) = &columns.segments[addr.segment_ord as usize];
-            let age_days = ((opts.now_ms - date.get_val(addr.doc_id)).max(0) as f32) / 86_400_000.0;
-            let recency = 1.0 + 0.25 * (-age_days / 90.0).exp();
-            let standing = match standing.get_val(addr.doc_id) {
-                1 => 1.3,
-                -1 => 0.85,
-                _ => 1.0,
-            };
-            scored.push((score * recency * standing, addr));
-        }
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        scored.truncate(want);
-        Ok(scored)
+        let q = Ranked {
+            inner: q,
+            wanted,
+            rescore: Some(Rescore {
+                now_ms: opts.now_ms,
+            }),
+            columns: self.columns(searcher)?,
+        };
+        Ok(searcher.search(&q, &TopDocs::with_limit(want).order_by_score())?)
     }
 }
 
@@ -719,7 +700,7 @@ fn build(
     en: &mut TextAnalyzer,
     plain: &mut TextAnalyzer,
     pass: Pass,
-) -> (Box<dyn Query>, Matcher) {
+) -> (Box<dyn Query>, Matcher, Wanted) {
     let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut m = Matcher::default();
     let last = p.words.len().saturating_sub(1);
@@ -841,12 +822,8 @@ fn build(
         )
     };
     // With text, kind and dates are checked in the text query's pruned loop (see
-    // `filter`); alone, they are the query.
-    let mut wanted = Wanted {
-        kinds: None,
-        from: None,
-        until: None,
-    };
+    // `ranked`); alone, they are the query.
+    let mut wanted = Wanted::default();
     if !p.kinds.is_empty() {
         if p.has_text() {
             wanted.kinds = Some(p.kinds.iter().fold(0, |mask, k| mask | kind_bit(k)));
@@ -884,7 +861,7 @@ fn build(
     }
     if must.is_empty() {
         // Only words without any searchable token (punctuation): match nothing.
-        return (Box::new(BooleanQuery::new(Vec::new())), m);
+        return (Box::new(BooleanQuery::new(Vec::new())), m, wanted);
     }
     // The word being typed, when it is a clause of its own, joins the rest as a
     // `TypedAnd` so the rest keeps its pruning.
@@ -905,11 +882,7 @@ fn build(
         }
         None => boolean(must),
     };
-    if wanted.is_empty() {
-        (q, m)
-    } else {
-        (Box::new(Filtered { inner: q, wanted }), m)
-    }
+    (q, m, wanted)
 }
 
 #[cfg(test)]

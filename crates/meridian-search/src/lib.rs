@@ -14,9 +14,9 @@
 
 mod cjk;
 mod extract;
-mod filter;
 mod index;
 mod query;
+mod ranked;
 mod schema;
 mod snippet;
 mod typed_word;
