@@ -150,11 +150,22 @@ pub mod procs {
         out
     }
 
-    /// Resident and proportional set sizes of one process, in KiB (`smaps_rollup`).
+    /// Resident and proportional set sizes of one process, in KiB (`smaps_rollup`). PSS is
+    /// split into file-backed pages (code and data of the executable and libraries, mapped
+    /// files) and the rest (heap, stacks, shared memory).
     #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
     pub struct Memory {
         pub rss_kib: u64,
         pub pss_kib: u64,
+        pub pss_file_kib: u64,
+    }
+
+    impl std::ops::AddAssign for Memory {
+        fn add_assign(&mut self, o: Memory) {
+            self.rss_kib += o.rss_kib;
+            self.pss_kib += o.pss_kib;
+            self.pss_file_kib += o.pss_file_kib;
+        }
     }
 
     pub fn memory(pid: u32) -> Option<Memory> {
@@ -167,6 +178,7 @@ pub mod procs {
         Some(Memory {
             rss_kib: field("Rss:")?,
             pss_kib: field("Pss:")?,
+            pss_file_kib: field("Pss_File:").unwrap_or(0),
         })
     }
 

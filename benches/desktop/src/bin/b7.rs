@@ -113,8 +113,8 @@ impl Drop for Session {
 struct Start {
     start_ms: f64,
     total: Memory,
-    /// Per process name: (count, PSS KiB).
-    by_name: BTreeMap<String, (usize, u64)>,
+    /// Per process name: how many, and their memory.
+    by_name: BTreeMap<String, (usize, Memory)>,
 }
 
 /// Starts `app`, waits for its page-load line, idles, measures the process tree, stops it.
@@ -139,14 +139,13 @@ fn start_once(s: &Session, app: &Path, idle: Duration) -> BenchResult<Start> {
             std::thread::sleep(idle);
             let pid = child.id();
             let mut total = Memory::default();
-            let mut by_name: BTreeMap<String, (usize, u64)> = BTreeMap::new();
+            let mut by_name: BTreeMap<String, (usize, Memory)> = BTreeMap::new();
             for p in std::iter::once(pid).chain(procs::descendants(pid)) {
                 if let Some(m) = procs::memory(p) {
-                    total.rss_kib += m.rss_kib;
-                    total.pss_kib += m.pss_kib;
+                    total += m;
                     let e = by_name.entry(procs::name(p)).or_default();
                     e.0 += 1;
-                    e.1 += m.pss_kib;
+                    e.1 += m;
                 }
             }
             Ok(Start {
@@ -268,19 +267,34 @@ fn report(
         hs.len()
     );
     println!();
-    println!("| app | start ms (min–max) | idle PSS MiB (min–max) | idle RSS MiB | processes |");
+    println!(
+        "| app | start ms (min–max) | idle PSS MiB (min–max) | idle RSS MiB | PSS MiB per process (file-backed) |"
+    );
     println!("| --- | --- | --- | --- | --- |");
     let mut rows = Vec::new();
     for (i, (starts, pss, rss)) in [(&hs, &hp, &hr), (&ms, &mp, &mr)].into_iter().enumerate() {
-        let procs: Vec<String> = results[i]
-            .last()
-            .map(|r| {
-                r.by_name
-                    .iter()
-                    .map(|(n, (c, p))| format!("{n} ×{c} {:.0} MiB", mib(*p)))
-                    .collect()
+        // Per process, the medians over the runs: PSS (of which file-backed).
+        let mut names: Vec<&String> = results[i].iter().flat_map(|r| r.by_name.keys()).collect();
+        names.sort();
+        names.dedup();
+        let procs: Vec<String> = names
+            .into_iter()
+            .map(|n| {
+                let of = |f: fn(&Memory) -> u64| -> f64 {
+                    let v: Vec<f64> = results[i]
+                        .iter()
+                        .filter_map(|r| r.by_name.get(n))
+                        .map(|(_, m)| mib(f(m)))
+                        .collect();
+                    median(&v)
+                };
+                format!(
+                    "{n} {:.0} ({:.0} file)",
+                    of(|m| m.pss_kib),
+                    of(|m| m.pss_file_kib)
+                )
             })
-            .unwrap_or_default();
+            .collect();
         println!(
             "| {} | {:.0} ({:.0}–{:.0}) | {:.1} ({:.1}–{:.1}) | {:.1} | {} |",
             apps[i].0,
