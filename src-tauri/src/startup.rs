@@ -68,14 +68,20 @@ pub fn my_time_zone() -> String {
 }
 
 /// Benchmark B7 (`benches/desktop`) times the app's start from spawn to the first page's
-/// load; with `MERIDIAN_REPORT_PAGE_LOAD=1` this prints the one line it waits for. The
-/// hello-world app it is compared with (`benches/hello-tauri`) does the same.
+/// load; with `MERIDIAN_REPORT_PAGE_LOAD=1` this prints the lines it waits for, when the
+/// window's first page starts loading and when it has loaded. The hello-world app it is
+/// compared with (`benches/hello-tauri`) does the same.
 pub fn report_page_load(payload: &PageLoadPayload<'_>) {
-    static REPORTED: AtomicBool = AtomicBool::new(false);
-    if payload.event() == PageLoadEvent::Finished
-        && std::env::var_os("MERIDIAN_REPORT_PAGE_LOAD").is_some_and(|v| v == "1")
-        && !REPORTED.swap(true, Ordering::Relaxed)
-    {
-        println!("meridian-page-loaded {}", payload.url());
+    static STARTED: AtomicBool = AtomicBool::new(false);
+    static FINISHED: AtomicBool = AtomicBool::new(false);
+    if std::env::var_os("MERIDIAN_REPORT_PAGE_LOAD").is_none_or(|v| v != "1") {
+        return;
+    }
+    let (once, what) = match payload.event() {
+        PageLoadEvent::Started => (&STARTED, "meridian-page-load-started"),
+        PageLoadEvent::Finished => (&FINISHED, "meridian-page-loaded"),
+    };
+    if !once.swap(true, Ordering::Relaxed) {
+        println!("{what} {}", payload.url());
     }
 }

@@ -7,7 +7,9 @@
 //!
 //! - Start time: from spawning the process to the line both apps print when the window's
 //!   first page has loaded (`MERIDIAN_REPORT_PAGE_LOAD=1`; Tauri's page-load hook, i.e.
-//!   WebKit's load-finished reaching the app process).
+//!   WebKit's load-finished reaching the app process). The line they print when the page
+//!   starts loading splits it: process, Tauri and window set-up, then loading the page
+//!   (its scripts run before the load finishes).
 //! - Idle memory: `B7_IDLE_S` seconds later, the summed PSS (and RSS) of the app and every
 //!   process below it (WebKitWebProcess, WebKitNetworkProcess), from /proc smaps_rollup.
 //!
@@ -26,7 +28,8 @@ use meridian_desktop_bench::procs::{self, Memory};
 use meridian_desktop_bench::*;
 use serde_json::json;
 
-const MARKER: &str = "meridian-page-loaded ";
+const STARTED: &str = "meridian-page-load-started ";
+const LOADED: &str = "meridian-page-loaded ";
 
 /// A private X display and temporary HOME / XDG / data folders, removed on drop.
 struct Session {
@@ -112,6 +115,8 @@ impl Drop for Session {
 #[derive(Debug, Clone)]
 struct Start {
     start_ms: f64,
+    /// Spawn → the page began loading (process, Tauri and window set-up).
+    load_started_ms: f64,
     total: Memory,
     /// Per process name: how many, and their memory.
     by_name: BTreeMap<String, (usize, Memory)>,
@@ -125,17 +130,23 @@ fn start_once(s: &Session, app: &Path, idle: Duration) -> BenchResult<Start> {
     let (tx, rx) = mpsc::channel();
     // Keeps draining stdout afterwards so the app never blocks on a full pipe.
     std::thread::spawn(move || {
-        let mut sent = false;
+        let mut started = None;
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if !sent && line.starts_with(MARKER) {
-                let _ = tx.send(t0.elapsed());
-                sent = true;
+            if started.is_none() && line.starts_with(STARTED) {
+                started = Some(t0.elapsed());
+            } else if line.starts_with(LOADED) {
+                let _ = tx.send((started, t0.elapsed()));
             }
         }
     });
     let loaded = rx.recv_timeout(Duration::from_secs(60));
     let result = match loaded {
-        Ok(elapsed) => {
+        Ok((None, _)) => Err(format!(
+            "{} reported its page loaded but never that it started loading",
+            app.display()
+        )
+        .into()),
+        Ok((Some(load_started), elapsed)) => {
             std::thread::sleep(idle);
             let pid = child.id();
             let mut total = Memory::default();
@@ -150,6 +161,7 @@ fn start_once(s: &Session, app: &Path, idle: Duration) -> BenchResult<Start> {
             }
             Ok(Start {
                 start_ms: elapsed.as_secs_f64() * 1000.0,
+                load_started_ms: load_started.as_secs_f64() * 1000.0,
                 total,
                 by_name,
             })
@@ -268,9 +280,9 @@ fn report(
     );
     println!();
     println!(
-        "| app | start ms (min–max) | idle PSS MiB (min–max) | idle RSS MiB | PSS MiB per process (file-backed) |"
+        "| app | start ms (min–max) | spawn → page load starts / → loaded ms | idle PSS MiB (min–max) | idle RSS MiB | PSS MiB per process (file-backed) |"
     );
-    println!("| --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- |");
     let mut rows = Vec::new();
     for (i, (starts, pss, rss)) in [(&hs, &hp, &hr), (&ms, &mp, &mr)].into_iter().enumerate() {
         // Per process, the medians over the runs: PSS (of which file-backed).
@@ -295,12 +307,19 @@ fn report(
                 )
             })
             .collect();
+        let began: Vec<f64> = results[i].iter().map(|r| r.load_started_ms).collect();
+        let loading: Vec<f64> = results[i]
+            .iter()
+            .map(|r| r.start_ms - r.load_started_ms)
+            .collect();
         println!(
-            "| {} | {:.0} ({:.0}–{:.0}) | {:.1} ({:.1}–{:.1}) | {:.1} | {} |",
+            "| {} | {:.0} ({:.0}–{:.0}) | {:.0} / {:.0} | {:.1} ({:.1}–{:.1}) | {:.1} | {} |",
             apps[i].0,
             median(starts),
             percentile(starts, 0.0),
             percentile(starts, 100.0),
+            median(&began),
+            median(&loading),
             median(pss),
             percentile(pss, 0.0),
             percentile(pss, 100.0),
@@ -311,6 +330,7 @@ fn report(
             "app": apps[i].0,
             "binary": apps[i].1.display().to_string(),
             "start_ms": starts,
+            "load_started_ms": began,
             "pss_mib": pss,
             "rss_mib": rss,
             "start_median_ms": median(starts),
