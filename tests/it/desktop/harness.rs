@@ -117,24 +117,7 @@ impl Harness {
         ] {
             std::fs::create_dir_all(root.path().join(dir)).expect("create temp folders");
         }
-        let display = free_display();
-        let xvfb = Command::new("Xvfb")
-            .args([
-                &format!(":{display}"),
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start Xvfb");
-        wait_until(Duration::from_secs(10), || {
-            Path::new(&format!("/tmp/.X11-unix/X{display}")).exists()
-        })
-        .expect("Xvfb did not open its display within 10 s");
+        let (xvfb, display) = start_xvfb();
 
         let port = free_port();
         let native_port = free_port();
@@ -273,9 +256,8 @@ impl Harness {
             let _ = driver.kill();
             let _ = driver.wait();
         }
-        if let Some(mut xvfb) = self.xvfb.take() {
-            let _ = xvfb.kill();
-            let _ = xvfb.wait();
+        if let Some(xvfb) = self.xvfb.take() {
+            stop_xvfb(xvfb);
         }
     }
 }
@@ -336,13 +318,55 @@ fn free_port() -> u16 {
         .expect("find a free TCP port")
 }
 
-fn free_display() -> u32 {
-    (99..200)
-        .find(|n| {
-            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        })
-        .expect("a free X display number between :99 and :199")
+/// A private X display: the Xvfb process and its display number. Xvfb picks a free display
+/// itself and prints its number once it accepts clients (-displayfd): runs in parallel
+/// never race for a number, and the lock files that killed servers leave behind are no
+/// obstacle.
+pub fn start_xvfb() -> (Child, u32) {
+    let mut xvfb = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start Xvfb (Debian packages xvfb, xauth)");
+    let display = display_of(&mut xvfb).expect("Xvfb did not open a display within 10 s");
+    (xvfb, display)
+}
+
+/// The display number Xvfb prints on stdout (`-displayfd 1`) once it is ready.
+fn display_of(xvfb: &mut Child) -> Option<u32> {
+    use std::io::BufRead;
+    let stdout = xvfb.stdout.take()?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line.trim().parse::<u32>().ok());
+    });
+    rx.recv_timeout(Duration::from_secs(10)).ok().flatten()
+}
+
+/// SIGTERM, so Xvfb removes its socket and lock file (SIGKILL leaves them behind), then
+/// SIGKILL if it has not gone within 2 s.
+pub fn stop_xvfb(mut xvfb: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &xvfb.id().to_string()])
+        .status();
+    let gone = wait_until(Duration::from_secs(2), || {
+        matches!(xvfb.try_wait(), Ok(Some(_)))
+    });
+    if gone.is_err() {
+        let _ = xvfb.kill();
+    }
+    let _ = xvfb.wait();
 }
 
 fn find_in_path(name: &str) -> Option<PathBuf> {

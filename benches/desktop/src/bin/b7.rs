@@ -24,6 +24,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use meridian_desktop_bench::harness;
 use meridian_desktop_bench::procs::{self, Memory};
 use meridian_desktop_bench::*;
 use serde_json::json;
@@ -33,7 +34,7 @@ const LOADED: &str = "meridian-page-loaded ";
 
 /// A private X display and temporary HOME / XDG / data folders, removed on drop.
 struct Session {
-    xvfb: Child,
+    xvfb: Option<Child>,
     display: String,
     root: tempfile::TempDir,
 }
@@ -44,34 +45,9 @@ impl Session {
         for dir in ["data", "home", "xdg/data", "xdg/cache", "xdg/config"] {
             std::fs::create_dir_all(root.path().join(dir))?;
         }
-        let n = (120..200)
-            .find(|n| {
-                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                    && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            })
-            .ok_or("no free X display between :120 and :199")?;
-        let xvfb = Command::new("Xvfb")
-            .args([
-                &format!(":{n}"),
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start Xvfb (Debian packages xvfb, xauth): {e}"))?;
-        let start = Instant::now();
-        while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-            if start.elapsed() > Duration::from_secs(10) {
-                return Err("Xvfb did not open its display within 10 s".into());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let (xvfb, n) = harness::start_xvfb();
         Ok(Session {
-            xvfb,
+            xvfb: Some(xvfb),
             display: format!(":{n}"),
             root,
         })
@@ -107,8 +83,9 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let _ = self.xvfb.kill();
-        let _ = self.xvfb.wait();
+        if let Some(xvfb) = self.xvfb.take() {
+            harness::stop_xvfb(xvfb);
+        }
     }
 }
 
