@@ -70,8 +70,19 @@ impl Workspace {
         self.apply(&mut open, |doc, _| {
             meridian_core::splice_prose(doc, field, splices)
         })?;
-        let value: T = meridian_core::read(&open.doc)?;
-        let summary = self.persist(id, &mut open, &value).await?;
+        // Prose is never the title or the status, so the catalog already holds them: the
+        // whole document is not read again on every batch of keystrokes (a long page's
+        // hydration was most of the engine's work per key).
+        let (title, status) = match self.inner.store.entry_blocking(id)? {
+            Some(entry) => (entry.title, entry.status),
+            None => {
+                let value: T = meridian_core::read(&open.doc)?;
+                (value.title().to_owned(), value.status())
+            }
+        };
+        let summary = self
+            .persist_as(id, &mut open, T::KIND, &title, status)
+            .await?;
         drop(open);
         let _ = self.inner.events.send(Event::ObjectChanged { summary });
         Ok(())
