@@ -3,11 +3,11 @@
 //! back. It holds no sync state of its own.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message, WebSocket};
 use meridian_sync::{ErrorCode, Frame};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use crate::config::Limits;
 use crate::core::{ConnId, Event, Outbound};
@@ -80,12 +80,39 @@ impl RateLimit {
     }
 }
 
-/// Sends an `Error` frame and a close, ignoring failures (the peer may be gone).
-async fn refuse(ws: &mut WebSocket, conn: ConnId, code: ErrorCode, message: String) {
+/// How long a closing connection waits for the peer's close.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// Closes with the WebSocket closing handshake: sends a close, then reads (and drops)
+/// what the peer still sends until its close, the end of the stream or [`CLOSE_WAIT`].
+/// Dropping a socket that has unread input makes the kernel reset the connection, and a
+/// reset peer may lose what it had not read yet: the last frames, `Bye` or `Error` among
+/// them.
+async fn close(ws: &mut WebSocket) {
+    if ws.send(Message::Close(None)).await.is_err() {
+        return;
+    }
+    let drained = tokio::time::timeout(CLOSE_WAIT, async {
+        while let Some(Ok(msg)) = ws.recv().await {
+            if matches!(msg, Message::Close(_)) {
+                break;
+            }
+        }
+    });
+    let _ = drained.await;
+}
+
+/// Sends an `Error` frame, ignoring failures (the peer may be gone).
+async fn send_error(ws: &mut WebSocket, conn: ConnId, code: ErrorCode, message: String) {
     tracing::info!(conn, ?code, %message, "refusing connection");
     let frame = Frame::error(code, message);
     let _ = ws.send(Message::Binary(frame.encode().into())).await;
-    let _ = ws.send(Message::Close(None)).await;
+}
+
+/// Sends an `Error` frame and closes.
+async fn refuse(ws: &mut WebSocket, conn: ConnId, code: ErrorCode, message: String) {
+    send_error(ws, conn, code, message).await;
+    close(ws).await;
 }
 
 /// What the reading side decided about one incoming message.
@@ -146,13 +173,16 @@ fn read(
     }
 }
 
-/// Serves one connection until either side closes it.
+/// Serves one connection until either side closes it. `slot` (its place under the
+/// connection limit) is given back as soon as the connection is over, before the closing
+/// handshake.
 pub(crate) async fn serve(
     mut ws: WebSocket,
     conn: ConnId,
     core: mpsc::Sender<Event>,
     budget: Arc<Semaphore>,
     limits: Limits,
+    slot: OwnedSemaphorePermit,
 ) {
     let (out, mut outbox) = mpsc::channel(OUTBOX_FRAMES);
     if core.send(Event::Open { conn, out }).await.is_err() {
@@ -160,39 +190,49 @@ pub(crate) async fn serve(
         return refuse(&mut ws, conn, ErrorCode::Internal, msg).await;
     }
     let mut rate = RateLimit::new(&limits);
-    loop {
+    // Whether we end it (and owe the peer a closing handshake).
+    let closing = loop {
         tokio::select! {
             next = outbox.recv() => match next {
                 Some(Outbound::Frame(bytes)) => {
                     if ws.send(Message::Binary(bytes)).await.is_err() {
-                        break;
+                        break false;
                     }
                 }
-                Some(Outbound::Close) | None => {
-                    let _ = ws.send(Message::Close(None)).await;
-                    break;
-                }
+                Some(Outbound::Close) | None => break true,
             },
             msg = ws.recv() => match read(msg, &mut rate, &limits) {
                 Incoming::Frame(frame, size) => {
                     let kib = u32::try_from(size / 1024 + 1).unwrap_or(u32::MAX);
                     let Ok(budget) = budget.clone().acquire_many_owned(kib).await else {
-                        break;
+                        break true;
                     };
                     if core.send(Event::Frame { conn, frame, budget }).await.is_err() {
-                        break;
+                        // The relay is stopping: the core queues `Bye` and a close for
+                        // every session after it stops taking events. Deliver them: cut
+                        // here, the peer would see the end of the stream and no `Bye`.
+                        while let Some(Outbound::Frame(bytes)) = outbox.recv().await {
+                            if ws.send(Message::Binary(bytes)).await.is_err() {
+                                break;
+                            }
+                        }
+                        break true;
                     }
                 }
                 Incoming::Ignore => {}
-                Incoming::End => break,
+                Incoming::End => break false,
                 Incoming::Refuse(code, message) => {
-                    refuse(&mut ws, conn, code, message).await;
-                    break;
+                    send_error(&mut ws, conn, code, message).await;
+                    break true;
                 }
             },
         }
-    }
+    };
     let _ = core.send(Event::Gone { conn }).await;
+    drop(slot);
+    if closing {
+        close(&mut ws).await;
+    }
 }
 
 /// Serves a connection over the limit: one `Error` frame, then close.

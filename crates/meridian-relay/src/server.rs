@@ -203,8 +203,7 @@ async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Respons
     } = state;
     ws.on_upgrade(move |socket| {
         tracker.track_future(async move {
-            conn::serve(socket, id, core, budget, limits).await;
-            drop(permit);
+            conn::serve(socket, id, core, budget, limits, permit).await;
         })
     })
 }
