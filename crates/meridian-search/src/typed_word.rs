@@ -353,7 +353,7 @@ impl Weight for TypedAndWeight {
         let m = self.typed.matches(reader, true)?;
         let (early, late_max) = m
             .early
-            .unwrap_or_else(|| (BitSet::with_max_value(0), Score::INFINITY));
+            .unwrap_or_else(|| (BitSet::with_max_value(reader.max_doc()), Score::INFINITY));
         let mut current = threshold;
         {
             let mut rest = self.rest.scorer(reader, 1.0)?;

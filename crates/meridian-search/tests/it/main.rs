@@ -187,6 +187,21 @@ fn filters_narrow_and_accepted_ranks_first() {
     assert!(ids(&index, "storage after:2026-06-01").is_empty());
     assert!(ids(&index, "storage before:2026-05-01").is_empty());
     assert_eq!(ids(&index, "kind:decision before:2026-06-01").len(), 2);
+    // Filters with the word being typed, alone and after other words.
+    assert_eq!(ids(&index, "kind:decision stor"), ["d1", "d2"]);
+    assert!(ids(&index, "kind:page stor").is_empty());
+    assert_eq!(ids(&index, "kind:decision status:accepted use sto"), ["d1"]);
+    assert_eq!(ids(&index, "after:2026-05-01 durable stor"), ["d1", "d2"]);
+    assert!(ids(&index, "kind:page durable stor").is_empty());
+    assert!(
+        ids(&index, "sto kind:decision").is_empty(),
+        "a word followed by a filter is finished, not a prefix"
+    );
+    assert_eq!(
+        ids(&index, "kind:decision kind:page relay"),
+        ["p1"],
+        "kinds are alternatives"
+    );
 }
 
 #[test]
