@@ -14,6 +14,7 @@
 
 mod cjk;
 mod extract;
+mod gated;
 mod index;
 mod query;
 mod ranked;

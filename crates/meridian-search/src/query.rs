@@ -67,7 +67,7 @@ pub(crate) fn kind_no(kind: &str) -> i64 {
 
 /// A kind's bit in a filter's mask (0 for an unknown kind, which the parser refuses).
 pub(crate) fn kind_bit(kind: &str) -> u32 {
-    KINDS.iter().position(|k| *k == kind).map_or(0, |i| 1 << i)
+    u32::try_from(kind_no(kind)).map_or(0, |n| 1 << n)
 }
 
 fn clip(s: &str) -> String {

@@ -23,7 +23,9 @@ use std::sync::Arc;
 use tantivy::columnar::ColumnValues;
 use tantivy::index::{SegmentId, SegmentReader};
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
-use tantivy::{DocId, DocSet, Score, TERMINATED, Term};
+use tantivy::{DocId, Score, Term};
+
+use crate::gated::{Gate, Gated};
 
 /// What a document must satisfy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -186,6 +188,16 @@ impl Check {
     }
 }
 
+impl Gate for Check {
+    fn passes(&self, doc: DocId) -> bool {
+        Check::passes(self, doc)
+    }
+
+    fn score(&mut self, doc: DocId, inner: Score) -> Score {
+        Check::score(self, doc, inner)
+    }
+}
+
 struct RankedWeight {
     inner: Box<dyn Weight>,
     wanted: Wanted,
@@ -210,15 +222,10 @@ impl RankedWeight {
 
 impl Weight for RankedWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let mut scorer = RankedScorer {
-            inner: self.inner.scorer(reader, boost)?,
-            check: self.check(reader)?,
-        };
-        let doc = scorer.inner.doc();
-        if doc != TERMINATED && !scorer.check.passes(doc) {
-            scorer.advance();
-        }
-        Ok(Box::new(scorer))
+        Ok(Box::new(Gated::new(
+            self.inner.scorer(reader, boost)?,
+            self.check(reader)?,
+        )))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -267,51 +274,6 @@ impl Weight for RankedWeight {
                 }
                 bound(current)
             })
-    }
-}
-
-struct RankedScorer {
-    inner: Box<dyn Scorer>,
-    check: Check,
-}
-
-impl DocSet for RankedScorer {
-    fn advance(&mut self) -> DocId {
-        loop {
-            let doc = self.inner.advance();
-            if doc == TERMINATED || self.check.passes(doc) {
-                return doc;
-            }
-        }
-    }
-
-    fn seek(&mut self, target: DocId) -> DocId {
-        let doc = self.inner.seek(target);
-        if doc == TERMINATED || self.check.passes(doc) {
-            doc
-        } else {
-            self.advance()
-        }
-    }
-
-    fn doc(&self) -> DocId {
-        self.inner.doc()
-    }
-
-    fn size_hint(&self) -> u32 {
-        self.inner.size_hint()
-    }
-
-    fn cost(&self) -> u64 {
-        self.inner.cost()
-    }
-}
-
-impl Scorer for RankedScorer {
-    fn score(&mut self) -> Score {
-        let doc = self.doc();
-        let score = self.inner.score();
-        self.check.score(doc, score)
     }
 }
 

@@ -15,6 +15,8 @@ use tantivy::query::{BitSetDocSet, Bm25Weight, EnableScoring, Explanation, Query
 use tantivy::schema::IndexRecordOption;
 use tantivy::{BitSet, DocId, DocSet, Score, SeekDangerResult, TERMINATED, Term};
 
+use crate::gated::{Gate, Gated};
+
 /// How much a title match of a word counts against a body match.
 pub const TITLE_BOOST: Score = 3.0;
 /// What a word that merely starts with the typed text adds to a score.
@@ -314,17 +316,12 @@ struct TypedAndWeight {
 impl Weight for TypedAndWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let m = self.typed.matches(reader, false)?;
-        let mut scorer = TypedAndScorer {
-            rest: self.rest.scorer(reader, boost)?,
+        let gate = TypedGate {
             typed: m.any,
             prefixed: m.prefixed,
             parts: self.typed.parts(reader, boost)?,
         };
-        let doc = scorer.rest.doc();
-        if doc != TERMINATED && !scorer.typed.contains(doc) {
-            scorer.advance();
-        }
-        Ok(Box::new(scorer))
+        Ok(Box::new(Gated::new(self.rest.scorer(reader, boost)?, gate)))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -403,49 +400,24 @@ impl Weight for TypedAndWeight {
     }
 }
 
-struct TypedAndScorer {
-    rest: Box<dyn Scorer>,
+/// What keeps and scores the rest's documents: the typed word's documents and scores.
+struct TypedGate {
     typed: BitSet,
     prefixed: BitSet,
     parts: Parts,
 }
 
-impl DocSet for TypedAndScorer {
-    fn advance(&mut self) -> DocId {
-        loop {
-            let doc = self.rest.advance();
-            if doc == TERMINATED || self.typed.contains(doc) {
-                return doc;
-            }
-        }
+impl Gate for TypedGate {
+    fn passes(&self, doc: DocId) -> bool {
+        self.typed.contains(doc)
     }
 
-    fn seek(&mut self, target: DocId) -> DocId {
-        let doc = self.rest.seek(target);
-        if doc == TERMINATED || self.typed.contains(doc) {
-            doc
-        } else {
-            self.advance()
-        }
+    fn score(&mut self, doc: DocId, rest: Score) -> Score {
+        rest + self.parts.score(doc, &self.prefixed)
     }
 
-    fn doc(&self) -> DocId {
-        self.rest.doc()
-    }
-
-    fn size_hint(&self) -> u32 {
-        self.rest.size_hint().min(self.typed.len() as u32)
-    }
-
-    fn cost(&self) -> u64 {
-        self.rest.cost()
-    }
-}
-
-impl Scorer for TypedAndScorer {
-    fn score(&mut self) -> Score {
-        let doc = self.doc();
-        self.rest.score() + self.parts.score(doc, &self.prefixed)
+    fn size_hint(&self, rest: u32) -> u32 {
+        rest.min(self.typed.len() as u32)
     }
 }
 
