@@ -9,22 +9,26 @@
 //!
 //! # Protocol
 //!
-//! Each device numbers the envelopes it writes 1, 2, 3, …; an envelope carries one batch
-//! of Automerge changes (or a snapshot) of one document. Two parties exchange version
-//! vectors (device → highest contiguous sequence number) and send each other what the
-//! other lacks, one acknowledged batch at a time ([`protocol`]). Sync status comes from
-//! the vectors the peer acknowledged ([`Session::pending`], [`Session::is_synced`]).
-//! Frames ([`wire`]) start with a protocol-version byte and are size-checked before
-//! decoding.
+//! Each device numbers the envelopes it writes 1, 2, 3, … (its identity and replay guard),
+//! and each `Changes` envelope also 1, 2, 3, … within its document (the coordinate
+//! checkpoints cover). Every party keeps a log of the envelopes it holds at positions; two
+//! parties read each other's logs from where they left off, skipping what a checkpoint
+//! makes redundant ([`store`], [`protocol`]). A checkpoint is a saved document whose
+//! signed header says which envelopes it covers ([`checkpoint`]): a new device gets the
+//! newest checkpoint plus what it does not cover, and the relay deletes covered envelopes
+//! once members verified the checkpoint, from headers and verdicts alone. Sync status
+//! comes from what the peer acknowledged. Frames ([`wire`]) start with a protocol-version
+//! byte and are size-checked before decoding.
 //!
 //! # Trust model
 //!
 //! - Envelope bodies are sealed with XChaCha20-Poly1305 under a per-document key derived
-//!   (HKDF-SHA256) from the workspace's epoch key; the header (workspace, document, epoch,
-//!   author, sequence number, kind, time) is the associated data and is signed with the
-//!   author's Ed25519 key.
+//!   (HKDF-SHA256) from the workspace's epoch key; the workspace and the header (document,
+//!   epoch, author, sequence numbers, kind and coverage, time) are the associated data and
+//!   are signed with the author's Ed25519 key.
 //! - The relay sees headers, sizes, timing and the membership log (names, roles, public
-//!   keys, wrapped keys). It checks signatures and membership, stores and forwards; it
+//!   keys, wrapped keys), and which checkpoints devices verified. It never sees Automerge
+//!   hashes or heads. It checks signatures and membership, stores and forwards; it
 //!   never holds an epoch key, so it cannot read or forge content, nor change a header
 //!   without breaking the signature.
 //! - Membership is a hash-chained log signed by admin devices; every party verifies it.
@@ -34,6 +38,7 @@
 //! - A member can write only envelopes under its own device id; a removed device's old
 //!   envelopes stay valid history up to the epoch it was removed in.
 
+pub mod checkpoint;
 mod codec;
 pub mod envelope;
 mod ids;
@@ -46,7 +51,8 @@ pub mod store;
 pub mod vector;
 pub mod wire;
 
-pub use envelope::{Envelope, EnvelopeError, Header, Kind};
+pub use checkpoint::{CheckpointInfo, Coverage, Sweep};
+pub use envelope::{CheckpointId, CheckpointPart, Envelope, EnvelopeError, Header, Kind};
 pub use ids::{DeviceId, DocumentId, InviteId, ParseIdError, WorkspaceId};
 pub use invite::{
     Invite, InviteCodeError, InviteSecret, JoinError, JoinRequest, admit, verify_join,
@@ -57,8 +63,8 @@ pub use keys::{
 };
 pub use membership::{MembershipError, MembershipLog, MembershipState, Op, Role, SignedOp};
 pub use protocol::{Closed, Ctx, PeerKind, Session, Step};
-pub use store::{EnvelopeLog, MemLog};
-pub use vector::{SeqRange, VersionVector, missing};
+pub use store::{Batch, EnvelopeLog, Held, LogId, MemLog, Peer, Verdict};
+pub use vector::VersionVector;
 pub use wire::{ErrorCode, Frame, WireError};
 
 /// Any error of this crate, for callers that want one type.

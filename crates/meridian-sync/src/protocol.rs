@@ -6,32 +6,28 @@
 //! anything another session accepted, it calls [`Session::on_local_change`]; every few
 //! seconds, [`Session::on_tick`].
 //!
-//! Handshake: `Hello` → `Challenge` → `Login` → `Welcome`. Then both sides are equal:
-//! `Want{vector}` asks for what the sender lacks; envelopes travel in `Push` (from the
-//! initiator) or `Deliver` (from the responder) frames, one batch at a time, each
-//! answered by `Ack{vector}` once stored. Membership ops travel in `Membership` frames
-//! whenever one side's log is longer. Envelopes that arrive ahead of a gap are held (up
-//! to [`MAX_HELD_ENVELOPES`]) until the gap fills; duplicates are ignored.
-
-use std::collections::BTreeMap;
+//! Handshake: `Hello` → `Challenge` → `Login` → `Welcome`. Then both sides are equal. Each
+//! reads the other's log by position ([`crate::store`]): `Want{cursor}` asks for what
+//! follows the cursor, envelopes travel in `Push` (from the initiator) or `Deliver` (from
+//! the responder) frames, one batch at a time, and each is answered by an `Ack{upto}` that
+//! names exactly how far the receiver now durably holds, so nothing is sent twice. Both
+//! sides remember their cursor into the other's log, so a reconnect sends only what was
+//! stored since. Envelopes may arrive in any order: Automerge waits for missing
+//! dependencies, and checkpoints stand in for what they cover. Membership ops travel in
+//! `Membership` frames whenever one side's log is longer.
 
 use crate::envelope::{Envelope, EnvelopeError};
 use crate::ids::{DeviceId, WorkspaceId};
 use crate::keys::{DeviceKeys, verify_signature};
 use crate::membership::{Denied, MembershipError, MembershipLog, MembershipState, SignedOp};
-use crate::store::EnvelopeLog;
-use crate::vector::{VersionVector, missing};
-use crate::wire::{ErrorCode, Frame, MAX_BATCH_BYTES, PROTOCOL_VERSION, PeerProof};
+use crate::store::{EnvelopeLog, Held, LogId, Peer, Verdict};
+use crate::wire::{ErrorCode, Frame, MAX_BATCH_BYTES, MAX_VERDICTS_PER_FRAME, PROTOCOL_VERSION, PeerProof};
 
 /// Ask again for what is missing (and resend what is unacknowledged) after this long
 /// without hearing from the peer.
 pub const RESYNC_AFTER_MS: i64 = 15_000;
 /// Give up on a handshake that has not finished after this long.
 pub const HANDSHAKE_TIMEOUT_MS: i64 = 30_000;
-/// Most envelopes held while waiting for a gap to fill; more are dropped and fetched later.
-pub const MAX_HELD_ENVELOPES: usize = 1024;
-/// Most bytes of envelopes held while waiting for a gap to fill.
-pub const MAX_HELD_BYTES: usize = 16 * 1024 * 1024;
 /// Most membership ops sent in one frame.
 const OPS_PER_FRAME: usize = 64;
 
@@ -86,6 +82,11 @@ pub struct Step {
     /// Envelopes newly appended to the log, in the order appended: open and apply them,
     /// and tell the owner's other sessions ([`Session::on_local_change`]).
     pub accepted: Vec<Envelope>,
+    /// Envelopes not stored because an applied checkpoint covers them, yet sent again:
+    /// apply them without storing (the checkpoint may lack them).
+    pub covered: Vec<Envelope>,
+    /// The relay stored this many of the verdicts sent last.
+    pub verdicts_noted: Option<u32>,
     /// Membership ops newly applied: persist them and tell the other sessions.
     pub membership_applied: Vec<SignedOp>,
     /// Set when the session ended in this call; drop the connection after sending.
@@ -109,18 +110,23 @@ pub struct Session {
     initiator: bool,
     expect: PeerKind,
     nonce: [u8; 32],
+    /// This side's log, for the `Hello` (the initiator) or to check the peer's `Welcome`.
+    my_log: LogId,
     state: State,
     peer: Option<DeviceId>,
-    their: VersionVector,
-    their_known: bool,
+    /// The peer's log, once known.
+    their_log: Option<LogId>,
+    /// The last position of the peer's log as the peer told it.
+    their_head: u64,
+    /// How far into the peer's log this side durably holds.
+    recv_cursor: u64,
+    /// How far into this side's log the peer acknowledged holding.
+    their_ack: u64,
+    /// How far into this side's log has been sent (acknowledged or in flight).
+    sent_upto: u64,
     their_membership_len: u64,
-    /// What the peer holds or was sent in this session: the next batch starts above it.
-    sent: VersionVector,
     /// A batch awaits its `Ack` (one batch at a time).
     in_flight: bool,
-    last_want: Option<VersionVector>,
-    held: BTreeMap<(DeviceId, u64), Envelope>,
-    held_bytes: usize,
     started_ms: i64,
     last_heard_ms: i64,
 }
@@ -168,12 +174,13 @@ fn admission(
 
 impl Session {
     /// Starts a session that connects out; send the returned `Hello`. `nonce` must be fresh
-    /// random bytes.
+    /// random bytes; `log` is this side's log.
     pub fn initiator(
         workspace: WorkspaceId,
         device: DeviceId,
         expect: PeerKind,
         nonce: [u8; 32],
+        log: LogId,
         now_ms: i64,
     ) -> (Session, Frame) {
         let hello = Frame::Hello {
@@ -181,8 +188,9 @@ impl Session {
             workspace,
             device,
             nonce,
+            log,
         };
-        let mut session = Self::new(workspace, true, nonce, now_ms);
+        let mut session = Self::new(workspace, true, nonce, log, now_ms);
         session.expect = expect;
         session.state = State::AwaitChallenge;
         (session, hello)
@@ -191,26 +199,26 @@ impl Session {
     /// Starts a session for an accepted connection; it waits for `Hello`. `nonce` must be
     /// fresh random bytes. A relay reads the `Hello`'s workspace first to pick which
     /// workspace (and membership log) the session serves.
-    pub fn responder(workspace: WorkspaceId, nonce: [u8; 32], now_ms: i64) -> Session {
-        Self::new(workspace, false, nonce, now_ms)
+    pub fn responder(workspace: WorkspaceId, nonce: [u8; 32], log: LogId, now_ms: i64) -> Session {
+        Self::new(workspace, false, nonce, log, now_ms)
     }
 
-    fn new(workspace: WorkspaceId, initiator: bool, nonce: [u8; 32], now_ms: i64) -> Session {
+    fn new(workspace: WorkspaceId, initiator: bool, nonce: [u8; 32], log: LogId, now_ms: i64) -> Session {
         Session {
             workspace,
             initiator,
             expect: PeerKind::Device,
             nonce,
+            my_log: log,
             state: State::AwaitHello,
             peer: None,
-            their: VersionVector::new(),
-            their_known: false,
+            their_log: None,
+            their_head: 0,
+            recv_cursor: 0,
+            their_ack: 0,
+            sent_upto: 0,
             their_membership_len: 0,
-            sent: VersionVector::new(),
             in_flight: false,
-            last_want: None,
-            held: BTreeMap::new(),
-            held_bytes: 0,
             started_ms: now_ms,
             last_heard_ms: now_ms,
         }
@@ -231,28 +239,45 @@ impl Session {
         self.peer
     }
 
-    /// What the peer has acknowledged holding (or told us it holds).
-    pub fn their_vector(&self) -> &VersionVector {
-        &self.their
+    /// Who the peer is, for cursors: a device, or the relay.
+    pub fn peer_key(&self) -> Peer {
+        match (self.initiator, self.expect, self.peer) {
+            (true, PeerKind::Relay, _) | (_, _, None) => Peer::Relay,
+            (_, _, Some(d)) => Peer::Device(d),
+        }
     }
 
-    /// How many envelopes in `log` the peer has not acknowledged.
-    pub fn pending<L: EnvelopeLog>(&self, log: &L) -> u64 {
-        missing(log.vector(), &self.their)
-            .iter()
-            .map(|r| r.len())
-            .sum()
+    /// How far into this side's log the peer acknowledged holding.
+    pub fn their_ack(&self) -> u64 {
+        self.their_ack
     }
 
-    /// Whether both sides hold exactly the same envelopes, as far as acknowledged.
+    /// How far into the peer's log this side holds, and the peer's last position as told.
+    pub fn received(&self) -> (u64, u64) {
+        (self.recv_cursor, self.their_head)
+    }
+
+    /// Whether both sides hold what the other has, as far as acknowledged.
     pub fn is_synced<L: EnvelopeLog>(&self, log: &L) -> bool {
-        self.is_ready() && self.their_known && *log.vector() == self.their
+        self.is_ready()
+            && self.their_log.is_some()
+            && !self.in_flight
+            && self.their_ack >= log.head()
+            && self.recv_cursor >= self.their_head
     }
 
     /// Ends the session politely; send the returned `Bye`.
     pub fn close(&mut self) -> Frame {
         self.state = State::Closed;
         Frame::Bye
+    }
+
+    /// A frame reporting checkpoint verdicts (at most [`MAX_VERDICTS_PER_FRAME`] are
+    /// taken), or `None` before the session is ready.
+    pub fn verdicts(&self, verdicts: &[Verdict]) -> Option<Frame> {
+        (self.is_ready() && !verdicts.is_empty()).then(|| Frame::Verdicts {
+            verdicts: verdicts.iter().take(MAX_VERDICTS_PER_FRAME).copied().collect(),
+        })
     }
 
     fn refuse(&mut self, step: &mut Step, code: ErrorCode, message: String) {
@@ -289,9 +314,10 @@ impl Session {
                     workspace,
                     device,
                     nonce,
+                    log,
                 },
             ) => {
-                self.on_hello(protocol, workspace, device, &nonce, ctx, &mut step);
+                self.on_hello(protocol, workspace, device, &nonce, log, ctx, &mut step);
             }
             (State::AwaitChallenge, Frame::Challenge { nonce, peer }) => {
                 self.on_challenge(&nonce, peer, ctx, &mut step);
@@ -313,9 +339,12 @@ impl Session {
                 } else {
                     self.state = State::Ready;
                     self.peer = Some(device);
-                    let vector = ctx.log.vector().clone();
+                    let their_log = self.their_log.unwrap_or_default();
+                    self.recv_cursor = ctx.log.cursor(&self.peer_key(), &their_log);
                     step.send.push(Frame::Welcome {
-                        vector,
+                        log: self.my_log,
+                        head: ctx.log.head(),
+                        cursor: self.recv_cursor,
                         membership_len: ctx.membership.len(),
                     });
                 }
@@ -323,44 +352,53 @@ impl Session {
             (
                 State::AwaitWelcome,
                 Frame::Welcome {
-                    vector,
+                    log,
+                    head,
+                    cursor,
                     membership_len,
                 },
             ) => {
                 self.state = State::Ready;
-                self.their.merge(&vector);
-                self.sent = self.their.clone();
-                self.their_known = true;
+                self.their_log = Some(log);
+                self.their_head = head;
+                self.recv_cursor = ctx.log.cursor(&self.peer_key(), &log);
+                self.their_ack = cursor;
+                self.sent_upto = cursor;
                 self.their_membership_len = membership_len;
                 self.send_membership(ctx.membership, &mut step);
                 self.send_want(ctx, &mut step);
                 self.flush(ctx, &mut step)?;
             }
-            (State::Ready, Frame::Push { envelopes } | Frame::Deliver { envelopes }) => {
-                self.on_envelopes(envelopes, ctx, &mut step)?;
+            (State::Ready, Frame::Push { entries, upto } | Frame::Deliver { entries, upto }) => {
+                self.on_envelopes(entries, upto, ctx, &mut step)?;
             }
-            (State::Ready, Frame::Ack { vector }) => {
-                self.their.merge(&vector);
-                self.sent.merge(&vector);
+            (State::Ready, Frame::Ack { upto, skip_to }) => {
+                self.their_ack = self.their_ack.max(upto);
+                self.sent_upto = self.sent_upto.max(self.their_ack);
                 self.in_flight = false;
-                self.flush(ctx, &mut step)?;
-                if !ctx.log.vector().dominates(&self.their)
-                    && self.last_want.as_ref() != Some(ctx.log.vector())
+                if let Some(skip) = skip_to
+                    && skip > self.recv_cursor
                 {
-                    self.send_want(ctx, &mut step);
+                    // The peer stored only our own envelopes since it last sent us
+                    // anything: its log up to `skip` holds nothing we lack.
+                    self.recv_cursor = skip;
+                    self.their_head = self.their_head.max(skip);
+                    if let Some(log) = self.their_log {
+                        ctx.log.set_cursor(&self.peer_key(), &log, skip)?;
+                    }
                 }
+                self.flush(ctx, &mut step)?;
             }
             (
                 State::Ready,
                 Frame::Want {
-                    vector,
+                    cursor,
                     membership_len,
                 },
             ) => {
-                // The peer says what it holds: resend anything it lacks, even if sent.
-                self.their.merge(&vector);
-                self.sent = self.their.clone();
-                self.their_known = true;
+                // The peer says how far it holds: resend anything after, even if sent.
+                self.their_ack = cursor;
+                self.sent_upto = cursor;
                 self.in_flight = false;
                 self.their_membership_len = membership_len;
                 self.send_membership(ctx.membership, &mut step);
@@ -368,6 +406,20 @@ impl Session {
             }
             (State::Ready, Frame::Membership { start, ops }) => {
                 self.on_membership(start, ops, ctx, &mut step)?;
+            }
+            (State::Ready, Frame::Verdicts { verdicts }) => {
+                let Some(device) = self.peer else {
+                    let msg = "only a device may report checkpoint verdicts".to_owned();
+                    self.refuse(&mut step, ErrorCode::Unexpected, msg);
+                    return Ok(step);
+                };
+                ctx.log.record_verdicts(&device, &verdicts)?;
+                step.send.push(Frame::VerdictsNoted {
+                    count: u32::try_from(verdicts.len()).unwrap_or(u32::MAX),
+                });
+            }
+            (State::Ready, Frame::VerdictsNoted { count }) => {
+                step.verdicts_noted = Some(count);
             }
             (state, frame) => {
                 let msg = format!("unexpected {} frame in state {state:?}", frame.name());
@@ -383,6 +435,7 @@ impl Session {
         workspace: WorkspaceId,
         device: DeviceId,
         their_nonce: &[u8; 32],
+        their_log: LogId,
         ctx: &mut Ctx<'_, L>,
         step: &mut Step,
     ) {
@@ -410,6 +463,7 @@ impl Session {
             nonce: self.nonce,
             peer,
         });
+        self.their_log = Some(their_log);
         self.state = State::AwaitLogin(device);
     }
 
@@ -455,87 +509,69 @@ impl Session {
 
     fn on_envelopes<L: EnvelopeLog>(
         &mut self,
-        envelopes: Vec<Envelope>,
+        entries: Vec<(u64, Envelope)>,
+        upto: u64,
         ctx: &mut Ctx<'_, L>,
         step: &mut Step,
     ) -> Result<(), L::Error> {
-        for env in envelopes {
-            let (device, seq) = env.key();
-            if seq <= ctx.log.vector().get(&device) {
-                // A duplicate: nothing to check or store.
+        let Some(their_log) = self.their_log else {
+            return Ok(());
+        };
+        let from = self.peer_key();
+        // Whether the peer has been sent everything of ours so far: then what we store now
+        // came from the peer itself, and it may skip over it in our log.
+        let caught_up = !self.in_flight && self.sent_upto >= ctx.log.head();
+        let mut reached = upto;
+        for (pos, env) in entries {
+            if pos <= self.recv_cursor {
                 continue;
+            }
+            match ctx.log.held(&env) {
+                Held::Stored => continue,
+                Held::Covered | Held::No => {}
             }
             if let Err(e) = env.verify(&self.workspace) {
                 let code = match e {
-                    EnvelopeError::WrongWorkspace { .. } => ErrorCode::WrongWorkspace,
                     EnvelopeError::BadSignature { .. } => ErrorCode::BadSignature,
                     _ => ErrorCode::Malformed,
                 };
                 self.refuse(step, code, e.to_string());
                 return Ok(());
             }
-            // The sender's log is contiguous, so it holds everything up to `seq`.
-            if seq > self.their.get(&device) {
-                self.their.set(device, seq);
-            }
-            if seq > self.sent.get(&device) {
-                self.sent.set(device, seq);
-            }
             match ctx.membership.state().authorize_envelope(env.header()) {
                 Ok(()) => {}
-                // Perhaps our membership log is behind: skip it; it comes again after
-                // the next `Want`.
-                Err(Denied::UnknownDevice(_) | Denied::UnknownEpoch { .. }) => continue,
+                // Perhaps our membership log is behind: stop before it, and ask for it
+                // again once the membership has caught up.
+                Err(Denied::UnknownDevice(_) | Denied::UnknownEpoch { .. }) => {
+                    reached = pos - 1;
+                    break;
+                }
                 // Written without the right to write: never stored or passed on.
                 Err(Denied::Removed(_) | Denied::ReadOnly(_)) => continue,
             }
-            let held = ctx.log.vector().get(&device);
-            if seq == held + 1 {
-                ctx.log.append(&env)?;
-                step.accepted.push(env);
-            } else if seq > held + 1 {
-                self.hold(env);
+            match ctx.log.held(&env) {
+                Held::No => {
+                    ctx.log.append(&env, &from)?;
+                    step.accepted.push(env);
+                }
+                Held::Covered => step.covered.push(env),
+                Held::Stored => {}
             }
         }
-        self.drain_held(ctx, step)?;
-        step.send.push(Frame::Ack {
-            vector: ctx.log.vector().clone(),
+        if reached > self.recv_cursor {
+            self.recv_cursor = reached;
+            ctx.log.set_cursor(&from, &their_log, reached)?;
+        }
+        self.their_head = self.their_head.max(upto);
+        let skip_to = (caught_up && ctx.log.head() > self.sent_upto).then(|| {
+            self.sent_upto = ctx.log.head();
+            self.their_ack = self.their_ack.max(self.sent_upto);
+            self.sent_upto
         });
-        Ok(())
-    }
-
-    fn hold(&mut self, env: Envelope) {
-        let size = env.encoded_len_bound();
-        if self.held.len() >= MAX_HELD_ENVELOPES || self.held_bytes + size > MAX_HELD_BYTES {
-            return; // Dropped; fetched again once the gap fills.
-        }
-        if self.held.insert(env.key(), env).is_none() {
-            self.held_bytes += size;
-        }
-    }
-
-    /// Appends held envelopes that now follow the log (the gap may have been filled by
-    /// this session or by another one sharing the log), and forgets stale ones.
-    fn drain_held<L: EnvelopeLog>(
-        &mut self,
-        ctx: &mut Ctx<'_, L>,
-        step: &mut Step,
-    ) -> Result<(), L::Error> {
-        let keys: Vec<(DeviceId, u64)> = self.held.keys().copied().collect();
-        for (device, seq) in keys {
-            let have = ctx.log.vector().get(&device);
-            if seq > have + 1 {
-                continue;
-            }
-            let Some(env) = self.held.remove(&(device, seq)) else {
-                continue;
-            };
-            self.held_bytes -= env.encoded_len_bound();
-            if seq == have + 1 {
-                ctx.log.append(&env)?;
-                step.accepted.push(env);
-            }
-        }
+        step.send.push(Frame::Ack {
+            upto: self.recv_cursor,
+            skip_to,
+        });
         Ok(())
     }
 
@@ -581,7 +617,6 @@ impl Session {
         {
             // Envelopes skipped for want of membership can come now.
             self.send_want(ctx, step);
-            self.drain_held(ctx, step)?;
         }
         Ok(())
     }
@@ -598,10 +633,8 @@ impl Session {
     }
 
     fn send_want<L: EnvelopeLog>(&mut self, ctx: &Ctx<'_, L>, step: &mut Step) {
-        let vector = ctx.log.vector().clone();
-        self.last_want = Some(vector.clone());
         step.send.push(Frame::Want {
-            vector,
+            cursor: self.recv_cursor,
             membership_len: ctx.membership.len(),
         });
     }
@@ -619,45 +652,33 @@ impl Session {
         self.their_membership_len = self.their_membership_len.max(start);
     }
 
-    /// Sends the next batch of envelopes the peer lacks, unless one is unacknowledged.
+    /// Sends the next batch of what the peer needs, unless one is unacknowledged. A batch
+    /// whose envelopes were all skipped still goes (empty), so the peer's cursor moves.
     fn flush<L: EnvelopeLog>(
         &mut self,
         ctx: &mut Ctx<'_, L>,
         step: &mut Step,
     ) -> Result<(), L::Error> {
-        if self.in_flight || !self.their_known || self.state != State::Ready {
+        if self.in_flight || self.their_log.is_none() || self.state != State::Ready {
             return Ok(());
         }
-        let mut batch = Vec::new();
-        let mut bytes = 0;
-        'ranges: for range in missing(ctx.log.vector(), &self.sent) {
-            for env in ctx
-                .log
-                .read(&range, MAX_BATCH_BYTES.saturating_sub(bytes))?
-            {
-                let size = env.encoded_len_bound();
-                if !batch.is_empty() && bytes + size > MAX_BATCH_BYTES {
-                    break 'ranges;
-                }
-                bytes += size;
-                batch.push(env);
-            }
-            if bytes >= MAX_BATCH_BYTES {
-                break;
-            }
+        if self.sent_upto >= ctx.log.head() {
+            return Ok(());
         }
-        if !batch.is_empty() {
-            self.in_flight = true;
-            for env in &batch {
-                let (device, seq) = env.key();
-                self.sent.set(device, seq.max(self.sent.get(&device)));
-            }
-            step.send.push(if self.initiator {
-                Frame::Push { envelopes: batch }
-            } else {
-                Frame::Deliver { envelopes: batch }
-            });
+        let batch = ctx
+            .log
+            .read_after(self.sent_upto, &self.peer_key(), MAX_BATCH_BYTES)?;
+        if batch.upto <= self.sent_upto {
+            return Ok(());
         }
+        self.in_flight = true;
+        self.sent_upto = batch.upto;
+        let (entries, upto) = (batch.entries, batch.upto);
+        step.send.push(if self.initiator {
+            Frame::Push { entries, upto }
+        } else {
+            Frame::Deliver { entries, upto }
+        });
         Ok(())
     }
 
@@ -675,10 +696,7 @@ impl Session {
         if !self.check_peer_still_member(ctx.membership.state(), &mut step) {
             return Ok(step);
         }
-        if self.their_known {
-            self.send_membership(ctx.membership, &mut step);
-        }
-        self.drain_held(ctx, &mut step)?;
+        self.send_membership(ctx.membership, &mut step);
         self.flush(ctx, &mut step)?;
         Ok(step)
     }
@@ -694,9 +712,8 @@ impl Session {
                 if ctx.now_ms - self.last_heard_ms >= RESYNC_AFTER_MS {
                     self.last_heard_ms = ctx.now_ms;
                     self.in_flight = false;
-                    self.sent = self.their.clone();
+                    self.sent_upto = self.their_ack;
                     self.send_want(ctx, &mut step);
-                    self.drain_held(ctx, &mut step)?;
                     self.flush(ctx, &mut step)?;
                 }
             }

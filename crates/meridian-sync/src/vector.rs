@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::DeviceId;
 
 /// Device → highest contiguous sequence number held. Absent means 0 (nothing held).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct VersionVector(BTreeMap<DeviceId, u64>);
 
 /// Sequence numbers `first..=last` of one device's envelopes.

@@ -8,10 +8,14 @@ use crate::codec;
 use crate::envelope::{Envelope, EnvelopeError, MAX_ENVELOPE_BYTES};
 use crate::ids::{DeviceId, WorkspaceId};
 use crate::membership::SignedOp;
-use crate::vector::VersionVector;
+use crate::store::{LogId, Verdict};
 
-/// The protocol version this crate speaks; the first byte of every frame.
-pub const PROTOCOL_VERSION: u8 = 1;
+/// The protocol version this crate speaks; the first byte of every frame. Version 1 numbered
+/// envelopes per device only and exchanged version vectors; version 2 reads logs by
+/// position and knows checkpoints.
+pub const PROTOCOL_VERSION: u8 = 2;
+/// The most checkpoint verdicts in one frame.
+pub const MAX_VERDICTS_PER_FRAME: usize = 256;
 /// The largest frame accepted, checked before decoding. One envelope always fits.
 pub const MAX_FRAME_BYTES: usize = MAX_ENVELOPE_BYTES + 64 * 1024;
 /// The most envelope bytes put in one `Push` or `Deliver` frame (a single larger
@@ -78,6 +82,8 @@ pub enum Frame {
         device: DeviceId,
         /// A fresh random nonce a device responder signs in its [`PeerProof`].
         nonce: [u8; 32],
+        /// The initiator's log, so the responder can say how far into it it holds.
+        log: LogId,
     },
     /// Responder → initiator: sign this to log in.
     Challenge {
@@ -91,34 +97,45 @@ pub enum Frame {
         /// Signature over the responder's nonce, the workspace and the device.
         signature: Signature,
     },
-    /// Responder → initiator: logged in; what I hold.
+    /// Responder → initiator: logged in; where my log stands and how far into yours I hold.
     Welcome {
-        /// The responder's version vector.
-        vector: VersionVector,
+        /// The responder's log.
+        log: LogId,
+        /// The position of the responder's last envelope.
+        head: u64,
+        /// How far into the initiator's log the responder holds.
+        cursor: u64,
         /// How many membership ops the responder holds.
         membership_len: u64,
     },
-    /// Envelopes the sender has and the receiver lacks (sent by the initiator).
+    /// Envelopes of the sender's log the receiver needs (sent by the initiator).
     Push {
-        /// In sequence order per device.
-        envelopes: Vec<Envelope>,
+        /// Positions in the sender's log, and the envelopes, in order.
+        entries: Vec<(u64, Envelope)>,
+        /// Everything up to this position was considered (skipped ones included).
+        upto: u64,
     },
-    /// The receiver now durably holds this vector.
+    /// The receiver now durably holds the sender's log up to `upto`.
     Ack {
-        /// The receiver's version vector.
-        vector: VersionVector,
+        /// How far into the other side's log the sender of the `Ack` holds.
+        upto: u64,
+        /// Set when the `Ack`'s sender stored only the other side's own envelopes since it
+        /// last sent: its log up to here holds nothing the other side lacks.
+        skip_to: Option<u64>,
     },
-    /// I have this; send me what I lack.
+    /// Send me your log after `cursor`.
     Want {
-        /// The sender's version vector.
-        vector: VersionVector,
+        /// How far into the receiver's log the sender holds.
+        cursor: u64,
         /// How many membership ops the sender holds.
         membership_len: u64,
     },
-    /// Envelopes the sender has and the receiver lacks (sent by the responder).
+    /// Envelopes of the sender's log the receiver needs (sent by the responder).
     Deliver {
-        /// In sequence order per device.
-        envelopes: Vec<Envelope>,
+        /// Positions in the sender's log, and the envelopes, in order.
+        entries: Vec<(u64, Envelope)>,
+        /// Everything up to this position was considered (skipped ones included).
+        upto: u64,
     },
     /// Membership ops from position `start` on.
     Membership {
@@ -136,6 +153,16 @@ pub enum Frame {
     },
     /// The sender closes the session normally.
     Bye,
+    /// Device → relay: checkpoints this device loaded and checked.
+    Verdicts {
+        /// At most [`MAX_VERDICTS_PER_FRAME`].
+        verdicts: Vec<Verdict>,
+    },
+    /// Relay → device: the verdicts of the last `Verdicts` frame are stored.
+    VerdictsNoted {
+        /// How many.
+        count: u32,
+    },
     // ----- Relay-only frames: the relay and its clients handle these themselves, outside
     // [`crate::Session`] (a session refuses them as unexpected).
     /// First frame of a connection that registers a new workspace at a relay with the
@@ -228,6 +255,8 @@ impl Frame {
             Frame::Membership { .. } => "Membership",
             Frame::Error { .. } => "Error",
             Frame::Bye => "Bye",
+            Frame::Verdicts { .. } => "Verdicts",
+            Frame::VerdictsNoted { .. } => "VerdictsNoted",
             Frame::Register { .. } => "Register",
             Frame::Registered { .. } => "Registered",
             Frame::Join { .. } => "Join",
@@ -256,6 +285,24 @@ impl Frame {
         out
     }
 
+    /// An `UnsupportedProtocol` error in the encoding of protocol version 1, which a
+    /// device that has not been updated can still read: its message says to update.
+    pub fn legacy_error(message: &str) -> Vec<u8> {
+        // Version byte 1, then postcard: variant 9 (`Error`) of the version-1 `Frame`,
+        // code 0 (`UnsupportedProtocol`), then the message as a string.
+        let mut message = message.to_owned();
+        if message.len() > MAX_ERROR_MESSAGE_BYTES {
+            let mut end = MAX_ERROR_MESSAGE_BYTES;
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            message.truncate(end);
+        }
+        let mut out = vec![1u8, 9, 0];
+        out.extend_from_slice(&codec::encode(&message));
+        out
+    }
+
     /// Decodes a frame: size first, then the version byte, then the body, then the
     /// format of every envelope it carries.
     pub fn decode(bytes: &[u8]) -> Result<Frame, WireError> {
@@ -269,10 +316,23 @@ impl Frame {
         let frame: Frame =
             codec::decode_exact(body).map_err(|e| WireError::Malformed(e.to_string()))?;
         match &frame {
-            Frame::Push { envelopes } | Frame::Deliver { envelopes } => {
-                for env in envelopes {
+            Frame::Push { entries, upto } | Frame::Deliver { entries, upto } => {
+                let mut last = 0;
+                for (pos, env) in entries {
+                    if *pos <= last || *pos > *upto {
+                        return Err(WireError::Malformed(
+                            "envelope positions must increase and end by upto".into(),
+                        ));
+                    }
+                    last = *pos;
                     env.check_format()?;
                 }
+            }
+            Frame::Verdicts { verdicts } if verdicts.len() > MAX_VERDICTS_PER_FRAME => {
+                return Err(WireError::Malformed(format!(
+                    "{} verdicts; the limit is {MAX_VERDICTS_PER_FRAME}",
+                    verdicts.len()
+                )));
             }
             Frame::Membership { ops, .. } if ops.len() > MAX_OPS_PER_FRAME => {
                 return Err(WireError::Malformed(format!(
