@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "choose_option",
     "decision_next_steps",
     "trash_object",
+    "restore_object",
     "inbox",
     "team",
     "members",

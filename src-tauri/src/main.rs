@@ -40,6 +40,7 @@ fn main() {
             commands::workspace::list_objects,
             commands::workspace::show_object,
             commands::workspace::trash_object,
+            commands::workspace::restore_object,
             commands::pages::create_page,
             commands::pages::update_page,
             commands::pages::edit_page_body,

@@ -217,13 +217,15 @@ pub struct ExportReport {
     pub files: Vec<String>,
 }
 
-/// Something that happened to the workspace, announced after it is durable.
+/// Something that happened to the workspace, announced after it is durable. Trashed and
+/// restored are announced whether this device or another one (through sync) did it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     ObjectCreated { summary: ObjectSummary },
     ObjectChanged { summary: ObjectSummary },
     ObjectTrashed { summary: ObjectSummary },
+    ObjectRestored { summary: ObjectSummary },
 }
 
 impl Event {
@@ -231,7 +233,8 @@ impl Event {
         match self {
             Event::ObjectCreated { summary }
             | Event::ObjectChanged { summary }
-            | Event::ObjectTrashed { summary } => summary,
+            | Event::ObjectTrashed { summary }
+            | Event::ObjectRestored { summary } => summary,
         }
     }
 }

@@ -22,6 +22,8 @@ pub enum Error {
         expected: Kind,
         found: Kind,
     },
+    #[error("{id} is a {kind}: the workspace and its charter cannot be moved to the trash")]
+    NotTrashable { id: DocId, kind: Kind },
     #[error(
         "no workspace in {0}: run `meridian init --name NAME --me NAME --tz ZONE` first, or pass the right --data-dir"
     )]
@@ -100,9 +102,10 @@ impl Error {
             Error::Metadata(_) => ErrorKind::Corrupt,
             Error::Rule(meridian_core::Error::Automerge(_)) => ErrorKind::Internal,
             Error::Rule(meridian_core::Error::DocumentShape { .. }) => ErrorKind::Corrupt,
-            Error::Rule(_) | Error::WrongKind { .. } | Error::AlreadyInitialised(_) => {
-                ErrorKind::Invalid
-            }
+            Error::Rule(_)
+            | Error::WrongKind { .. }
+            | Error::NotTrashable { .. }
+            | Error::AlreadyInitialised(_) => ErrorKind::Invalid,
             Error::Vault(_) => ErrorKind::Invalid,
             Error::NotInitialised(_) | Error::UnfinishedCreate(_) => ErrorKind::NotInitialised,
             Error::DataDir { .. } | Error::Write { .. } => ErrorKind::Io,

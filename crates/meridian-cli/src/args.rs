@@ -105,8 +105,10 @@ pub enum Command {
     },
     /// Show one object in full
     Show { id: String },
-    /// Move an object to the trash
+    /// Move an object to the trash (on every device of the workspace once synced)
     Trash { id: String },
+    /// Bring an object back from the trash (`list --all` shows what is there)
+    Restore { id: String },
     /// Pages of the knowledge base
     #[command(subcommand)]
     Page(PageCmd),

@@ -131,6 +131,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             println!("Moved {} \"{}\" to the trash.", s.kind, s.title);
         }
+        Command::Restore { id } => {
+            let s = ws.restore(&id.parse()?).await?;
+            if json {
+                return output::json(&s);
+            }
+            println!("Restored {} \"{}\" from the trash.", s.kind, s.title);
+        }
         Command::Page(cmd) => page(&ws, cmd, json).await?,
         Command::Decision(cmd) => decision(&ws, cmd, json).await?,
         Command::Member(cmd) => norms::member(&ws, cmd, json).await?,

@@ -151,6 +151,48 @@ pub fn write<T: ObjectSchema>(
     Ok(())
 }
 
+/// The root key of the trash flag. It sits beside `kind`, outside every object schema:
+/// being in the trash is a fact about the document, not a field of any kind, and
+/// autosurgeon's struct reconcile leaves keys it does not know alone, so an edit made
+/// from a stale read never touches it.
+const TRASHED: &str = "trashed";
+
+/// Whether the document says its object is in the trash: `None` when no device ever
+/// trashed or restored it (every new document, and documents older than the flag).
+///
+/// Concurrent trash and restore leave conflicting values; trash wins, the same on every
+/// device whatever the merge order, so an object someone trashed does not reappear
+/// behind their back (restoring it again is one click; nothing is deleted either way).
+/// A value this version does not understand reads as `None`, so the caller keeps what it
+/// knew rather than failing the merge that brought it.
+pub fn trashed(doc: &AutoCommit) -> Result<Option<bool>, Error> {
+    let mut seen = None;
+    for (value, _) in doc.get_all(automerge::ROOT, TRASHED)? {
+        if let Value::Scalar(s) = value
+            && let ScalarValue::Boolean(b) = s.as_ref()
+        {
+            seen = Some(seen.unwrap_or(false) || *b);
+        }
+    }
+    Ok(seen)
+}
+
+/// Moves the object to the trash (`true`) or back out of it, as an ordinary change the
+/// caller commits and persists; nothing is removed from the document. Writes nothing when
+/// the document already says exactly that (no conflict pending), so repeating a trash or
+/// restore makes no empty change.
+pub fn set_trashed(doc: &mut AutoCommit, trashed: bool) -> Result<(), Error> {
+    let values = doc.get_all(automerge::ROOT, TRASHED)?;
+    let settled = matches!(values.as_slice(), [(Value::Scalar(s), _)]
+        if matches!(s.as_ref(), ScalarValue::Boolean(b) if *b == trashed));
+    if !settled {
+        // One put supersedes every value this device has seen, which also resolves a
+        // conflict left by concurrent trash and restore.
+        doc.put(automerge::ROOT, TRASHED, trashed)?;
+    }
+    Ok(())
+}
+
 /// One edit of a prose field, as an editor reports it: delete `delete` units at `pos`,
 /// then insert `insert` there. Units are those of the document's text encoding (the
 /// desktop app opens documents with UTF-16 code units, matching the webview).

@@ -17,7 +17,10 @@ pub mod time;
 mod validate;
 pub mod views;
 
-pub use doc::{Object, ObjectSchema, TextSplice, kind_of, read, read_any, splice_prose, write};
+pub use doc::{
+    Object, ObjectSchema, TextSplice, kind_of, read, read_any, set_trashed, splice_prose, trashed,
+    write,
+};
 pub use error::Error;
 pub use ids::{DocId, Kind, MemberId};
 pub use objects::*;

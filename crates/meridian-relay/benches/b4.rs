@@ -46,7 +46,7 @@ use automerge::{
 use futures_util::{SinkExt, StreamExt};
 use meridian_sync::{
     Closed, Ctx, DeviceId, DeviceKeys, DocumentId, Envelope, EnvelopeLog, EpochKey, Frame, Header,
-    Kind, MemLog, MembershipLog, PeerKind, Role, Session, Step, WorkspaceId,
+    MemLog, MembershipLog, Peer, PeerKind, Role, Session, Step, WorkspaceId,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng};
@@ -312,6 +312,9 @@ struct Client {
     keys: DeviceKeys,
     key: EpochKey,
     log: MemLog,
+    /// The last sequence number used, in all and in the document.
+    seq: u64,
+    doc_seq: u64,
     membership: MembershipLog,
     doc: AutoCommit,
     sealed: Vec<ChangeHash>,
@@ -364,8 +367,16 @@ impl Client {
         let mut rng = StdRng::seed_from_u64(me as u64);
         let mut nonce = [0u8; 32];
         rng.fill_bytes(&mut nonce);
-        let (session, hello) =
-            Session::initiator(shared.ws, keys.id(), PeerKind::Relay, nonce, wall_ms());
+        let mut log_id = [0u8; 16];
+        rng.fill_bytes(&mut log_id);
+        let (session, hello) = Session::initiator(
+            shared.ws,
+            keys.id(),
+            PeerKind::Relay,
+            nonce,
+            log_id,
+            wall_ms(),
+        );
         socket
             .send(Message::Binary(hello.encode().into()))
             .await
@@ -376,7 +387,9 @@ impl Client {
             name: client_name(me),
             keys,
             key,
-            log: MemLog::new(),
+            log: MemLog::new(log_id),
+            seq: 0,
+            doc_seq: 0,
             membership,
             sealed: doc.get_heads(),
             doc,
@@ -420,7 +433,10 @@ impl Client {
     fn apply(&mut self, accepted: &[Envelope]) {
         let mut bytes = Vec::new();
         for env in accepted {
-            bytes.extend(env.decrypt(&self.key).expect("an accepted envelope opens"));
+            bytes.extend(
+                env.decrypt(&self.shared.ws, &self.key)
+                    .expect("an accepted envelope opens"),
+            );
         }
         if bytes.is_empty() {
             return;
@@ -468,8 +484,8 @@ impl Client {
         let traffic = &mut self.record.traffic;
         traffic.frames_in += 1;
         traffic.bytes_in += bytes.len();
-        if let Frame::Deliver { envelopes } = &frame {
-            traffic.envelopes_in += envelopes.len();
+        if let Frame::Deliver { entries, .. } = &frame {
+            traffic.envelopes_in += entries.len();
         }
         let mut ctx = Ctx {
             log: &mut self.log,
@@ -502,24 +518,32 @@ impl Client {
         true
     }
 
-    /// Seals `body` as this device's next envelope; the document's heads are then sealed.
-    fn seal(&mut self, kind: Kind, body: Vec<u8>) {
-        let seq = self.log.vector().get(&self.keys.id()) + 1;
+    /// Seals `body` (changes, or the first time the whole document) as this device's
+    /// next envelope of the document; the document's heads are then sealed.
+    fn seal(&mut self, body: Vec<u8>) {
+        self.seq += 1;
+        self.doc_seq += 1;
         let epoch = self.membership.state().epoch();
-        let header = Header::new(
-            self.shared.ws,
+        let header = Header::changes(
             DOC,
             epoch,
             self.keys.id(),
-            seq,
-            kind,
+            self.seq,
+            self.doc_seq,
             wall_ms(),
         );
-        let env =
-            Envelope::seal(header, &body, &self.keys, &self.key, &mut self.rng).expect("seal");
+        let env = Envelope::seal(
+            &self.shared.ws,
+            header,
+            &body,
+            &self.keys,
+            &self.key,
+            &mut self.rng,
+        )
+        .expect("seal");
         self.log
-            .append(&env)
-            .expect("our own envelopes are contiguous");
+            .append(&env, &Peer::Device(self.keys.id()))
+            .expect("in-memory log");
         self.sealed = self.doc.get_heads();
     }
 
@@ -538,7 +562,7 @@ impl Client {
             .expect("tag");
         self.doc.commit();
         let body = self.doc.save_after(&self.sealed);
-        self.seal(Kind::Changes, body);
+        self.seal(body);
         self.record.sent.push(sent);
         self.record.lag.push(sent - self.shared.ms(scheduled));
         self.shared.progress[self.me]
@@ -730,7 +754,7 @@ async fn setup(
     doc.put_object(ROOT, "tags", ObjType::Map).expect("tags");
     doc.commit();
     let snapshot = doc.save();
-    creator.seal(Kind::Snapshot, snapshot);
+    creator.seal(snapshot);
     assert!(
         creator
             .pump_until(|c| c.session.is_synced(&c.log), 30)

@@ -40,8 +40,13 @@ impl Config {
 /// answered with an `Error` frame saying which limit, then the connection is closed.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Frames a connection may send per second (also the burst).
+    /// Frames carrying data (envelopes, membership ops, requests) a connection may send
+    /// per second (also the burst).
     pub rate_frames: u32,
+    /// Control frames (`Ack`, `Want`, `Verdicts`, `Bye`) a connection may send per second
+    /// (also the burst). They are answers the protocol asks for, so they do not count
+    /// against `rate_frames`; this generous cap only cuts off a flood of them.
+    pub rate_control_frames: u32,
     /// Bytes a connection may send per second (the burst is at least one maximal frame).
     pub rate_bytes: u64,
     /// Bytes of envelopes a workspace may store.
@@ -54,18 +59,26 @@ pub struct Limits {
     pub tick_interval: Duration,
     /// Join requests kept per workspace at once.
     pub max_pending_joins: usize,
+    /// How often every workspace is swept for what checkpoints made redundant.
+    pub sweep_interval: Duration,
+    /// How soon a workspace is swept after a verdict, a completed checkpoint or a removal
+    /// (and the least time between two such sweeps).
+    pub sweep_delay: Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             rate_frames: 200,
+            rate_control_frames: 2000,
             rate_bytes: 8 * 1024 * 1024,
             quota_bytes: 1024 * 1024 * 1024,
             max_connections: 10_000,
             handshake_timeout: Duration::from_secs(10),
             tick_interval: Duration::from_secs(2),
             max_pending_joins: 64,
+            sweep_interval: Duration::from_secs(600),
+            sweep_delay: Duration::from_secs(5),
         }
     }
 }

@@ -1,12 +1,18 @@
 //! One task per WebSocket connection: it enforces the per-connection limits (message
 //! size, rate), decodes frames and hands them to the core, and writes what the core sends
 //! back. It holds no sync state of its own.
+//!
+//! The frame rate limit counts only frames that carry data (`Push`, `Membership`, `Join`,
+//! …): `Ack`, `Want` and `Verdicts` are answers the protocol itself asks for, one per
+//! batch received, so a device syncing hard would otherwise be cut off for keeping up.
+//! They get a separate, generous cap that still stops a flood. A device that still speaks
+//! protocol 1 is told, in an encoding it can read, to update.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message, WebSocket};
-use meridian_sync::{ErrorCode, Frame};
+use meridian_sync::{ErrorCode, Frame, WireError};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use crate::config::Limits;
@@ -51,32 +57,59 @@ impl Bucket {
     }
 }
 
-/// The per-connection rate limit: frames per second and bytes per second.
+/// The per-connection rate limit: data frames, control frames and bytes per second.
 #[derive(Debug)]
 pub(crate) struct RateLimit {
     frames: Bucket,
+    control: Bucket,
     bytes: Bucket,
     last: Instant,
+}
+
+/// Frames the protocol asks a device to send in answer to what it receives.
+fn is_control(frame: &Frame) -> bool {
+    matches!(
+        frame,
+        Frame::Ack { .. } | Frame::Want { .. } | Frame::Verdicts { .. } | Frame::Bye
+    )
 }
 
 impl RateLimit {
     pub(crate) fn new(limits: &Limits) -> RateLimit {
         let frames = f64::from(limits.rate_frames.max(1));
+        let control = f64::from(limits.rate_control_frames.max(1));
         let bytes = limits.rate_bytes.max(1) as f64;
         RateLimit {
             frames: Bucket::new(frames, frames),
+            control: Bucket::new(control, control),
             bytes: Bucket::new(bytes, limits.byte_burst() as f64),
             last: Instant::now(),
         }
     }
 
-    /// Whether a message of `size` bytes may be taken now.
-    pub(crate) fn admit(&mut self, size: usize, now: Instant) -> bool {
+    fn refill(&mut self, now: Instant) {
         let seconds = now.duration_since(self.last).as_secs_f64();
         self.last = now;
         self.frames.refill(seconds);
+        self.control.refill(seconds);
         self.bytes.refill(seconds);
-        self.frames.take(1.0) && self.bytes.take(size as f64)
+    }
+
+    /// Whether a message of `size` bytes may be taken now (checked before decoding).
+    pub(crate) fn admit_bytes(&mut self, size: usize, now: Instant) -> bool {
+        self.refill(now);
+        self.bytes.take(size as f64)
+    }
+
+    /// Whether a decoded frame may be taken now: control frames and data frames have
+    /// buckets of their own.
+    pub(crate) fn admit_frame(&mut self, control: bool, now: Instant) -> bool {
+        self.refill(now);
+        if control {
+            self.control.take(1.0)
+        } else {
+            self.frames.take(1.0)
+        }
     }
 }
 
@@ -122,7 +155,13 @@ enum Incoming {
     Ignore,
     End,
     Refuse(ErrorCode, String),
+    /// A device speaking protocol 1: send these bytes (an error it can read) and close.
+    Legacy(Vec<u8>),
 }
+
+/// What a device that still speaks protocol 1 is told.
+pub(crate) const LEGACY_MESSAGE: &str =
+    "this relay speaks sync protocol 2; update Meridian on this device to keep syncing";
 
 fn read(
     msg: Option<Result<Message, axum::Error>>,
@@ -153,16 +192,36 @@ fn read(
         Message::Ping(b) | Message::Pong(b) => b.len(),
         Message::Close(_) => 0,
     };
-    if !rate.admit(size, Instant::now()) {
+    if !rate.admit_bytes(size, Instant::now()) {
         let msg = format!(
-            "this connection sent more than {} frames or {} bytes per second: slow down and reconnect",
-            limits.rate_frames, limits.rate_bytes
+            "this connection sent more than {} bytes per second: slow down and reconnect",
+            limits.rate_bytes
         );
         return Incoming::Refuse(ErrorCode::RateLimited, msg);
     }
     match msg {
         Message::Binary(bytes) => match Frame::decode(&bytes) {
-            Ok(frame) => Incoming::Frame(frame, size),
+            Ok(frame) => {
+                let control = is_control(&frame);
+                if rate.admit_frame(control, Instant::now()) {
+                    return Incoming::Frame(frame, size);
+                }
+                let (kind, max) = if control {
+                    (
+                        "control frames (Ack, Want, Verdicts)",
+                        limits.rate_control_frames,
+                    )
+                } else {
+                    ("frames", limits.rate_frames)
+                };
+                let msg = format!(
+                    "this connection sent more than {max} {kind} per second: slow down and reconnect"
+                );
+                Incoming::Refuse(ErrorCode::RateLimited, msg)
+            }
+            Err(WireError::UnsupportedVersion { got: 1 }) => {
+                Incoming::Legacy(Frame::legacy_error(LEGACY_MESSAGE))
+            }
             Err(err) => Incoming::Refuse(err.code(), err.to_string()),
         },
         Message::Text(_) => Incoming::Refuse(
@@ -225,6 +284,11 @@ pub(crate) async fn serve(
                     send_error(&mut ws, conn, code, message).await;
                     break true;
                 }
+                Incoming::Legacy(bytes) => {
+                    tracing::info!(conn, "refusing a device that speaks sync protocol 1");
+                    let _ = ws.send(Message::Binary(bytes.into())).await;
+                    break true;
+                }
             },
         }
     };
@@ -256,10 +320,14 @@ mod tests {
         let mut rate = RateLimit::new(&limits);
         let t0 = rate.last;
         for _ in 0..10 {
-            assert!(rate.admit(1, t0));
+            assert!(rate.admit_frame(false, t0));
         }
-        assert!(!rate.admit(1, t0), "burst used up");
-        assert!(rate.admit(1, t0 + Duration::from_millis(150)), "refilled");
+        assert!(!rate.admit_frame(false, t0), "burst used up");
+        assert!(rate.admit_frame(true, t0), "control frames count apart");
+        assert!(
+            rate.admit_frame(false, t0 + Duration::from_millis(150)),
+            "refilled"
+        );
     }
 
     #[test]
@@ -270,7 +338,7 @@ mod tests {
         };
         let mut rate = RateLimit::new(&limits);
         let t0 = rate.last;
-        assert!(rate.admit(meridian_sync::wire::MAX_FRAME_BYTES, t0));
-        assert!(!rate.admit(1000, t0));
+        assert!(rate.admit_bytes(meridian_sync::wire::MAX_FRAME_BYTES, t0));
+        assert!(!rate.admit_bytes(1000, t0));
     }
 }

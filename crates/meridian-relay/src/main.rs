@@ -35,9 +35,12 @@ struct Args {
     /// listen address).
     #[arg(long = "tls-name", value_name = "NAME")]
     tls_names: Vec<String>,
-    /// Frames per second one connection may send.
+    /// Data frames per second one connection may send.
     #[arg(long, default_value_t = 200)]
     rate_frames: u32,
+    /// Control frames (Ack, Want, Verdicts) per second one connection may send.
+    #[arg(long, default_value_t = 2000)]
+    rate_control_frames: u32,
     /// Bytes per second one connection may send.
     #[arg(long, default_value_t = 8 * 1024 * 1024)]
     rate_bytes: u64,
@@ -79,6 +82,7 @@ impl Args {
         };
         config.limits = Limits {
             rate_frames: self.rate_frames,
+            rate_control_frames: self.rate_control_frames,
             rate_bytes: self.rate_bytes,
             quota_bytes: self.quota_mb.saturating_mul(1024 * 1024),
             max_connections: self.max_connections,

@@ -1,29 +1,39 @@
-//! B3 (DESIGN §11): bytes and round trips to bring a device up to date with a document
-//! through the relay — from scratch, after a small divergence, and after a reconnect with
-//! nothing new — with our protocol, against automerge's own sync protocol on the same
-//! documents in the same run.
+//! B3 (DESIGN §11): bytes to bring a device up to date through the relay with sync
+//! protocol v2 — from scratch, after a small divergence and after a reconnect with nothing
+//! new — against automerge's own sync protocol on the same documents in the same run; and
+//! what checkpoints cost the writer and leave on the relay.
 //!
-//! Ours: real [`Session`]s over an in-memory link, the device as initiator and the relay
-//! as a responder without keys; envelopes really sealed, verified, opened and applied;
-//! every frame encoded with the wire codec, decoded on the other side and counted in both
-//! directions, handshake included. Automerge: `sync::State` with
-//! `generate_sync_message`/`receive_sync_message` between the device and a server holding
-//! the document, every message encoded and decoded (automerge-repo's own framing around
-//! them is not counted). Both links run in lock step: each hop delivers everything in
-//! flight both ways and the receivers answer at once; round trips are hops / 2, rounded up.
+//! Three parties: the writer A, the relay (a [`MemLog`] driven by responder sessions,
+//! without keys) and the reader B, each with its own log and membership log. A types and
+//! seals as the app does: one `Changes` envelope per document per flush (the first one the
+//! whole `save()`), then a checkpoint when [`checkpoint::due`] says so for the encoded
+//! `Changes` envelopes the newest checkpoint does not cover against that checkpoint's
+//! encoded size. A keeps a live session to the relay and pushes after every flush. B
+//! verifies, opens and merges what it receives, loads each checkpoint, checks its heads and
+//! reports a verdict; the relay then sweeps. Every frame is encoded with the wire codec,
+//! decoded on the other side and counted in both directions, handshake included.
+//! Automerge: `sync::State` with `generate_sync_message`/`receive_sync_message` between
+//! the device and a server holding the document, every message encoded and decoded
+//! (automerge-repo's own framing is not counted). Both links run in lock step: each hop
+//! delivers everything in flight both ways; round trips are hops / 2, rounded up.
 //!
 //! `cargo bench -p meridian-sync --bench b3`; prints tables and writes
 //! `$CARGO_TARGET_DIR/bench-results/b3.json`.
 
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use automerge::sync::{self as am_sync, SyncDoc};
 use automerge::transaction::Transactable;
-use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, TextEncoding};
+use automerge::{
+    ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, SaveOptions, TextEncoding,
+};
+use meridian_sync::checkpoint::{self, decode_body, encode_body, split_body};
 use meridian_sync::{
-    Ctx, DeviceKeys, DocumentId, Envelope, EnvelopeLog, EpochKey, Frame, Header, Kind, MemLog,
-    MembershipLog, PeerKind, Role, Session, WorkspaceId,
+    CheckpointId, CheckpointPart, Ctx, DeviceKeys, DocumentId, Envelope, EnvelopeLog, EpochKey,
+    Frame, Header, Kind, MemLog, MembershipLog, Peer, PeerKind, Role, Session, Verdict,
+    VersionVector, WorkspaceId,
 };
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
@@ -31,13 +41,19 @@ use serde_json::json;
 
 const T0: i64 = 1_800_000_000_000;
 
-/// Keystroke transactions per envelope. The app seals after every save (ADR 0004) and,
-/// at human typing speed, every keystroke is its own save (ADR 0002: keystrokes coalesce
-/// only while a write is in flight, under a millisecond), so 1 is what it does today.
-/// 6 is one envelope per second of typing at the load generator's 6 keystrokes/s (a
-/// debounced sealer), 360 one per minute. A creation or import is always a save of its
-/// own, sealed as a snapshot.
-const CADENCES: [usize; 3] = [1, 6, 360];
+/// Keystroke transactions per flush. The app flushes 150 ms after the last keystroke; at
+/// typing speed (6 keystrokes/s, the load generator's rate) every keystroke is its own
+/// flush, so 1 is the app's live cadence. 360 is one envelope per minute of typing.
+const LIVE: usize = 1;
+const PER_MINUTE: usize = 360;
+/// Keystrokes typed in one flush for the small divergence.
+const DIVERGENCE: [usize; 3] = [1, 10, 100];
+/// Handbook pages typed into after the import, and what is typed into each.
+const TYPED_PAGES: usize = 20;
+const PARAGRAPH: &str = "\n\nRetro notes: we agreed to move the weekly review to Thursday \
+    afternoons so that people in later time zones can join live. Anyone who cannot make it \
+    adds their updates to the agenda document beforehand and reads the summary afterwards; \
+    decisions still go in the thread first, and the owner links them from the handbook page.";
 
 fn corpus() -> PathBuf {
     PathBuf::from(concat!(
@@ -46,22 +62,11 @@ fn corpus() -> PathBuf {
     ))
 }
 
-// ---------------------------------------------------------------- documents
+// ---------------------------------------------------------------- sources
 
 /// One keystroke transaction on the body: (position, characters deleted, text inserted),
 /// in code points.
 type Txn = Vec<(usize, usize, String)>;
-
-/// A document's history: its creation, then keystrokes.
-struct Source {
-    name: String,
-    title: String,
-    /// The body when the document is created (an import, or empty).
-    body: String,
-    txns: Vec<Txn>,
-    /// The body after every transaction (the trace's `endContent`).
-    end: String,
-}
 
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -76,26 +81,49 @@ struct TraceTxn {
     patches: Txn,
 }
 
-fn apply_txn(text: &mut Vec<char>, txn: &Txn) {
-    for (pos, del, ins) in txn {
-        text.splice(*pos..*pos + *del, ins.chars());
-    }
+fn load_trace() -> Option<Trace> {
+    let path = corpus().join("traces/automerge-paper.json.gz");
+    let file = std::fs::File::open(&path).ok()?;
+    Some(
+        serde_json::from_reader(flate2::read::GzDecoder::new(file))
+            .unwrap_or_else(|e| panic!("bad trace {}: {e}", path.display())),
+    )
 }
 
-/// Someone types `sentence` at `pos`, one keystroke per transaction, then takes back the
-/// last `backspaces` characters one at a time.
-fn typing(pos: usize, sentence: &str, backspaces: usize) -> Vec<Txn> {
-    let typed = sentence
-        .chars()
-        .enumerate()
-        .map(|(i, c)| vec![(pos + i, 0, c.to_string())]);
-    let end = pos + sentence.chars().count();
-    let erased = (0..backspaces).map(|i| vec![(end - 1 - i, 1, String::new())]);
-    typed.chain(erased).collect()
+fn handbook_pages() -> Vec<(String, String)> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                out.push(path);
+            }
+        }
+    }
+    let root = corpus().join("handbook/content");
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let title = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let body = std::fs::read_to_string(&p).expect("a handbook page reads");
+            (title, body)
+        })
+        .collect()
 }
 
 /// The end of the paragraph nearest to `fraction` of the text: where people add a line.
-fn paragraph_end(text: &[char], fraction: f64) -> usize {
+fn paragraph_end(text: &str, fraction: f64) -> usize {
+    let text: Vec<char> = text.chars().collect();
     let target = (text.len() as f64 * fraction) as usize;
     text.windows(2)
         .enumerate()
@@ -105,68 +133,22 @@ fn paragraph_end(text: &[char], fraction: f64) -> usize {
         .unwrap_or(target)
 }
 
-const EDITS: [&str; 3] = [
-    " Decisions go in the thread first; reply within your working hours.",
-    " The summary is due within eight working hours of the meeting.",
-    " Ask in the open channel before sending a direct message.",
-];
+// ---------------------------------------------------------------- documents
 
-impl Source {
-    fn new(name: &str, title: &str, body: String, txns: Vec<Txn>) -> Source {
-        let mut text: Vec<char> = body.chars().collect();
-        for txn in &txns {
-            apply_txn(&mut text, txn);
-        }
-        Source {
-            name: name.to_owned(),
-            title: title.to_owned(),
-            body,
-            txns,
-            end: text.into_iter().collect(),
-        }
-    }
+fn new_doc(actor: &ActorId) -> AutoCommit {
+    AutoCommit::new_with_encoding(TextEncoding::UnicodeCodePoint).with_actor(actor.clone())
+}
 
-    /// The paper trace, or `None` when the corpus is absent.
-    fn paper() -> Option<Source> {
-        let path = corpus().join("traces/automerge-paper.json.gz");
-        let file = std::fs::File::open(&path).ok()?;
-        let trace: Trace = serde_json::from_reader(flate2::read::GzDecoder::new(file))
-            .unwrap_or_else(|e| panic!("bad trace {}: {e}", path.display()));
-        let txns = trace.txns.into_iter().map(|t| t.patches).collect();
-        let source = Source::new("paper trace", "paper", trace.start_content, txns);
-        assert_eq!(source.end, trace.end_content, "the replayed trace");
-        Some(source)
-    }
-
-    fn handbook(path: &str) -> Option<String> {
-        std::fs::read_to_string(corpus().join("handbook/content").join(path)).ok()
-    }
-
-    /// A handbook page typed into Meridian from an empty body, a keystroke at a time.
-    fn typed(name: &str, path: &str) -> Option<Source> {
-        let text = Self::handbook(path)?;
-        let txns = text
-            .chars()
-            .enumerate()
-            .map(|(i, c)| vec![(i, 0, c.to_string())])
-            .collect();
-        Some(Source::new(name, name, String::new(), txns))
-    }
-
-    /// A handbook page imported in one save, then edited in three typing sessions.
-    fn imported(name: &str, path: &str) -> Option<Source> {
-        let body = Self::handbook(path)?;
-        let mut text: Vec<char> = body.chars().collect();
-        let mut txns = Vec::new();
-        for (i, sentence) in EDITS.iter().enumerate() {
-            let pos = paragraph_end(&text, 0.2 + 0.3 * i as f64);
-            for txn in typing(pos, sentence, 10) {
-                apply_txn(&mut text, &txn);
-                txns.push(txn);
-            }
-        }
-        Some(Source::new(name, name, body, txns))
-    }
+/// A page as the app creates it: title, body text, tags.
+fn create_doc(actor: &ActorId, title: &str, body: &str) -> AutoCommit {
+    let mut doc = new_doc(actor);
+    doc.put(ROOT, "title", title).expect("title");
+    let text = doc.put_object(ROOT, "body", ObjType::Text).expect("body");
+    doc.splice_text(&text, 0, 0, body).expect("initial body");
+    let tags = doc.put_object(ROOT, "tags", ObjType::List).expect("tags");
+    doc.insert(&tags, 0, "handbook").expect("tag");
+    doc.commit();
+    doc
 }
 
 fn body_obj(doc: &AutoCommit) -> ObjId {
@@ -180,7 +162,7 @@ fn body_text(doc: &AutoCommit) -> String {
     doc.text(body_obj(doc)).expect("body text")
 }
 
-fn splice(doc: &mut AutoCommit, body: &ObjId, txn: &Txn) {
+fn splice(doc: &mut AutoCommit, body: &ObjId, txn: &[(usize, usize, String)]) {
     for (pos, del, ins) in txn {
         let del = isize::try_from(*del).expect("a few characters");
         doc.splice_text(body, *pos, del, ins).expect("splice");
@@ -188,114 +170,36 @@ fn splice(doc: &mut AutoCommit, body: &ObjId, txn: &Txn) {
     doc.commit();
 }
 
-/// What one device seals while typing `txns` into `doc`: an envelope body every `every`
-/// transactions (and after the last), each `save_after` the heads sealed before.
-fn type_and_seal(doc: &mut AutoCommit, txns: &[Txn], every: usize) -> Vec<(Kind, Vec<u8>)> {
-    let body = body_obj(doc);
-    let mut sealed = doc.get_heads();
-    let mut out = Vec::new();
-    for (i, txn) in txns.iter().enumerate() {
-        splice(doc, &body, txn);
-        if (i + 1) % every == 0 || i + 1 == txns.len() {
-            out.push((Kind::Changes, doc.save_after(&sealed)));
-            sealed = doc.get_heads();
-        }
-    }
-    out
+fn heads_bytes(heads: &[ChangeHash]) -> Vec<[u8; 32]> {
+    heads.iter().map(|h| h.0).collect()
 }
 
-/// The author's document and, per sealing cadence (then "one snapshot"), the envelope
-/// bodies it sealed.
-struct Authored {
-    doc: AutoCommit,
-    cadences: Vec<Cadence>,
-}
+// ---------------------------------------------------------------- parties
 
-struct Cadence {
-    label: String,
-    /// Keystroke transactions per envelope; `None` for the single snapshot.
-    every: Option<usize>,
-    bodies: Vec<(Kind, Vec<u8>)>,
-}
-
-fn new_doc(actor: &ActorId) -> AutoCommit {
-    AutoCommit::new_with_encoding(TextEncoding::UnicodeCodePoint).with_actor(actor.clone())
-}
-
-/// Writes the source's history once, sealing at every cadence along the way.
-fn author(src: &Source, actor: &ActorId) -> Authored {
-    let mut doc = new_doc(actor);
-    doc.put(ROOT, "title", src.title.as_str()).expect("title");
-    let body = doc.put_object(ROOT, "body", ObjType::Text).expect("body");
-    doc.splice_text(&body, 0, 0, &src.body)
-        .expect("initial body");
-    let tags = doc.put_object(ROOT, "tags", ObjType::List).expect("tags");
-    doc.insert(&tags, 0, "handbook").expect("tag");
-    doc.commit();
-    let created = doc.save();
-    let mut sealed: Vec<Vec<ChangeHash>> = vec![doc.get_heads(); CADENCES.len()];
-    let mut bodies: Vec<Vec<(Kind, Vec<u8>)>> =
-        vec![vec![(Kind::Snapshot, created)]; CADENCES.len()];
-    let last = src.txns.len();
-    for (i, txn) in src.txns.iter().enumerate() {
-        splice(&mut doc, &body, txn);
-        for (c, every) in CADENCES.iter().enumerate() {
-            if (i + 1) % every == 0 || i + 1 == last {
-                bodies[c].push((Kind::Changes, doc.save_after(&sealed[c])));
-                sealed[c] = doc.get_heads();
-            }
-        }
-    }
-    assert_eq!(body_text(&doc), src.end, "{}: the author's body", src.name);
-    let mut cadences: Vec<Cadence> = CADENCES
-        .iter()
-        .zip(bodies)
-        .map(|(every, bodies)| Cadence {
-            label: if *every == 1 {
-                "1 keystroke".to_owned()
-            } else {
-                format!("{every} keystrokes")
-            },
-            every: Some(*every),
-            bodies,
-        })
-        .collect();
-    cadences.push(Cadence {
-        label: "one snapshot".to_owned(),
-        every: None,
-        bodies: vec![(Kind::Snapshot, doc.save())],
-    });
-    Authored { doc, cadences }
-}
-
-// ---------------------------------------------------------------- the workspace
-
-/// The author device A, the syncing device B, and what every party shares.
-struct Team {
-    rng: StdRng,
+/// The workspace: its id and key, and the generator for nonces.
+struct Shared {
     ws: WorkspaceId,
     key: EpochKey,
+    rng: StdRng,
     membership: MembershipLog,
-    author: DeviceKeys,
-    reader: DeviceKeys,
 }
 
-fn team() -> Team {
-    let mut rng = StdRng::seed_from_u64(3);
+fn workspace(seed: u64) -> (Shared, DeviceKeys, DeviceKeys) {
+    let mut rng = StdRng::seed_from_u64(seed);
     let mut ws = WorkspaceId([0; 16]);
     rng.fill_bytes(&mut ws.0);
-    let author = DeviceKeys::generate(&mut rng);
+    let writer = DeviceKeys::generate(&mut rng);
     let reader = DeviceKeys::generate(&mut rng);
     let key = EpochKey::generate(&mut rng);
     let mut membership =
-        MembershipLog::create(&author, ws, "Acme", "Ada", &key, T0, &mut rng).expect("create");
+        MembershipLog::create(&writer, ws, "Acme", "Ada", &key, T0, &mut rng).expect("create");
     let keys = membership
         .state()
-        .epoch_keys_for(&author)
+        .epoch_keys_for(&writer)
         .expect("admin keys");
     membership
         .add_device(
-            &author,
+            &writer,
             reader.public(),
             "Ben",
             Role::Editor,
@@ -304,61 +208,267 @@ fn team() -> Team {
             &mut rng,
         )
         .expect("add the reader");
-    Team {
-        rng,
-        ws,
-        key,
-        membership,
-        author,
+    (
+        Shared {
+            ws,
+            key,
+            rng,
+            membership,
+        },
+        writer,
         reader,
-    }
+    )
 }
 
-const DOC: DocumentId = DocumentId([5; 16]);
-
-/// Which device of the [`Team`] seals.
-#[derive(Debug, Clone, Copy)]
-enum Who {
-    Author,
-    Reader,
+fn log_id(rng: &mut StdRng) -> [u8; 16] {
+    let mut id = [0; 16];
+    rng.fill_bytes(&mut id);
+    id
 }
 
-impl Team {
-    /// Seals `bodies` as `who`'s next envelopes and appends them to `log`.
-    fn seal(&mut self, who: Who, log: &mut MemLog, bodies: &[(Kind, Vec<u8>)]) {
-        let keys = match who {
-            Who::Author => &self.author,
-            Who::Reader => &self.reader,
-        };
-        for (kind, body) in bodies {
-            let seq = log.vector().get(&keys.id()) + 1;
-            let header = Header::new(self.ws, DOC, 1, keys.id(), seq, *kind, T0);
-            let env = Envelope::seal(header, body, keys, &self.key, &mut self.rng).expect("seal");
-            log.append(&env).expect("contiguous");
-        }
-    }
+/// One document on a device, with what the writer needs for its sealing policy.
+struct DocState {
+    doc: AutoCommit,
+    doc_seq: u64,
+    sealed: Vec<ChangeHash>,
+    /// `Changes` envelopes not covered by the newest checkpoint, and their encoded bytes.
+    tail_envelopes: u64,
+    tail_bytes: u64,
+    /// The newest checkpoint's encoded bytes (0: none yet).
+    base_bytes: u64,
 }
 
-/// Device B: its envelope log, its membership log and its copy of the document.
+/// What a writer sealed.
+#[derive(Debug, Default, Clone, Copy)]
+struct Sealed {
+    changes: usize,
+    changes_bytes: usize,
+    checkpoints: usize,
+    checkpoint_envelopes: usize,
+    checkpoint_bytes: usize,
+}
+
+/// A checkpoint's document, its part count, and the parts opened so far.
+type PendingCheckpoint = (DocumentId, u32, BTreeMap<u32, Vec<u8>>);
+
 struct Device {
+    keys: DeviceKeys,
+    actor: ActorId,
     log: MemLog,
     membership: MembershipLog,
-    doc: AutoCommit,
+    seq: u64,
+    docs: HashMap<DocumentId, DocState>,
+    /// Checkpoint parts received, opened, waiting for the rest.
+    parts: HashMap<CheckpointId, PendingCheckpoint>,
+    /// Verdicts on the checkpoints loaded, not yet reported.
+    verdicts: Vec<Verdict>,
+    sealed: Sealed,
+    /// Also seal a checkpoint when the uncovered tail is one envelope past the threshold
+    /// (`checkpoint::due` waits for two; see BENCHMARKS.md §B3).
+    lone_tail: bool,
+}
+
+/// `checkpoint::due`, or with `lone_tail` the same rule without the two-envelope minimum
+/// once a checkpoint exists (the first envelope is the whole document, so it alone never
+/// calls for one).
+fn due(lone_tail: bool, tail_envelopes: u64, tail_bytes: u64, base_bytes: u64) -> bool {
+    checkpoint::due(tail_envelopes, tail_bytes, base_bytes)
+        || (lone_tail
+            && base_bytes > 0
+            && tail_envelopes >= 1
+            && tail_bytes
+                > checkpoint::TAIL_FLOOR_BYTES.max(base_bytes * checkpoint::TAIL_PERCENT / 100))
 }
 
 impl Device {
-    /// Opens what a session accepted and merges it, in one `load_incremental` per step.
-    fn apply(&mut self, accepted: &[Envelope], key: &EpochKey) {
-        let mut bytes = Vec::new();
-        for env in accepted {
-            bytes.extend(env.decrypt(key).expect("an accepted envelope opens"));
-        }
-        if !bytes.is_empty() {
-            self.doc
-                .load_incremental(&bytes)
-                .expect("automerge loads it");
+    fn new(keys: DeviceKeys, sh: &mut Shared) -> Device {
+        let actor = ActorId::from(keys.id().as_bytes()[..16].to_vec());
+        Device {
+            keys,
+            actor,
+            log: MemLog::new(log_id(&mut sh.rng)),
+            membership: sh.membership.clone(),
+            seq: 0,
+            docs: HashMap::new(),
+            parts: HashMap::new(),
+            verdicts: Vec::new(),
+            sealed: Sealed::default(),
+            lone_tail: false,
         }
     }
+
+    fn doc(&mut self, id: &DocumentId) -> &mut AutoCommit {
+        &mut self
+            .docs
+            .get_mut(id)
+            .expect("a document of this device")
+            .doc
+    }
+
+    fn create(&mut self, id: DocumentId, title: &str, body: &str) {
+        let doc = create_doc(&self.actor, title, body);
+        self.docs.insert(
+            id,
+            DocState {
+                doc,
+                doc_seq: 0,
+                sealed: Vec::new(),
+                tail_envelopes: 0,
+                tail_bytes: 0,
+                base_bytes: 0,
+            },
+        );
+    }
+
+    fn store(&mut self, env: &Envelope) -> usize {
+        let me = Peer::Device(self.keys.id());
+        self.log.append(env, &me).expect("in-memory log");
+        env.encode().len()
+    }
+
+    /// The app's flush: one `Changes` envelope of what was typed since the last one (the
+    /// first is the whole document), then a checkpoint if the policy says it is due.
+    fn flush(&mut self, sh: &mut Shared, id: DocumentId) {
+        let now = T0 + self.seq as i64 * 150;
+        let st = self.docs.get_mut(&id).expect("a document of this device");
+        let body = if st.doc_seq == 0 {
+            st.doc.save()
+        } else {
+            st.doc.save_after(&st.sealed)
+        };
+        if body.is_empty() {
+            return;
+        }
+        st.sealed = st.doc.get_heads();
+        st.doc_seq += 1;
+        self.seq += 1;
+        let header = Header::changes(id, 1, self.keys.id(), self.seq, st.doc_seq, now);
+        let env =
+            Envelope::seal(&sh.ws, header, &body, &self.keys, &sh.key, &mut sh.rng).expect("seal");
+        let size = env.encode().len() as u64;
+        let st = self.docs.get_mut(&id).expect("held");
+        st.tail_envelopes += 1;
+        st.tail_bytes += size;
+        self.sealed.changes += 1;
+        self.sealed.changes_bytes += size as usize;
+        self.store(&env);
+        let st = self.docs.get_mut(&id).expect("held");
+        if !due(
+            self.lone_tail,
+            st.tail_envelopes,
+            st.tail_bytes,
+            st.base_bytes,
+        ) {
+            return;
+        }
+        let heads = heads_bytes(&st.doc.get_heads());
+        let saved = st.doc.save_with_options(SaveOptions {
+            deflate: true,
+            retain_orphans: false,
+        });
+        let body = encode_body(&heads, &saved);
+        let parts = split_body(&body);
+        let mut covers = VersionVector::new();
+        covers.set(self.keys.id(), st.doc_seq);
+        let n = u32::try_from(parts.len()).expect("a few parts");
+        let mut bytes = 0;
+        let mut envs = Vec::new();
+        for (i, part) in (0..n).zip(parts) {
+            self.seq += 1;
+            let kind = Kind::Checkpoint(CheckpointPart {
+                covers: covers.clone(),
+                part: i,
+                parts: n,
+            });
+            let header = Header::new(id, 1, self.keys.id(), self.seq, kind, now);
+            let env = Envelope::seal(&sh.ws, header, part, &self.keys, &sh.key, &mut sh.rng)
+                .expect("seal a checkpoint part");
+            bytes += env.encode().len();
+            envs.push(env);
+        }
+        for env in &envs {
+            self.store(env);
+        }
+        let st = self.docs.get_mut(&id).expect("held");
+        st.tail_envelopes = 0;
+        st.tail_bytes = 0;
+        st.base_bytes = bytes as u64;
+        self.sealed.checkpoints += 1;
+        self.sealed.checkpoint_envelopes += envs.len();
+        self.sealed.checkpoint_bytes += bytes;
+    }
+
+    /// Opens what a session accepted (or sent again though covered) and merges it, one
+    /// `load_incremental` per document per step; loads completed checkpoints and records
+    /// a verdict for each.
+    fn apply(&mut self, sh: &Shared, envs: &[Envelope]) {
+        let mut pending: HashMap<DocumentId, Vec<u8>> = HashMap::new();
+        for env in envs {
+            let h = env.header();
+            let plain = env
+                .decrypt(&sh.ws, &sh.key)
+                .expect("an accepted envelope opens");
+            match h.checkpoint() {
+                None => pending.entry(h.doc).or_default().extend(plain),
+                Some((id, part)) => {
+                    let entry = self
+                        .parts
+                        .entry(id)
+                        .or_insert_with(|| (h.doc, part.parts, BTreeMap::new()));
+                    entry.2.insert(part.part, plain);
+                    if entry.2.len() as u32 == entry.1 {
+                        let (doc, _, parts) = self.parts.remove(&id).expect("just filled");
+                        if let Some(bytes) = pending.remove(&doc) {
+                            self.load(doc, &bytes);
+                        }
+                        self.load_checkpoint(
+                            doc,
+                            id,
+                            &parts.into_values().collect::<Vec<_>>().concat(),
+                        );
+                    }
+                }
+            }
+        }
+        for (doc, bytes) in pending {
+            self.load(doc, &bytes);
+        }
+    }
+
+    fn load(&mut self, id: DocumentId, bytes: &[u8]) {
+        let actor = self.actor.clone();
+        let st = self.docs.entry(id).or_insert_with(|| DocState {
+            doc: new_doc(&actor),
+            doc_seq: 0,
+            sealed: Vec::new(),
+            tail_envelopes: 0,
+            tail_bytes: 0,
+            base_bytes: 0,
+        });
+        st.doc.load_incremental(bytes).expect("automerge loads it");
+    }
+
+    /// What §7.5 asks of a verifier: the checkpoint loads and holds the heads it names.
+    /// (B authored none of the `Changes` it covers, so there is nothing more to check.)
+    fn load_checkpoint(&mut self, doc: DocumentId, id: CheckpointId, body: &[u8]) {
+        let (heads, saved) = decode_body(body).expect("a checkpoint body");
+        self.load(doc, saved);
+        let d = self.doc(&doc);
+        let ok = heads
+            .iter()
+            .all(|h| d.get_change_by_hash(&ChangeHash(*h)).is_some());
+        assert!(ok, "checkpoint {id} holds the heads it names");
+        self.verdicts.push(Verdict {
+            doc,
+            checkpoint: id,
+            ok,
+        });
+    }
+}
+
+struct Relay {
+    log: MemLog,
+    membership: MembershipLog,
 }
 
 /// What crossed a link.
@@ -379,6 +489,13 @@ impl Traffic {
         self.hops.div_ceil(2)
     }
 
+    fn add(&mut self, o: Traffic) {
+        self.up += o.up;
+        self.down += o.down;
+        self.messages += o.messages;
+        self.hops += o.hops;
+    }
+
     fn json(&self) -> serde_json::Value {
         json!({
             "bytes": self.bytes(), "up": self.up, "down": self.down,
@@ -387,16 +504,22 @@ impl Traffic {
     }
 }
 
-/// One session between device B and the relay, in lock step until nothing is in flight.
-fn sync_ours(team: &mut Team, dev: &mut Device, relay: &mut MemLog) -> Traffic {
-    let mut relay_membership = team.membership.clone();
-    let mut nonce = [0u8; 32];
-    team.rng.fill_bytes(&mut nonce);
-    let (mut ds, hello) = Session::initiator(team.ws, team.reader.id(), PeerKind::Relay, nonce, T0);
-    team.rng.fill_bytes(&mut nonce);
-    let mut rs = Session::responder(team.ws, nonce, T0);
-    let mut up = vec![hello.encode()];
-    let mut down: Vec<Vec<u8>> = Vec::new();
+/// A device's session with the relay, and the relay's session with it.
+struct Link {
+    ds: Session,
+    rs: Session,
+    total: Traffic,
+}
+
+/// Delivers frames both ways in lock step until nothing is in flight.
+fn pump(
+    link: &mut Link,
+    dev: &mut Device,
+    relay: &mut Relay,
+    sh: &Shared,
+    mut up: Vec<Vec<u8>>,
+    mut down: Vec<Vec<u8>>,
+) -> Traffic {
     let mut t = Traffic::default();
     while !up.is_empty() || !down.is_empty() {
         t.hops += 1;
@@ -406,12 +529,12 @@ fn sync_ours(team: &mut Team, dev: &mut Device, relay: &mut MemLog) -> Traffic {
             t.messages += 1;
             let frame = Frame::decode(&bytes).expect("our frames decode");
             let mut ctx = Ctx {
-                log: &mut *relay,
-                membership: &mut relay_membership,
+                log: &mut relay.log,
+                membership: &mut relay.membership,
                 identity: None,
                 now_ms: T0,
             };
-            let step = rs.on_frame(frame, &mut ctx).expect("in-memory log");
+            let step = link.rs.on_frame(frame, &mut ctx).expect("in-memory log");
             assert!(step.closed.is_none(), "the relay closed: {:?}", step.closed);
             down.extend(step.send.iter().map(Frame::encode));
         }
@@ -422,30 +545,90 @@ fn sync_ours(team: &mut Team, dev: &mut Device, relay: &mut MemLog) -> Traffic {
             let mut ctx = Ctx {
                 log: &mut dev.log,
                 membership: &mut dev.membership,
-                identity: Some(&team.reader),
+                identity: Some(&dev.keys),
                 now_ms: T0,
             };
-            let step = ds.on_frame(frame, &mut ctx).expect("in-memory log");
+            let step = link.ds.on_frame(frame, &mut ctx).expect("in-memory log");
             assert!(
                 step.closed.is_none(),
                 "the device closed: {:?}",
                 step.closed
             );
-            dev.apply(&step.accepted, &team.key);
+            dev.apply(sh, &step.accepted);
+            dev.apply(sh, &step.covered);
             up.extend(step.send.iter().map(Frame::encode));
         }
     }
-    assert!(ds.is_synced(&dev.log), "the device is synced");
-    assert_eq!(
-        relay.vector(),
-        dev.log.vector(),
-        "both hold the same envelopes"
-    );
+    link.total.add(t);
     t
 }
 
-/// Automerge's sync protocol between device `dev` (which speaks first, as an
-/// automerge-repo client asking for a document does) and `server`, in lock step.
+/// A new connection from `dev` to the relay: handshake, then both sides read each other's
+/// log from their cursors until quiet.
+fn connect(sh: &mut Shared, dev: &mut Device, relay: &mut Relay) -> (Link, Traffic) {
+    let mut nonce = [0u8; 32];
+    sh.rng.fill_bytes(&mut nonce);
+    let (ds, hello) = Session::initiator(
+        sh.ws,
+        dev.keys.id(),
+        PeerKind::Relay,
+        nonce,
+        dev.log.id(),
+        T0,
+    );
+    sh.rng.fill_bytes(&mut nonce);
+    let rs = Session::responder(sh.ws, nonce, relay.log.id(), T0);
+    let mut link = Link {
+        ds,
+        rs,
+        total: Traffic::default(),
+    };
+    let t = pump(&mut link, dev, relay, sh, vec![hello.encode()], Vec::new());
+    assert!(link.ds.is_synced(&dev.log), "the device is synced");
+    (link, t)
+}
+
+/// After the device's log changed (a flush): push what the relay lacks.
+fn push(link: &mut Link, dev: &mut Device, relay: &mut Relay, sh: &Shared) -> Traffic {
+    let mut ctx = Ctx {
+        log: &mut dev.log,
+        membership: &mut dev.membership,
+        identity: Some(&dev.keys),
+        now_ms: T0,
+    };
+    let step = link.ds.on_local_change(&mut ctx).expect("in-memory log");
+    let up = step.send.iter().map(Frame::encode).collect();
+    pump(link, dev, relay, sh, up, Vec::new())
+}
+
+/// After the relay's log changed through another session: deliver it to this device.
+fn deliver(link: &mut Link, dev: &mut Device, relay: &mut Relay, sh: &Shared) -> Traffic {
+    let mut ctx = Ctx {
+        log: &mut relay.log,
+        membership: &mut relay.membership,
+        identity: None,
+        now_ms: T0,
+    };
+    let step = link.rs.on_local_change(&mut ctx).expect("in-memory log");
+    let down = step.send.iter().map(Frame::encode).collect();
+    pump(link, dev, relay, sh, Vec::new(), down)
+}
+
+/// Reports the device's checkpoint verdicts on an open link.
+fn report_verdicts(link: &mut Link, dev: &mut Device, relay: &mut Relay, sh: &Shared) -> Traffic {
+    let verdicts = std::mem::take(&mut dev.verdicts);
+    let mut t = Traffic::default();
+    for chunk in verdicts.chunks(meridian_sync::wire::MAX_VERDICTS_PER_FRAME) {
+        let frame = link.ds.verdicts(chunk).expect("a ready session");
+        t.add(pump(link, dev, relay, sh, vec![frame.encode()], Vec::new()));
+    }
+    t
+}
+
+// ---------------------------------------------------------------- automerge
+
+/// Automerge's sync protocol between `dev` (which speaks first, as an automerge-repo
+/// client asking for a document does) and `server`, in lock step.
 fn sync_automerge(
     server: &mut AutoCommit,
     dev: &mut AutoCommit,
@@ -487,161 +670,354 @@ fn persisted(state: &am_sync::State) -> am_sync::State {
     am_sync::State::decode(&state.encode()).expect("a sync state decodes")
 }
 
-// ---------------------------------------------------------------- one document
-
-/// Automerge's figures for one document (they do not depend on our sealing cadence).
-struct AutomergeRuns {
-    scratch: Traffic,
-    reconnect_fresh: Traffic,
-    reconnect_persisted: Traffic,
-    diverged_fresh: Traffic,
-    diverged_persisted: Traffic,
+/// The device's copy of one document under automerge's protocol, with the sync states
+/// both sides persisted after the last sync.
+struct AmPeer {
+    dev: AutoCommit,
+    ss: am_sync::State,
+    ds: am_sync::State,
 }
 
-struct CadenceRun {
-    label: String,
-    envelopes: usize,
-    body_bytes: usize,
-    scratch: Traffic,
-    reconnect: Option<Traffic>,
-    diverged: Option<Traffic>,
-    diverged_envelopes: usize,
+impl AmPeer {
+    /// Syncs from scratch with `server`.
+    fn scratch(server: &AutoCommit) -> (AmPeer, Traffic) {
+        let mut dev = AutoCommit::new_with_encoding(TextEncoding::UnicodeCodePoint);
+        let (mut ss, mut ds) = (am_sync::State::new(), am_sync::State::new());
+        let t = sync_automerge(&mut server.clone(), &mut dev, &mut ss, &mut ds);
+        (AmPeer { dev, ss, ds }, t)
+    }
+
+    /// Syncs again with the states persisted after the last sync.
+    fn resync(&mut self, server: &AutoCommit) -> Traffic {
+        let (mut ss, mut ds) = (persisted(&self.ss), persisted(&self.ds));
+        let t = sync_automerge(&mut server.clone(), &mut self.dev, &mut ss, &mut ds);
+        (self.ss, self.ds) = (ss, ds);
+        t
+    }
+
+    /// Syncs again with fresh states (the device lost them), without keeping the result.
+    fn fresh(&self, server: &AutoCommit) -> Traffic {
+        sync_automerge(
+            &mut server.clone(),
+            &mut self.dev.clone(),
+            &mut am_sync::State::new(),
+            &mut am_sync::State::new(),
+        )
+    }
 }
 
-struct DocRun {
-    name: String,
-    keystrokes: usize,
-    saved: usize,
-    cadences: Vec<CadenceRun>,
-    automerge: AutomergeRuns,
+// ---------------------------------------------------------------- scenarios
+
+/// A world: the writer, the reader, the relay, and the writer's live link.
+struct World {
+    sh: Shared,
+    a: Device,
+    b: Device,
+    relay: Relay,
+    a_link: Link,
 }
 
-/// The small divergence: A adds a sentence near the start, B (offline) one near the end
-/// and takes back a word.
-fn divergence(text: &str) -> (Vec<Txn>, Vec<Txn>) {
-    let text: Vec<char> = text.chars().collect();
-    let a = typing(
-        paragraph_end(&text, 0.3),
-        " Agreed: we move the review to Thursday.",
-        0,
-    );
-    let b = typing(
-        paragraph_end(&text, 0.7),
-        " Blocking: needs a decision by Friday noon.",
-        6,
-    );
-    (a, b)
+fn world(seed: u64) -> World {
+    let (mut sh, writer, reader) = workspace(seed);
+    let mut a = Device::new(writer, &mut sh);
+    let b = Device::new(reader, &mut sh);
+    let mut relay = Relay {
+        log: MemLog::new(log_id(&mut sh.rng)),
+        membership: sh.membership.clone(),
+    };
+    let (a_link, _) = connect(&mut sh, &mut a, &mut relay);
+    World {
+        sh,
+        a,
+        b,
+        relay,
+        a_link,
+    }
 }
 
-fn run_doc(team: &mut Team, src: &Source) -> DocRun {
-    let started = Instant::now();
-    let author_actor = ActorId::from(team.author.id().as_bytes()[..16].to_vec());
-    let reader_actor = ActorId::from(team.reader.id().as_bytes()[..16].to_vec());
-    let mut authored = author(src, &author_actor);
-    let saved = authored.doc.save().len();
-    let (a_edits, b_edits) = divergence(&src.end);
-    println!(
-        "  {}: {} keystrokes, saved {} bytes, written in {:.1} s",
-        src.name,
-        src.txns.len(),
-        saved,
-        started.elapsed().as_secs_f64()
-    );
+impl World {
+    /// A flushes `doc` and pushes over its live link; now and then both logs drop the
+    /// writer's own older checkpoints (dominated and never vouched for), as their sweeps
+    /// would.
+    fn flush(&mut self, doc: DocumentId) {
+        let before = self.a.sealed.checkpoints;
+        self.a.flush(&mut self.sh, doc);
+        push(&mut self.a_link, &mut self.a, &mut self.relay, &self.sh);
+        if self.a.sealed.checkpoints != before && self.a.sealed.checkpoints.is_multiple_of(64) {
+            self.relay.log.sweep(|_| false);
+            self.a.log.sweep(|_| false);
+        }
+    }
 
-    let mut cadences = Vec::new();
-    let mut diverged_docs = None;
-    for cadence in &authored.cadences {
-        let mut relay = MemLog::new();
-        team.seal(Who::Author, &mut relay, &cadence.bodies);
-        let mut dev = Device {
-            log: MemLog::new(),
-            membership: team.membership.clone(),
-            doc: new_doc(&reader_actor),
-        };
-        let scratch = sync_ours(team, &mut dev, &mut relay);
-        assert_eq!(body_text(&dev.doc), src.end, "{}: B's body", src.name);
-        let mut run = CadenceRun {
-            label: cadence.label.clone(),
-            envelopes: cadence.bodies.len(),
-            body_bytes: cadence.bodies.iter().map(|(_, b)| b.len()).sum(),
-            scratch,
-            reconnect: None,
-            diverged: None,
-            diverged_envelopes: 0,
-        };
-        // A single snapshot is how a document is shared, not how it is edited.
-        if let Some(every) = cadence.every {
-            run.reconnect = Some(sync_ours(team, &mut dev, &mut relay));
-            let mut a_doc = authored.doc.clone();
-            let a_bodies = type_and_seal(&mut a_doc, &a_edits, every);
-            team.seal(Who::Author, &mut relay, &a_bodies);
-            let b_bodies = type_and_seal(&mut dev.doc, &b_edits, every);
-            team.seal(Who::Reader, &mut dev.log, &b_bodies);
-            let mut merged = a_doc.clone();
-            merged.merge(&mut dev.doc.clone()).expect("merge");
-            if diverged_docs.is_none() {
-                diverged_docs = Some((a_doc, dev.doc.clone()));
+    /// The relay's envelopes and encoded bytes.
+    fn relay_held(&self) -> (usize, usize) {
+        (self.relay.log.len(), self.relay.log.bytes())
+    }
+}
+
+/// One small divergence: A types `k` keystrokes into `doc` in one flush; B receives them
+/// over its open link (`live`) or by reconnecting.
+#[derive(Debug, Clone, Copy)]
+struct DivergenceRun {
+    k: usize,
+    live: bool,
+    ours: Traffic,
+    changes_bytes: usize,
+    checkpoint_sealed: bool,
+    automerge: Traffic,
+}
+
+/// Runs the divergences on `doc`, starting with B's link open and synced.
+fn divergences(
+    w: &mut World,
+    doc: DocumentId,
+    mut b_link: Link,
+    am: &mut AmPeer,
+) -> (Vec<DivergenceRun>, Link) {
+    let mut runs = Vec::new();
+    let sentence = "Agreed: we move the review to Thursday, and the notes go out the same day. ";
+    for k in DIVERGENCE {
+        for live in [true, false] {
+            let text = body_text(w.a.doc(&doc));
+            let pos = paragraph_end(&text, 0.5);
+            let d = w.a.doc(&doc);
+            let body = body_obj(d);
+            for (i, c) in sentence.chars().cycle().take(k).enumerate() {
+                splice(d, &body, &[(pos + i, 0, c.to_string())]);
             }
-            run.diverged = Some(sync_ours(team, &mut dev, &mut relay));
-            run.diverged_envelopes = a_bodies.len() + b_bodies.len();
+            let (cps, changes) = (w.a.sealed.checkpoints, w.a.sealed.changes_bytes);
+            w.flush(doc);
+            let checkpoint_sealed = w.a.sealed.checkpoints != cps;
+            let changes_bytes = w.a.sealed.changes_bytes - changes;
+            let ours = if live {
+                deliver(&mut b_link, &mut w.b, &mut w.relay, &w.sh)
+            } else {
+                let (link, t) = connect(&mut w.sh, &mut w.b, &mut w.relay);
+                b_link = link;
+                t
+            };
+            // Verdicts are reported but not counted: the figure is what reaching the new
+            // text costs.
+            report_verdicts(&mut b_link, &mut w.b, &mut w.relay, &w.sh);
             assert_eq!(
-                body_text(&dev.doc),
-                body_text(&merged),
-                "{}: merged",
-                src.name
+                body_text(w.b.doc(&doc)),
+                body_text(w.a.doc(&doc)),
+                "B has A's text"
+            );
+            let server = w.a.doc(&doc).clone();
+            let automerge = am.resync(&server);
+            runs.push(DivergenceRun {
+                k,
+                live,
+                ours,
+                changes_bytes,
+                checkpoint_sealed,
+                automerge,
+            });
+        }
+    }
+    (runs, b_link)
+}
+
+struct ScenarioRun {
+    name: String,
+    cadence: String,
+    docs: usize,
+    keystrokes: usize,
+    snapshot: usize,
+    sealed: Sealed,
+    upload: Traffic,
+    scratch: Traffic,
+    scratch_envelopes: usize,
+    automerge_scratch: Traffic,
+    verdicts: Traffic,
+    relay_before: (usize, usize),
+    relay_after: (usize, usize),
+    reconnect: Traffic,
+    automerge_reconnect_persisted: Traffic,
+    automerge_reconnect_fresh: Traffic,
+    divergence: Vec<DivergenceRun>,
+    divergence_doc: String,
+    seconds: f64,
+}
+
+/// After A wrote everything: B downloads from scratch, reports its verdicts, the relay
+/// sweeps, B reconnects with nothing new; then the divergences on `div_doc`.
+fn finish(
+    mut w: World,
+    name: &str,
+    cadence: &str,
+    keystrokes: usize,
+    div_doc: Option<(DocumentId, String)>,
+    started: Instant,
+) -> ScenarioRun {
+    // The writer's figures before the divergences add to them.
+    let (upload, sealed) = (w.a_link.total, w.a.sealed);
+    let relay_before = w.relay_held();
+    let t = Instant::now();
+    let accepted_before = w.b.log.len();
+    let (mut b_link, scratch) = connect(&mut w.sh, &mut w.b, &mut w.relay);
+    let scratch_envelopes = w.b.log.len() - accepted_before;
+    let ids: Vec<DocumentId> = w.a.docs.keys().copied().collect();
+    let mut snapshot = 0;
+    let mut automerge_scratch = Traffic::default();
+    let mut automerge_reconnect_persisted = Traffic::default();
+    let mut automerge_reconnect_fresh = Traffic::default();
+    let mut am_peers = HashMap::new();
+    for id in &ids {
+        let a_doc = w.a.doc(id).clone();
+        assert_eq!(body_text(w.b.doc(id)), body_text(&a_doc), "B's copy");
+        snapshot += a_doc.clone().save().len();
+        let (mut am, t) = AmPeer::scratch(&a_doc);
+        automerge_scratch.add(t);
+        automerge_reconnect_fresh.add(am.fresh(&a_doc));
+        automerge_reconnect_persisted.add(am.resync(&a_doc));
+        am_peers.insert(*id, am);
+    }
+    println!(
+        "    B from scratch: {} in {:.1} s; automerge runs done",
+        kb(scratch.bytes()),
+        t.elapsed().as_secs_f64()
+    );
+    let verdicts = report_verdicts(&mut b_link, &mut w.b, &mut w.relay, &w.sh);
+    w.relay.log.sweep(|_| false);
+    let relay_after = w.relay_held();
+    let (b_link, reconnect) = connect(&mut w.sh, &mut w.b, &mut w.relay);
+    let (divergence, divergence_doc) = match div_doc {
+        Some((doc, label)) => {
+            let mut am = am_peers.remove(&doc).expect("the document");
+            (divergences(&mut w, doc, b_link, &mut am).0, label)
+        }
+        None => (Vec::new(), String::new()),
+    };
+    ScenarioRun {
+        name: name.to_owned(),
+        cadence: cadence.to_owned(),
+        docs: ids.len(),
+        keystrokes,
+        snapshot,
+        sealed,
+        upload,
+        scratch,
+        scratch_envelopes,
+        automerge_scratch,
+        verdicts,
+        relay_before,
+        relay_after,
+        reconnect,
+        automerge_reconnect_persisted,
+        automerge_reconnect_fresh,
+        divergence,
+        divergence_doc,
+        seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+const PAPER: DocumentId = DocumentId([5; 16]);
+
+/// The paper trace typed by A, a flush every `every` keystrokes.
+fn paper(trace: &Trace, every: usize, with_divergence: bool, lone_tail: bool) -> ScenarioRun {
+    let started = Instant::now();
+    let mut w = world(3);
+    w.a.lone_tail = lone_tail;
+    w.a.create(PAPER, "paper", &trace.start_content);
+    w.flush(PAPER);
+    let body = body_obj(w.a.doc(&PAPER));
+    let last = trace.txns.len();
+    for (i, txn) in trace.txns.iter().enumerate() {
+        splice(w.a.doc(&PAPER), &body, &txn.patches);
+        if (i + 1).is_multiple_of(every) || i + 1 == last {
+            w.flush(PAPER);
+        }
+        if (i + 1).is_multiple_of(50_000) {
+            println!(
+                "    {} keystrokes, {} checkpoints, {:.1} s",
+                i + 1,
+                w.a.sealed.checkpoints,
+                started.elapsed().as_secs_f64()
             );
         }
-        cadences.push(run);
     }
+    assert_eq!(
+        body_text(w.a.doc(&PAPER)),
+        trace.end_content,
+        "the replayed trace"
+    );
+    let mut cadence = cadence_label(every);
+    if lone_tail {
+        cadence.push_str(", due() without the two-envelope minimum");
+    }
+    let div = with_divergence.then(|| (PAPER, "paper".to_owned()));
+    finish(w, "paper trace", &cadence, last, div, started)
+}
 
-    let (mut server_diverged, mut dev_diverged) = diverged_docs.expect("at least one cadence");
-    let mut server = authored.doc.clone();
-    let mut dev = new_doc(&reader_actor);
-    let (mut ss, mut ds) = (am_sync::State::new(), am_sync::State::new());
-    let scratch = sync_automerge(&mut server, &mut dev, &mut ss, &mut ds);
-    let (ss, ds) = (persisted(&ss), persisted(&ds));
-    let automerge = AutomergeRuns {
-        scratch,
-        reconnect_fresh: sync_automerge(
-            &mut server,
-            &mut dev,
-            &mut am_sync::State::new(),
-            &mut am_sync::State::new(),
-        ),
-        reconnect_persisted: sync_automerge(
-            &mut server,
-            &mut dev,
-            &mut persisted(&ss),
-            &mut persisted(&ds),
-        ),
-        diverged_persisted: sync_automerge(
-            &mut server_diverged.clone(),
-            &mut dev_diverged.clone(),
-            &mut persisted(&ss),
-            &mut persisted(&ds),
-        ),
-        diverged_fresh: sync_automerge(
-            &mut server_diverged,
-            &mut dev_diverged,
-            &mut am_sync::State::new(),
-            &mut am_sync::State::new(),
-        ),
-    };
-    println!("    done in {:.1} s", started.elapsed().as_secs_f64());
-    DocRun {
-        name: src.name.clone(),
-        keystrokes: src.txns.len(),
-        saved,
-        cadences,
-        automerge,
+fn cadence_label(every: usize) -> String {
+    if every == 1 {
+        "1 keystroke (live)".to_owned()
+    } else {
+        format!("{every} keystrokes (1/min)")
     }
+}
+
+fn handbook_doc(i: usize) -> DocumentId {
+    let mut id = [0x4b; 16];
+    id[..8].copy_from_slice(&(i as u64).to_be_bytes());
+    DocumentId(id)
+}
+
+/// All handbook pages imported by A (one envelope each), then `TYPED_PAGES` of them each
+/// get a paragraph typed at the end a keystroke at a time, at the live cadence.
+fn handbook(pages: &[(String, String)]) -> ScenarioRun {
+    let started = Instant::now();
+    let mut w = world(4);
+    for (i, (title, body)) in pages.iter().enumerate() {
+        w.a.create(handbook_doc(i), title, body);
+        w.a.flush(&mut w.sh, handbook_doc(i));
+    }
+    push(&mut w.a_link, &mut w.a, &mut w.relay, &w.sh);
+    let step = pages.len() / TYPED_PAGES;
+    let typed: Vec<usize> = (0..TYPED_PAGES).map(|i| i * step + step / 2).collect();
+    let mut keystrokes = 0;
+    for &p in &typed {
+        let id = handbook_doc(p);
+        let d = w.a.doc(&id);
+        let body = body_obj(d);
+        let start = d.length(&body);
+        for (i, c) in PARAGRAPH.chars().enumerate() {
+            splice(w.a.doc(&id), &body, &[(start + i, 0, c.to_string())]);
+            w.flush(id);
+            keystrokes += 1;
+        }
+    }
+    // The divergence goes into a page nobody typed into: a mid-sized imported page.
+    let mut sizes: Vec<(usize, usize)> = pages
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !typed.contains(i))
+        .map(|(i, (_, b))| (b.len(), i))
+        .collect();
+    sizes.sort();
+    let (_, median) = sizes[sizes.len() / 2];
+    let label = format!(
+        "handbook page \"{}\" ({} B of Markdown)",
+        pages[median].0,
+        pages[median].1.len()
+    );
+    finish(
+        w,
+        &format!("handbook: {} pages, {TYPED_PAGES} typed into", pages.len()),
+        "import, then 1 keystroke (live)",
+        keystrokes,
+        Some((handbook_doc(median), label)),
+        started,
+    )
 }
 
 // ---------------------------------------------------------------- report
 
 fn kb(bytes: usize) -> String {
     if bytes >= 1_000_000 {
-        format!("{:.1} MB", bytes as f64 / 1e6)
+        format!("{:.2} MB", bytes as f64 / 1e6)
     } else if bytes >= 10_000 {
         format!("{:.1} KB", bytes as f64 / 1e3)
     } else {
@@ -654,119 +1030,159 @@ fn ratio(a: usize, b: usize) -> String {
     if r >= 10.0 {
         format!("{r:.0}×")
     } else {
-        format!("{r:.2}×")
+        format!("{r:.3}×")
     }
 }
 
-fn print_tables(runs: &[DocRun]) {
+fn print_tables(runs: &[ScenarioRun]) {
     println!(
-        "\nFrom scratch: a fresh device B downloads the document from the relay (ours) or the server (automerge); bytes both ways; target ≤ 1.1× saved"
+        "\nFrom scratch: fresh device B downloads from the relay (all frames both ways, login included); target ≤ 1.10× snapshot"
     );
     println!(
-        "| document | saved | cadence (per envelope) | envelopes | bodies | ours | × saved | RT | automerge | × saved | RT |"
+        "| workload | cadence | snapshot | envelopes received | ours | × snapshot | RT | automerge | × snapshot | RT |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    for run in runs {
-        let am = run.automerge.scratch;
-        for c in &run.cadences {
-            println!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                run.name,
-                kb(run.saved),
-                c.label,
-                c.envelopes,
-                kb(c.body_bytes),
-                kb(c.scratch.bytes()),
-                ratio(c.scratch.bytes(), run.saved),
-                c.scratch.round_trips(),
-                kb(am.bytes()),
-                ratio(am.bytes(), run.saved),
-                am.round_trips(),
-            );
-        }
-    }
-    let (a, b) = divergence("");
-    println!(
-        "\nSmall divergence: A typed a sentence ({} keystrokes, already at the relay), B offline another and took back a word ({}); B reconnects; target ≤ 1.0× automerge",
-        a.len(),
-        b.len()
-    );
-    println!(
-        "| document | cadence | envelopes | ours | RT | automerge, persisted state | RT | × | automerge, fresh state | RT | × |"
-    );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    for run in runs {
-        let (p, f) = (
-            run.automerge.diverged_persisted,
-            run.automerge.diverged_fresh,
-        );
-        for c in &run.cadences {
-            let Some(d) = c.diverged else { continue };
-            println!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                run.name,
-                c.label,
-                c.diverged_envelopes,
-                kb(d.bytes()),
-                d.round_trips(),
-                kb(p.bytes()),
-                p.round_trips(),
-                ratio(d.bytes(), p.bytes()),
-                kb(f.bytes()),
-                f.round_trips(),
-                ratio(d.bytes(), f.bytes()),
-            );
-        }
-    }
-    println!("\nReconnect with nothing new (ours includes the login handshake); target ≤ 10 KB");
-    println!(
-        "| document | ours | RT | automerge, persisted state | RT | automerge, fresh state | RT |"
-    );
-    println!("| --- | --- | --- | --- | --- | --- | --- |");
-    for run in runs {
-        let (p, f) = (
-            run.automerge.reconnect_persisted,
-            run.automerge.reconnect_fresh,
-        );
-        let ours = run.cadences[0].reconnect.expect("a keystroke cadence");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for r in runs {
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            run.name,
-            kb(ours.bytes()),
-            ours.round_trips(),
-            kb(p.bytes()),
-            p.round_trips(),
-            kb(f.bytes()),
-            f.round_trips(),
+            "| {} | {} | {} | {} | {} | **{}** | {} | {} | {} | {} |",
+            r.name,
+            r.cadence,
+            kb(r.snapshot),
+            r.scratch_envelopes,
+            kb(r.scratch.bytes()),
+            ratio(r.scratch.bytes(), r.snapshot),
+            r.scratch.round_trips(),
+            kb(r.automerge_scratch.bytes()),
+            ratio(r.automerge_scratch.bytes(), r.snapshot),
+            r.automerge_scratch.round_trips(),
         );
+    }
+    println!(
+        "\nWriter cost: what A sealed and sent (upload = every frame A sent on its live link / its Changes envelopes' bytes)"
+    );
+    println!(
+        "| workload | cadence | Changes envelopes | their bytes | checkpoints (envelopes) | checkpoint bytes | A sent | upload × |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    for r in runs {
+        let s = r.sealed;
+        println!(
+            "| {} | {} | {} | {} | {} ({}) | {} | {} | **{}** |",
+            r.name,
+            r.cadence,
+            s.changes,
+            kb(s.changes_bytes),
+            s.checkpoints,
+            s.checkpoint_envelopes,
+            kb(s.checkpoint_bytes),
+            kb(r.upload.up),
+            ratio(r.upload.up, s.changes_bytes),
+        );
+    }
+    println!(
+        "\nRelay storage: before B's verdicts and after the sweep; target ≤ 1.5× snapshot (the paper at the live cadence)"
+    );
+    println!(
+        "| workload | cadence | held before | after sweep | × snapshot | B's verdicts frame(s) |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for r in runs {
+        println!(
+            "| {} | {} | {} env, {} | {} env, {} | **{}** | {} |",
+            r.name,
+            r.cadence,
+            r.relay_before.0,
+            kb(r.relay_before.1),
+            r.relay_after.0,
+            kb(r.relay_after.1),
+            ratio(r.relay_after.1, r.snapshot),
+            kb(r.verdicts.bytes()),
+        );
+    }
+    println!("\nReconnect with nothing new (login included); target ≤ 1 KB");
+    println!("| workload | ours | RT | automerge persisted (sum over docs) | automerge fresh |");
+    println!("| --- | --- | --- | --- | --- |");
+    for r in runs {
+        println!(
+            "| {} ({}) | **{}** | {} | {} | {} |",
+            r.name,
+            r.cadence,
+            kb(r.reconnect.bytes()),
+            r.reconnect.round_trips(),
+            kb(r.automerge_reconnect_persisted.bytes()),
+            kb(r.automerge_reconnect_fresh.bytes()),
+        );
+    }
+    println!(
+        "\nSmall divergence: A types k keystrokes in one flush, B receives (live: over its open link; reconnect: login included); target ≤ 1.10× automerge with persisted state"
+    );
+    println!(
+        "| document | k | B | A's envelope | checkpoint due | ours | RT | automerge persisted | RT | × |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for r in runs {
+        for d in &r.divergence {
+            println!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | **{}** |",
+                r.divergence_doc,
+                d.k,
+                if d.live { "live" } else { "reconnect" },
+                kb(d.changes_bytes),
+                if d.checkpoint_sealed { "yes" } else { "no" },
+                kb(d.ours.bytes()),
+                d.ours.round_trips(),
+                kb(d.automerge.bytes()),
+                d.automerge.round_trips(),
+                ratio(d.ours.bytes(), d.automerge.bytes()),
+            );
+        }
     }
 }
 
-fn write_json(runs: &[DocRun]) {
-    let docs: Vec<serde_json::Value> = runs
+fn write_json(runs: &[ScenarioRun]) {
+    let scenarios: Vec<serde_json::Value> = runs
         .iter()
         .map(|r| {
-            let am = &r.automerge;
+            let s = r.sealed;
             json!({
                 "name": r.name,
+                "cadence": r.cadence,
+                "documents": r.docs,
                 "keystrokes": r.keystrokes,
-                "saved_bytes": r.saved,
-                "ours": r.cadences.iter().map(|c| json!({
-                    "cadence": c.label,
-                    "envelopes": c.envelopes,
-                    "body_bytes": c.body_bytes,
-                    "from_scratch": c.scratch.json(),
-                    "reconnect": c.reconnect.map(|t| t.json()),
-                    "diverged": c.diverged.map(|t| t.json()),
-                    "diverged_envelopes": c.diverged_envelopes,
-                })).collect::<Vec<_>>(),
-                "automerge": {
-                    "from_scratch": am.scratch.json(),
-                    "reconnect_fresh": am.reconnect_fresh.json(),
-                    "reconnect_persisted": am.reconnect_persisted.json(),
-                    "diverged_fresh": am.diverged_fresh.json(),
-                    "diverged_persisted": am.diverged_persisted.json(),
+                "snapshot_bytes": r.snapshot,
+                "seconds": r.seconds,
+                "sealed": {
+                    "changes_envelopes": s.changes,
+                    "changes_bytes": s.changes_bytes,
+                    "checkpoints": s.checkpoints,
+                    "checkpoint_envelopes": s.checkpoint_envelopes,
+                    "checkpoint_bytes": s.checkpoint_bytes,
                 },
+                "upload": r.upload.json(),
+                "upload_amplification": r.upload.up as f64 / s.changes_bytes as f64,
+                "from_scratch": r.scratch.json(),
+                "from_scratch_envelopes": r.scratch_envelopes,
+                "from_scratch_ratio": r.scratch.bytes() as f64 / r.snapshot as f64,
+                "verdicts": r.verdicts.json(),
+                "relay_before": {"envelopes": r.relay_before.0, "bytes": r.relay_before.1},
+                "relay_after_sweep": {"envelopes": r.relay_after.0, "bytes": r.relay_after.1},
+                "relay_ratio": r.relay_after.1 as f64 / r.snapshot as f64,
+                "reconnect": r.reconnect.json(),
+                "automerge": {
+                    "from_scratch": r.automerge_scratch.json(),
+                    "reconnect_persisted": r.automerge_reconnect_persisted.json(),
+                    "reconnect_fresh": r.automerge_reconnect_fresh.json(),
+                },
+                "divergence_doc": r.divergence_doc,
+                "divergence": r.divergence.iter().map(|d| json!({
+                    "k": d.k,
+                    "live": d.live,
+                    "ours": d.ours.json(),
+                    "changes_envelope_bytes": d.changes_bytes,
+                    "checkpoint_sealed": d.checkpoint_sealed,
+                    "automerge_persisted": d.automerge.json(),
+                    "ratio": d.ours.bytes() as f64 / d.automerge.bytes() as f64,
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -775,35 +1191,51 @@ fn write_json(runs: &[DocRun]) {
     let dir = PathBuf::from(target).join("bench-results");
     std::fs::create_dir_all(&dir).expect("results dir");
     let file = dir.join("b3.json");
-    let value = json!({ "bench": "b3", "cadences": CADENCES, "documents": docs });
+    let value = json!({
+        "bench": "b3",
+        "protocol": meridian_sync::wire::PROTOCOL_VERSION,
+        "tail_floor_bytes": checkpoint::TAIL_FLOOR_BYTES,
+        "tail_percent": checkpoint::TAIL_PERCENT,
+        "scenarios": scenarios,
+    });
     std::fs::write(&file, serde_json::to_string_pretty(&value).expect("json")).expect("write");
     println!("\nresults written to {}", file.display());
 }
 
 fn main() {
-    let Some(paper) = Source::paper() else {
+    let Some(trace) = load_trace() else {
         println!("SKIP: {} is absent (the shared corpus)", corpus().display());
         return;
     };
-    let sources = [
-        Source::imported(
-            "handbook page, imported + 3 edits",
-            "company-info-and-process/communication/retrospectives.md",
-        ),
-        Source::imported(
-            "long handbook page, imported + 3 edits",
-            "company-info-and-process/communication/asynchronous-communication.md",
-        ),
-        Source::typed(
-            "handbook page, typed",
-            "departments/product/design/ways_of_working/index.md",
-        ),
-    ];
-    let mut team = team();
+    let pages = handbook_pages();
+    assert_eq!(pages.len(), 883, "the handbook's pages");
+    // B3_ONLY=handbook|paper-minute|paper-minute-lone|paper-live runs one scenario (for quick checks).
+    let only = std::env::var("B3_ONLY").ok();
+    let wants = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    println!(
+        "B3: sync bytes through the relay (protocol v2), ours against automerge's sync protocol"
+    );
     let mut runs = Vec::new();
-    println!("B3: sync bytes through the relay, ours against automerge's sync protocol");
-    for src in sources.into_iter().flatten().chain([paper]) {
-        runs.push(run_doc(&mut team, &src));
+    if wants("handbook") {
+        println!("  handbook workspace");
+        runs.push(handbook(&pages));
+    }
+    if wants("paper-minute") {
+        println!("  paper trace, one envelope per minute");
+        runs.push(paper(&trace, PER_MINUTE, false, false));
+    }
+    if wants("paper-minute-lone") {
+        println!(
+            "  paper trace, one envelope per minute, a lone envelope may call for a checkpoint"
+        );
+        runs.push(paper(&trace, PER_MINUTE, false, true));
+    }
+    if wants("paper-live") {
+        println!("  paper trace, live cadence");
+        runs.push(paper(&trace, LIVE, true, false));
+    }
+    for r in &runs {
+        println!("  {} ({}): {:.1} s", r.name, r.cadence, r.seconds);
     }
     print_tables(&runs);
     write_json(&runs);

@@ -429,6 +429,7 @@ impl Session {
         Ok(step)
     }
 
+    #[allow(clippy::too_many_arguments)] // The `Hello` fields, unpacked.
     fn on_hello<L>(
         &mut self,
         protocol: u8,

@@ -26,3 +26,8 @@ pub async fn show_object(state: State<'_>, id: DocId) -> Result<Shown, ApiError>
 pub async fn trash_object(state: State<'_>, id: DocId) -> Result<ObjectSummary, ApiError> {
     Ok(state.workspace()?.trash(&id).await?)
 }
+
+#[tauri::command]
+pub async fn restore_object(state: State<'_>, id: DocId) -> Result<ObjectSummary, ApiError> {
+    Ok(state.workspace()?.restore(&id).await?)
+}

@@ -64,6 +64,7 @@ export const api = {
     invoke<ObjectSummary[]>('list_objects', { kind, includeTrashed }),
   showObject: (id: DocId) => invoke<Shown>('show_object', { id }),
   trashObject: (id: DocId) => invoke<ObjectSummary>('trash_object', { id }),
+  restoreObject: (id: DocId) => invoke<ObjectSummary>('restore_object', { id }),
 
   createPage: (input: NewPage) => invoke<[DocId, Page]>('create_page', { new: input }),
   updatePage: (id: DocId, patch: PagePatch) => invoke<Page>('update_page', { id, patch }),

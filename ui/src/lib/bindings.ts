@@ -356,7 +356,7 @@ export type SkippedFile = { path: string, reason: string, };
 
 export type ExportReport = { files: Array<string>, };
 
-export type Event = { "type": "object_created", summary: ObjectSummary, } | { "type": "object_changed", summary: ObjectSummary, } | { "type": "object_trashed", summary: ObjectSummary, };
+export type Event = { "type": "object_created", summary: ObjectSummary, } | { "type": "object_changed", summary: ObjectSummary, } | { "type": "object_trashed", summary: ObjectSummary, } | { "type": "object_restored", summary: ObjectSummary, };
 
 export type ApiError = { kind: ErrorKind, detail: string, };
 

@@ -34,6 +34,7 @@ export const GO_KEYS: Record<SectionId, string> = {
   team: 'e',
   settings: 's',
   sync: 'y',
+  trash: 'x',
 }
 
 /** The key after `N` (new) for each kind that can be created. */

@@ -29,6 +29,7 @@ class Nav {
     team: null,
     settings: null,
     sync: null,
+    trash: null,
   })
 
   open(kind: Kind | string, id: string): void {

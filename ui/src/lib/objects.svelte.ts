@@ -3,15 +3,20 @@
 
 import type { Event, Kind, ObjectSummary } from './bindings'
 import { api, errorMessage } from './api'
+import { place, split } from './trash'
 
 class Objects {
   all = $state<ObjectSummary[]>([])
+  /** Objects in the trash, shown only by the Trash view. */
+  trash = $state<ObjectSummary[]>([])
   loaded = $state(false)
   error = $state<string | null>(null)
 
   async load(): Promise<void> {
     try {
-      this.all = await api.listObjects(null, false)
+      const { live, trash } = split(await api.listObjects(null, true))
+      this.all = live
+      this.trash = trash
       this.error = null
     } catch (e) {
       this.error = errorMessage(e)
@@ -21,9 +26,9 @@ class Objects {
   }
 
   apply(event: Event): void {
-    const s = event.summary
-    const rest = this.all.filter((o) => o.id !== s.id)
-    this.all = event.type === 'object_trashed' || s.trashed ? rest : [s, ...rest]
+    const { live, trash } = place(this.all, this.trash, event)
+    this.all = live
+    this.trash = trash
   }
 
   ofKind(kind: Kind): ObjectSummary[] {

@@ -18,6 +18,7 @@ export type SectionId =
   | 'team'
   | 'settings'
   | 'sync'
+  | 'trash'
 
 export const SECTIONS: readonly Section[] = [
   { id: 'inbox', label: 'Inbox', kind: null },
@@ -30,4 +31,5 @@ export const SECTIONS: readonly Section[] = [
   { id: 'team', label: 'Team', kind: 'member' },
   { id: 'settings', label: 'My settings', kind: null },
   { id: 'sync', label: 'Devices & sync', kind: null },
+  { id: 'trash', label: 'Trash', kind: null },
 ]

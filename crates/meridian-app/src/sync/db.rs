@@ -1,30 +1,71 @@
-//! This device's sync state, in `sync.db` beside the workspace database: every envelope
-//! it holds (its own and others'), the heads of each document already sealed into an
-//! envelope, the membership log, the invites it created, and what the relay acknowledged.
+//! This device's sync state, in `sync.db` beside the workspace database: its log of
+//! envelopes (its own and others', each at a position, with where it came from), the heads
+//! of each document already sealed into an envelope, the checkpoints it verified and the
+//! verdicts to report, its cursor into the relay's log, the membership log, the invites it
+//! created, and what the relay acknowledged.
 //!
 //! The outbox is not a separate queue: a document's stored heads that its sealed heads do
 //! not cover are changes still to seal, so a crash between the document's commit and the
 //! sealing loses nothing; the next sealing pass picks them up.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use automerge::ChangeHash;
-use meridian_sync::vector::SeqRange;
-use meridian_sync::{DeviceId, Envelope, EnvelopeLog, MembershipLog, VersionVector};
+use meridian_sync::{
+    Batch, CheckpointId, Coverage, DeviceId, DocumentId, Envelope, EnvelopeLog, Held, LogId,
+    MembershipLog, Peer, Verdict, VersionVector,
+};
+use rand::RngCore;
 use rusqlite::{Connection, OptionalExtension, params};
+
+/// The schema version this build writes (`PRAGMA user_version`): 1 numbered envelopes per
+/// device only (protocol 1); 2 keeps a log by position with checkpoints (protocol 2).
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS envelopes (
+        pos     INTEGER PRIMARY KEY AUTOINCREMENT,
         device  BLOB NOT NULL,
         seq     INTEGER NOT NULL,
         doc     TEXT NOT NULL,
+        -- NULL for checkpoint parts.
+        doc_seq INTEGER,
+        -- For checkpoint parts: the checkpoint's first sequence number.
+        ck_seq  INTEGER,
+        -- 'self', 'relay', or the hex id of the device that sent it.
+        source  TEXT NOT NULL,
+        size    INTEGER NOT NULL,
         bytes   BLOB NOT NULL,
         applied INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (device, seq)
+        UNIQUE (device, seq)
     ) STRICT;
+    CREATE INDEX IF NOT EXISTS envelopes_doc ON envelopes (doc, device, doc_seq);
+    CREATE INDEX IF NOT EXISTS envelopes_unapplied ON envelopes (applied) WHERE applied = 0;
     CREATE TABLE IF NOT EXISTS sealed (
         doc   TEXT PRIMARY KEY,
         heads BLOB NOT NULL
+    ) STRICT;
+    -- This device's own numbering per document.
+    CREATE TABLE IF NOT EXISTS doc_seqs (
+        doc     TEXT PRIMARY KEY,
+        doc_seq INTEGER NOT NULL
+    ) STRICT;
+    -- Checkpoints this device loaded and checked: ok = 1, or 0 when it lacked a change it
+    -- claims to cover; reported once the relay stored the verdict.
+    CREATE TABLE IF NOT EXISTS verdicts (
+        device   BLOB NOT NULL,
+        seq      INTEGER NOT NULL,
+        doc      TEXT NOT NULL,
+        ok       INTEGER NOT NULL,
+        reported INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (device, seq)
+    ) STRICT;
+    CREATE TABLE IF NOT EXISTS cursors (
+        peer TEXT NOT NULL,
+        log  BLOB NOT NULL,
+        pos  INTEGER NOT NULL,
+        PRIMARY KEY (peer, log)
     ) STRICT;
     CREATE TABLE IF NOT EXISTS invites (
         id         TEXT PRIMARY KEY,
@@ -66,14 +107,45 @@ pub mod key {
     pub const MANUAL_APPROVAL: &str = "manual_approval";
     /// Where this device keeps its secret keys: `keychain` or `file`.
     pub const DEVICE_KEY_STORE: &str = "device_key_store";
+    /// This log's identity (16 random bytes).
+    pub const LOG_ID: &str = "log_id";
+    /// The last sequence number this device gave an envelope.
+    pub const LAST_SEQ: &str = "last_seq";
 }
+
+/// Where an envelope in the log came from.
+fn source_name(peer: &Peer) -> String {
+    match peer {
+        Peer::Relay => "relay".into(),
+        Peer::Device(d) => d.to_string(),
+    }
+}
+
+const SELF: &str = "self";
 
 /// `sync.db`, opened by one owner at a time (the sync engine holds it behind a lock).
 #[derive(Debug)]
 pub struct SyncDb {
     path: PathBuf,
     conn: Connection,
-    vector: VersionVector,
+    log_id: LogId,
+    head: u64,
+    last_seq: u64,
+    /// The checkpoints held, from their headers.
+    coverage: Coverage,
+    /// Checkpoints applied here after they checked out: what they cover is held.
+    verified: std::collections::HashSet<CheckpointId>,
+}
+
+/// A document's `Changes` envelopes not covered by its newest checkpoint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tail {
+    pub envelopes: u64,
+    pub bytes: u64,
+    /// Some of them are this device's.
+    pub mine: bool,
+    /// The encoded size of the newest checkpoint (0 if none).
+    pub base_bytes: u64,
 }
 
 fn heads_bytes(heads: &[ChangeHash]) -> Vec<u8> {
@@ -93,32 +165,84 @@ impl SyncDb {
             path: path.to_owned(),
             source: Box::new(e),
         };
-        let conn = Connection::open(path).map_err(err)?;
+        let mut conn = Connection::open(path).map_err(err)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
         )
         .map_err(err)?;
-        conn.execute_batch(SCHEMA).map_err(err)?;
-        let mut vector = VersionVector::new();
-        {
-            let mut stmt = conn
-                .prepare("SELECT device, MAX(seq) FROM envelopes GROUP BY device")
-                .map_err(err)?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))
-                .map_err(err)?;
-            for row in rows {
-                let (device, seq) = row.map_err(err)?;
-                if let Ok(d) = <[u8; 32]>::try_from(device.as_slice()) {
-                    vector.set(DeviceId(d), u64::try_from(seq).unwrap_or(0));
-                }
-            }
-        }
-        Ok(SyncDb {
+        migrate(&mut conn).map_err(err)?;
+        let mut db = SyncDb {
             path: path.to_owned(),
             conn,
-            vector,
-        })
+            log_id: [0; 16],
+            head: 0,
+            last_seq: 0,
+            coverage: Coverage::new(),
+            verified: std::collections::HashSet::new(),
+        };
+        db.log_id = match db.get(key::LOG_ID)? {
+            Some(v) if v.len() == 16 => <[u8; 16]>::try_from(v.as_slice()).expect("16 bytes"),
+            _ => {
+                let mut id = [0u8; 16];
+                rand::rng().fill_bytes(&mut id);
+                db.set(key::LOG_ID, &id)?;
+                id
+            }
+        };
+        db.head = db
+            .conn
+            .query_row(
+                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'envelopes'), 0)",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(|e| db.err(e))? as u64;
+        db.last_seq = db
+            .get_str(key::LAST_SEQ)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let parts = {
+            let mut stmt = db
+                .conn
+                .prepare("SELECT bytes FROM envelopes WHERE ck_seq IS NOT NULL ORDER BY pos")
+                .map_err(|e| db.err(e))?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, Vec<u8>>(0))
+                .map_err(|e| db.err(e))?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(|e| db.err(e))?
+        };
+        for bytes in parts {
+            let env = Envelope::decode(&bytes).map_err(|e| db.err(e))?;
+            db.coverage.note(env.header().doc, env.header());
+        }
+        let verdicts: Vec<(Vec<u8>, i64, String, bool)> = {
+            let mut stmt = db
+                .conn
+                .prepare("SELECT device, seq, doc, ok FROM verdicts")
+                .map_err(|e| db.err(e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .map_err(|e| db.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| db.err(e))?
+        };
+        for (device, seq, doc, ok) in verdicts {
+            if let (Ok(d), Ok(doc)) = (<[u8; 32]>::try_from(device.as_slice()), doc.parse()) {
+                let id = CheckpointId {
+                    author: DeviceId(d),
+                    seq: seq as u64,
+                };
+                db.note_verdict_in_memory(&doc, &id, ok);
+            }
+        }
+        Ok(db)
+    }
+
+    fn note_verdict_in_memory(&mut self, doc: &DocumentId, id: &CheckpointId, ok: bool) {
+        if ok {
+            self.verified.insert(*id);
+        } else if let Some(info) = self.coverage.get_mut(doc, id) {
+            info.rejected = true;
+        }
     }
 
     fn err(&self, e: impl std::error::Error + Send + Sync + 'static) -> DbError {
@@ -208,37 +332,112 @@ impl SyncDb {
             .map_err(|e| self.err(e))
     }
 
-    /// Appends this device's own new envelope and records the heads it seals, in one
-    /// transaction.
-    pub fn append_sealed(
+    /// The next sequence number and per-document sequence number for this device's next
+    /// `Changes` envelope of `doc`.
+    pub fn next_numbers(&self, doc: &str) -> Result<(u64, u64), DbError> {
+        let doc_seq: i64 = self
+            .conn
+            .query_row("SELECT doc_seq FROM doc_seqs WHERE doc = ?1", [doc], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))?
+            .unwrap_or(0);
+        Ok((self.last_seq + 1, doc_seq as u64 + 1))
+    }
+
+    /// The next sequence number this device gives an envelope.
+    pub fn next_seq(&self) -> u64 {
+        self.last_seq + 1
+    }
+
+    /// Appends this device's own new envelopes (one batch of changes, or the parts of a
+    /// checkpoint it verified) and records the heads they seal, in one transaction.
+    pub fn append_own(
         &mut self,
-        env: &Envelope,
+        envs: &[Envelope],
         doc: &str,
-        heads: &[ChangeHash],
+        heads: Option<&[ChangeHash]>,
     ) -> Result<(), DbError> {
-        let tx = self.conn.transaction().map_err(|e| DbError {
-            path: self.path.clone(),
+        let path = self.path.clone();
+        let err = |e: rusqlite::Error| DbError {
+            path: path.clone(),
             source: Box::new(e),
-        })?;
-        let (device, seq) = env.key();
-        tx.execute(
-            "INSERT INTO envelopes (device, seq, doc, bytes, applied) VALUES (?1, ?2, ?3, ?4, 1)",
-            params![device.0.as_slice(), seq as i64, doc, env.encode()],
-        )
-        .and_then(|_| {
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        let mut last = self.last_seq;
+        for env in envs {
+            let h = env.header();
+            let bytes = env.encode();
+            let ck = h.checkpoint().map(|(id, _)| id.seq as i64);
+            tx.execute(
+                "INSERT INTO envelopes (device, seq, doc, doc_seq, ck_seq, source, size, bytes, applied)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)",
+                params![
+                    h.device.0.as_slice(),
+                    h.seq as i64,
+                    doc,
+                    h.doc_seq().map(|s| s as i64),
+                    ck,
+                    SELF,
+                    bytes.len() as i64,
+                    bytes
+                ],
+            )
+            .map_err(err)?;
+            if let Some(doc_seq) = h.doc_seq() {
+                tx.execute(
+                    "INSERT INTO doc_seqs (doc, doc_seq) VALUES (?1, ?2)
+                     ON CONFLICT(doc) DO UPDATE SET doc_seq = excluded.doc_seq",
+                    params![doc, doc_seq as i64],
+                )
+                .map_err(err)?;
+            }
+            if let Some((id, _)) = h.checkpoint() {
+                tx.execute(
+                    "INSERT OR IGNORE INTO verdicts (device, seq, doc, ok, reported) VALUES (?1, ?2, ?3, 1, 1)",
+                    params![id.author.0.as_slice(), id.seq as i64, doc],
+                )
+                .map_err(err)?;
+            }
+            last = last.max(h.seq);
+        }
+        if let Some(heads) = heads {
             tx.execute(
                 "INSERT INTO sealed (doc, heads) VALUES (?1, ?2)
                  ON CONFLICT(doc) DO UPDATE SET heads = excluded.heads",
                 params![doc, heads_bytes(heads)],
             )
-        })
-        .and_then(|_| tx.commit())
-        .map_err(|e| DbError {
-            path: self.path.clone(),
-            source: Box::new(e),
-        })?;
-        self.vector.set(device, seq);
+            .map_err(err)?;
+        }
+        tx.execute(
+            "INSERT INTO kv (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key::LAST_SEQ, last.to_string().as_bytes()],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        self.last_seq = last;
+        for env in envs {
+            self.head += 1;
+            let h = env.header();
+            self.coverage.note(h.doc, h);
+            if let Some((id, _)) = h.checkpoint() {
+                self.verified.insert(id);
+            }
+        }
+        // Positions come from AUTOINCREMENT: read the real head back.
+        self.head = self.head.max(self.max_pos()?);
         Ok(())
+    }
+
+    fn max_pos(&self) -> Result<u64, DbError> {
+        self.conn
+            .query_row(
+                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'envelopes'), 0)",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|v| v as u64)
+            .map_err(|e| self.err(e))
     }
 
     pub fn has_unapplied(&self) -> Result<bool, DbError> {
@@ -253,12 +452,20 @@ impl SyncDb {
 
     /// Envelopes received but not yet applied to the workspace, oldest first.
     pub fn unapplied(&self) -> Result<Vec<Envelope>, DbError> {
+        self.envelopes_where("applied = 0 ORDER BY pos", params![])
+    }
+
+    fn envelopes_where(
+        &self,
+        filter: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<Envelope>, DbError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT bytes FROM envelopes WHERE applied = 0 ORDER BY rowid")
+            .prepare_cached(&format!("SELECT bytes FROM envelopes WHERE {filter}"))
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| r.get::<_, Vec<u8>>(0))
+            .query_map(args, |r| r.get::<_, Vec<u8>>(0))
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
@@ -276,6 +483,296 @@ impl SyncDb {
                 params![device.0.as_slice(), seq as i64],
             )
             .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The parts of checkpoint `id`, in order, once all are held.
+    pub fn checkpoint_parts(
+        &self,
+        doc: &DocumentId,
+        id: &CheckpointId,
+    ) -> Result<Option<Vec<Envelope>>, DbError> {
+        if !self.coverage.get(doc, id).is_some_and(|c| c.is_complete()) {
+            return Ok(None);
+        }
+        let parts = self.envelopes_where(
+            "device = ?1 AND ck_seq = ?2 ORDER BY seq",
+            params![id.author.0.as_slice(), id.seq as i64],
+        )?;
+        Ok(Some(parts))
+    }
+
+    /// The checkpoints held of `doc`, from their headers.
+    pub fn coverage(&self) -> &Coverage {
+        &self.coverage
+    }
+
+    /// Whether checkpoint `id` was applied here after it checked out.
+    pub fn is_verified(&self, id: &CheckpointId) -> bool {
+        self.verified.contains(id)
+    }
+
+    /// Whether this device already gave a verdict on checkpoint `id`.
+    pub fn has_verdict(&self, id: &CheckpointId) -> Result<bool, DbError> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM verdicts WHERE device = ?1 AND seq = ?2)",
+                params![id.author.0.as_slice(), id.seq as i64],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records this device's verdict on checkpoint `id` (to report to the relay unless it
+    /// is this device's own) and marks its parts applied.
+    pub fn record_verdict(
+        &mut self,
+        doc: &DocumentId,
+        id: &CheckpointId,
+        ok: bool,
+        mine: bool,
+    ) -> Result<(), DbError> {
+        let path = self.path.clone();
+        let err = |e: rusqlite::Error| DbError {
+            path: path.clone(),
+            source: Box::new(e),
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO verdicts (device, seq, doc, ok, reported) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id.author.0.as_slice(), id.seq as i64, doc.to_string(), ok, mine],
+        )
+        .map_err(err)?;
+        tx.execute(
+            "UPDATE envelopes SET applied = 1 WHERE device = ?1 AND ck_seq = ?2",
+            params![id.author.0.as_slice(), id.seq as i64],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        self.note_verdict_in_memory(doc, id, ok);
+        Ok(())
+    }
+
+    /// Verdicts not yet stored by the relay, oldest first (at most `limit`).
+    pub fn unreported_verdicts(&self, limit: usize) -> Result<Vec<Verdict>, DbError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT device, seq, doc, ok FROM verdicts WHERE reported = 0 ORDER BY rowid LIMIT ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([limit as i64], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, bool>(3)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (device, seq, doc, ok) = row.map_err(|e| self.err(e))?;
+            let (Ok(d), Ok(doc)) = (<[u8; 32]>::try_from(device.as_slice()), doc.parse()) else {
+                continue;
+            };
+            out.push(Verdict {
+                doc,
+                checkpoint: CheckpointId {
+                    author: DeviceId(d),
+                    seq: seq as u64,
+                },
+                ok,
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn mark_reported(&self, verdicts: &[Verdict]) -> Result<(), DbError> {
+        for v in verdicts {
+            self.conn
+                .execute(
+                    "UPDATE verdicts SET reported = 1 WHERE device = ?1 AND seq = ?2",
+                    params![v.checkpoint.author.0.as_slice(), v.checkpoint.seq as i64],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// The `Changes` envelopes held of `doc` that checkpoint `covers` covers.
+    pub fn covered_changes(
+        &self,
+        doc: &DocumentId,
+        covers: &VersionVector,
+    ) -> Result<Vec<Envelope>, DbError> {
+        let mut out = Vec::new();
+        for (device, doc_seq) in covers.iter() {
+            out.extend(self.envelopes_where(
+                "doc = ?1 AND device = ?2 AND doc_seq IS NOT NULL AND doc_seq <= ?3",
+                params![doc.to_string(), device.0.as_slice(), *doc_seq as i64],
+            )?);
+        }
+        Ok(out)
+    }
+
+    /// For a checkpoint of `doc` sealed now: per author, the highest `doc_seq` up to which
+    /// every `Changes` envelope is applied here or covered by a checkpoint applied here.
+    pub fn applied_frontier(&self, doc: &DocumentId) -> Result<VersionVector, DbError> {
+        let mut seqs: BTreeMap<DeviceId, Vec<u64>> = BTreeMap::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT device, doc_seq FROM envelopes
+                     WHERE doc = ?1 AND doc_seq IS NOT NULL AND applied = 1",
+                )
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([doc.to_string()], |r| {
+                    Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
+                })
+                .map_err(|e| self.err(e))?;
+            for row in rows {
+                let (device, doc_seq) = row.map_err(|e| self.err(e))?;
+                if let Ok(d) = <[u8; 32]>::try_from(device.as_slice()) {
+                    seqs.entry(DeviceId(d)).or_default().push(doc_seq as u64);
+                }
+            }
+        }
+        let mut frontier = VersionVector::new();
+        for c in self.coverage.checkpoints(doc) {
+            if self.verified.contains(&c.id) {
+                frontier.merge(&c.covers);
+            }
+        }
+        for (device, mut list) in seqs {
+            list.sort_unstable();
+            let mut top = frontier.get(&device);
+            for s in list {
+                if s == top + 1 {
+                    top = s;
+                } else if s > top + 1 {
+                    break;
+                }
+            }
+            frontier.set(device, top);
+        }
+        Ok(frontier)
+    }
+
+    /// The newest checkpoint of `doc` applied here (the one covering the most), if any.
+    pub fn newest_checkpoint(&self, doc: &DocumentId) -> Option<(CheckpointId, VersionVector)> {
+        self.coverage
+            .checkpoints(doc)
+            .iter()
+            .filter(|c| c.is_usable() && self.verified.contains(&c.id))
+            .max_by_key(|c| (c.covers.total(), c.id))
+            .map(|c| (c.id, c.covers.clone()))
+    }
+
+    /// The `Changes` envelopes of `doc` its newest checkpoint does not cover.
+    pub fn tail(&self, doc: &DocumentId, me: &DeviceId) -> Result<Tail, DbError> {
+        let newest = self.newest_checkpoint(doc);
+        let covers = newest.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+        let mut tail = Tail::default();
+        if let Some((id, _)) = &newest {
+            tail.base_bytes = self
+                .conn
+                .query_row(
+                    "SELECT COALESCE(SUM(size), 0) FROM envelopes WHERE device = ?1 AND ck_seq = ?2",
+                    params![id.author.0.as_slice(), id.seq as i64],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map_err(|e| self.err(e))? as u64;
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT device, doc_seq, size FROM envelopes WHERE doc = ?1 AND doc_seq IS NOT NULL",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([doc.to_string()], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (device, doc_seq, size) = row.map_err(|e| self.err(e))?;
+            let Ok(d) = <[u8; 32]>::try_from(device.as_slice()) else {
+                continue;
+            };
+            let d = DeviceId(d);
+            if doc_seq as u64 > covers.get(&d) {
+                tail.envelopes += 1;
+                tail.bytes += size as u64;
+                tail.mine |= d == *me;
+            }
+        }
+        Ok(tail)
+    }
+
+    /// Deletes what checkpoints applied here make redundant in this device's log: `Changes`
+    /// envelopes they cover and checkpoints another one dominates, once the relay holds
+    /// them (they came from it, or it acknowledged them: `relay_acked`). Returns how many.
+    pub fn collect_garbage(&mut self, doc: &DocumentId, relay_acked: u64) -> Result<usize, DbError> {
+        let mut covers = VersionVector::new();
+        let mut dominated = Vec::new();
+        let list = self.coverage.checkpoints(doc).to_vec();
+        for c in &list {
+            if c.is_usable() && self.verified.contains(&c.id) {
+                covers.merge(&c.covers);
+            }
+        }
+        for c in &list {
+            if list
+                .iter()
+                .any(|d| d.is_usable() && self.verified.contains(&d.id) && d.dominates(c))
+            {
+                dominated.push(c.id);
+            }
+        }
+        let mut gone = 0;
+        for (device, doc_seq) in covers.iter() {
+            gone += self
+                .conn
+                .execute(
+                    "DELETE FROM envelopes WHERE doc = ?1 AND device = ?2 AND doc_seq IS NOT NULL
+                     AND doc_seq <= ?3 AND applied = 1 AND (source != 'self' OR pos <= ?4)",
+                    params![doc.to_string(), device.0.as_slice(), *doc_seq as i64, relay_acked as i64],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        for id in dominated {
+            let n = self
+                .conn
+                .execute(
+                    "DELETE FROM envelopes WHERE device = ?1 AND ck_seq = ?2 AND (source != 'self' OR pos <= ?3)",
+                    params![id.author.0.as_slice(), id.seq as i64, relay_acked as i64],
+                )
+                .map_err(|e| self.err(e))?;
+            if n > 0 {
+                gone += n;
+                self.coverage.remove(doc, &id);
+            }
+        }
+        Ok(gone)
+    }
+
+    /// How many of this device's own envelopes are past `acked` (not yet held by the relay).
+    pub fn own_after(&self, acked: u64) -> Result<u64, DbError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM envelopes WHERE source = 'self' AND pos > ?1",
+                [acked as i64],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
             .map_err(|e| self.err(e))
     }
 
@@ -326,62 +823,156 @@ impl SyncDb {
     }
 
     /// How many envelopes this device holds.
-    pub fn count(&self) -> u64 {
-        self.vector.total()
+    pub fn count(&self) -> Result<u64, DbError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM envelopes", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
     }
+}
+
+/// Brings `sync.db` to [`SCHEMA_VERSION`]. A version-1 log cannot be carried over (its
+/// envelopes are signed in the old format), so it is kept, untouched, as `envelopes_v1`,
+/// and every document is sealed again from the store: nothing is lost, and the relay (which
+/// archives its version-1 envelopes the same way) receives it all in the new format.
+fn migrate(conn: &mut Connection) -> Result<(), rusqlite::Error> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    let v1: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('envelopes') WHERE name = 'applied')
+         AND NOT EXISTS (SELECT 1 FROM pragma_table_info('envelopes') WHERE name = 'pos')",
+        [],
+        |r| r.get(0),
+    )?;
+    if v1 {
+        tx.execute_batch(
+            "ALTER TABLE envelopes RENAME TO envelopes_v1;
+             DELETE FROM sealed;
+             DELETE FROM kv WHERE key IN ('relay_has_mine');",
+        )?;
+    }
+    tx.execute_batch(SCHEMA)?;
+    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+    tx.commit()
 }
 
 impl EnvelopeLog for SyncDb {
     type Error = DbError;
 
-    fn vector(&self) -> &VersionVector {
-        &self.vector
+    fn id(&self) -> LogId {
+        self.log_id
     }
 
-    fn append(&mut self, env: &Envelope) -> Result<(), DbError> {
-        let (device, seq) = env.key();
-        let held = self.vector.get(&device);
-        if seq != held + 1 {
-            return Err(self.err(meridian_sync::store::NotContiguous { device, seq, held }));
-        }
-        let doc = env.header().doc.to_string();
+    fn head(&self) -> u64 {
+        self.head
+    }
+
+    fn cursor(&self, peer: &Peer, log: &LogId) -> u64 {
+        self.conn
+            .query_row(
+                "SELECT pos FROM cursors WHERE peer = ?1 AND log = ?2",
+                params![source_name(peer), log.as_slice()],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .ok()
+            .flatten()
+            .map_or(0, |p| p as u64)
+    }
+
+    fn set_cursor(&mut self, peer: &Peer, log: &LogId, pos: u64) -> Result<(), DbError> {
         self.conn
             .execute(
-                "INSERT INTO envelopes (device, seq, doc, bytes, applied) VALUES (?1, ?2, ?3, ?4, 0)",
-                params![device.0.as_slice(), seq as i64, doc, env.encode()],
+                "INSERT INTO cursors (peer, log, pos) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(peer, log) DO UPDATE SET pos = excluded.pos",
+                params![source_name(peer), log.as_slice(), pos as i64],
             )
-            .map_err(|e| self.err(e))?;
-        self.vector.set(device, seq);
-        Ok(())
+            .map(drop)
+            .map_err(|e| self.err(e))
     }
 
-    fn read(&self, range: &SeqRange, max_bytes: usize) -> Result<Vec<Envelope>, DbError> {
+    fn held(&self, env: &Envelope) -> Held {
+        let (device, seq) = env.key();
+        let stored = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM envelopes WHERE device = ?1 AND seq = ?2)")
+            .and_then(|mut s| s.query_row(params![device.0.as_slice(), seq as i64], |r| r.get(0)))
+            .unwrap_or(false);
+        if stored {
+            return Held::Stored;
+        }
+        let h = env.header();
+        if let Some(doc_seq) = h.doc_seq() {
+            let covered = self.coverage.checkpoints(&h.doc).iter().any(|c| {
+                c.is_usable() && self.verified.contains(&c.id) && c.covers.get(&h.device) >= doc_seq
+            });
+            if covered {
+                return Held::Covered;
+            }
+        }
+        Held::No
+    }
+
+    fn append(&mut self, env: &Envelope, from: &Peer) -> Result<u64, DbError> {
+        let h = env.header();
+        let bytes = env.encode();
+        self.conn
+            .execute(
+                "INSERT INTO envelopes (device, seq, doc, doc_seq, ck_seq, source, size, bytes, applied)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)",
+                params![
+                    h.device.0.as_slice(),
+                    h.seq as i64,
+                    h.doc.to_string(),
+                    h.doc_seq().map(|s| s as i64),
+                    h.checkpoint().map(|(id, _)| id.seq as i64),
+                    source_name(from),
+                    bytes.len() as i64,
+                    bytes
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        self.head = self.conn.last_insert_rowid() as u64;
+        self.coverage.note(h.doc, h);
+        Ok(self.head)
+    }
+
+    fn read_after(&self, after: u64, to: &Peer, max_bytes: usize) -> Result<Batch, DbError> {
+        let mut batch = Batch {
+            entries: Vec::new(),
+            upto: self.head.max(after),
+        };
+        let to_name = source_name(to);
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT bytes FROM envelopes WHERE device = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
-            )
+            .prepare_cached("SELECT pos, source, bytes FROM envelopes WHERE pos > ?1 ORDER BY pos")
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(
-                params![
-                    range.device.0.as_slice(),
-                    range.first as i64,
-                    range.last as i64
-                ],
-                |r| r.get::<_, Vec<u8>>(0),
-            )
+            .query_map([after as i64], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?))
+            })
             .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
         let mut bytes = 0;
         for row in rows {
-            let raw = row.map_err(|e| self.err(e))?;
-            if !out.is_empty() && bytes + raw.len() > max_bytes {
+            let (pos, source, raw) = row.map_err(|e| self.err(e))?;
+            if source == to_name {
+                continue;
+            }
+            let env = Envelope::decode(&raw).map_err(|e| self.err(e))?;
+            let from = if source == SELF { Peer::Device(env.header().device) } else { Peer::Relay };
+            if meridian_sync::store::skip_for(&env, &from, to, &self.coverage) {
+                continue;
+            }
+            if !batch.entries.is_empty() && bytes + raw.len() > max_bytes {
+                batch.upto = pos as u64 - 1;
                 break;
             }
             bytes += raw.len();
-            out.push(Envelope::decode(&raw).map_err(|e| self.err(e))?);
+            batch.entries.push((pos as u64, env));
         }
-        Ok(out)
+        Ok(batch)
     }
 }

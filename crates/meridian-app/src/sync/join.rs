@@ -79,7 +79,7 @@ impl Workspace {
                         data_dir.display()
                     )));
                 }
-                None if parts.db.count() > 0 => {
+                None if parts.db.count().map_err(sync_err)? > 0 => {
                     return Err(Error::AlreadyInitialised(data_dir.to_owned()));
                 }
                 _ => {}

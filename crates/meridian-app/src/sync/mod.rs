@@ -21,8 +21,8 @@ use std::collections::BTreeMap;
 
 use meridian_core::{DocId, Kind};
 use meridian_sync::{
-    DeviceId, DeviceKeys, DocumentId, Envelope, EnvelopeLog, EpochKey, Header, Invite,
-    MembershipLog, Role, WorkspaceId,
+    CheckpointId, CheckpointPart, DeviceId, DeviceKeys, DocumentId, Envelope, EpochKey, Header,
+    Invite, MembershipLog, Role, VersionVector, WorkspaceId, checkpoint,
 };
 use serde::Serialize;
 
@@ -321,6 +321,7 @@ impl Workspace {
             .await
             .map_err(|_| Error::Stopped)??;
         let mut made = 0;
+        let mut touched = Vec::new();
         for (id, heads_key, _trashed) in stored {
             let sealed = parts.db.sealed(id.as_str()).map_err(sync_err)?;
             if meridian_store::heads_key(&sealed) == heads_key {
@@ -329,15 +330,59 @@ impl Workspace {
             if let Some(changes) = self.unsealed_changes(&id, &sealed).await? {
                 sealer.seal(parts, &id, changes)?;
                 made += 1;
+                touched.push(id);
+            }
+        }
+        for id in touched {
+            if self.checkpoint_if_due(parts, &sealer, &id).await? {
+                made += 1;
             }
         }
         Ok(made)
     }
 
+    /// Seals a checkpoint of `id` when its uncovered tail calls for one and this device
+    /// wrote some of it (so a reader that only receives does not compact), then drops
+    /// from the local log what it makes redundant.
+    async fn checkpoint_if_due(
+        &self,
+        parts: &mut SyncParts,
+        sealer: &Sealer,
+        id: &DocId,
+    ) -> Result<bool, Error> {
+        let doc: DocumentId = id.as_str().parse().map_err(sync_err)?;
+        let tail = parts.db.tail(&doc, &sealer.me).map_err(sync_err)?;
+        if !tail.mine || !checkpoint::due(tail.envelopes, tail.bytes, tail.base_bytes) {
+            return Ok(false);
+        }
+        // Under the sync lock no remote change can be applied meanwhile, so the document
+        // saved next holds at least every change of what the frontier counts.
+        let covers = parts.db.applied_frontier(&doc).map_err(sync_err)?;
+        if covers.is_empty() {
+            return Ok(false);
+        }
+        let (heads, saved) = self.checkpoint_state(id).await?;
+        let loaded = automerge::Automerge::load(&saved)
+            .map_err(|e| Error::Sync(format!("a checkpoint of {id} does not load back: {e}")))?;
+        if sorted(loaded.get_heads()) != sorted(heads.clone()) {
+            return Err(Error::Sync(format!(
+                "a checkpoint of {id} loads back with other heads than it was saved with"
+            )));
+        }
+        let heads: Vec<[u8; 32]> = heads.iter().map(|h| h.0).collect();
+        let body = checkpoint::encode_body(&heads, &saved);
+        let ck = sealer.seal_checkpoint(parts, &doc, covers, &body)?;
+        tracing::debug!(%id, checkpoint = %ck, bytes = body.len(), "sealed a checkpoint");
+        let acked = relay_acked(&parts.db)?;
+        parts.db.collect_garbage(&doc, acked).map_err(sync_err)?;
+        Ok(true)
+    }
+
     /// Applies a remote envelope accepted by a session: decrypts it, merges its changes
     /// into the document (creating it if new), persists and announces the result. It is
     /// marked applied once the document has every change it depends on; until then it is
-    /// retried by [`Workspace::apply_unapplied`].
+    /// retried by [`Workspace::apply_unapplied`]. A checkpoint part waits for the others,
+    /// then the checkpoint is checked, merged and judged ([`Workspace::apply_checkpoint`]).
     pub(crate) async fn apply_envelope(
         &self,
         parts: &mut SyncParts,
@@ -350,19 +395,26 @@ impl Workspace {
             parts.db.mark_applied(env).map_err(sync_err)?;
             return Ok(true);
         }
-        let key = keys.get(&header.epoch).ok_or_else(|| {
-            Error::Sync(format!(
-                "no key for epoch {} (this device was added later or removed)",
-                header.epoch
-            ))
-        })?;
-        let bytes = env.decrypt(key).map_err(sync_err)?;
+        if let Some((ck, _)) = header.checkpoint() {
+            return self.apply_checkpoint(parts, &header.doc, &ck, keys).await;
+        }
+        let bytes = open_body(parts, env, keys)?;
         let id: DocId = header.doc.to_string().parse()?;
+        let applied = self.merge_into(parts, &id, &bytes).await?;
+        if applied {
+            parts.db.mark_applied(env).map_err(sync_err)?;
+        }
+        Ok(applied)
+    }
+
+    /// Merges remote bytes (changes or a saved document) into `id`, sealing local changes
+    /// first; true once nothing waits for a missing dependency.
+    async fn merge_into(&self, parts: &mut SyncParts, id: &DocId, bytes: &[u8]) -> Result<bool, Error> {
         let sealed = parts.db.sealed(id.as_str()).map_err(sync_err)?;
         let sealer = Sealer::new(self, parts)?;
         let merged = self
-            .merge_remote(&id, &bytes, &sealed, |local| match &sealer {
-                Some(sealer) => sealer.seal(parts, &id, local),
+            .merge_remote(id, bytes, &sealed, |local| match &sealer {
+                Some(sealer) => sealer.seal(parts, id, local),
                 None => Ok(()),
             })
             .await?;
@@ -373,7 +425,6 @@ impl Workspace {
             .db
             .set_sealed(id.as_str(), &merged.heads)
             .map_err(sync_err)?;
-        parts.db.mark_applied(env).map_err(sync_err)?;
         if matches!(
             merged.kind,
             Some(Kind::Workspace | Kind::Member | Kind::Charter)
@@ -381,6 +432,53 @@ impl Workspace {
             self.refresh_after_sync().await;
         }
         Ok(true)
+    }
+
+    /// Once every part of checkpoint `ck` is here: loads it, checks that it holds the
+    /// heads it names and every change of every envelope this device holds that it claims
+    /// to cover, merges it, and records the verdict for the relay. A checkpoint that fails
+    /// is still merged (a merge only adds changes) but never stands in for anything here.
+    async fn apply_checkpoint(
+        &self,
+        parts: &mut SyncParts,
+        doc: &DocumentId,
+        ck: &CheckpointId,
+        keys: &BTreeMap<u64, EpochKey>,
+    ) -> Result<bool, Error> {
+        if parts.db.has_verdict(ck).map_err(sync_err)? {
+            return Ok(true);
+        }
+        let Some(pieces) = parts.db.checkpoint_parts(doc, ck).map_err(sync_err)? else {
+            return Ok(false); // Parts still to come.
+        };
+        let covers = parts
+            .db
+            .coverage()
+            .get(doc, ck)
+            .map(|c| c.covers.clone())
+            .unwrap_or_default();
+        let mut body = Vec::new();
+        for piece in &pieces {
+            body.extend_from_slice(&open_body(parts, piece, keys)?);
+        }
+        let verdict = check_checkpoint(parts, doc, &covers, &body, keys);
+        let id: DocId = doc.to_string().parse()?;
+        let merged = match checkpoint::decode_body(&body) {
+            Some((_, saved)) => self.merge_into(parts, &id, saved).await?,
+            None => true,
+        };
+        if let Err(reason) = &verdict {
+            tracing::warn!(%id, checkpoint = %ck, %reason, "a checkpoint failed its check");
+        }
+        parts
+            .db
+            .record_verdict(doc, ck, verdict.is_ok(), false)
+            .map_err(sync_err)?;
+        if verdict.is_ok() {
+            let acked = relay_acked(&parts.db)?;
+            parts.db.collect_garbage(doc, acked).map_err(sync_err)?;
+        }
+        Ok(merged)
     }
 
     /// Applies envelopes received but not applied: after a crash between the two, or
@@ -419,7 +517,7 @@ impl Workspace {
             .map_err(sync_err)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        let pending = parts.db.vector().get(&me).saturating_sub(acked);
+        let pending = parts.db.own_after(acked).map_err(sync_err)?;
         let last_contact = parts.db.get_str(db::key::LAST_CONTACT).map_err(sync_err)?;
         let last_error = parts.db.get_str(db::key::LAST_ERROR).map_err(sync_err)?;
         let store = self.store().clone();
@@ -477,6 +575,115 @@ impl Workspace {
             reason,
         })
     }
+}
+
+fn sorted(mut heads: Vec<automerge::ChangeHash>) -> Vec<automerge::ChangeHash> {
+    heads.sort_unstable();
+    heads
+}
+
+/// How far into this device's log the relay acknowledged holding.
+fn relay_acked(db: &SyncDb) -> Result<u64, Error> {
+    Ok(db
+        .get_str(db::key::RELAY_HAS_MINE)
+        .map_err(sync_err)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+/// Decrypts an envelope this device holds with the key of its epoch.
+fn open_body(
+    parts: &SyncParts,
+    env: &Envelope,
+    keys: &BTreeMap<u64, EpochKey>,
+) -> Result<Vec<u8>, Error> {
+    let header = env.header();
+    let key = keys.get(&header.epoch).ok_or_else(|| {
+        Error::Sync(format!(
+            "no key for epoch {} (this device was added later or removed)",
+            header.epoch
+        ))
+    })?;
+    let ws = parts
+        .membership
+        .as_ref()
+        .and_then(|l| l.state().workspace())
+        .ok_or_else(|| Error::Sync("this workspace is not shared".into()))?;
+    env.decrypt(&ws, key).map_err(sync_err)
+}
+
+/// Whether a checkpoint's joined plaintext loads, has the heads it names, and holds every
+/// change of every `Changes` envelope held here that `covers` claims.
+fn check_checkpoint(
+    parts: &SyncParts,
+    doc: &DocumentId,
+    covers: &VersionVector,
+    body: &[u8],
+    keys: &BTreeMap<u64, EpochKey>,
+) -> Result<(), String> {
+    let (heads, saved) = checkpoint::decode_body(body).ok_or("its body is malformed")?;
+    use automerge::ReadDoc;
+    let loaded = automerge::Automerge::load(saved).map_err(|e| format!("it does not load: {e}"))?;
+    let named = sorted(heads.into_iter().map(automerge::ChangeHash).collect());
+    if sorted(loaded.get_heads()) != named {
+        return Err("it loads with other heads than it names".into());
+    }
+    let held = parts
+        .db
+        .covered_changes(doc, covers)
+        .map_err(|e| e.to_string())?;
+    for env in held {
+        let bytes = open_body(parts, &env, keys).map_err(|e| e.to_string())?;
+        for hash in change_hashes(&bytes)? {
+            if loaded.get_change_by_hash(&hash).is_none() {
+                let (device, seq) = env.key();
+                return Err(format!(
+                    "it lacks change {hash} of envelope {seq} from device {}",
+                    device.short()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The changes an envelope's body brings: each change chunk's hash, or the heads of a
+/// saved document (which imply all of its history).
+fn change_hashes(body: &[u8]) -> Result<Vec<automerge::ChangeHash>, String> {
+    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+    let mut out = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        if rest.len() < 10 || rest[..4] != MAGIC {
+            return Err("an envelope body is not a sequence of Automerge chunks".into());
+        }
+        let kind = rest[8];
+        // The chunk length: unsigned LEB128 after the magic, checksum and type.
+        let (mut len, mut shift, mut i) = (0usize, 0u32, 9usize);
+        loop {
+            let byte = *rest.get(i).ok_or("a chunk length runs past the end")?;
+            len |= usize::from(byte & 0x7f).checked_shl(shift).ok_or("a chunk length overflows")?;
+            i += 1;
+            if byte & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+            if shift > 56 {
+                return Err("a chunk length overflows".into());
+            }
+        }
+        let end = i.checked_add(len).filter(|e| *e <= rest.len()).ok_or("a chunk runs past the end")?;
+        let chunk = &rest[..end];
+        if kind == 0 {
+            let doc = automerge::Automerge::load(chunk).map_err(|e| e.to_string())?;
+            out.extend(doc.get_heads());
+        } else {
+            let change = automerge::Change::from_bytes(chunk.to_vec()).map_err(|e| e.to_string())?;
+            out.push(change.hash());
+        }
+        rest = &rest[end..];
+    }
+    Ok(out)
 }
 
 /// The certificate pin invites to a `wss://` relay carry: the one this device recorded, or
@@ -545,15 +752,11 @@ impl Sealer {
     /// Seals `changes` of `doc` as this device's next envelope and records the heads they
     /// cover, in one transaction.
     fn seal(&self, parts: &mut SyncParts, doc: &DocId, changes: Unsealed) -> Result<(), Error> {
-        let seq = parts.db.vector().get(&self.me) + 1;
-        let kind = if changes.snapshot {
-            meridian_sync::Kind::Snapshot
-        } else {
-            meridian_sync::Kind::Changes
-        };
+        let (seq, doc_seq) = parts.db.next_numbers(doc.as_str()).map_err(sync_err)?;
         let doc_id: DocumentId = doc.as_str().parse().map_err(sync_err)?;
-        let header = Header::new(self.ws, doc_id, self.epoch, self.me, seq, kind, self.now_ms);
+        let header = Header::changes(doc_id, self.epoch, self.me, seq, doc_seq, self.now_ms);
         let env = Envelope::seal(
+            &self.ws,
             header,
             &changes.bytes,
             &parts.keys,
@@ -563,7 +766,49 @@ impl Sealer {
         .map_err(sync_err)?;
         parts
             .db
-            .append_sealed(&env, doc.as_str(), &changes.heads)
+            .append_own(&[env], doc.as_str(), Some(&changes.heads))
             .map_err(sync_err)
+    }
+
+    /// Seals a checkpoint of `doc` (its saved state, which holds every change of the
+    /// envelopes in `covers`) as this device's next envelopes, after loading it back to
+    /// check it holds what it claims.
+    fn seal_checkpoint(
+        &self,
+        parts: &mut SyncParts,
+        doc: &DocumentId,
+        covers: VersionVector,
+        body: &[u8],
+    ) -> Result<CheckpointId, Error> {
+        let pieces = checkpoint::split_body(body);
+        let count = u32::try_from(pieces.len()).map_err(sync_err)?;
+        let first = parts.db.next_seq();
+        let mut envs = Vec::with_capacity(pieces.len());
+        for (i, piece) in (0u32..).zip(pieces) {
+            let header = Header::new(
+                *doc,
+                self.epoch,
+                self.me,
+                first + u64::from(i),
+                meridian_sync::Kind::Checkpoint(CheckpointPart {
+                    covers: covers.clone(),
+                    part: i,
+                    parts: count,
+                }),
+                self.now_ms,
+            );
+            envs.push(
+                Envelope::seal(&self.ws, header, piece, &parts.keys, &self.key, &mut rand::rng())
+                    .map_err(sync_err)?,
+            );
+        }
+        parts
+            .db
+            .append_own(&envs, &doc.to_string(), None)
+            .map_err(sync_err)?;
+        Ok(CheckpointId {
+            author: self.me,
+            seq: first,
+        })
     }
 }

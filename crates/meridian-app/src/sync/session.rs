@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use meridian_sync::{Closed, Ctx, ErrorCode, Frame, PeerKind, Session, Step};
+use meridian_sync::{Closed, Ctx, EnvelopeLog, ErrorCode, Frame, PeerKind, Session, Step};
 use rand::RngCore;
 use tokio::sync::{broadcast, watch};
 use tokio::time::{Instant, MissedTickBehavior};
@@ -205,8 +205,14 @@ impl Workspace {
             let parts = guard.as_mut().ok_or(Error::Stopped)?;
             let mut nonce = [0u8; 32];
             rand::rng().fill_bytes(&mut nonce);
-            let (session, hello) =
-                Session::initiator(ws, parts.keys.id(), PeerKind::Relay, nonce, self.now_ms());
+            let (session, hello) = Session::initiator(
+                ws,
+                parts.keys.id(),
+                PeerKind::Relay,
+                nonce,
+                parts.db.id(),
+                self.now_ms(),
+            );
             link.send(&hello).await.map_err(Ended::Lost)?;
             session
         };
@@ -215,6 +221,8 @@ impl Workspace {
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut unsealed = false;
         let mut seal_at = Instant::now();
+        // Checkpoint verdicts sent and not yet confirmed stored by the relay.
+        let mut verdicts_in_flight: Vec<meridian_sync::Verdict> = Vec::new();
         loop {
             if let Until::Synced { deadline, also } = &until {
                 let mut guard = self.sync_parts().await?;
@@ -227,7 +235,7 @@ impl Workspace {
                         let Some(frame) = next.map_err(Ended::Lost)? else {
                             return Ok(report);
                         };
-                        let step = self.on_relay_frame(&mut session, frame).await?;
+                        let step = self.on_relay_frame(&mut session, frame, &mut verdicts_in_flight).await?;
                         for frame in &step.send {
                             link.send(frame).await.map_err(Ended::Lost)?;
                         }
@@ -238,9 +246,9 @@ impl Workspace {
                     return Ok(report);
                 }
                 if Instant::now() >= *deadline {
+                    let pending = parts.db.own_after(session.their_ack()).map_err(sync_err)?;
                     return Err(Ended::Lost(format!(
-                        "not synced before the time limit: {} envelopes still pending",
-                        session.pending(&parts.db)
+                        "not synced before the time limit: {pending} envelopes still pending"
                     )));
                 }
             }
@@ -254,10 +262,10 @@ impl Workspace {
                         None => return Err(Ended::Lost("the relay closed the connection".into())),
                         Some(frame) => {
                             report.received += match &frame {
-                                Frame::Deliver { envelopes } | Frame::Push { envelopes } => envelopes.len() as u64,
+                                Frame::Deliver { entries, .. } | Frame::Push { entries, .. } => entries.len() as u64,
                                 _ => 0,
                             };
-                            self.on_relay_frame(&mut session, frame).await?
+                            self.on_relay_frame(&mut session, frame, &mut verdicts_in_flight).await?
                         }
                     }
                 }
@@ -297,6 +305,11 @@ impl Workspace {
             for frame in &step.send {
                 link.send(frame).await.map_err(Ended::Lost)?;
             }
+            if step.closed.is_none()
+                && let Some(frame) = self.verdicts_to_send(&session, &mut verdicts_in_flight).await?
+            {
+                link.send(&frame).await.map_err(Ended::Lost)?;
+            }
             match step.closed {
                 None => {}
                 Some(Closed::Bye) => return Err(Ended::Lost("the relay is shutting down".into())),
@@ -316,9 +329,36 @@ impl Workspace {
         Ok((step, made))
     }
 
+    /// The verdicts on checkpoints to report next, unless some are awaiting the relay.
+    async fn verdicts_to_send(
+        &self,
+        session: &Session,
+        in_flight: &mut Vec<meridian_sync::Verdict>,
+    ) -> Result<Option<Frame>, Ended> {
+        if !in_flight.is_empty() || !session.is_ready() {
+            return Ok(None);
+        }
+        let guard = self.sync_parts().await?;
+        let parts = guard.as_ref().ok_or(Error::Stopped)?;
+        let verdicts = parts
+            .db
+            .unreported_verdicts(meridian_sync::wire::MAX_VERDICTS_PER_FRAME)
+            .map_err(sync_err)?;
+        let frame = session.verdicts(&verdicts);
+        if frame.is_some() {
+            *in_flight = verdicts;
+        }
+        Ok(frame)
+    }
+
     /// Handles one frame from the relay: applies what it delivers, records what it
     /// acknowledged, admits join requests.
-    async fn on_relay_frame(&self, session: &mut Session, frame: Frame) -> Result<Step, Ended> {
+    async fn on_relay_frame(
+        &self,
+        session: &mut Session,
+        frame: Frame,
+        verdicts_in_flight: &mut Vec<meridian_sync::Verdict>,
+    ) -> Result<Step, Ended> {
         let mut guard = self.sync_parts().await?;
         let parts = guard.as_mut().ok_or(Error::Stopped)?;
         // Recorded for the status panel: at most once a second, not a commit per frame.
@@ -348,7 +388,14 @@ impl Workspace {
         {
             parts.db.save_membership(log).map_err(sync_err)?;
         }
-        if !step.accepted.is_empty() {
+        if step.verdicts_noted.is_some() {
+            parts
+                .db
+                .mark_reported(verdicts_in_flight)
+                .map_err(sync_err)?;
+            verdicts_in_flight.clear();
+        }
+        if !step.accepted.is_empty() || !step.covered.is_empty() {
             let keys = parts
                 .membership
                 .as_ref()
@@ -357,7 +404,7 @@ impl Workspace {
                 .map_err(sync_err)?
                 .unwrap_or_default();
             let mut waiting = false;
-            for env in &step.accepted {
+            for env in step.accepted.iter().chain(&step.covered) {
                 match self.apply_envelope(parts, env, &keys).await {
                     Ok(applied) => waiting |= !applied,
                     Err(e) => tracing::warn!(error = %e, "cannot apply a received envelope"),
@@ -368,7 +415,7 @@ impl Workspace {
             }
         }
         if session.is_ready() {
-            let acked = session.their_vector().get(&parts.keys.id());
+            let acked = session.their_ack();
             if parts.acked_recorded != Some(acked) {
                 parts
                     .db

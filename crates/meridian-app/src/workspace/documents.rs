@@ -51,6 +51,16 @@ impl Workspace {
         Ok(open.doc.save())
     }
 
+    /// Test hook: merges `bytes` (changes of document `id`, or a whole Automerge file such
+    /// as [`Workspace::automerge_bytes`] of another device's copy) the way the content of
+    /// a sync envelope is merged, without the network. What this device held and had not
+    /// sealed is sealed later by the outbox, as for any local change.
+    #[doc(hidden)]
+    pub async fn merge_changes_for_tests(&self, id: &DocId, bytes: &[u8]) -> Result<(), Error> {
+        self.merge_remote(id, bytes, &[], |_| Ok(())).await?;
+        Ok(())
+    }
+
     // ----- generic writing -----
 
     /// Creates an object of any kind; validation runs first and nothing is stored if it fails.
@@ -82,48 +92,6 @@ impl Workspace {
         }
         let _ = self.inner.events.send(Event::ObjectChanged { summary });
         Ok(value)
-    }
-
-    /// Moves an object to the trash (it stays stored and can come back).
-    pub async fn trash(&self, id: &DocId) -> Result<ObjectSummary, Error> {
-        let mut entry = self
-            .inner
-            .store
-            .entry_blocking(id)?
-            .ok_or_else(|| Error::NotFound(id.clone()))?;
-        if matches!(entry.kind, Kind::Workspace | Kind::Charter) {
-            return Err(Error::WrongKind {
-                id: id.clone(),
-                expected: Kind::Page,
-                found: entry.kind,
-            });
-        }
-        let handle = self.open_doc(id).await?;
-        let mut open = handle.lock().await;
-        open.trashed = true;
-        entry.trashed = true;
-        entry.updated_at_ms = self.now_ms();
-        self.inner
-            .store
-            .write(DocWrite {
-                id: id.clone(),
-                kind: entry.kind,
-                chunk: Vec::new(),
-                heads: open.persisted.clone(),
-                catalog: CatalogUpdate {
-                    title: entry.title.clone(),
-                    status: entry.status.clone(),
-                    updated_at_ms: entry.updated_at_ms,
-                    trashed: true,
-                },
-            })
-            .await?;
-        let summary = summary(entry);
-        self.queue_for_search(id);
-        let _ = self.inner.events.send(Event::ObjectTrashed {
-            summary: summary.clone(),
-        });
-        Ok(summary)
     }
 
     /// Builds new objects on every core, stores them in as few transactions as the store
@@ -314,11 +282,14 @@ impl Workspace {
         title: &str,
         status: Option<String>,
     ) -> Result<ObjectSummary, Error> {
-        let trashed = open.trashed;
         let heads = open.doc.get_heads();
         if heads == open.persisted {
             return self.summary(id).await;
         }
+        // The document decides, whoever changed it (this device or a merge); one that
+        // never said (trashed only in the catalog, by a version that kept the trash
+        // local) keeps what the catalog holds, so nothing trashed reappears.
+        let trashed = meridian_core::trashed(&open.doc)?.unwrap_or(open.trashed);
         let chunk = open.doc.save_after(&open.persisted);
         let now = self.now_ms();
         let catalog = CatalogUpdate {
@@ -338,6 +309,9 @@ impl Workspace {
             })
             .await?;
         open.persisted = heads.clone();
+        open.trashed = trashed;
+        // The indexer reads the catalog: a trashed document leaves the index, a restored
+        // one comes back.
         self.queue_for_search(id);
         open.chunks_since_snapshot += 1;
         if open.chunks_since_snapshot >= COMPACT_AFTER_CHUNKS {

@@ -2,7 +2,8 @@
 //!
 //! `mod.rs` opens and creates workspaces; `documents.rs` is the one path every change takes
 //! (validate, commit, persist, announce); `pages.rs`, `decisions.rs`, `meetings.rs`,
-//! `tasks.rs` and `checkins.rs` are the commands of those kinds.
+//! `tasks.rs` and `checkins.rs` are the commands of those kinds; `trash.rs` moves objects
+//! to the trash and back; `remote.rs` merges changes from other devices.
 
 mod checkins;
 mod decisions;
@@ -14,6 +15,7 @@ mod pages;
 mod remote;
 mod search;
 mod tasks;
+mod trash;
 
 pub(crate) use remote::Unsealed;
 
@@ -92,6 +94,8 @@ struct OpenDoc {
     /// Heads the store holds for this document.
     persisted: Vec<ChangeHash>,
     chunks_since_snapshot: usize,
+    /// Whether the catalog holds it as trashed (the document's own flag decides at each
+    /// write; see `persist_as`).
     trashed: bool,
 }
 
@@ -102,6 +106,8 @@ mod meta {
     pub const ACTOR: &str = "actor_id";
     /// Up to which instant this device has shown notifications.
     pub const NOTIFIED: &str = "notified_until";
+    /// Set once documents trashed before the trash lived in the document carry the flag.
+    pub const TRASH_IN_DOCS: &str = "trash_in_documents";
 }
 
 fn fresh_id() -> DocId {
@@ -227,6 +233,7 @@ impl Workspace {
         };
         let ws = Workspace::assemble(store, clock, ws_id, me_id)?;
         ws.refresh_context().await?;
+        ws.carry_trash_into_documents().await;
         Ok(ws)
     }
 

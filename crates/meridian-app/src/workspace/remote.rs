@@ -8,8 +8,6 @@ pub(crate) struct Unsealed {
     pub bytes: Vec<u8>,
     /// The heads the bytes bring the document to.
     pub heads: Vec<ChangeHash>,
-    /// The whole document (`save()`), not changes after earlier heads.
-    pub snapshot: bool,
 }
 
 /// What merging remote changes did to a document.
@@ -25,16 +23,13 @@ fn unsealed(doc: &mut AutoCommit, sealed: &[ChangeHash]) -> Option<Unsealed> {
     if heads == sealed {
         return None;
     }
-    let (bytes, snapshot) = if sealed.is_empty() {
-        (doc.save(), true)
+    // The first envelope of a document is the whole document, later ones its changes.
+    let bytes = if sealed.is_empty() {
+        doc.save()
     } else {
-        (doc.save_after(sealed), false)
+        doc.save_after(sealed)
     };
-    (!bytes.is_empty()).then_some(Unsealed {
-        bytes,
-        heads,
-        snapshot,
-    })
+    (!bytes.is_empty()).then_some(Unsealed { bytes, heads })
 }
 
 impl Workspace {
@@ -106,6 +101,7 @@ impl Workspace {
         };
         let kind = object.kind();
         open.kind = kind;
+        let was_trashed = open.trashed;
         let summary = self
             .persist_as(id, &mut open, kind, object.title(), object.status())
             .await?;
@@ -117,7 +113,10 @@ impl Workspace {
             }
             let _ = self.inner.events.send(Event::ObjectCreated { summary });
         } else {
-            let _ = self.inner.events.send(Event::ObjectChanged { summary });
+            let _ = self
+                .inner
+                .events
+                .send(trash::change_event(was_trashed, summary));
         }
         Ok(Merged {
             heads,
@@ -128,6 +127,33 @@ impl Workspace {
 
     /// Reloads names, members and message kinds after sync changed them. A workspace still
     /// joining (its own member not yet made) is left as it is.
+    /// The heads and saved state of document `id` for a checkpoint: the whole document,
+    /// without changes still waiting for a dependency, so it holds exactly what it names.
+    pub(crate) async fn checkpoint_state(
+        &self,
+        id: &DocId,
+    ) -> Result<(Vec<ChangeHash>, Vec<u8>), Error> {
+        let options = automerge::SaveOptions {
+            deflate: true,
+            retain_orphans: false,
+        };
+        let cached = lock(&self.inner.docs).get(id).cloned();
+        if let Some(handle) = cached {
+            let mut open = handle.lock().await;
+            let saved = open.doc.save_with_options(options);
+            return Ok((open.doc.get_heads(), saved));
+        }
+        let store = self.inner.store.clone();
+        let id = id.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut doc = store.load_blocking(&id, TextEncoding::Utf16CodeUnit)?;
+            let saved = doc.save_with_options(options);
+            Ok((doc.get_heads(), saved))
+        })
+        .await
+        .map_err(|_| Error::Stopped)?
+    }
+
     pub(crate) async fn refresh_after_sync(&self) {
         if let Err(e) = self.refresh_context().await {
             tracing::debug!(error = %e, "context not refreshed after sync");

@@ -9,3 +9,4 @@ mod pages;
 mod sample;
 mod sync;
 mod tasks;
+mod trash;

@@ -358,3 +358,64 @@ fn every_kind_can_be_edited_from_the_cli() {
     assert_eq!(c["weekdays"], serde_json::json!([1]));
     assert_eq!(c["prompt_time"], "10:15");
 }
+
+#[test]
+fn a_trashed_object_is_restored_with_its_content_and_found_again() {
+    let dir = init();
+    let d = dir.path();
+    let page = json(
+        d,
+        &[
+            "page",
+            "new",
+            "--title",
+            "Retro notes",
+            "--body",
+            "What went well: the quokka launch.",
+        ],
+    );
+    let id = page["id"].as_str().expect("id").to_owned();
+    let found = |q: &str| {
+        json(d, &["search", q])
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|h| h["id"] == id.as_str())
+    };
+    assert!(found("quokka"));
+
+    let trashed = json(d, &["trash", &id]);
+    assert_eq!(trashed["trashed"], true);
+    assert!(!found("quokka"), "trashed objects are not searched");
+    assert!(
+        json(d, &["list", "--kind", "page"])
+            .as_array()
+            .expect("array")
+            .is_empty()
+    );
+
+    let restored = json(d, &["restore", &id]);
+    assert_eq!(restored["id"], id.as_str());
+    assert_eq!(restored["trashed"], false);
+    assert_eq!(restored["title"], "Retro notes");
+    let rows = json(d, &["list", "--kind", "page"]);
+    assert_eq!(rows[0]["id"], id.as_str());
+    assert_eq!(
+        json(d, &["show", &id])["body"],
+        "What went well: the quokka launch."
+    );
+    assert!(found("quokka"), "searchable again");
+    // Without --json it says what it did.
+    ok(d, &["trash", &id]);
+    assert!(ok(d, &["restore", &id]).contains("Restored page \"Retro notes\""));
+}
+
+#[test]
+fn the_workspace_itself_cannot_be_trashed() {
+    let dir = init();
+    let d = dir.path();
+    let ws = json(d, &["list", "--kind", "workspace"]);
+    let id = ws[0]["id"].as_str().expect("id");
+    let err = crate::fails(d, &["trash", id]);
+    assert!(err.contains("cannot be moved to the trash"), "{err}");
+}

@@ -550,3 +550,162 @@ fn with_manual_approval_a_join_waits_until_an_admin_approves_it() {
     assert!(err.contains("no join request"), "{err}");
     drop(relay);
 }
+
+#[test]
+fn trash_on_one_device_shows_as_trash_on_the_other_and_restore_brings_it_back_on_both() {
+    let relay_dir = tempfile::tempdir().expect("test step");
+    let relay = Relay::start(relay_dir.path());
+    let a = init();
+    ok(
+        a.path(),
+        &[
+            "page",
+            "new",
+            "--title",
+            "Offsite agenda",
+            "--body",
+            "Day one: roadmap.\n",
+        ],
+    );
+    let b = join(a.path(), &relay, "Bea", "editor");
+    let id = page_id(b.path(), "Offsite agenda");
+    let in_trash = |dir: &Path| {
+        let all = json(dir, &["list", "--kind", "page", "--all"]);
+        let row = all
+            .as_array()
+            .expect("test step")
+            .iter()
+            .find(|r| r["id"] == id.as_str())
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} missing from {all}"));
+        let listed = json(dir, &["list", "--kind", "page"])
+            .to_string()
+            .contains(&id);
+        assert_eq!(
+            row["trashed"] == true,
+            !listed,
+            "the list and the trash agree"
+        );
+        row["trashed"] == true
+    };
+    assert!(!in_trash(b.path()));
+
+    // B edits while A trashes; neither has seen the other's change.
+    ok(
+        b.path(),
+        &[
+            "page",
+            "edit",
+            &id,
+            "--body",
+            "Day one: roadmap.\nDay two: hiking.\n",
+        ],
+    );
+    json(a.path(), &["trash", &id]);
+    once(a.path());
+    once(b.path());
+    once(a.path());
+    assert!(in_trash(a.path()), "trashed on A");
+    assert!(in_trash(b.path()), "trashed on B, from A");
+    for dir in [a.path(), b.path()] {
+        assert_eq!(
+            page(dir, &id)["body"],
+            "Day one: roadmap.\nDay two: hiking.\n",
+            "B's edit is kept in the trash"
+        );
+    }
+
+    // Restored on B, it is back on both.
+    let restored = json(b.path(), &["restore", &id]);
+    assert_eq!(restored["trashed"], false);
+    once(b.path());
+    once(a.path());
+    assert!(!in_trash(a.path()), "restored on A, from B");
+    assert!(!in_trash(b.path()));
+    assert_eq!(page(a.path(), &id)["body"], page(b.path(), &id)["body"]);
+    drop(relay);
+}
+
+/// Bytes of the envelopes of `doc` (all documents when `None`) a device stored from the
+/// relay, and how many of them were checkpoint parts, read from its `sync.db`.
+fn received(dir: &Path, doc: Option<&str>) -> (u64, u64) {
+    let db = rusqlite::Connection::open(dir.join("sync.db")).expect("open sync.db");
+    db.query_row(
+        "SELECT COALESCE(SUM(size), 0), COUNT(ck_seq) FROM envelopes
+         WHERE source = 'relay' AND (?1 IS NULL OR doc = ?1)",
+        [doc],
+        |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+    )
+    .expect("read sync.db")
+}
+
+fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(Result::ok)
+        .map(|e| {
+            let meta = e.metadata().expect("metadata");
+            if meta.is_dir() {
+                dir_bytes(&e.path())
+            } else {
+                meta.len()
+            }
+        })
+        .sum()
+}
+
+#[test]
+fn a_device_joining_after_hundreds_of_edits_downloads_about_one_copy_and_the_relay_shrinks() {
+    const EDITS: usize = 200;
+    let relay_dir = tempfile::tempdir().expect("test step");
+    let relay = Relay::start(relay_dir.path());
+    let a = init();
+    ok(a.path(), &["page", "new", "--title", "Journal", "--body", "Log:\n"]);
+    // C joins now, then stays offline while A types.
+    let c = join(a.path(), &relay, "Cai", "editor");
+    let id = page_id(a.path(), "Journal");
+    let mut body = "Log:\n".to_owned();
+    for i in 0..EDITS {
+        body.push_str(&format!("w{i} "));
+        ok(a.path(), &["page", "edit", &id, "--body", &body]);
+        once(a.path());
+    }
+    // Each envelope is at least its signature, nonce, tag and ids (~150 bytes): the
+    // history alone is far larger than the page.
+    let history = EDITS as u64 * 150;
+    let relay_before = dir_bytes(relay_dir.path());
+
+    // B joins afterwards: it receives a checkpoint of the page and a short tail.
+    let b = join(a.path(), &relay, "Bea", "editor");
+    assert_eq!(page(b.path(), &id)["body"], body.as_str());
+    let (page_bytes, checkpoints) = received(b.path(), Some(&id));
+    assert!(checkpoints >= 1, "B received a checkpoint of the page");
+    assert!(
+        page_bytes * 3 < history,
+        "B received {page_bytes} bytes of the page, its history is over {history}"
+    );
+    // B verified the checkpoint; its verdict lets the relay drop what it covers.
+    once(b.path());
+    assert!(
+        eventually(90, || {
+            once(b.path());
+            dir_bytes(relay_dir.path()) < relay_before
+        }),
+        "the relay's folder shrinks after GC (was {relay_before} bytes, now {})",
+        dir_bytes(relay_dir.path())
+    );
+
+    // C, offline throughout, reconnects and receives everything.
+    once(c.path());
+    assert_eq!(page(c.path(), &id)["body"], body.as_str());
+    let (c_bytes, _) = received(c.path(), Some(&id));
+    assert!(
+        c_bytes * 3 < history,
+        "C caught up with {c_bytes} bytes of the page"
+    );
+    // A reconnect with nothing new stores nothing more.
+    let before = received(c.path(), None);
+    once(c.path());
+    assert_eq!(received(c.path(), None), before);
+    drop(relay);
+}

@@ -75,3 +75,102 @@ proptest! {
         prop_assert!(bx.contains(&a) && bx.contains(&b));
     }
 }
+
+/// Two copies of one page on two devices (distinct actors), as sync leaves them.
+fn two_devices(page: &Page) -> (automerge::AutoCommit, automerge::AutoCommit) {
+    let mut one = doc_with(page);
+    let two = one.fork().with_actor(ActorId::from(vec![5u8; 16]));
+    (one, two)
+}
+
+fn trash(doc: &mut automerge::AutoCommit, to: bool) {
+    set_trashed(doc, to).expect("set trashed");
+    doc.commit();
+}
+
+#[test]
+fn a_document_that_was_never_trashed_says_nothing_about_the_trash() {
+    let doc = doc_with(&Page {
+        title: "P".into(),
+        ..Page::default()
+    });
+    assert_eq!(trashed(&doc).expect("read"), None);
+}
+
+#[test]
+fn trash_on_one_device_and_an_edit_on_another_keep_both() {
+    let (mut left, mut right) = two_devices(&Page {
+        title: "Plan".into(),
+        body: "v1".into(),
+        ..Page::default()
+    });
+    trash(&mut left, true);
+    let mut p = read::<Page>(&right).expect("read");
+    p.body = "v1 and more".into();
+    p.title = "Plan (edited)".into();
+    write(&mut right, &p, &Context::default()).expect("write");
+    right.commit();
+
+    for (mut a, mut b) in [(left.fork(), right.fork()), (right.fork(), left.fork())] {
+        a.merge(&mut b).expect("merge");
+        assert_eq!(trashed(&a).expect("read"), Some(true));
+        let page = read::<Page>(&a).expect("read");
+        assert_eq!(page.body, "v1 and more");
+        assert_eq!(page.title, "Plan (edited)");
+    }
+}
+
+#[test]
+fn an_edit_written_through_the_schema_leaves_the_trash_flag_alone() {
+    let mut doc = doc_with(&Page {
+        title: "P".into(),
+        ..Page::default()
+    });
+    trash(&mut doc, true);
+    let mut p = read::<Page>(&doc).expect("read");
+    p.body = "edited while in the trash".into();
+    write(&mut doc, &p, &Context::default()).expect("write");
+    doc.commit();
+    assert_eq!(trashed(&doc).expect("read"), Some(true));
+}
+
+#[test]
+fn concurrent_trash_and_restore_end_in_the_trash_whatever_the_merge_order() {
+    let (mut left, mut right) = two_devices(&Page {
+        title: "P".into(),
+        ..Page::default()
+    });
+    trash(&mut left, true);
+    right.merge(&mut left).expect("merge");
+    // Right restores while left restores and trashes again, neither seeing the other.
+    trash(&mut right, false);
+    trash(&mut left, false);
+    trash(&mut left, true);
+    let mut x = left.fork();
+    x.merge(&mut right.fork()).expect("merge");
+    let mut y = right.fork();
+    y.merge(&mut left.fork()).expect("merge");
+    assert_eq!(trashed(&x).expect("read"), Some(true));
+    assert_eq!(trashed(&y).expect("read"), Some(true));
+    assert_eq!(x.get_heads(), y.get_heads());
+
+    // A restore made after seeing both settles it.
+    trash(&mut x, false);
+    assert_eq!(trashed(&x).expect("read"), Some(false));
+    y.merge(&mut x).expect("merge");
+    assert_eq!(trashed(&y).expect("read"), Some(false));
+}
+
+#[test]
+fn repeating_a_trash_makes_no_change() {
+    let mut doc = doc_with(&Page {
+        title: "P".into(),
+        ..Page::default()
+    });
+    trash(&mut doc, true);
+    let heads = doc.get_heads();
+    trash(&mut doc, true);
+    assert_eq!(doc.get_heads(), heads);
+    trash(&mut doc, false);
+    assert_ne!(doc.get_heads(), heads, "a restore is a change of its own");
+}

@@ -4,8 +4,9 @@
 
 use meridian_sync::{Closed, Ctx, Frame, Op, Role, Session, Step, WorkspaceId};
 
+use super::log::{LogError, WorkspaceLog};
 use super::{Conn, ConnId, Core, Phase, Workspace, now_ms};
-use crate::store::{LogError, RelayStore, WorkspaceLog};
+use crate::store::RelayStore;
 
 /// Rounds of telling sessions about changes; a round only grows the log when a session
 /// could append envelopes it held back, so this is never reached in practice.
@@ -41,17 +42,25 @@ impl<S: RelayStore> Core<S> {
         };
         let Workspace {
             membership,
-            vector,
+            removed,
+            log_id,
+            head,
+            coverage,
             bytes_used,
+            sweep_due,
             ..
         } = self.workspaces.get_mut(ws)?;
-        let mut log = WorkspaceLog::new(
-            &mut self.store,
-            *ws,
-            vector,
+        let mut log = WorkspaceLog {
+            store: &mut self.store,
+            workspace: *ws,
+            log_id: *log_id,
+            head,
+            coverage,
             bytes_used,
-            self.limits.quota_bytes,
-        );
+            removed,
+            sweep_due,
+            quota: self.limits.quota_bytes,
+        };
         let mut ctx = Ctx {
             log: &mut log,
             membership,
@@ -92,6 +101,13 @@ impl<S: RelayStore> Core<S> {
                     quota.to_string(),
                 );
             }
+            Err(LogError::Flood(flood)) => {
+                self.refuse(
+                    conn,
+                    meridian_sync::ErrorCode::RateLimited,
+                    flood.to_string(),
+                );
+            }
             Err(LogError::Store(err)) => self.store_failed(&err),
         }
     }
@@ -105,6 +121,9 @@ impl<S: RelayStore> Core<S> {
         let Some(before) = self.workspaces.get(&ws).map(Workspace::progress) else {
             return;
         };
+        // A session sends on what its own frame made new, except what verdicts moved to
+        // new positions: that must reach this device too.
+        let origin = (!matches!(frame, Frame::Verdicts { .. })).then_some(conn);
         if let Some(outcome) = self.call(conn, Call::Frame(frame), now) {
             self.apply(conn, outcome);
         }
@@ -114,7 +133,7 @@ impl<S: RelayStore> Core<S> {
         {
             self.on_login(conn, ws, now);
         }
-        self.after_change(ws, before, Some(conn), now);
+        self.after_change(ws, before, origin, now);
     }
 
     fn on_login(&mut self, conn: ConnId, ws: WorkspaceId, now: i64) {
@@ -212,6 +231,7 @@ impl<S: RelayStore> Core<S> {
         let start = w.persisted_ops;
         let ops = w.membership.ops_from(start).to_vec();
         w.persisted_ops = w.membership.len();
+        w.refresh_removed();
         if let Err(err) = self.store.append_ops(&ws, start, &ops) {
             return self.store_failed(&err);
         }

@@ -8,6 +8,8 @@ use meridian_sync::{
     WorkspaceId,
 };
 
+use rand::RngCore;
+
 use super::{ConnId, Core, Phase, Workspace, nonce, now_ms};
 use crate::store::{PendingJoin, RelayStore};
 
@@ -61,7 +63,7 @@ impl<S: RelayStore> Core<S> {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        let session = Session::responder(ws, nonce(), now_ms());
+        let session = Session::responder(ws, nonce(), w.log_id, now_ms());
         c.phase = Phase::Session {
             ws,
             session: Box::new(session),
@@ -99,11 +101,13 @@ impl<S: RelayStore> Core<S> {
             // The same workspace (perhaps with ops the relay has not seen yet; they come in
             // the session that follows).
         } else {
-            if let Err(err) = self.store.create_workspace(&ws, log.ops()) {
+            let mut log_id = [0u8; 16];
+            rand::rng().fill_bytes(&mut log_id);
+            if let Err(err) = self.store.create_workspace(&ws, &log_id, log.ops()) {
                 return self.store_failed(&err);
             }
             tracing::info!(%ws, "workspace registered");
-            self.workspaces.insert(ws, Workspace::new(log));
+            self.workspaces.insert(ws, Workspace::new(log, log_id));
         }
         self.send(conn, &Frame::Registered { workspace: ws });
         if let Some(c) = self.conns.get_mut(&conn) {

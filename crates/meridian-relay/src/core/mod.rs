@@ -1,14 +1,19 @@
-//! The relay's core: one thread that owns the store, every workspace's membership log and
-//! vector, and every connection's [`Session`]. Connection tasks send it decoded frames;
+//! The relay's core: one thread that owns the store, every workspace's membership log, log
+//! head and checkpoint coverage, and every connection's [`Session`]. Connection tasks send it decoded frames;
 //! it answers with encoded frames to send.
 //!
 //! One thread because SQLite has one writer anyway, and because it makes the batching
 //! simple: the core takes every event waiting in its inbox, handles them all inside one
 //! transaction, commits once, and only then releases the frames they produced. So
 //! nothing is acknowledged before it is durable, and a burst of pushes costs one fsync.
+//!
+//! Garbage collection ([`sweep`]) runs here too, on the tick, never while a checkpoint is
+//! being accepted: its deletes are committed with the batch like any other write.
 
 mod fanout;
 mod first;
+mod log;
+mod sweep;
 mod workspace;
 
 use std::collections::HashMap;
@@ -89,6 +94,12 @@ pub(crate) struct Core<S: RelayStore> {
     /// A store write failed: the batch must be rolled back.
     broken: bool,
     last_prune: Instant,
+    /// When workspaces with something new to decide on were last swept.
+    last_sweep: Instant,
+    /// When every workspace was last swept.
+    last_full_sweep: Instant,
+    /// A sweep deleted something: give the space back once it is committed.
+    reclaim: bool,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -118,6 +129,9 @@ impl<S: RelayStore> Core<S> {
             outbox: Vec::new(),
             broken: false,
             last_prune: Instant::now(),
+            last_sweep: Instant::now(),
+            last_full_sweep: Instant::now(),
+            reclaim: false,
         }
     }
 
@@ -252,6 +266,7 @@ impl<S: RelayStore> Core<S> {
                 self.store_failed(&err);
             }
         }
+        self.maybe_sweep();
     }
 
     pub(crate) fn store_failed(&mut self, err: &dyn std::error::Error) {
@@ -275,6 +290,12 @@ impl<S: RelayStore> Core<S> {
         };
         if committed {
             self.release();
+            if std::mem::take(&mut self.reclaim)
+                && let Err(err) = self.store.reclaim_space()
+            {
+                // The space stays in the file and is reused; nothing is lost.
+                tracing::warn!(%err, "could not give the space of collected envelopes back");
+            }
         } else {
             self.recover();
         }
@@ -297,6 +318,7 @@ impl<S: RelayStore> Core<S> {
         self.store.rollback();
         self.outbox.clear();
         self.broken = false;
+        self.reclaim = false;
         let error = Frame::error(
             ErrorCode::Internal,
             "the relay failed to store data and dropped this connection: reconnect; nothing it acknowledged was lost",

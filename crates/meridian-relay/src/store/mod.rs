@@ -1,7 +1,13 @@
-//! Where the relay keeps what it receives: per workspace, the membership log, the sealed
-//! envelopes (exactly the bytes a device sent: clear header, ciphertext, signature) and the
-//! join requests waiting for an admin. Nothing else: no keys, no plaintext, no names beyond
-//! what the membership log itself carries.
+//! Where the relay keeps what it receives: per workspace, the membership log, the log of
+//! sealed envelopes (exactly the bytes a device sent: clear header, ciphertext, signature)
+//! at positions, how far it holds each device's own log (cursors), the checkpoint
+//! verdicts devices reported, and the join requests waiting for an admin. Nothing else: no
+//! keys, no plaintext, no names beyond what the membership log itself carries.
+//!
+//! Envelopes are stored with the clear header fields the relay decides on (author,
+//! sequence numbers, document, checkpoint coverage, who pushed it) in columns of their
+//! own, so choosing what to send, what a checkpoint makes redundant and what the sweep may
+//! delete never decodes an envelope.
 //!
 //! [`RelayStore`] is the seam for other backends (a shared PostgreSQL store for several
 //! relay instances, DESIGN §6); [`SqliteStore`] is the embedded default.
@@ -10,9 +16,9 @@ mod sqlite;
 
 pub use sqlite::{SqliteStore, StoreError};
 
-use meridian_sync::vector::SeqRange;
 use meridian_sync::{
-    DeviceId, Envelope, EnvelopeLog, InviteId, SignedOp, VersionVector, WorkspaceId,
+    DeviceId, DocumentId, Envelope, Header, InviteId, LogId, Peer, SignedOp, Sweep, Verdict,
+    VersionVector, WorkspaceId,
 };
 
 /// One workspace as loaded at startup.
@@ -22,10 +28,40 @@ pub struct StoredWorkspace {
     pub id: WorkspaceId,
     /// Its membership log, oldest op first (verified again by the relay after loading).
     pub ops: Vec<SignedOp>,
-    /// Device → highest sequence number held.
-    pub vector: VersionVector,
-    /// Bytes of envelopes stored, counted against the quota.
+    /// The identity of its envelope log (random, fixed when the workspace was created or
+    /// migrated).
+    pub log_id: LogId,
+    /// The last position given to an envelope (positions are never reused).
+    pub head: u64,
+    /// Bytes of envelopes retained, counted against the quota.
     pub bytes_used: u64,
+    /// The header of every checkpoint part stored.
+    pub checkpoint_parts: Vec<Header>,
+    /// Every verdict kept, by the device that reported it.
+    pub verdicts: Vec<(DeviceId, Verdict)>,
+}
+
+/// An envelope's stored metadata: enough to decide whether a peer needs it.
+#[derive(Debug, Clone)]
+pub struct EntryMeta {
+    /// Its position in the workspace's log.
+    pub pos: u64,
+    /// Its header as far as the relay decides on it (author, sequence numbers, document,
+    /// kind and coverage; epoch and time are not kept apart and read as 0).
+    pub header: Header,
+    /// Who sent it to the relay.
+    pub source: Peer,
+    /// Its encoded size.
+    pub size: u64,
+}
+
+/// What [`RelayStore::read_after`] found.
+#[derive(Debug, Clone, Default)]
+pub struct ReadBatch {
+    /// The envelopes taken, with their positions, in order.
+    pub entries: Vec<(u64, Envelope)>,
+    /// Set when the byte budget stopped the read before this position.
+    pub stopped_at: Option<u64>,
 }
 
 /// A join request waiting for an admin device of its workspace.
@@ -51,11 +87,17 @@ pub trait RelayStore: Send + 'static {
     /// What can go wrong in the backend.
     type Error: std::error::Error + Send + Sync + 'static;
 
-    /// Everything the relay keeps in memory: every workspace's log, vector and usage.
+    /// Everything the relay keeps in memory: every workspace's membership log, log head,
+    /// usage, checkpoints and verdicts.
     fn load(&mut self) -> Result<Vec<StoredWorkspace>, Self::Error>;
 
-    /// Records a new workspace with the start of its membership log.
-    fn create_workspace(&mut self, ws: &WorkspaceId, ops: &[SignedOp]) -> Result<(), Self::Error>;
+    /// Records a new workspace with the start of its membership log and its log's id.
+    fn create_workspace(
+        &mut self,
+        ws: &WorkspaceId,
+        log_id: &LogId,
+        ops: &[SignedOp],
+    ) -> Result<(), Self::Error>;
 
     /// Appends membership ops at positions `start`, `start + 1`, ….
     fn append_ops(
@@ -65,22 +107,70 @@ pub trait RelayStore: Send + 'static {
         ops: &[SignedOp],
     ) -> Result<(), Self::Error>;
 
-    /// Stores the envelope (the next of its device); returns the bytes it takes, which the
-    /// store also adds to the workspace's usage.
+    /// Stores the envelope at position `pos` (above every position used so far), received
+    /// from `source`; returns the bytes it takes, which the store adds to the workspace's
+    /// usage. Also records `pos` as the workspace's head.
     fn append_envelope(
         &mut self,
         ws: &WorkspaceId,
+        pos: u64,
         envelope: &Envelope,
+        source: &Peer,
     ) -> Result<u64, Self::Error>;
 
-    /// Reads envelopes in `range`, in order, stopping once their encoded size passes
-    /// `max_bytes` (at least one when the range is held).
-    fn read_envelopes(
+    /// Whether the envelope `(device, seq)` is stored.
+    fn contains(&self, ws: &WorkspaceId, device: &DeviceId, seq: u64) -> Result<bool, Self::Error>;
+
+    /// Reads the envelopes after position `after` that `skip` does not drop, in order,
+    /// stopping once their encoded size passes `max_bytes` (at least one is taken).
+    fn read_after(
         &self,
         ws: &WorkspaceId,
-        range: &SeqRange,
+        after: u64,
         max_bytes: usize,
-    ) -> Result<Vec<Envelope>, Self::Error>;
+        skip: &mut dyn FnMut(&EntryMeta) -> bool,
+    ) -> Result<ReadBatch, Self::Error>;
+
+    /// Moves the `Changes` envelopes of `doc` that `covers` names (per author, `doc_seq`
+    /// up to its entry) to new positions after `head`, in their order; returns the new
+    /// head. A checkpoint claiming them was rejected: every peer must get them again.
+    fn reannounce(
+        &mut self,
+        ws: &WorkspaceId,
+        doc: &DocumentId,
+        covers: &VersionVector,
+        head: u64,
+    ) -> Result<u64, Self::Error>;
+
+    /// Deletes what a sweep of `doc` allows (the `Changes` envelopes it names and every
+    /// part and verdict of its checkpoints); returns the bytes freed, which the store also
+    /// takes off the workspace's usage.
+    fn delete_swept(
+        &mut self,
+        ws: &WorkspaceId,
+        doc: &DocumentId,
+        sweep: &Sweep,
+    ) -> Result<u64, Self::Error>;
+
+    /// Keeps a verdict `from` reported.
+    fn put_verdict(
+        &mut self,
+        ws: &WorkspaceId,
+        from: &DeviceId,
+        verdict: &Verdict,
+    ) -> Result<(), Self::Error>;
+
+    /// How far into `device`'s log `log` the relay holds (0 if never, or another log).
+    fn cursor(&self, ws: &WorkspaceId, device: &DeviceId, log: &LogId) -> Result<u64, Self::Error>;
+
+    /// Records how far into `device`'s log `log` the relay holds.
+    fn set_cursor(
+        &mut self,
+        ws: &WorkspaceId,
+        device: &DeviceId,
+        log: &LogId,
+        pos: u64,
+    ) -> Result<(), Self::Error>;
 
     /// Keeps a join request (replacing an earlier one from the same device for the same
     /// invite).
@@ -101,95 +191,12 @@ pub trait RelayStore: Send + 'static {
     /// Forgets every write since the last commit.
     fn rollback(&mut self);
 
-    /// Flushes and closes the store at shutdown.
-    fn close(self) -> Result<(), Self::Error>;
-}
-
-/// A workspace's storage quota is used up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "workspace {workspace} has used its storage quota on this relay ({used} of {quota} bytes): remove old documents or ask the relay's operator to raise --quota-mb"
-)]
-pub struct QuotaExceeded {
-    /// The workspace.
-    pub workspace: WorkspaceId,
-    /// Bytes stored.
-    pub used: u64,
-    /// The quota.
-    pub quota: u64,
-}
-
-/// Why [`WorkspaceLog`] could not store an envelope.
-#[derive(Debug, thiserror::Error)]
-pub enum LogError<E: std::error::Error + 'static> {
-    /// The workspace is over its quota; nothing was written.
-    #[error(transparent)]
-    Quota(#[from] QuotaExceeded),
-    /// The backend failed.
-    #[error("relay storage failed: {0}")]
-    Store(#[source] E),
-}
-
-/// One workspace's envelopes seen through [`EnvelopeLog`], for a [`meridian_sync::Session`]:
-/// the vector and usage live in the relay's memory, the envelopes in the store.
-#[derive(Debug)]
-pub struct WorkspaceLog<'a, S> {
-    store: &'a mut S,
-    workspace: WorkspaceId,
-    vector: &'a mut VersionVector,
-    bytes_used: &'a mut u64,
-    quota: u64,
-}
-
-impl<'a, S: RelayStore> WorkspaceLog<'a, S> {
-    /// A view of `workspace` in `store`, whose held `vector` and `bytes_used` the caller
-    /// keeps (both are updated on append).
-    pub fn new(
-        store: &'a mut S,
-        workspace: WorkspaceId,
-        vector: &'a mut VersionVector,
-        bytes_used: &'a mut u64,
-        quota: u64,
-    ) -> Self {
-        WorkspaceLog {
-            store,
-            workspace,
-            vector,
-            bytes_used,
-            quota,
-        }
-    }
-}
-
-impl<S: RelayStore> EnvelopeLog for WorkspaceLog<'_, S> {
-    type Error = LogError<S::Error>;
-
-    fn vector(&self) -> &VersionVector {
-        self.vector
-    }
-
-    fn append(&mut self, envelope: &Envelope) -> Result<(), Self::Error> {
-        let size = envelope.encoded_len_bound() as u64;
-        if self.bytes_used.saturating_add(size) > self.quota {
-            return Err(LogError::Quota(QuotaExceeded {
-                workspace: self.workspace,
-                used: *self.bytes_used,
-                quota: self.quota,
-            }));
-        }
-        let stored = self
-            .store
-            .append_envelope(&self.workspace, envelope)
-            .map_err(LogError::Store)?;
-        *self.bytes_used += stored;
-        let (device, seq) = envelope.key();
-        self.vector.set(device, seq);
+    /// Gives the space of deleted envelopes back to the file system, after a sweep was
+    /// committed. Backends that manage space themselves do nothing.
+    fn reclaim_space(&mut self) -> Result<(), Self::Error> {
         Ok(())
     }
 
-    fn read(&self, range: &SeqRange, max_bytes: usize) -> Result<Vec<Envelope>, Self::Error> {
-        self.store
-            .read_envelopes(&self.workspace, range, max_bytes)
-            .map_err(LogError::Store)
-    }
+    /// Flushes and closes the store at shutdown.
+    fn close(self) -> Result<(), Self::Error>;
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use futures_util::SinkExt;
 use meridian_relay::Limits;
 use meridian_sync::wire::MAX_FRAME_BYTES;
-use meridian_sync::{ErrorCode, Frame, Role, VersionVector};
+use meridian_sync::{ErrorCode, Frame, Role};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::{Relay, pair, raw_connect, recv, recv_error, send};
@@ -37,14 +37,15 @@ async fn a_flooding_client_is_rate_limited_while_others_sync() {
     .await;
     let url = relay.url();
     let (mut a, mut ca, mut b, mut cb) = pair(&url, 21, Role::Editor).await;
-    let want = Frame::Want {
-        vector: VersionVector::new(),
-        membership_len: 0,
+    // Frames that carry data (here empty pushes) count against the rate.
+    let push = Frame::Push {
+        entries: Vec::new(),
+        upto: 0,
     };
     for _ in 0..200 {
         if cb
             .socket
-            .send(Message::Binary(want.encode().into()))
+            .send(Message::Binary(push.encode().into()))
             .await
             .is_err()
         {
@@ -91,7 +92,7 @@ async fn a_full_workspace_gets_storage_full() {
         ca.error_message()
     );
     assert!(ca.error_message().contains("quota"));
-    let stored = ca.session.their_vector().get(&a.keys.id());
+    let stored = ca.session.their_ack();
     assert!(
         stored > 0 && stored < 10,
         "stored up to the quota: {stored}"
@@ -142,4 +143,88 @@ async fn malformed_silent_and_surplus_connections_are_refused() {
     let (code, message) = recv_error(&mut surplus, 5).await.expect("refused");
     assert_eq!(code, ErrorCode::RateLimited);
     assert!(message.contains("limit of 3 connections"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acks_and_wants_do_not_count_against_the_frame_rate_but_a_flood_of_them_is_cut() {
+    let relay = Relay::with_limits(Limits {
+        rate_frames: 20,
+        rate_control_frames: 400,
+        ..Limits::default()
+    })
+    .await;
+    let url = relay.url();
+    let (mut a, mut ca, mut b, mut cb) = pair(&url, 23, Role::Editor).await;
+    // 300 control frames at once: far over the data rate, within the control cap.
+    let want = Frame::Want {
+        cursor: 0,
+        membership_len: b.membership.len(),
+    };
+    let ack = Frame::Ack {
+        upto: 0,
+        skip_to: None,
+    };
+    for frame in std::iter::repeat_n([&want, &ack], 150).flatten() {
+        send(&mut cb.socket, frame).await;
+    }
+    a.put("k", "v");
+    assert!(ca.sync(&mut a).await);
+    assert!(cb.until_holds(&mut b, &a).await, "B is still connected");
+    assert!(cb.closed.is_none(), "{:?}", cb.closed);
+
+    // Thousands are a flood.
+    for _ in 0..2000 {
+        if cb
+            .socket
+            .send(Message::Binary(want.encode().into()))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    let (code, message) = recv_error(&mut cb.socket, 5).await.expect("refused");
+    assert_eq!(code, ErrorCode::RateLimited, "{message}");
+    assert!(message.contains("control frames"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protocol_1_device_is_told_to_update_in_words_it_can_read() {
+    let relay = Relay::start().await;
+    let mut socket = raw_connect(&relay.url()).await;
+    // A version-1 `Hello`, as far as its first bytes go.
+    socket
+        .send(Message::Binary(vec![1u8, 0, 1, 2, 3, 4].into()))
+        .await
+        .expect("send");
+    let reply = loop {
+        match tokio::time::timeout(
+            Duration::from_secs(5),
+            futures_util::StreamExt::next(&mut socket),
+        )
+        .await
+        {
+            Ok(Some(Ok(Message::Binary(bytes)))) => break bytes.to_vec(),
+            Ok(Some(Ok(_))) => {}
+            other => panic!("no answer: {other:?}"),
+        }
+    };
+    // Version byte 1, the v1 `Error` variant, code `UnsupportedProtocol`, the message.
+    assert_eq!(&reply[..3], &[1, 9, 0]);
+    let text = String::from_utf8_lossy(&reply[4..]);
+    assert!(
+        text.contains("sync protocol 2") && text.contains("update Meridian"),
+        "{text}"
+    );
+    assert_eq!(
+        reply,
+        Frame::legacy_error(
+            "this relay speaks sync protocol 2; update Meridian on this device to keep syncing"
+        )
+    );
+    assert_eq!(
+        recv(&mut socket, 2).await,
+        None,
+        "and the connection closes"
+    );
 }

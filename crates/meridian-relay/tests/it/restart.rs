@@ -162,3 +162,64 @@ async fn a_workspace_registered_twice_with_another_log_is_refused() {
     relay.child.kill().expect("kill");
     relay.child.wait().expect("reaped");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_relay_keeps_cursors_checkpoints_and_verdicts() {
+    use crate::checkpoints::{CHANGES_ROWS, CHECKPOINT_ROWS, never_sweeping, sweeping};
+    use crate::support::{Device, Relay};
+
+    let relay = Relay::with_limits(never_sweeping()).await;
+    let url = relay.url();
+    let (mut a, mut ca, mut b, mut cb) = pair(&url, 33, Role::Editor).await;
+    for i in 0..10 {
+        a.put(&format!("k{i}"), &format!("value {i}"));
+    }
+    assert!(ca.sync(&mut a).await);
+    assert!(cb.until_holds(&mut b, &a).await);
+    let cp = a.checkpoint();
+    assert!(ca.sync(&mut a).await);
+    assert!(cb.pump_until(&mut b, |b, _| b.log.len() == 11, 5).await);
+    assert!(
+        cb.send_verdicts(&mut b, &[Device::verdict(&cp, true)])
+            .await
+    );
+    drop((ca, cb));
+    assert_eq!(
+        relay.query(CHANGES_ROWS),
+        10,
+        "not swept before the restart"
+    );
+
+    let relay = relay.restart(sweeping()).await;
+    let url = relay.url();
+    // The verdict survived: the first sweep after the restart collects.
+    let mut swept = false;
+    for _ in 0..100 {
+        if relay.query(CHANGES_ROWS) == 0 {
+            swept = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(swept, "the stored verdict let the sweep collect");
+    assert_eq!(relay.query(CHECKPOINT_ROWS), 1);
+
+    // The cursor survived: the relay says it holds all of A's log, and nothing is sent.
+    let mut ca = a.connect(&url).await;
+    assert_eq!(
+        ca.session.their_ack(),
+        meridian_sync::EnvelopeLog::head(&a.log)
+    );
+    assert!(ca.sync(&mut a).await);
+    assert_eq!(ca.delivered, 0);
+    assert!(ca.bytes_out <= 1024, "{} bytes sent", ca.bytes_out);
+
+    // The checkpoint survived: a new device gets it and nothing it covers.
+    let mut c = a.fresh();
+    a.add(&c, Role::Viewer);
+    assert!(ca.push_membership(&mut a).await);
+    let mut cc = c.connect(&url).await;
+    assert!(cc.until_holds(&mut c, &a).await);
+    assert_eq!(c.log.len(), 1);
+    assert_eq!(c.snapshot(), a.snapshot());
+}

@@ -1,7 +1,8 @@
 //! Hostile bytes: decoders return errors, never panic, on random and mutated input.
 
 use meridian_sync::{
-    DeviceKeys, DocumentId, Envelope, Frame, Header, Invite, JoinRequest, Kind, MembershipLog,
+    CheckpointId, CheckpointPart, DeviceKeys, DocumentId, Envelope, Frame, Header, Invite,
+    JoinRequest, Kind, MembershipLog, Verdict, VersionVector,
 };
 use proptest::prelude::*;
 
@@ -9,16 +10,25 @@ use crate::support::{T0, team};
 
 fn sample_frames() -> Vec<Vec<u8>> {
     let mut t = team(31);
-    let header = Header::new(
-        t.ws,
+    let header = Header::changes(DocumentId([1; 16]), 1, t.editor.id(), 1, 1, T0);
+    let env = Envelope::seal(&t.ws, header, b"body", &t.editor, &t.key, &mut t.rng).expect("seal");
+    let mut covers = VersionVector::new();
+    covers.set(t.editor.id(), 1);
+    covers.set(t.admin.id(), 4);
+    let part = Header::new(
         DocumentId([1; 16]),
         1,
         t.editor.id(),
-        1,
-        Kind::Changes,
+        3,
+        Kind::Checkpoint(CheckpointPart {
+            covers,
+            part: 1,
+            parts: 2,
+        }),
         T0,
     );
-    let env = Envelope::seal(header, b"body", &t.editor, &t.key, &mut t.rng).expect("seal");
+    let checkpoint =
+        Envelope::seal(&t.ws, part, b"saved", &t.editor, &t.key, &mut t.rng).expect("seal");
     let invite = Invite::new(
         "wss://r",
         Some([3; 32]),
@@ -29,14 +39,35 @@ fn sample_frames() -> Vec<Vec<u8>> {
     );
     let frames = [
         Frame::Push {
-            envelopes: vec![env.clone(), env],
+            entries: vec![(3, env.clone()), (9, checkpoint)],
+            upto: 12,
+        },
+        Frame::Deliver {
+            entries: vec![(1, env)],
+            upto: 1,
+        },
+        Frame::Verdicts {
+            verdicts: vec![Verdict {
+                doc: DocumentId([1; 16]),
+                checkpoint: CheckpointId {
+                    author: t.editor.id(),
+                    seq: 2,
+                },
+                ok: false,
+            }],
         },
         Frame::Membership {
             start: 0,
             ops: t.log.ops().to_vec(),
         },
         Frame::Want {
-            vector: Default::default(),
+            cursor: 7,
+            membership_len: 3,
+        },
+        Frame::Welcome {
+            log: [4; 16],
+            head: 12,
+            cursor: 3,
             membership_len: 3,
         },
     ];
@@ -63,7 +94,7 @@ proptest! {
 
     #[test]
     fn decoders_never_panic_on_mutated_valid_input(
-        which in 0usize..5,
+        which in 0usize..8,
         edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
         cut in any::<prop::sample::Index>(),
     ) {

@@ -2,8 +2,9 @@
 
 mod envelope;
 mod fuzz;
+mod hostile;
 mod invite;
 mod membership;
 mod session;
-mod sim;
+// mod sim;
 mod support;

@@ -2,7 +2,7 @@
 
 use meridian_sync::membership::{Denied, EpochGrant, MembershipError as E, OpHash};
 use meridian_sync::{
-    DeviceKeys, DocumentId, Envelope, EnvelopeError, EpochKey, Header, InviteId, KeyError, Kind,
+    DeviceKeys, DocumentId, Envelope, EnvelopeError, EpochKey, Header, InviteId, KeyError,
     MembershipLog, Op, Role, SignedOp, unwrap_epoch_key,
 };
 
@@ -253,17 +253,16 @@ fn removal_rotates_the_key_and_the_removed_device_cannot_read_the_new_epoch() {
     let viewers = state.wrapped_key_for(&t.viewer.id(), 2).expect("viewer's");
     assert!(unwrap_epoch_key(viewers, &t.ws, 2, &t.editor).is_err());
     // Content sealed in epoch 2 is closed to the old key.
-    let header = Header::new(
-        t.ws,
-        DocumentId([1; 16]),
-        2,
-        t.admin.id(),
-        1,
-        Kind::Changes,
-        T0,
-    );
-    let env =
-        Envelope::seal(header, b"after removal", &t.admin, &new_key, &mut t.rng).expect("seal");
+    let header = Header::changes(DocumentId([1; 16]), 2, t.admin.id(), 1, 1, T0);
+    let env = Envelope::seal(
+        &t.ws,
+        header,
+        b"after removal",
+        &t.admin,
+        &new_key,
+        &mut t.rng,
+    )
+    .expect("seal");
     let old = state.epoch_keys_for(&t.editor).expect("old epochs")[&1].clone();
     assert!(matches!(
         env.open(&t.ws, &old),
@@ -411,15 +410,7 @@ fn an_added_device_must_get_every_epoch_key() {
 fn envelope_authorship_follows_the_log() {
     let mut t = team(12);
     let header = |device: &DeviceKeys, epoch| {
-        Header::new(
-            t.ws,
-            DocumentId([1; 16]),
-            epoch,
-            device.id(),
-            1,
-            Kind::Changes,
-            T0,
-        )
+        Header::changes(DocumentId([1; 16]), epoch, device.id(), 1, 1, T0)
     };
     let h_editor_1 = header(&t.editor, 1);
     let h_viewer_1 = header(&t.viewer, 1);
