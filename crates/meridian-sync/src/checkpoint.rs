@@ -27,11 +27,30 @@ pub const TAIL_PERCENT: u64 = 6;
 /// previous one), so more is a flood and is refused.
 pub const MAX_OPEN_CHECKPOINTS: usize = 8;
 
+/// While someone is typing in a document, a checkpoint waits until the tail passes this
+/// and the newest checkpoint's size: every checkpoint is a whole copy sent to every device
+/// that follows the document, and envelopes (a hundred bytes or more each) grow far faster
+/// than the document they change.
+pub const ACTIVE_TAIL_FLOOR_BYTES: u64 = 64 * 1024;
+/// A document with no local edit for this long is idle: its tail is then compacted down to
+/// [`TAIL_PERCENT`].
+pub const IDLE_MS: i64 = 5_000;
+
 /// Whether a device that wrote some of a document's uncovered `Changes` envelopes should
 /// seal a checkpoint of it: `tail_envelopes` of `tail_bytes` (encoded) are not covered by
 /// the newest checkpoint, whose encoded size is `base_bytes` (0 when there is none).
-pub fn due(tail_envelopes: u64, tail_bytes: u64, base_bytes: u64) -> bool {
-    tail_envelopes >= 2 && tail_bytes > TAIL_FLOOR_BYTES.max(base_bytes * TAIL_PERCENT / 100)
+/// `idle`: nobody has been typing in it here for [`IDLE_MS`] (or this is a one-off sync).
+pub fn due(tail_envelopes: u64, tail_bytes: u64, base_bytes: u64, idle: bool) -> bool {
+    // A document's first envelope is the whole document: alone, it is its own checkpoint.
+    if tail_envelopes == 0 || (tail_envelopes == 1 && base_bytes == 0) {
+        return false;
+    }
+    let limit = if idle {
+        TAIL_FLOOR_BYTES.max(base_bytes * TAIL_PERCENT / 100)
+    } else {
+        ACTIVE_TAIL_FLOOR_BYTES.max(base_bytes)
+    };
+    tail_bytes > limit
 }
 
 /// A checkpoint's plaintext: the heads of the saved document (so a loader can check it got
@@ -199,13 +218,18 @@ impl Coverage {
 
     /// Finds a checkpoint by id alone (verdicts name no document).
     pub fn find_mut(&mut self, id: &CheckpointId) -> Option<(DocumentId, &mut CheckpointInfo)> {
-        self.docs.iter_mut().find_map(|(doc, list)| {
-            list.iter_mut().find(|c| c.id == *id).map(|c| (*doc, c))
-        })
+        self.docs
+            .iter_mut()
+            .find_map(|(doc, list)| list.iter_mut().find(|c| c.id == *id).map(|c| (*doc, c)))
     }
 
     /// A usable checkpoint covering the `Changes` envelope `doc_seq` of `author`.
-    pub fn covering(&self, doc: &DocumentId, author: &DeviceId, doc_seq: u64) -> Option<CheckpointId> {
+    pub fn covering(
+        &self,
+        doc: &DocumentId,
+        author: &DeviceId,
+        doc_seq: u64,
+    ) -> Option<CheckpointId> {
         self.checkpoints(doc)
             .iter()
             .find(|c| c.is_usable() && c.covers.get(author) >= doc_seq)
@@ -338,11 +362,22 @@ mod tests {
         assert_eq!(heads, vec![[1; 32], [2; 32]]);
         assert_eq!(back, saved.as_slice());
         assert_eq!(decode_body(&[0, 0, 0, 9, 1]), None, "heads past the end");
-        assert!(!due(1, 1 << 20, 0), "one envelope is its own snapshot");
-        assert!(!due(5, 4000, 0));
-        assert!(due(5, 5000, 0));
-        assert!(!due(5, 5000, 100_000));
-        assert!(due(5, 6001, 100_000));
+        assert!(
+            !due(1, 1 << 20, 0, true),
+            "one envelope is its own snapshot"
+        );
+        assert!(
+            due(1, 7000, 100_000, true),
+            "a lone large envelope after a checkpoint"
+        );
+        assert!(!due(5, 4000, 0, true));
+        assert!(due(5, 5000, 0, true));
+        assert!(!due(5, 5000, 100_000, true));
+        assert!(due(5, 6001, 100_000, true));
+        // While typing: only once the tail outgrows both the floor and the checkpoint.
+        assert!(!due(500, 60_000, 10_000, false));
+        assert!(due(500, 70_000, 10_000, false));
+        assert!(!due(500, 90_000, 100_000, false));
     }
 
     #[test]
@@ -376,14 +411,26 @@ mod tests {
         cov.note(DOC, &part(1, 10, &[(1, 5), (2, 3)], 0, 1));
         assert!(cov.sweep(&DOC, |_| false).is_empty());
         // The author's own word is not enough.
-        cov.get_mut(&DOC, &id(1, 10)).expect("held").verifiers.insert(dev(1));
+        cov.get_mut(&DOC, &id(1, 10))
+            .expect("held")
+            .verifiers
+            .insert(dev(1));
         assert!(cov.sweep(&DOC, |_| false).is_empty());
         // Device 3 vouches: the author's envelopes may go, device 2's only once device 2
         // agrees or is removed.
-        cov.get_mut(&DOC, &id(1, 10)).expect("held").verifiers.insert(dev(3));
+        cov.get_mut(&DOC, &id(1, 10))
+            .expect("held")
+            .verifiers
+            .insert(dev(3));
         assert_eq!(cov.sweep(&DOC, |_| false).envelopes, vv(&[(1, 5)]));
-        assert_eq!(cov.sweep(&DOC, |d| *d == dev(2)).envelopes, vv(&[(1, 5), (2, 3)]));
-        cov.get_mut(&DOC, &id(1, 10)).expect("held").verifiers.insert(dev(2));
+        assert_eq!(
+            cov.sweep(&DOC, |d| *d == dev(2)).envelopes,
+            vv(&[(1, 5), (2, 3)])
+        );
+        cov.get_mut(&DOC, &id(1, 10))
+            .expect("held")
+            .verifiers
+            .insert(dev(2));
         assert_eq!(cov.sweep(&DOC, |_| false).envelopes, vv(&[(1, 5), (2, 3)]));
         // A rejected checkpoint covers nothing and goes itself.
         cov.get_mut(&DOC, &id(1, 10)).expect("held").rejected = true;
@@ -401,7 +448,10 @@ mod tests {
         cov.note(DOC, &part(2, 8, &[(2, 4)], 0, 1));
         // Unvouched: only the author's own older checkpoint goes.
         assert_eq!(cov.sweep(&DOC, |_| false).checkpoints, vec![id(1, 10)]);
-        cov.get_mut(&DOC, &id(1, 20)).expect("held").verifiers.insert(dev(2));
+        cov.get_mut(&DOC, &id(1, 20))
+            .expect("held")
+            .verifiers
+            .insert(dev(2));
         let mut gone = cov.sweep(&DOC, |_| false).checkpoints;
         gone.sort();
         // (1,20) dominates both covers-{1:5} checkpoints; (2,8) covers more of device 2,

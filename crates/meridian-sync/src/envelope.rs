@@ -112,7 +112,14 @@ impl Header {
         doc_seq: u64,
         created_ms: i64,
     ) -> Self {
-        Self::new(doc, epoch, device, seq, Kind::Changes { doc_seq }, created_ms)
+        Self::new(
+            doc,
+            epoch,
+            device,
+            seq,
+            Kind::Changes { doc_seq },
+            created_ms,
+        )
     }
 
     /// A header for the current envelope format.
@@ -376,7 +383,11 @@ impl Envelope {
     /// verified, such as those a [`crate::Session`] accepted or read back from the log.
     /// The AEAD still rejects a body or header altered since sealing, or moved from
     /// another workspace.
-    pub fn decrypt(&self, workspace: &WorkspaceId, key: &EpochKey) -> Result<Vec<u8>, EnvelopeError> {
+    pub fn decrypt(
+        &self,
+        workspace: &WorkspaceId,
+        key: &EpochKey,
+    ) -> Result<Vec<u8>, EnvelopeError> {
         let h = &self.header;
         let cipher = key.doc_key(workspace, &h.doc, h.epoch).cipher();
         let header_bytes = codec::encode(h);
@@ -516,7 +527,10 @@ mod tests {
             ("doc", Box::new(|h| h.doc = DocumentId([9; 16]))),
             ("epoch", Box::new(|h| h.epoch = 2)),
             ("seq", Box::new(|h| h.seq = 6)),
-            ("doc_seq", Box::new(|h| h.kind = Kind::Changes { doc_seq: 4 })),
+            (
+                "doc_seq",
+                Box::new(|h| h.kind = Kind::Changes { doc_seq: 4 }),
+            ),
             ("created_s", Box::new(|h| h.created_s = 2)),
         ];
         for (field, edit) in edits {

@@ -21,7 +21,9 @@ use crate::ids::{DeviceId, WorkspaceId};
 use crate::keys::{DeviceKeys, verify_signature};
 use crate::membership::{Denied, MembershipError, MembershipLog, MembershipState, SignedOp};
 use crate::store::{EnvelopeLog, Held, LogId, Peer, Verdict};
-use crate::wire::{ErrorCode, Frame, MAX_BATCH_BYTES, MAX_VERDICTS_PER_FRAME, PROTOCOL_VERSION, PeerProof};
+use crate::wire::{
+    ErrorCode, Frame, MAX_BATCH_BYTES, MAX_VERDICTS_PER_FRAME, PROTOCOL_VERSION, PeerProof,
+};
 
 /// Ask again for what is missing (and resend what is unacknowledged) after this long
 /// without hearing from the peer.
@@ -127,6 +129,12 @@ pub struct Session {
     their_membership_len: u64,
     /// A batch awaits its `Ack` (one batch at a time).
     in_flight: bool,
+    /// The peer said how far into this side's log it holds (`Welcome` or `Want`): until
+    /// then a responder would send its log from the start.
+    peer_cursor_known: bool,
+    /// A batch was cut short because the membership log is behind: ask for the rest once
+    /// it has caught up (asking otherwise would make the peer resend what is in flight).
+    held_back: bool,
     started_ms: i64,
     last_heard_ms: i64,
 }
@@ -149,6 +157,21 @@ fn peer_message(nonce: &[u8; 32], workspace: &WorkspaceId, device: &DeviceId) ->
         &device.0,
     ]
     .concat()
+}
+
+/// Records how far into `peer`'s log this side holds, unless another session of the same
+/// owner (a second connection of the same device) already recorded more: a cursor that
+/// went back would make the next connection send again what is already held.
+fn advance_cursor<L: EnvelopeLog>(
+    log: &mut L,
+    peer: &Peer,
+    their_log: &LogId,
+    pos: u64,
+) -> Result<(), L::Error> {
+    if pos > log.cursor(peer, their_log) {
+        log.set_cursor(peer, their_log, pos)?;
+    }
+    Ok(())
 }
 
 /// Whether `device` may sync this workspace at all, with the message to send if not.
@@ -203,7 +226,13 @@ impl Session {
         Self::new(workspace, false, nonce, log, now_ms)
     }
 
-    fn new(workspace: WorkspaceId, initiator: bool, nonce: [u8; 32], log: LogId, now_ms: i64) -> Session {
+    fn new(
+        workspace: WorkspaceId,
+        initiator: bool,
+        nonce: [u8; 32],
+        log: LogId,
+        now_ms: i64,
+    ) -> Session {
         Session {
             workspace,
             initiator,
@@ -219,6 +248,8 @@ impl Session {
             sent_upto: 0,
             their_membership_len: 0,
             in_flight: false,
+            peer_cursor_known: false,
+            held_back: false,
             started_ms: now_ms,
             last_heard_ms: now_ms,
         }
@@ -276,7 +307,11 @@ impl Session {
     /// taken), or `None` before the session is ready.
     pub fn verdicts(&self, verdicts: &[Verdict]) -> Option<Frame> {
         (self.is_ready() && !verdicts.is_empty()).then(|| Frame::Verdicts {
-            verdicts: verdicts.iter().take(MAX_VERDICTS_PER_FRAME).copied().collect(),
+            verdicts: verdicts
+                .iter()
+                .take(MAX_VERDICTS_PER_FRAME)
+                .copied()
+                .collect(),
         })
     }
 
@@ -364,6 +399,7 @@ impl Session {
                 self.recv_cursor = ctx.log.cursor(&self.peer_key(), &log);
                 self.their_ack = cursor;
                 self.sent_upto = cursor;
+                self.peer_cursor_known = true;
                 self.their_membership_len = membership_len;
                 self.send_membership(ctx.membership, &mut step);
                 self.send_want(ctx, &mut step);
@@ -384,7 +420,7 @@ impl Session {
                     self.recv_cursor = skip;
                     self.their_head = self.their_head.max(skip);
                     if let Some(log) = self.their_log {
-                        ctx.log.set_cursor(&self.peer_key(), &log, skip)?;
+                        advance_cursor(ctx.log, &self.peer_key(), &log, skip)?;
                     }
                 }
                 self.flush(ctx, &mut step)?;
@@ -400,6 +436,7 @@ impl Session {
                 self.their_ack = cursor;
                 self.sent_upto = cursor;
                 self.in_flight = false;
+                self.peer_cursor_known = true;
                 self.their_membership_len = membership_len;
                 self.send_membership(ctx.membership, &mut step);
                 self.flush(ctx, &mut step)?;
@@ -545,6 +582,7 @@ impl Session {
                 // again once the membership has caught up.
                 Err(Denied::UnknownDevice(_) | Denied::UnknownEpoch { .. }) => {
                     reached = pos - 1;
+                    self.held_back = true;
                     break;
                 }
                 // Written without the right to write: never stored or passed on.
@@ -561,7 +599,7 @@ impl Session {
         }
         if reached > self.recv_cursor {
             self.recv_cursor = reached;
-            ctx.log.set_cursor(&from, &their_log, reached)?;
+            advance_cursor(ctx.log, &from, &their_log, reached)?;
         }
         self.their_head = self.their_head.max(upto);
         let skip_to = (caught_up && ctx.log.head() > self.sent_upto).then(|| {
@@ -615,8 +653,10 @@ impl Session {
         self.their_membership_len = self.their_membership_len.max(end);
         if !step.membership_applied.is_empty()
             && self.check_peer_still_member(ctx.membership.state(), step)
+            && self.held_back
         {
             // Envelopes skipped for want of membership can come now.
+            self.held_back = false;
             self.send_want(ctx, step);
         }
         Ok(())
@@ -660,7 +700,11 @@ impl Session {
         ctx: &mut Ctx<'_, L>,
         step: &mut Step,
     ) -> Result<(), L::Error> {
-        if self.in_flight || self.their_log.is_none() || self.state != State::Ready {
+        if self.in_flight
+            || self.their_log.is_none()
+            || self.state != State::Ready
+            || !self.peer_cursor_known
+        {
             return Ok(());
         }
         if self.sent_upto >= ctx.log.head() {

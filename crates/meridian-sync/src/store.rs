@@ -91,7 +91,11 @@ pub trait EnvelopeLog {
     fn read_after(&self, after: u64, to: &Peer, max_bytes: usize) -> Result<Batch, Self::Error>;
 
     /// Records checkpoint verdicts a device reported (the relay); devices ignore them.
-    fn record_verdicts(&mut self, _from: &DeviceId, _verdicts: &[Verdict]) -> Result<(), Self::Error> {
+    fn record_verdicts(
+        &mut self,
+        _from: &DeviceId,
+        _verdicts: &[Verdict],
+    ) -> Result<(), Self::Error> {
         Ok(())
     }
 }
@@ -250,7 +254,9 @@ impl EnvelopeLog for MemLog {
         }
         let h = envelope.header();
         match h.kind {
-            Kind::Changes { doc_seq } if self.coverage.covering(&h.doc, &h.device, doc_seq).is_some() => {
+            Kind::Changes { doc_seq }
+                if self.coverage.covering(&h.doc, &h.device, doc_seq).is_some() =>
+            {
                 Held::Covered
             }
             _ => Held::No,
@@ -286,7 +292,11 @@ impl EnvelopeLog for MemLog {
         Ok(batch)
     }
 
-    fn record_verdicts(&mut self, from: &DeviceId, verdicts: &[Verdict]) -> Result<(), Self::Error> {
+    fn record_verdicts(
+        &mut self,
+        from: &DeviceId,
+        verdicts: &[Verdict],
+    ) -> Result<(), Self::Error> {
         for v in verdicts {
             self.verdicts.push((*from, *v));
             let Some(info) = self.coverage.get_mut(&v.doc, &v.checkpoint) else {

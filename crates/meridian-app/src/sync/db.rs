@@ -337,7 +337,9 @@ impl SyncDb {
     pub fn next_numbers(&self, doc: &str) -> Result<(u64, u64), DbError> {
         let doc_seq: i64 = self
             .conn
-            .query_row("SELECT doc_seq FROM doc_seqs WHERE doc = ?1", [doc], |r| r.get(0))
+            .query_row("SELECT doc_seq FROM doc_seqs WHERE doc = ?1", [doc], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(|e| self.err(e))?
             .unwrap_or(0);
@@ -720,7 +722,11 @@ impl SyncDb {
     /// Deletes what checkpoints applied here make redundant in this device's log: `Changes`
     /// envelopes they cover and checkpoints another one dominates, once the relay holds
     /// them (they came from it, or it acknowledged them: `relay_acked`). Returns how many.
-    pub fn collect_garbage(&mut self, doc: &DocumentId, relay_acked: u64) -> Result<usize, DbError> {
+    pub fn collect_garbage(
+        &mut self,
+        doc: &DocumentId,
+        relay_acked: u64,
+    ) -> Result<usize, DbError> {
         let mut covers = VersionVector::new();
         let mut dominated = Vec::new();
         let list = self.coverage.checkpoints(doc).to_vec();
@@ -744,7 +750,12 @@ impl SyncDb {
                 .execute(
                     "DELETE FROM envelopes WHERE doc = ?1 AND device = ?2 AND doc_seq IS NOT NULL
                      AND doc_seq <= ?3 AND applied = 1 AND (source != 'self' OR pos <= ?4)",
-                    params![doc.to_string(), device.0.as_slice(), *doc_seq as i64, relay_acked as i64],
+                    params![
+                        doc.to_string(),
+                        device.0.as_slice(),
+                        *doc_seq as i64,
+                        relay_acked as i64
+                    ],
                 )
                 .map_err(|e| self.err(e))?;
         }
@@ -762,6 +773,70 @@ impl SyncDb {
             }
         }
         Ok(gone)
+    }
+
+    /// Documents with `Changes` envelopes held above a hole no checkpoint covers: an
+    /// envelope the relay withheld (or one still on its way). Per (document, author), the
+    /// first missing `doc_seq`.
+    pub fn gaps(&self) -> Result<Vec<(DocumentId, DeviceId, u64)>, DbError> {
+        let groups: Vec<(String, Vec<u8>, i64)> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT doc, device, MAX(doc_seq) FROM envelopes
+                     WHERE doc_seq IS NOT NULL GROUP BY doc, device",
+                )
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        let mut out = Vec::new();
+        for (doc, device, max) in groups {
+            let (Ok(doc), Ok(d)) = (
+                doc.parse::<DocumentId>(),
+                <[u8; 32]>::try_from(device.as_slice()),
+            ) else {
+                continue;
+            };
+            let device = DeviceId(d);
+            let covered = self
+                .coverage
+                .checkpoints(&doc)
+                .iter()
+                .filter(|c| c.is_usable() && self.verified.contains(&c.id))
+                .map(|c| c.covers.get(&device))
+                .max()
+                .unwrap_or(0);
+            let max = max as u64;
+            if max <= covered {
+                continue;
+            }
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT doc_seq FROM envelopes WHERE doc = ?1 AND device = ?2 AND doc_seq > ?3
+                     ORDER BY doc_seq",
+                )
+                .map_err(|e| self.err(e))?;
+            let seqs = stmt
+                .query_map(
+                    params![doc.to_string(), device.0.as_slice(), covered as i64],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map_err(|e| self.err(e))?;
+            let mut next = covered + 1;
+            for s in seqs {
+                let s = s.map_err(|e| self.err(e))? as u64;
+                if s != next {
+                    out.push((doc, device, next));
+                    break;
+                }
+                next += 1;
+            }
+        }
+        Ok(out)
     }
 
     /// How many of this device's own envelopes are past `acked` (not yet held by the relay).
@@ -898,7 +973,9 @@ impl EnvelopeLog for SyncDb {
         let (device, seq) = env.key();
         let stored = self
             .conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM envelopes WHERE device = ?1 AND seq = ?2)")
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM envelopes WHERE device = ?1 AND seq = ?2)",
+            )
             .and_then(|mut s| s.query_row(params![device.0.as_slice(), seq as i64], |r| r.get(0)))
             .unwrap_or(false);
         if stored {
@@ -952,7 +1029,11 @@ impl EnvelopeLog for SyncDb {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([after as i64], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
             })
             .map_err(|e| self.err(e))?;
         let mut bytes = 0;
@@ -962,7 +1043,11 @@ impl EnvelopeLog for SyncDb {
                 continue;
             }
             let env = Envelope::decode(&raw).map_err(|e| self.err(e))?;
-            let from = if source == SELF { Peer::Device(env.header().device) } else { Peer::Relay };
+            let from = if source == SELF {
+                Peer::Device(env.header().device)
+            } else {
+                Peer::Relay
+            };
             if meridian_sync::store::skip_for(&env, &from, to, &self.coverage) {
                 continue;
             }
@@ -974,5 +1059,89 @@ impl EnvelopeLog for SyncDb {
             batch.entries.push((pos as u64, env));
         }
         Ok(batch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use meridian_sync::{DeviceKeys, EpochKey, Header, WorkspaceId};
+    use rand::SeedableRng;
+
+    #[test]
+    fn a_version_1_sync_db_is_kept_as_an_archive_and_every_document_is_sealed_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("sync.db");
+        {
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch(
+                "CREATE TABLE envelopes (device BLOB NOT NULL, seq INTEGER NOT NULL,
+                     doc TEXT NOT NULL, bytes BLOB NOT NULL, applied INTEGER NOT NULL DEFAULT 0,
+                     PRIMARY KEY (device, seq)) STRICT;
+                 CREATE TABLE sealed (doc TEXT PRIMARY KEY, heads BLOB NOT NULL) STRICT;
+                 CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) STRICT;
+                 INSERT INTO envelopes VALUES (x'01', 1, 'doc', x'deadbeef', 1);
+                 INSERT INTO sealed VALUES ('doc', x'00');
+                 INSERT INTO kv VALUES ('relay_url', CAST('ws://relay' AS BLOB)), ('relay_has_mine', CAST('1' AS BLOB));",
+            )
+            .expect("a version-1 database");
+        }
+        let db = SyncDb::open(&path).expect("migrates");
+        assert_eq!(db.head(), 0, "the new log starts empty");
+        assert_eq!(db.sealed("doc").expect("read"), Vec::new(), "sealed again");
+        assert_eq!(
+            db.get_str(key::RELAY).expect("read").as_deref(),
+            Some("ws://relay")
+        );
+        assert_eq!(db.get(key::RELAY_HAS_MINE).expect("read"), None);
+        let archived: Vec<u8> = db
+            .conn
+            .query_row("SELECT bytes FROM envelopes_v1", [], |r| r.get(0))
+            .expect("the old envelopes are kept");
+        assert_eq!(archived, vec![0xde, 0xad, 0xbe, 0xef]);
+        let version: i64 = db
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("read");
+        assert_eq!(version, SCHEMA_VERSION);
+        drop(db);
+        SyncDb::open(&path).expect("opens again without migrating twice");
+    }
+
+    #[test]
+    fn a_withheld_envelope_shows_as_a_gap_in_its_document() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut db = SyncDb::open(&dir.path().join("sync.db")).expect("open");
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let author = DeviceKeys::generate(&mut rng);
+        let key = EpochKey::generate(&mut rng);
+        let ws = WorkspaceId([1; 16]);
+        let doc = DocumentId([2; 16]);
+        let other = DocumentId([3; 16]);
+        let mut seal = |seq, doc, doc_seq| {
+            let header = Header::changes(doc, 1, author.id(), seq, doc_seq, 0);
+            Envelope::seal(&ws, header, b"x", &author, &key, &mut rng).expect("seal")
+        };
+        // Doc 2: 1, 2, then 4 (3 withheld); doc 3: 1, 2 (nothing missing).
+        for (seq, d, doc_seq) in [
+            (1, doc, 1),
+            (2, other, 1),
+            (3, doc, 2),
+            (4, other, 2),
+            (6, doc, 4),
+        ] {
+            let env = seal(seq, d, doc_seq);
+            assert_eq!(db.held(&env), Held::No);
+            db.append(&env, &Peer::Relay).expect("append");
+            assert_eq!(db.held(&env), Held::Stored);
+        }
+        assert_eq!(db.gaps().expect("gaps"), vec![(doc, author.id(), 3)]);
+        let env = seal(5, doc, 3);
+        db.append(&env, &Peer::Relay).expect("append");
+        assert_eq!(db.gaps().expect("gaps"), Vec::new());
+        // What came from the relay is never sent back to it.
+        let batch = db.read_after(0, &Peer::Relay, 1 << 20).expect("read");
+        assert!(batch.entries.is_empty());
+        assert_eq!(batch.upto, db.head());
     }
 }

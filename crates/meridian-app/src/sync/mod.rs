@@ -43,6 +43,9 @@ pub struct SyncParts {
     /// When `last_contact_ms` and `relay_has_mine` were last written to `sync.db`.
     contact_recorded_ms: i64,
     acked_recorded: Option<u64>,
+    /// Documents sealed while someone was typing, and when: each gets an idle checkpoint
+    /// pass once [`checkpoint::IDLE_MS`] passed without another.
+    typing: std::collections::HashMap<DocId, i64>,
 }
 
 /// One device of the workspace, for `meridian devices`.
@@ -118,6 +121,7 @@ impl Workspace {
                     connected: false,
                     contact_recorded_ms: 0,
                     acked_recorded: None,
+                    typing: std::collections::HashMap::new(),
                 })
             })
             .await
@@ -309,10 +313,17 @@ impl Workspace {
     pub async fn seal_pending(&self) -> Result<usize, Error> {
         let mut guard = self.sync_parts().await?;
         let parts = guard.as_mut().ok_or(Error::Stopped)?;
-        self.seal_with(parts).await
+        self.seal_with(parts, true).await
     }
 
-    pub(crate) async fn seal_with(&self, parts: &mut SyncParts) -> Result<usize, Error> {
+    /// Seals every document whose stored heads passed its sealed heads, then checkpoints
+    /// those whose tail calls for it. `idle`: nobody is typing (a one-off sync, a start);
+    /// otherwise the documents are remembered for [`Workspace::checkpoint_quiet`].
+    pub(crate) async fn seal_with(
+        &self,
+        parts: &mut SyncParts,
+        idle: bool,
+    ) -> Result<usize, Error> {
         let Some(sealer) = Sealer::new(self, parts)? else {
             return Ok(0);
         };
@@ -333,8 +344,39 @@ impl Workspace {
                 touched.push(id);
             }
         }
+        let now = self.now_ms();
         for id in touched {
-            if self.checkpoint_if_due(parts, &sealer, &id).await? {
+            if !idle {
+                parts.typing.insert(id.clone(), now);
+            }
+            if self.checkpoint_if_due(parts, &sealer, &id, idle).await? {
+                made += 1;
+            }
+        }
+        Ok(made)
+    }
+
+    /// Gives the documents nobody typed in for [`checkpoint::IDLE_MS`] their idle
+    /// checkpoint pass. Returns how many checkpoints it sealed.
+    pub(crate) async fn checkpoint_quiet(&self, parts: &mut SyncParts) -> Result<usize, Error> {
+        let now = self.now_ms();
+        let quiet: Vec<DocId> = parts
+            .typing
+            .iter()
+            .filter(|(_, at)| now - **at >= checkpoint::IDLE_MS)
+            .map(|(id, _)| id.clone())
+            .collect();
+        if quiet.is_empty() {
+            return Ok(0);
+        }
+        let Some(sealer) = Sealer::new(self, parts)? else {
+            parts.typing.clear();
+            return Ok(0);
+        };
+        let mut made = 0;
+        for id in quiet {
+            parts.typing.remove(&id);
+            if self.checkpoint_if_due(parts, &sealer, &id, true).await? {
                 made += 1;
             }
         }
@@ -349,10 +391,11 @@ impl Workspace {
         parts: &mut SyncParts,
         sealer: &Sealer,
         id: &DocId,
+        idle: bool,
     ) -> Result<bool, Error> {
         let doc: DocumentId = id.as_str().parse().map_err(sync_err)?;
         let tail = parts.db.tail(&doc, &sealer.me).map_err(sync_err)?;
-        if !tail.mine || !checkpoint::due(tail.envelopes, tail.bytes, tail.base_bytes) {
+        if !tail.mine || !checkpoint::due(tail.envelopes, tail.bytes, tail.base_bytes, idle) {
             return Ok(false);
         }
         // Under the sync lock no remote change can be applied meanwhile, so the document
@@ -409,7 +452,12 @@ impl Workspace {
 
     /// Merges remote bytes (changes or a saved document) into `id`, sealing local changes
     /// first; true once nothing waits for a missing dependency.
-    async fn merge_into(&self, parts: &mut SyncParts, id: &DocId, bytes: &[u8]) -> Result<bool, Error> {
+    async fn merge_into(
+        &self,
+        parts: &mut SyncParts,
+        id: &DocId,
+        bytes: &[u8],
+    ) -> Result<bool, Error> {
         let sealed = parts.db.sealed(id.as_str()).map_err(sync_err)?;
         let sealer = Sealer::new(self, parts)?;
         let merged = self
@@ -554,6 +602,8 @@ impl Workspace {
             )
         } else if let Some(e) = last_error.filter(|e| !e.is_empty()) {
             Some(e)
+        } else if let Some(reason) = withheld(&parts.db)? {
+            Some(reason)
         } else if pending > 0 || unsealed > 0 {
             Some(format!(
                 "{pending} change batches not yet acknowledged by the relay, {unsealed} documents with unsent edits"
@@ -575,6 +625,19 @@ impl Workspace {
             reason,
         })
     }
+}
+
+/// Why sync is not complete when envelopes of some document are missing below ones held.
+fn withheld(db: &SyncDb) -> Result<Option<String>, Error> {
+    let gaps = db.gaps().map_err(sync_err)?;
+    let Some((doc, device, doc_seq)) = gaps.first() else {
+        return Ok(None);
+    };
+    Ok(Some(format!(
+        "{} document(s) miss changes the relay has not delivered (document {doc} lacks change batch {doc_seq} from device {}): sync again; if this stays, the relay is withholding data",
+        gaps.len(),
+        device.short()
+    )))
 }
 
 fn sorted(mut heads: Vec<automerge::ChangeHash>) -> Vec<automerge::ChangeHash> {
@@ -662,7 +725,9 @@ fn change_hashes(body: &[u8]) -> Result<Vec<automerge::ChangeHash>, String> {
         let (mut len, mut shift, mut i) = (0usize, 0u32, 9usize);
         loop {
             let byte = *rest.get(i).ok_or("a chunk length runs past the end")?;
-            len |= usize::from(byte & 0x7f).checked_shl(shift).ok_or("a chunk length overflows")?;
+            len |= usize::from(byte & 0x7f)
+                .checked_shl(shift)
+                .ok_or("a chunk length overflows")?;
             i += 1;
             if byte & 0x80 == 0 {
                 break;
@@ -672,13 +737,17 @@ fn change_hashes(body: &[u8]) -> Result<Vec<automerge::ChangeHash>, String> {
                 return Err("a chunk length overflows".into());
             }
         }
-        let end = i.checked_add(len).filter(|e| *e <= rest.len()).ok_or("a chunk runs past the end")?;
+        let end = i
+            .checked_add(len)
+            .filter(|e| *e <= rest.len())
+            .ok_or("a chunk runs past the end")?;
         let chunk = &rest[..end];
         if kind == 0 {
             let doc = automerge::Automerge::load(chunk).map_err(|e| e.to_string())?;
             out.extend(doc.get_heads());
         } else {
-            let change = automerge::Change::from_bytes(chunk.to_vec()).map_err(|e| e.to_string())?;
+            let change =
+                automerge::Change::from_bytes(chunk.to_vec()).map_err(|e| e.to_string())?;
             out.push(change.hash());
         }
         rest = &rest[end..];
@@ -798,8 +867,15 @@ impl Sealer {
                 self.now_ms,
             );
             envs.push(
-                Envelope::seal(&self.ws, header, piece, &parts.keys, &self.key, &mut rand::rng())
-                    .map_err(sync_err)?,
+                Envelope::seal(
+                    &self.ws,
+                    header,
+                    piece,
+                    &parts.keys,
+                    &self.key,
+                    &mut rand::rng(),
+                )
+                .map_err(sync_err)?,
             );
         }
         parts

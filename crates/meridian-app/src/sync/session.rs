@@ -148,7 +148,7 @@ impl Workspace {
         let (url, pin, register) = {
             let mut guard = self.sync_parts().await?;
             let parts = guard.as_mut().ok_or(Error::Stopped)?;
-            report.sealed += self.seal_with(parts).await? as u64;
+            report.sealed += self.seal_with(parts, true).await? as u64;
             self.apply_unapplied(parts).await?;
             let Some(log) = &parts.membership else {
                 return Err(Error::Sync(
@@ -235,7 +235,9 @@ impl Workspace {
                         let Some(frame) = next.map_err(Ended::Lost)? else {
                             return Ok(report);
                         };
-                        let step = self.on_relay_frame(&mut session, frame, &mut verdicts_in_flight).await?;
+                        let step = self
+                            .on_relay_frame(&mut session, frame, &mut verdicts_in_flight)
+                            .await?;
                         for frame in &step.send {
                             link.send(frame).await.map_err(Ended::Lost)?;
                         }
@@ -293,7 +295,13 @@ impl Workspace {
                 _ = tick.tick() => {
                     let mut guard = self.sync_parts().await?;
                     let parts = guard.as_mut().ok_or(Error::Stopped)?;
-                    with_ctx(self, parts, |ctx| session.on_tick(ctx))?
+                    let mut step = with_ctx(self, parts, |ctx| session.on_tick(ctx))?;
+                    if self.checkpoint_quiet(parts).await? > 0 && step.closed.is_none() {
+                        let more = with_ctx(self, parts, |ctx| session.on_local_change(ctx))?;
+                        step.send.extend(more.send);
+                        step.closed = more.closed;
+                    }
+                    step
                 }
                 () = tokio::time::sleep_until(deadline) => continue,
                 _ = stopped(&mut until) => {
@@ -306,7 +314,9 @@ impl Workspace {
                 link.send(frame).await.map_err(Ended::Lost)?;
             }
             if step.closed.is_none()
-                && let Some(frame) = self.verdicts_to_send(&session, &mut verdicts_in_flight).await?
+                && let Some(frame) = self
+                    .verdicts_to_send(&session, &mut verdicts_in_flight)
+                    .await?
             {
                 link.send(&frame).await.map_err(Ended::Lost)?;
             }
@@ -324,7 +334,8 @@ impl Workspace {
     async fn local_change(&self, session: &mut Session) -> Result<(Step, u64), Ended> {
         let mut guard = self.sync_parts().await?;
         let parts = guard.as_mut().ok_or(Error::Stopped)?;
-        let made = self.seal_with(parts).await? as u64;
+        // Edits are coming in: checkpoints wait for the document to go quiet.
+        let made = self.seal_with(parts, false).await? as u64;
         let step = with_ctx(self, parts, |ctx| session.on_local_change(ctx))?;
         Ok((step, made))
     }
@@ -372,7 +383,7 @@ impl Workspace {
         }
         if let Frame::JoinRequests { requests } = frame {
             if self.on_join_requests(parts, &requests).await? {
-                self.seal_with(parts).await?;
+                self.seal_with(parts, true).await?;
                 return Ok(with_ctx(self, parts, |ctx| session.on_local_change(ctx))?);
             }
             return Ok(Step::default());

@@ -660,7 +660,10 @@ fn a_device_joining_after_hundreds_of_edits_downloads_about_one_copy_and_the_rel
     let relay_dir = tempfile::tempdir().expect("test step");
     let relay = Relay::start(relay_dir.path());
     let a = init();
-    ok(a.path(), &["page", "new", "--title", "Journal", "--body", "Log:\n"]);
+    ok(
+        a.path(),
+        &["page", "new", "--title", "Journal", "--body", "Log:\n"],
+    );
     // C joins now, then stays offline while A types.
     let c = join(a.path(), &relay, "Cai", "editor");
     let id = page_id(a.path(), "Journal");
