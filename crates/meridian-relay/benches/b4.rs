@@ -12,6 +12,14 @@
 //! sender) pair for keystrokes sent in the window; undelivered keystrokes count as
 //! infinite.
 //!
+//! For ours the bench also measures the relay's own fan-out latency, with the clients' lag
+//! left out: per (receiver, sender) delivery, from the moment the sender wrote the `Push`
+//! frame holding the keystroke's envelope to its socket until the receiver's socket
+//! reader took the `Deliver` frame holding it off the connection. Each client reads its
+//! socket in a task of its own that only stamps the time and hands the frame on, so that
+//! time leaves out the receiver verifying, opening and merging it and what came before it;
+//! the sender's lag behind its typing schedule is before the write and left out too.
+//!
 //! Our clients are real devices (own keys, envelope log, membership log, document) in
 //! this process on one tokio runtime; each keystroke is committed, sealed into an envelope
 //! (`save_after` the sealed heads, as the app does after each save) and handed to its
@@ -43,6 +51,7 @@ use automerge::transaction::Transactable;
 use automerge::{
     ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value,
 };
+use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use meridian_sync::{
     Closed, Ctx, DeviceId, DeviceKeys, DocumentId, Envelope, EnvelopeLog, EpochKey, Frame, Header,
@@ -52,7 +61,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng};
 use serde_json::json;
 use tokio::net::TcpStream;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep, sleep_until, timeout};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{WebSocketStream, client_async};
@@ -63,6 +72,8 @@ const TARGET_P99_MS: f64 = 100.0;
 /// (a few of a small run's keystrokes delayed by other work on the machine) must not end
 /// it.
 const PAST_TARGET_P99_MS: f64 = 10.0 * TARGET_P99_MS;
+/// The p99 of the relay's own fan-out latency at 16 typists per document.
+const FANOUT_TARGET_P99_MS: f64 = 50.0;
 /// A server has collapsed past this p99 (the load generator's sweep stops there too).
 const COLLAPSE_P99_MS: f64 = 5_000.0;
 const DOC: DocumentId = DocumentId([4; 16]);
@@ -274,6 +285,12 @@ struct Record {
     lag: Vec<f64>,
     /// Per sender: when each of its keystrokes became visible here (ms).
     visible: Vec<Vec<f64>>,
+    /// When each keystroke's envelope was first written to the socket in a `Push` frame
+    /// (ms; NaN until it is).
+    written: Vec<f64>,
+    /// Per sender: when this client's socket reader took the first `Deliver` frame
+    /// holding each of its keystrokes off the connection (ms; NaN until one did).
+    delivered: Vec<Vec<f64>>,
     /// Why the session ended early, if it did.
     closed: Option<String>,
     traffic: Traffic,
@@ -319,7 +336,9 @@ struct Client {
     doc: AutoCommit,
     sealed: Vec<ChangeHash>,
     session: Session,
-    socket: Socket,
+    sink: SplitSink<Socket, Message>,
+    /// Frames as the socket reader took them off the connection, with that time.
+    inbox: mpsc::UnboundedReceiver<(Instant, Message)>,
     rng: StdRng,
     shared: Arc<Shared>,
     record: Record,
@@ -347,6 +366,27 @@ async fn connect(url: &str) -> Socket {
     tcp.set_nodelay(true).expect("nodelay");
     let (socket, _) = client_async(url, tcp).await.expect("WebSocket handshake");
     socket
+}
+
+/// Splits `socket`: a task of its own reads it and stamps each frame with the time it took
+/// it off the connection, so that time does not wait for the client's work on earlier
+/// frames. The inbox closes when the connection does.
+fn split(
+    socket: Socket,
+) -> (
+    SplitSink<Socket, Message>,
+    mpsc::UnboundedReceiver<(Instant, Message)>,
+) {
+    let (sink, mut stream) = socket.split();
+    let (tx, inbox) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(Ok(msg)) = stream.next().await {
+            if tx.send((Instant::now(), msg)).is_err() {
+                break;
+            }
+        }
+    });
+    (sink, inbox)
 }
 
 impl Client {
@@ -382,6 +422,7 @@ impl Client {
             .await
             .expect("send Hello");
         let peers = shared.progress.len();
+        let (sink, inbox) = split(socket);
         Client {
             me,
             name: client_name(me),
@@ -394,11 +435,13 @@ impl Client {
             sealed: doc.get_heads(),
             doc,
             session,
-            socket,
+            sink,
+            inbox,
             rng,
             shared,
             record: Record {
                 visible: vec![Vec::new(); peers],
+                delivered: vec![Vec::new(); peers],
                 ..Record::default()
             },
         }
@@ -409,13 +452,24 @@ impl Client {
             let bytes = frame.encode();
             self.record.traffic.frames_out += 1;
             self.record.traffic.bytes_out += bytes.len();
-            if self
-                .socket
-                .send(Message::Binary(bytes.into()))
-                .await
-                .is_err()
-            {
+            let at = self.shared.ms(Instant::now());
+            if self.sink.send(Message::Binary(bytes.into())).await.is_err() {
                 self.record.closed = Some("the connection broke".into());
+                continue;
+            }
+            if let Frame::Push { entries, .. } = frame {
+                // A typist seals only its keystrokes: its n-th envelope is keystroke n - 1.
+                let me = self.keys.id();
+                for (_, env) in entries.iter().filter(|(_, env)| env.header().device == me) {
+                    let k = usize::try_from(env.header().seq - 1).expect("fits usize");
+                    let written = &mut self.record.written;
+                    if written.len() <= k {
+                        written.resize(k + 1, f64::NAN);
+                    }
+                    if written[k].is_nan() {
+                        written[k] = at;
+                    }
+                }
             }
         }
         if let Some(closed) = step.closed {
@@ -479,13 +533,28 @@ impl Client {
         }
     }
 
-    async fn on_message(&mut self, bytes: &[u8]) {
+    /// Handles one frame the socket reader took off the connection at `read`.
+    async fn on_message(&mut self, read: Instant, bytes: &[u8]) {
         let frame = Frame::decode(bytes).expect("the relay sends valid frames");
         let traffic = &mut self.record.traffic;
         traffic.frames_in += 1;
         traffic.bytes_in += bytes.len();
         if let Frame::Deliver { entries, .. } = &frame {
             traffic.envelopes_in += entries.len();
+            let read = self.shared.ms(read);
+            for (_, env) in entries {
+                let Some(&sender) = self.shared.index.get(&env.header().device) else {
+                    continue;
+                };
+                let k = usize::try_from(env.header().seq - 1).expect("fits usize");
+                let delivered = &mut self.record.delivered[sender];
+                if delivered.len() <= k {
+                    delivered.resize(k + 1, f64::NAN);
+                }
+                if delivered[k].is_nan() {
+                    delivered[k] = read;
+                }
+            }
         }
         let mut ctx = Ctx {
             log: &mut self.log,
@@ -509,10 +578,10 @@ impl Client {
             if self.record.closed.is_some() {
                 return false;
             }
-            match timeout(deadline - Instant::now(), self.socket.next()).await {
-                Ok(Some(Ok(Message::Binary(bytes)))) => self.on_message(&bytes).await,
-                Ok(Some(Ok(_))) => {}
-                Ok(_) | Err(_) => return false,
+            match timeout(deadline - Instant::now(), self.inbox.recv()).await {
+                Ok(Some((read, Message::Binary(bytes)))) => self.on_message(read, &bytes).await,
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => return false,
             }
         }
         true
@@ -616,16 +685,16 @@ impl Client {
                         typing.as_mut().reset(next);
                     }
                 }
-                msg = self.socket.next() => match msg {
-                    Some(Ok(Message::Binary(bytes))) => self.on_message(&bytes).await,
-                    Some(Ok(_)) => {}
-                    None | Some(Err(_)) => self.record.closed = Some("the connection broke".into()),
+                msg = self.inbox.recv() => match msg {
+                    Some((read, Message::Binary(bytes))) => self.on_message(read, &bytes).await,
+                    Some(_) => {}
+                    None => self.record.closed = Some("the connection broke".into()),
                 },
                 _ = ticks.tick() => self.tick().await,
                 _ = stop.changed() => {
                     let bye = self.session.close();
-                    let _ = self.socket.send(Message::Binary(bye.encode().into())).await;
-                    let _ = self.socket.close(None).await;
+                    let _ = self.sink.send(Message::Binary(bye.encode().into())).await;
+                    let _ = self.sink.close().await;
                     break;
                 }
             }
@@ -661,6 +730,9 @@ struct RunResult {
     machine_busy: f64,
     foreign: f64,
     send_lag_p99: f64,
+    /// The relay's own fan-out latency (ms; ours only): per (receiver, sender) delivery,
+    /// from the sender's socket write to the receiver's socket read.
+    fanout: Option<Fanout>,
     /// All clients together, per second of the run: frames and KB received and sent.
     frames_in_per_s: f64,
     frames_out_per_s: f64,
@@ -669,7 +741,19 @@ struct RunResult {
     /// Envelopes delivered again to a client that already held them, as a share of all
     /// delivered (ours only).
     duplicates: Option<f64>,
+    /// The same as a count of envelopes (ours only).
+    duplicate_count: Option<usize>,
     notes: Vec<String>,
+}
+
+/// Percentiles of the relay's fan-out latency (ms); deliveries that never came count as
+/// infinite.
+#[derive(Debug, Clone, Copy)]
+struct Fanout {
+    p50: f64,
+    p95: f64,
+    p99: f64,
+    max: f64,
 }
 
 /// The load generator's percentile: the value at rank ceil(p·n).
@@ -762,7 +846,7 @@ async fn setup(
         "the relay took the document: {:?}",
         creator.record.closed
     );
-    let _ = creator.socket.close(None).await;
+    let _ = creator.sink.close().await;
     (shared, membership, typists)
 }
 
@@ -862,12 +946,14 @@ async fn run_ours(settings: &Settings, users: usize) -> RunResult {
     let mut latencies = Vec::new();
     let mut undelivered = 0;
     let mut lags = Vec::new();
+    let mut fanout = Vec::new();
     for sender in 0..users {
         for (seq, sent) in records[sender].sent.iter().enumerate() {
             if *sent < ws || *sent >= we {
                 continue;
             }
             lags.push(records[sender].lag[seq]);
+            let written = records[sender].written.get(seq).copied();
             for (receiver, record) in records.iter().enumerate() {
                 if receiver == sender {
                     continue;
@@ -876,9 +962,15 @@ async fn run_ours(settings: &Settings, users: usize) -> RunResult {
                     Some(seen) => latencies.push(seen - sent),
                     None => undelivered += 1,
                 }
+                let read = record.delivered[sender].get(seq).copied();
+                fanout.push(match (written, read) {
+                    (Some(w), Some(r)) if w.is_finite() && r.is_finite() => r - w,
+                    _ => f64::INFINITY,
+                });
             }
         }
     }
+    fanout.sort_by(f64::total_cmp);
     let deliveries = latencies.len();
     latencies.extend(std::iter::repeat_n(f64::INFINITY, undelivered));
     latencies.sort_by(f64::total_cmp);
@@ -919,11 +1011,18 @@ async fn run_ours(settings: &Settings, users: usize) -> RunResult {
         machine_busy,
         foreign: machine_busy - server_cpu - client_cpu,
         send_lag_p99: pct(&lags, 99.0),
+        fanout: Some(Fanout {
+            p50: pct(&fanout, 50.0),
+            p95: pct(&fanout, 95.0),
+            p99: pct(&fanout, 99.0),
+            max: fanout.last().copied().unwrap_or(f64::NAN),
+        }),
         frames_in_per_s: traffic.frames_in as f64 / run_secs,
         frames_out_per_s: traffic.frames_out as f64 / run_secs,
         kb_in_per_s: traffic.bytes_in as f64 / 1024.0 / run_secs,
         kb_out_per_s: traffic.bytes_out as f64 / 1024.0 / run_secs,
         duplicates: Some(1.0 - traffic.envelopes_new as f64 / traffic.envelopes_in.max(1) as f64),
+        duplicate_count: Some(traffic.envelopes_in - traffic.envelopes_new),
         notes,
     }
 }
@@ -976,11 +1075,13 @@ fn run_node(settings: &Settings, dir: &Path, users: usize) -> Option<RunResult> 
         machine_busy: num(&summary["machineBusyPctWindow"]),
         foreign: num(&summary["foreignCpuPctWindow"]),
         send_lag_p99: num(&summary["clients"]["sendLagMs"]["p99"]),
+        fanout: None,
         frames_in_per_s: num(&summary["clients"]["msgsInPerSec"]),
         frames_out_per_s: num(&summary["clients"]["msgsOutPerSec"]),
         kb_in_per_s: num(&summary["clients"]["kBInPerSec"]),
         kb_out_per_s: num(&summary["clients"]["kBOutPerSec"]),
         duplicates: None,
+        duplicate_count: None,
         notes: Vec::new(),
     })
 }
@@ -999,7 +1100,7 @@ fn ms(v: f64) -> String {
 
 fn print_row(r: &RunResult, settings: &Settings) {
     println!(
-        "| {} | {} | {:.0} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {} |",
+        "| {} | {} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {} |",
         r.server,
         r.users,
         r.users as f64 * settings.cps,
@@ -1008,6 +1109,13 @@ fn print_row(r: &RunResult, settings: &Settings) {
         ms(r.p95),
         ms(r.p99),
         ms(r.max),
+        r.fanout.map_or("–".to_owned(), |f| format!(
+            "{} / {} / {} / {}",
+            ms(f.p50),
+            ms(f.p95),
+            ms(f.p99),
+            ms(f.max)
+        )),
         r.undelivered,
         r.server_cpu,
         r.server_rss_max,
@@ -1042,9 +1150,13 @@ fn result_json(r: &RunResult) -> serde_json::Value {
         "server_cpu_pct": r.server_cpu, "server_rss_mib_max": r.server_rss_max,
         "client_cpu_pct": r.client_cpu, "machine_busy_pct": r.machine_busy,
         "foreign_cpu_pct": r.foreign, "send_lag_p99_ms": finite(r.send_lag_p99),
+        "relay_fanout_ms": r.fanout.map(|f| json!({
+            "p50": finite(f.p50), "p95": finite(f.p95), "p99": finite(f.p99), "max": finite(f.max),
+        })),
         "clients_frames_per_s": { "in": r.frames_in_per_s, "out": r.frames_out_per_s },
         "clients_kb_per_s": { "in": r.kb_in_per_s, "out": r.kb_out_per_s },
         "duplicate_envelopes": r.duplicates,
+        "duplicate_envelope_count": r.duplicate_count,
         "notes": r.notes,
     })
 }
@@ -1117,10 +1229,10 @@ fn main() {
     }
 
     println!(
-        "\n| server | users/doc | keystrokes/s | deliveries | p50 ms | p95 | p99 | max | undelivered | server CPU % | server RSS MiB (max) | clients CPU % | machine busy % (of 200) | other processes % | client send lag p99 ms |"
+        "\n| server | users/doc | keystrokes/s | deliveries | p50 ms | p95 | p99 | max | relay fan-out p50 / p95 / p99 / max ms | undelivered | server CPU % | server RSS MiB (max) | clients CPU % | machine busy % (of 200) | other processes % | client send lag p99 ms |"
     );
     println!(
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     );
     for &users in &settings.users {
         for r in ours.iter().chain(&node).filter(|r| r.users == users) {
@@ -1142,8 +1254,10 @@ fn main() {
                 r.frames_out_per_s,
                 r.kb_in_per_s,
                 r.kb_out_per_s,
-                r.duplicates
-                    .map_or("–".to_owned(), |d| format!("{:.1}%", d * 100.0)),
+                match (r.duplicates, r.duplicate_count) {
+                    (Some(d), Some(n)) => format!("{n} ({:.1}%)", d * 100.0),
+                    _ => "–".to_owned(),
+                },
             );
         }
     }
@@ -1163,6 +1277,17 @@ fn main() {
     println!(
         "most users per document with p99 < 1 s: meridian-relay {ours_1s}, npm sync server {node_1s}"
     );
+    let duplicates: usize = ours.iter().filter_map(|r| r.duplicate_count).sum();
+    println!("envelopes delivered twice to our clients, all runs: {duplicates} (target: 0)");
+    for r in &ours {
+        if let Some(f) = r.fanout {
+            println!(
+                "relay fan-out p99 at U={}: {} ms (target at U=16: < {FANOUT_TARGET_P99_MS} ms)",
+                r.users,
+                ms(f.p99)
+            );
+        }
+    }
 
     let target = std::env::var("CARGO_TARGET_DIR")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target").to_owned());
@@ -1178,6 +1303,7 @@ fn main() {
         "npm": node.iter().map(result_json).collect::<Vec<_>>(),
         "most_users_p99_under_100ms": { "ours": best_ours, "npm": best_node },
         "most_users_p99_under_1s": { "ours": ours_1s, "npm": node_1s },
+        "duplicate_envelopes_ours": duplicates,
     });
     std::fs::write(&file, serde_json::to_string_pretty(&value).expect("json")).expect("write");
     println!("results written to {}", file.display());

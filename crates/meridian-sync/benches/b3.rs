@@ -6,9 +6,14 @@
 //! Three parties: the writer A, the relay (a [`MemLog`] driven by responder sessions,
 //! without keys) and the reader B, each with its own log and membership log. A types and
 //! seals as the app does: one `Changes` envelope per document per flush (the first one the
-//! whole `save()`), then a checkpoint when [`checkpoint::due`] says so for the encoded
-//! `Changes` envelopes the newest checkpoint does not cover against that checkpoint's
-//! encoded size. A keeps a live session to the relay and pushes after every flush. B
+//! whole `save()`), then a checkpoint when [`checkpoint::due`]`(.., idle = false)` says so
+//! for the encoded `Changes` envelopes the newest checkpoint does not cover against that
+//! checkpoint's encoded size; and whenever nobody has typed in a document for
+//! [`checkpoint::IDLE_MS`] (a gap in the trace's timestamps, or the end of the trace), a
+//! checkpoint when `due(.., idle = true)` says so. A keeps a live session to the relay and
+//! pushes after every flush and every checkpoint. In the paper at the live cadence a
+//! follower L stays connected through the whole trace and receives everything as it comes,
+//! against an automerge peer kept in sync with a server after every flush. B
 //! verifies, opens and merges what it receives, loads each checkpoint, checks its heads and
 //! reports a verdict; the relay then sweeps. Every frame is encoded with the wire codec,
 //! decoded on the other side and counted in both directions, handshake included.
@@ -46,6 +51,15 @@ const T0: i64 = 1_800_000_000_000;
 /// flush, so 1 is the app's live cadence. 360 is one envelope per minute of typing.
 const LIVE: usize = 1;
 const PER_MINUTE: usize = 360;
+/// The handbook has no timestamps: its paragraphs are typed at 6 keystrokes a second.
+const KEYSTROKE_MS: i64 = 1000 / 6;
+/// Automerge's live peer applies every change as it comes, and automerge 0.12 takes time
+/// proportional to the document's history for each (about 5 ms a change at 20,000
+/// changes on the development VM): the whole trace would take hours. So it runs for the
+/// first this many flushes of the paper (`B3_AM_LIVE=N`, `all` for the whole trace), and
+/// the rest is estimated from each later flush's change (exact) plus the per-flush
+/// overhead measured on the first ones.
+const AM_LIVE_FLUSHES: usize = 20_000;
 /// Keystrokes typed in one flush for the small divergence.
 const DIVERGENCE: [usize; 3] = [1, 10, 100];
 /// Handbook pages typed into after the import, and what is typed into each.
@@ -78,7 +92,27 @@ struct Trace {
 
 #[derive(serde::Deserialize)]
 struct TraceTxn {
+    time: String,
     patches: Txn,
+}
+
+/// Milliseconds since the Unix epoch of a trace timestamp (`2021-04-19T06:06:58.219Z`).
+fn trace_ms(time: &str) -> i64 {
+    let num = |r: std::ops::Range<usize>| -> i64 {
+        time.get(r)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("bad trace time {time}"))
+    };
+    let (y, m, d) = (num(0..4), num(5..7), num(8..10));
+    // Days from 1970-01-01 to the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let ms = if time.len() > 20 { num(20..23) } else { 0 };
+    ((days * 24 + num(11..13)) * 60 + num(14..16)) * 60_000 + num(17..19) * 1000 + ms
 }
 
 fn load_trace() -> Option<Trace> {
@@ -182,9 +216,13 @@ struct Shared {
     key: EpochKey,
     rng: StdRng,
     membership: MembershipLog,
+    /// The encoded size of the membership op that added the follower (0: none).
+    follower_op: usize,
 }
 
-fn workspace(seed: u64) -> (Shared, DeviceKeys, DeviceKeys) {
+/// The workspace with the writer and the reader, and with `follower` a third device (the
+/// live follower L). Every device starts with the whole membership log.
+fn workspace(seed: u64, follower: bool) -> (Shared, DeviceKeys, DeviceKeys, Option<DeviceKeys>) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut ws = WorkspaceId([0; 16]);
     rng.fill_bytes(&mut ws.0);
@@ -208,15 +246,34 @@ fn workspace(seed: u64) -> (Shared, DeviceKeys, DeviceKeys) {
             &mut rng,
         )
         .expect("add the reader");
+    let before = membership.encode().len();
+    let follower = follower.then(|| {
+        let l = DeviceKeys::generate(&mut rng);
+        membership
+            .add_device(
+                &writer,
+                l.public(),
+                "Lee",
+                Role::Editor,
+                &keys,
+                T0,
+                &mut rng,
+            )
+            .expect("add the follower");
+        l
+    });
+    let follower_op = membership.encode().len() - before;
     (
         Shared {
             ws,
             key,
             rng,
             membership,
+            follower_op,
         },
         writer,
         reader,
+        follower,
     )
 }
 
@@ -244,6 +301,8 @@ struct Sealed {
     changes: usize,
     changes_bytes: usize,
     checkpoints: usize,
+    /// Of `checkpoints`, those sealed by the idle rule.
+    idle_checkpoints: usize,
     checkpoint_envelopes: usize,
     checkpoint_bytes: usize,
 }
@@ -263,21 +322,11 @@ struct Device {
     /// Verdicts on the checkpoints loaded, not yet reported.
     verdicts: Vec<Verdict>,
     sealed: Sealed,
-    /// Also seal a checkpoint when the uncovered tail is one envelope past the threshold
-    /// (`checkpoint::due` waits for two; see BENCHMARKS.md §B3).
-    lone_tail: bool,
-}
-
-/// `checkpoint::due`, or with `lone_tail` the same rule without the two-envelope minimum
-/// once a checkpoint exists (the first envelope is the whole document, so it alone never
-/// calls for one).
-fn due(lone_tail: bool, tail_envelopes: u64, tail_bytes: u64, base_bytes: u64) -> bool {
-    checkpoint::due(tail_envelopes, tail_bytes, base_bytes)
-        || (lone_tail
-            && base_bytes > 0
-            && tail_envelopes >= 1
-            && tail_bytes
-                > checkpoint::TAIL_FLOOR_BYTES.max(base_bytes * checkpoint::TAIL_PERCENT / 100))
+    /// Merge opened `Changes` into the document only before a checkpoint of it is loaded
+    /// (and at the end), not at every step: the same bytes and checks, far less CPU for a
+    /// follower that receives a quarter of a million single-change envelopes.
+    defer_merge: bool,
+    deferred: HashMap<DocumentId, Vec<u8>>,
 }
 
 impl Device {
@@ -293,7 +342,8 @@ impl Device {
             parts: HashMap::new(),
             verdicts: Vec::new(),
             sealed: Sealed::default(),
-            lone_tail: false,
+            defer_merge: false,
+            deferred: HashMap::new(),
         }
     }
 
@@ -327,9 +377,9 @@ impl Device {
     }
 
     /// The app's flush: one `Changes` envelope of what was typed since the last one (the
-    /// first is the whole document), then a checkpoint if the policy says it is due.
-    fn flush(&mut self, sh: &mut Shared, id: DocumentId) {
-        let now = T0 + self.seq as i64 * 150;
+    /// first is the whole document), then a checkpoint if the rule for a document being
+    /// typed in says it is due. Returns whether there was anything to flush.
+    fn flush(&mut self, sh: &mut Shared, id: DocumentId, now: i64) -> bool {
         let st = self.docs.get_mut(&id).expect("a document of this device");
         let body = if st.doc_seq == 0 {
             st.doc.save()
@@ -337,7 +387,7 @@ impl Device {
             st.doc.save_after(&st.sealed)
         };
         if body.is_empty() {
-            return;
+            return false;
         }
         st.sealed = st.doc.get_heads();
         st.doc_seq += 1;
@@ -353,14 +403,27 @@ impl Device {
         self.sealed.changes_bytes += size as usize;
         self.store(&env);
         let st = self.docs.get_mut(&id).expect("held");
-        if !due(
-            self.lone_tail,
-            st.tail_envelopes,
-            st.tail_bytes,
-            st.base_bytes,
-        ) {
-            return;
+        if checkpoint::due(st.tail_envelopes, st.tail_bytes, st.base_bytes, false) {
+            self.seal_checkpoint(sh, id, now);
         }
+        true
+    }
+
+    /// Nobody has typed in `doc` for [`checkpoint::IDLE_MS`] (or the trace ended): a
+    /// checkpoint if the idle rule says it is due. Returns whether one was sealed.
+    fn idle(&mut self, sh: &mut Shared, id: DocumentId, now: i64) -> bool {
+        let st = self.docs.get_mut(&id).expect("a document of this device");
+        if !checkpoint::due(st.tail_envelopes, st.tail_bytes, st.base_bytes, true) {
+            return false;
+        }
+        self.seal_checkpoint(sh, id, now);
+        self.sealed.idle_checkpoints += 1;
+        true
+    }
+
+    /// Seals a checkpoint of everything in `id` (covering all its `Changes` envelopes).
+    fn seal_checkpoint(&mut self, sh: &mut Shared, id: DocumentId, now: i64) {
+        let st = self.docs.get_mut(&id).expect("held");
         let heads = heads_bytes(&st.doc.get_heads());
         let saved = st.doc.save_with_options(SaveOptions {
             deflate: true,
@@ -402,7 +465,9 @@ impl Device {
     /// `load_incremental` per document per step; loads completed checkpoints and records
     /// a verdict for each.
     fn apply(&mut self, sh: &Shared, envs: &[Envelope]) {
-        let mut pending: HashMap<DocumentId, Vec<u8>> = HashMap::new();
+        // Deferred changes are merged before the next checkpoint of their document is
+        // loaded (or by `merge_deferred`), in one `load_incremental`.
+        let mut pending = std::mem::take(&mut self.deferred);
         for env in envs {
             let h = env.header();
             let plain = env
@@ -430,7 +495,18 @@ impl Device {
                 }
             }
         }
-        for (doc, bytes) in pending {
+        if self.defer_merge {
+            self.deferred = pending;
+        } else {
+            for (doc, bytes) in pending {
+                self.load(doc, &bytes);
+            }
+        }
+    }
+
+    /// Merges what `defer_merge` held back.
+    fn merge_deferred(&mut self) {
+        for (doc, bytes) in std::mem::take(&mut self.deferred) {
             self.load(doc, &bytes);
         }
     }
@@ -666,6 +742,40 @@ fn sync_automerge(
     t
 }
 
+/// A live automerge peer kept in sync with a server after every flush (the sync states stay
+/// in memory, as on an open connection). The server holds exactly the writer's flushed
+/// changes, i.e. the writer's document after each flush, so that document stands in for it.
+struct AmLive {
+    peer: AutoCommit,
+    ss: am_sync::State,
+    ps: am_sync::State,
+    /// `down`: what the peer received.
+    total: Traffic,
+}
+
+impl AmLive {
+    fn new() -> AmLive {
+        AmLive {
+            peer: AutoCommit::new_with_encoding(TextEncoding::UnicodeCodePoint),
+            ss: am_sync::State::new(),
+            ps: am_sync::State::new(),
+            total: Traffic::default(),
+        }
+    }
+
+    /// The server got a flush (`server` is its document now); it tells the peer, which
+    /// answers, until both are quiet.
+    fn flushed(&mut self, server: &mut AutoCommit) {
+        // The server speaks first: `sync_automerge`'s "device" role.
+        let t = sync_automerge(&mut self.peer, server, &mut self.ps, &mut self.ss);
+        self.total.add(Traffic {
+            up: t.down,
+            down: t.up,
+            ..t
+        });
+    }
+}
+
 fn persisted(state: &am_sync::State) -> am_sync::State {
     am_sync::State::decode(&state.encode()).expect("a sync state decodes")
 }
@@ -708,17 +818,41 @@ impl AmPeer {
 
 // ---------------------------------------------------------------- scenarios
 
-/// A world: the writer, the reader, the relay, and the writer's live link.
+/// The live follower L: connected from before the first keystroke to the end of the
+/// trace, it receives every envelope as the relay gets it, verifies every checkpoint and
+/// reports its verdicts at once; and automerge's live peer for the same flushes.
+struct Follower {
+    dev: Device,
+    link: Link,
+    /// L's `Verdicts` frames (part of `link.total`).
+    verdicts: Traffic,
+    /// Automerge's live peer, for the first `am_flushes` flushes.
+    am: Option<AmLive>,
+    am_flushes: usize,
+    /// Flushes so far, and the encoded bytes of their changes (what automerge's sync
+    /// messages carry).
+    flushes: usize,
+    change_bytes: usize,
+    /// When automerge's live peer stopped: L's link so far, automerge's peer link, and the
+    /// flushes' change bytes.
+    prefix: Option<(Traffic, Traffic, usize)>,
+    /// Seconds spent delivering to L, and in automerge's live sync.
+    secs: (f64, f64),
+}
+
+/// A world: the writer, the reader, the relay, the writer's live link, and perhaps the
+/// live follower.
 struct World {
     sh: Shared,
     a: Device,
     b: Device,
     relay: Relay,
     a_link: Link,
+    live: Option<Follower>,
 }
 
-fn world(seed: u64) -> World {
-    let (mut sh, writer, reader) = workspace(seed);
+fn world(seed: u64, follower: bool) -> World {
+    let (mut sh, writer, reader, follower) = workspace(seed, follower);
     let mut a = Device::new(writer, &mut sh);
     let b = Device::new(reader, &mut sh);
     let mut relay = Relay {
@@ -726,24 +860,86 @@ fn world(seed: u64) -> World {
         membership: sh.membership.clone(),
     };
     let (a_link, _) = connect(&mut sh, &mut a, &mut relay);
+    let live = follower.map(|keys| {
+        let mut dev = Device::new(keys, &mut sh);
+        dev.defer_merge = true;
+        let (link, _) = connect(&mut sh, &mut dev, &mut relay);
+        Follower {
+            dev,
+            link,
+            verdicts: Traffic::default(),
+            am: Some(AmLive::new()),
+            am_flushes: match std::env::var("B3_AM_LIVE").ok().as_deref() {
+                Some("all") => usize::MAX,
+                Some(n) => n.parse().expect("B3_AM_LIVE=N or all"),
+                None => AM_LIVE_FLUSHES,
+            },
+            flushes: 0,
+            change_bytes: 0,
+            prefix: None,
+            secs: (0.0, 0.0),
+        }
+    });
     World {
         sh,
         a,
         b,
         relay,
         a_link,
+        live,
     }
 }
 
 impl World {
-    /// A flushes `doc` and pushes over its live link; now and then both logs drop the
-    /// writer's own older checkpoints (dominated and never vouched for), as their sweeps
-    /// would.
-    fn flush(&mut self, doc: DocumentId) {
+    /// A flushes `doc` (the rule for a document being typed in) and pushes over its live
+    /// link.
+    fn flush(&mut self, doc: DocumentId, now: i64) {
         let before = self.a.sealed.checkpoints;
-        self.a.flush(&mut self.sh, doc);
+        let flushed = self.a.flush(&mut self.sh, doc, now);
+        self.pushed(before);
+        if let (Some(f), true) = (&mut self.live, flushed) {
+            let d = self.a.doc(&doc);
+            f.flushes += 1;
+            f.change_bytes += d.get_last_local_change().map_or(0, |c| c.raw_bytes().len());
+            if let Some(am) = &mut f.am {
+                let t = Instant::now();
+                am.flushed(d);
+                f.secs.1 += t.elapsed().as_secs_f64();
+                if f.flushes >= f.am_flushes {
+                    f.prefix = Some((f.link.total, am.total, f.change_bytes));
+                    f.am = None;
+                }
+            }
+        }
+    }
+
+    /// Nobody typed in `doc` for [`checkpoint::IDLE_MS`]: A applies the idle rule and
+    /// pushes the checkpoint if it sealed one. Returns whether it did.
+    fn idle(&mut self, doc: DocumentId, now: i64) -> bool {
+        let before = self.a.sealed.checkpoints;
+        let sealed = self.a.idle(&mut self.sh, doc, now);
+        if sealed {
+            self.pushed(before);
+        }
+        sealed
+    }
+
+    /// After A's log grew: push, deliver to the follower (which reports its verdicts), and
+    /// now and then let both logs sweep (an author's older, unvouched checkpoints go, and
+    /// whatever the follower's verdicts allow), as their sweeps would.
+    fn pushed(&mut self, checkpoints_before: usize) {
         push(&mut self.a_link, &mut self.a, &mut self.relay, &self.sh);
-        if self.a.sealed.checkpoints != before && self.a.sealed.checkpoints.is_multiple_of(64) {
+        if let Some(f) = &mut self.live {
+            let t = Instant::now();
+            deliver(&mut f.link, &mut f.dev, &mut self.relay, &self.sh);
+            f.secs.0 += t.elapsed().as_secs_f64();
+            if !f.dev.verdicts.is_empty() {
+                let t = report_verdicts(&mut f.link, &mut f.dev, &mut self.relay, &self.sh);
+                f.verdicts.add(t);
+            }
+        }
+        let n = self.a.sealed.checkpoints;
+        if n != checkpoints_before && n.is_multiple_of(64) {
             self.relay.log.sweep(|_| false);
             self.a.log.sweep(|_| false);
         }
@@ -763,21 +959,31 @@ struct DivergenceRun {
     live: bool,
     ours: Traffic,
     changes_bytes: usize,
+    /// The flush sealed a checkpoint (the rule while typing).
     checkpoint_sealed: bool,
+    /// [`checkpoint::IDLE_MS`] later the idle rule sealed one.
+    idle_checkpoint: bool,
+    /// Live: what B then received when that checkpoint went out.
+    after_idle: Traffic,
     automerge: Traffic,
 }
 
-/// Runs the divergences on `doc`, starting with B's link open and synced.
+/// Runs the divergences on `doc`, starting with B's link open and synced, at `now`. Each
+/// flush is followed by [`checkpoint::IDLE_MS`] without a keystroke: live, B receives the
+/// flush and then whatever the idle rule seals; reconnecting, B was away longer than that
+/// and reconnects after both.
 fn divergences(
     w: &mut World,
     doc: DocumentId,
     mut b_link: Link,
     am: &mut AmPeer,
+    mut now: i64,
 ) -> (Vec<DivergenceRun>, Link) {
     let mut runs = Vec::new();
     let sentence = "Agreed: we move the review to Thursday, and the notes go out the same day. ";
     for k in DIVERGENCE {
         for live in [true, false] {
+            now += 60_000;
             let text = body_text(w.a.doc(&doc));
             let pos = paragraph_end(&text, 0.5);
             let d = w.a.doc(&doc);
@@ -785,16 +991,25 @@ fn divergences(
             for (i, c) in sentence.chars().cycle().take(k).enumerate() {
                 splice(d, &body, &[(pos + i, 0, c.to_string())]);
             }
+            now += k as i64 * KEYSTROKE_MS;
             let (cps, changes) = (w.a.sealed.checkpoints, w.a.sealed.changes_bytes);
-            w.flush(doc);
+            w.flush(doc, now);
             let checkpoint_sealed = w.a.sealed.checkpoints != cps;
             let changes_bytes = w.a.sealed.changes_bytes - changes;
-            let ours = if live {
-                deliver(&mut b_link, &mut w.b, &mut w.relay, &w.sh)
+            let (ours, idle_checkpoint, after_idle) = if live {
+                let ours = deliver(&mut b_link, &mut w.b, &mut w.relay, &w.sh);
+                let idle = w.idle(doc, now + checkpoint::IDLE_MS);
+                let after = if idle {
+                    deliver(&mut b_link, &mut w.b, &mut w.relay, &w.sh)
+                } else {
+                    Traffic::default()
+                };
+                (ours, idle, after)
             } else {
+                let idle = w.idle(doc, now + checkpoint::IDLE_MS);
                 let (link, t) = connect(&mut w.sh, &mut w.b, &mut w.relay);
                 b_link = link;
-                t
+                (t, idle, Traffic::default())
             };
             // Verdicts are reported but not counted: the figure is what reaching the new
             // text costs.
@@ -812,6 +1027,8 @@ fn divergences(
                 ours,
                 changes_bytes,
                 checkpoint_sealed,
+                idle_checkpoint,
+                after_idle,
                 automerge,
             });
         }
@@ -819,11 +1036,47 @@ fn divergences(
     (runs, b_link)
 }
 
+/// What the live follower L received over the whole trace, against automerge's live peer.
+struct LiveRun {
+    /// L's link, both ways, from its login on.
+    ours: Traffic,
+    /// Of which L's `Verdicts` frames.
+    verdicts: Traffic,
+    /// Envelopes L accepted, and how many were checkpoint parts.
+    envelopes: usize,
+    checkpoint_parts: usize,
+    /// The membership op that added L, encoded (every device here starts with the
+    /// membership log, so no figure includes it).
+    membership_op: usize,
+    /// Flushes, and the encoded bytes of their changes.
+    flushes: usize,
+    change_bytes: usize,
+    /// Automerge's live peer over the flushes it ran (`am_flushes`, all of them if
+    /// `prefix` is `None`), and L's link over the same flushes.
+    am_flushes: usize,
+    automerge: Traffic,
+    ours_prefix: Traffic,
+    /// Automerge's peer link over the whole trace: measured, or the measured part plus
+    /// the later flushes' changes plus the measured per-flush overhead for each of them.
+    automerge_total: usize,
+    automerge_estimated: bool,
+}
+
+/// How A's typing went: keystrokes, gaps of [`checkpoint::IDLE_MS`] found in the
+/// timestamps (the end of the trace not counted), and when it ended.
+struct Typing {
+    keystrokes: usize,
+    idle_gaps: usize,
+    end_ms: i64,
+}
+
 struct ScenarioRun {
     name: String,
     cadence: String,
     docs: usize,
     keystrokes: usize,
+    idle_gaps: usize,
+    live: Option<LiveRun>,
     snapshot: usize,
     sealed: Sealed,
     upload: Traffic,
@@ -847,12 +1100,49 @@ fn finish(
     mut w: World,
     name: &str,
     cadence: &str,
-    keystrokes: usize,
+    typing: Typing,
     div_doc: Option<(DocumentId, String)>,
     started: Instant,
 ) -> ScenarioRun {
     // The writer's figures before the divergences add to them.
     let (upload, sealed) = (w.a_link.total, w.a.sealed);
+    let live = w.live.take().map(|mut f| {
+        f.dev.merge_deferred();
+        for (doc_id, st) in &f.dev.docs {
+            assert_eq!(body_text(&st.doc), body_text(w.a.doc(doc_id)), "L's copy");
+        }
+        assert!(f.dev.parts.is_empty(), "L holds no partial checkpoint");
+        let (am_flushes, ours_prefix, automerge, automerge_total) = match (f.prefix, &f.am) {
+            (Some((ours, am, changes)), _) => {
+                let n = f.am_flushes;
+                let overhead = am.bytes() - changes;
+                let rest = (f.change_bytes - changes) + overhead * (f.flushes - n) / n;
+                (n, ours, am, am.bytes() + rest)
+            }
+            (None, Some(am)) => (f.flushes, f.link.total, am.total, am.total.bytes()),
+            (None, None) => unreachable!("automerge's peer stops only with a prefix"),
+        };
+        let checkpoint_parts = f
+            .dev
+            .log
+            .iter()
+            .filter(|e| e.header().checkpoint().is_some())
+            .count();
+        LiveRun {
+            ours: f.link.total,
+            verdicts: f.verdicts,
+            envelopes: f.dev.log.len(),
+            checkpoint_parts,
+            membership_op: w.sh.follower_op,
+            flushes: f.flushes,
+            change_bytes: f.change_bytes,
+            am_flushes,
+            automerge,
+            ours_prefix,
+            automerge_total,
+            automerge_estimated: f.prefix.is_some(),
+        }
+    });
     let relay_before = w.relay_held();
     let t = Instant::now();
     let accepted_before = w.b.log.len();
@@ -886,7 +1176,8 @@ fn finish(
     let (divergence, divergence_doc) = match div_doc {
         Some((doc, label)) => {
             let mut am = am_peers.remove(&doc).expect("the document");
-            (divergences(&mut w, doc, b_link, &mut am).0, label)
+            let now = typing.end_ms + 3_600_000;
+            (divergences(&mut w, doc, b_link, &mut am, now).0, label)
         }
         None => (Vec::new(), String::new()),
     };
@@ -894,7 +1185,9 @@ fn finish(
         name: name.to_owned(),
         cadence: cadence.to_owned(),
         docs: ids.len(),
-        keystrokes,
+        keystrokes: typing.keystrokes,
+        idle_gaps: typing.idle_gaps,
+        live,
         snapshot,
         sealed,
         upload,
@@ -915,40 +1208,63 @@ fn finish(
 
 const PAPER: DocumentId = DocumentId([5; 16]);
 
-/// The paper trace typed by A, a flush every `every` keystrokes.
-fn paper(trace: &Trace, every: usize, with_divergence: bool, lone_tail: bool) -> ScenarioRun {
+/// The paper trace typed by A, a flush every `every` keystrokes, on the trace's clock: a
+/// gap of [`checkpoint::IDLE_MS`] between two keystrokes makes the document idle (after
+/// flushing what is pending), and so does the end of the trace. With `follow`, the live
+/// follower L is connected throughout.
+fn paper(trace: &Trace, every: usize, with_divergence: bool, follow: bool) -> ScenarioRun {
     let started = Instant::now();
-    let mut w = world(3);
-    w.a.lone_tail = lone_tail;
+    let mut w = world(3, follow);
+    let times: Vec<i64> = trace.txns.iter().map(|t| trace_ms(&t.time)).collect();
+    let t0 = times.first().copied().unwrap_or(0);
+    let clock = |i: usize| T0 + times[i] - t0;
     w.a.create(PAPER, "paper", &trace.start_content);
-    w.flush(PAPER);
+    w.flush(PAPER, T0);
     let body = body_obj(w.a.doc(&PAPER));
     let last = trace.txns.len();
+    let (mut pending, mut idle_gaps) = (false, 0);
     for (i, txn) in trace.txns.iter().enumerate() {
-        splice(w.a.doc(&PAPER), &body, &txn.patches);
-        if (i + 1).is_multiple_of(every) || i + 1 == last {
-            w.flush(PAPER);
+        if i > 0 && clock(i) - clock(i - 1) >= checkpoint::IDLE_MS {
+            if pending {
+                w.flush(PAPER, clock(i - 1));
+            }
+            w.idle(PAPER, clock(i - 1) + checkpoint::IDLE_MS);
+            idle_gaps += 1;
         }
-        if (i + 1).is_multiple_of(50_000) {
+        splice(w.a.doc(&PAPER), &body, &txn.patches);
+        pending = true;
+        if (i + 1).is_multiple_of(every) || i + 1 == last {
+            w.flush(PAPER, clock(i));
+            pending = false;
+        }
+        if (i + 1).is_multiple_of(if follow { 10_000 } else { 50_000 }) {
+            let (l, am) = w.live.as_ref().map_or((0.0, 0.0), |f| f.secs);
             println!(
-                "    {} keystrokes, {} checkpoints, {:.1} s",
+                "    {} keystrokes, {} checkpoints, {:.1} s (delivering to L {l:.1} s, automerge live {am:.1} s)",
                 i + 1,
                 w.a.sealed.checkpoints,
                 started.elapsed().as_secs_f64()
             );
         }
     }
+    let end_ms = clock(last - 1) + checkpoint::IDLE_MS;
+    w.idle(PAPER, end_ms);
     assert_eq!(
         body_text(w.a.doc(&PAPER)),
         trace.end_content,
         "the replayed trace"
     );
     let mut cadence = cadence_label(every);
-    if lone_tail {
-        cadence.push_str(", due() without the two-envelope minimum");
+    if follow {
+        cadence.push_str(", L live");
     }
     let div = with_divergence.then(|| (PAPER, "paper".to_owned()));
-    finish(w, "paper trace", &cadence, last, div, started)
+    let typing = Typing {
+        keystrokes: last,
+        idle_gaps,
+        end_ms,
+    };
+    finish(w, "paper trace", &cadence, typing, div, started)
 }
 
 fn cadence_label(every: usize) -> String {
@@ -969,25 +1285,36 @@ fn handbook_doc(i: usize) -> DocumentId {
 /// get a paragraph typed at the end a keystroke at a time, at the live cadence.
 fn handbook(pages: &[(String, String)]) -> ScenarioRun {
     let started = Instant::now();
-    let mut w = world(4);
+    let mut w = world(4, false);
     for (i, (title, body)) in pages.iter().enumerate() {
         w.a.create(handbook_doc(i), title, body);
-        w.a.flush(&mut w.sh, handbook_doc(i));
+        w.a.flush(&mut w.sh, handbook_doc(i), T0);
     }
     push(&mut w.a_link, &mut w.a, &mut w.relay, &w.sh);
     let step = pages.len() / TYPED_PAGES;
     let typed: Vec<usize> = (0..TYPED_PAGES).map(|i| i * step + step / 2).collect();
-    let mut keystrokes = 0;
+    // 6 keystrokes a second, one page after another: each page goes idle
+    // `checkpoint::IDLE_MS` after its last keystroke (while the next one is being typed).
+    let (mut keystrokes, mut idle_gaps, mut now) = (0, 0, T0);
     for &p in &typed {
         let id = handbook_doc(p);
         let d = w.a.doc(&id);
         let body = body_obj(d);
         let start = d.length(&body);
         for (i, c) in PARAGRAPH.chars().enumerate() {
+            now += KEYSTROKE_MS;
             splice(w.a.doc(&id), &body, &[(start + i, 0, c.to_string())]);
-            w.flush(id);
+            w.flush(id, now);
             keystrokes += 1;
         }
+        w.idle(id, now + checkpoint::IDLE_MS);
+        idle_gaps += 1;
+    }
+    // The end of the trace: every document is idle (the imported ones have one envelope
+    // each, their own snapshot).
+    let end_ms = now + checkpoint::IDLE_MS;
+    for i in 0..pages.len() {
+        w.idle(handbook_doc(i), end_ms);
     }
     // The divergence goes into a page nobody typed into: a mid-sized imported page.
     let mut sizes: Vec<(usize, usize)> = pages
@@ -1007,7 +1334,11 @@ fn handbook(pages: &[(String, String)]) -> ScenarioRun {
         w,
         &format!("handbook: {} pages, {TYPED_PAGES} typed into", pages.len()),
         "import, then 1 keystroke (live)",
-        keystrokes,
+        Typing {
+            keystrokes,
+            idle_gaps,
+            end_ms,
+        },
         Some((handbook_doc(median), label)),
         started,
     )
@@ -1061,19 +1392,21 @@ fn print_tables(runs: &[ScenarioRun]) {
         "\nWriter cost: what A sealed and sent (upload = every frame A sent on its live link / its Changes envelopes' bytes)"
     );
     println!(
-        "| workload | cadence | Changes envelopes | their bytes | checkpoints (envelopes) | checkpoint bytes | A sent | upload × |"
+        "| workload | cadence | idle gaps | Changes envelopes | their bytes | checkpoints (envelopes) | of which idle | checkpoint bytes | A sent | upload × |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for r in runs {
         let s = r.sealed;
         println!(
-            "| {} | {} | {} | {} | {} ({}) | {} | {} | **{}** |",
+            "| {} | {} | {} | {} | {} | {} ({}) | {} | {} | {} | **{}** |",
             r.name,
             r.cadence,
+            r.idle_gaps,
             s.changes,
             kb(s.changes_bytes),
             s.checkpoints,
             s.checkpoint_envelopes,
+            s.idle_checkpoints,
             kb(s.checkpoint_bytes),
             kb(r.upload.up),
             ratio(r.upload.up, s.changes_bytes),
@@ -1099,6 +1432,58 @@ fn print_tables(runs: &[ScenarioRun]) {
             kb(r.verdicts.bytes()),
         );
     }
+    println!(
+        "\nLive follower L, connected through the whole paper trace (its login, acks and verdicts included), against automerge's live peer synced with a server after every flush (both ways)"
+    );
+    println!(
+        "| span | flushes | their changes | ours: L received / sent (verdicts) | ours | automerge: peer received / sent | automerge | × | RT per flush (automerge) |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for r in runs {
+        let Some(l) = &r.live else { continue };
+        if l.am_flushes < l.flushes {
+            println!(
+                "| first {} flushes (both measured) | {} | — | {} / {} | {} | {} / {} | {} | **{}** | {:.2} |",
+                l.am_flushes,
+                l.am_flushes,
+                kb(l.ours_prefix.down),
+                kb(l.ours_prefix.up),
+                kb(l.ours_prefix.bytes()),
+                kb(l.automerge.down),
+                kb(l.automerge.up),
+                kb(l.automerge.bytes()),
+                ratio(l.ours_prefix.bytes(), l.automerge.bytes()),
+                l.automerge.round_trips() as f64 / l.am_flushes as f64,
+            );
+        }
+        println!(
+            "| whole trace ({} envelopes accepted, {} checkpoint parts) | {} | {} | {} / {} ({}) | {} | {} | {}{} | **{}** | |",
+            l.envelopes,
+            l.checkpoint_parts,
+            l.flushes,
+            kb(l.change_bytes),
+            kb(l.ours.down),
+            kb(l.ours.up),
+            kb(l.verdicts.up),
+            kb(l.ours.bytes()),
+            if l.automerge_estimated {
+                "—"
+            } else {
+                "measured"
+            },
+            kb(l.automerge_total),
+            if l.automerge_estimated {
+                " (estimated)"
+            } else {
+                ""
+            },
+            ratio(l.ours.bytes(), l.automerge_total),
+        );
+        println!(
+            "  (the membership op that added L: {} B; every device here starts with the membership log, so no figure includes it)",
+            l.membership_op
+        );
+    }
     println!("\nReconnect with nothing new (login included); target ≤ 1 KB");
     println!("| workload | ours | RT | automerge persisted (sum over docs) | automerge fresh |");
     println!("| --- | --- | --- | --- | --- |");
@@ -1117,23 +1502,29 @@ fn print_tables(runs: &[ScenarioRun]) {
         "\nSmall divergence: A types k keystrokes in one flush, B receives (live: over its open link; reconnect: login included); target ≤ 1.10× automerge with persisted state"
     );
     println!(
-        "| document | k | B | A's envelope | checkpoint due | ours | RT | automerge persisted | RT | × |"
+        "| document | k | B | A's envelope | checkpoint at flush | idle checkpoint (before B reconnects) | ours | RT | automerge persisted | RT | × | live: B then received |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for r in runs {
         for d in &r.divergence {
             println!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | **{}** |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | **{}** | {} |",
                 r.divergence_doc,
                 d.k,
                 if d.live { "live" } else { "reconnect" },
                 kb(d.changes_bytes),
                 if d.checkpoint_sealed { "yes" } else { "no" },
+                if d.idle_checkpoint { "yes" } else { "no" },
                 kb(d.ours.bytes()),
                 d.ours.round_trips(),
                 kb(d.automerge.bytes()),
                 d.automerge.round_trips(),
                 ratio(d.ours.bytes(), d.automerge.bytes()),
+                if d.live && d.idle_checkpoint {
+                    kb(d.after_idle.bytes())
+                } else {
+                    "—".to_owned()
+                },
             );
         }
     }
@@ -1149,12 +1540,14 @@ fn write_json(runs: &[ScenarioRun]) {
                 "cadence": r.cadence,
                 "documents": r.docs,
                 "keystrokes": r.keystrokes,
+                "idle_gaps": r.idle_gaps,
                 "snapshot_bytes": r.snapshot,
                 "seconds": r.seconds,
                 "sealed": {
                     "changes_envelopes": s.changes,
                     "changes_bytes": s.changes_bytes,
                     "checkpoints": s.checkpoints,
+                    "idle_checkpoints": s.idle_checkpoints,
                     "checkpoint_envelopes": s.checkpoint_envelopes,
                     "checkpoint_bytes": s.checkpoint_bytes,
                 },
@@ -1173,6 +1566,21 @@ fn write_json(runs: &[ScenarioRun]) {
                     "reconnect_persisted": r.automerge_reconnect_persisted.json(),
                     "reconnect_fresh": r.automerge_reconnect_fresh.json(),
                 },
+                "live_follower": r.live.as_ref().map(|l| json!({
+                    "ours": l.ours.json(),
+                    "verdicts": l.verdicts.json(),
+                    "envelopes": l.envelopes,
+                    "checkpoint_parts": l.checkpoint_parts,
+                    "membership_op_bytes": l.membership_op,
+                    "flushes": l.flushes,
+                    "change_bytes": l.change_bytes,
+                    "automerge_live_flushes": l.am_flushes,
+                    "automerge_live_peer": l.automerge.json(),
+                    "ours_same_flushes": l.ours_prefix.json(),
+                    "automerge_total_bytes": l.automerge_total,
+                    "automerge_total_estimated": l.automerge_estimated,
+                    "ratio": l.ours.bytes() as f64 / l.automerge_total as f64,
+                })),
                 "divergence_doc": r.divergence_doc,
                 "divergence": r.divergence.iter().map(|d| json!({
                     "k": d.k,
@@ -1180,6 +1588,8 @@ fn write_json(runs: &[ScenarioRun]) {
                     "ours": d.ours.json(),
                     "changes_envelope_bytes": d.changes_bytes,
                     "checkpoint_sealed": d.checkpoint_sealed,
+                    "idle_checkpoint": d.idle_checkpoint,
+                    "live_after_idle": d.after_idle.json(),
                     "automerge_persisted": d.automerge.json(),
                     "ratio": d.ours.bytes() as f64 / d.automerge.bytes() as f64,
                 })).collect::<Vec<_>>(),
@@ -1196,6 +1606,8 @@ fn write_json(runs: &[ScenarioRun]) {
         "protocol": meridian_sync::wire::PROTOCOL_VERSION,
         "tail_floor_bytes": checkpoint::TAIL_FLOOR_BYTES,
         "tail_percent": checkpoint::TAIL_PERCENT,
+        "active_tail_floor_bytes": checkpoint::ACTIVE_TAIL_FLOOR_BYTES,
+        "idle_ms": checkpoint::IDLE_MS,
         "scenarios": scenarios,
     });
     std::fs::write(&file, serde_json::to_string_pretty(&value).expect("json")).expect("write");
@@ -1209,7 +1621,7 @@ fn main() {
     };
     let pages = handbook_pages();
     assert_eq!(pages.len(), 883, "the handbook's pages");
-    // B3_ONLY=handbook|paper-minute|paper-minute-lone|paper-live runs one scenario (for quick checks).
+    // B3_ONLY=handbook|paper-minute|paper-live runs one scenario (for quick checks).
     let only = std::env::var("B3_ONLY").ok();
     let wants = |name: &str| only.as_deref().is_none_or(|o| o == name);
     println!(
@@ -1224,15 +1636,9 @@ fn main() {
         println!("  paper trace, one envelope per minute");
         runs.push(paper(&trace, PER_MINUTE, false, false));
     }
-    if wants("paper-minute-lone") {
-        println!(
-            "  paper trace, one envelope per minute, a lone envelope may call for a checkpoint"
-        );
-        runs.push(paper(&trace, PER_MINUTE, false, true));
-    }
     if wants("paper-live") {
-        println!("  paper trace, live cadence");
-        runs.push(paper(&trace, LIVE, true, false));
+        println!("  paper trace, live cadence, with a live follower");
+        runs.push(paper(&trace, LIVE, true, true));
     }
     for r in &runs {
         println!("  {} ({}): {:.1} s", r.name, r.cadence, r.seconds);

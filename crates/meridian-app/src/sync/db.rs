@@ -826,14 +826,11 @@ impl SyncDb {
                     |r| r.get::<_, i64>(0),
                 )
                 .map_err(|e| self.err(e))?;
-            let mut next = covered + 1;
-            for s in seqs {
-                let s = s.map_err(|e| self.err(e))? as u64;
-                if s != next {
+            for (next, s) in (covered + 1..).zip(seqs) {
+                if s.map_err(|e| self.err(e))? as u64 != next {
                     out.push((doc, device, next));
                     break;
                 }
-                next += 1;
             }
         }
         Ok(out)

@@ -927,9 +927,16 @@ impl RelayStore for SqliteStore {
         // Free pages move to the end of the file and are cut off; the checkpoint then
         // folds the WAL (which just received those pages) into the file and empties it,
         // so the data folder shrinks now rather than at some later checkpoint.
+        let e = self.sql();
+        // Each step of this pragma frees one page: step it to the end.
+        let mut stmt = self.conn.prepare("PRAGMA incremental_vacuum").map_err(&e)?;
+        let mut rows = stmt.query([]).map_err(&e)?;
+        while rows.next().map_err(&e)?.is_some() {}
+        drop(rows);
+        drop(stmt);
         self.conn
-            .execute_batch("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")
-            .map_err(self.sql())
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .map_err(&e)
     }
 
     fn close(mut self) -> Result<(), StoreError> {
@@ -1115,6 +1122,11 @@ mod tests {
         assert_eq!(store.delete_swept(&f.ws, &DOC, &sweep).expect("again"), 0);
         store.commit().expect("commit");
         store.reclaim_space().expect("reclaim");
+        let free: i64 = store
+            .conn
+            .query_row("PRAGMA freelist_count", [], |r| r.get(0))
+            .expect("freelist");
+        assert_eq!(free, 0, "the freed pages were given back");
         let w = store.load().expect("load").remove(0);
         assert_eq!((w.head, w.bytes_used), (6, total - freed));
         assert_eq!(all(&store, &f.ws).len(), 2);

@@ -389,8 +389,9 @@ pub struct Client {
     pub delivered_bytes: usize,
     /// `Deliver` frames received.
     pub delivers: usize,
-    /// Verdicts the relay said it stored.
+    /// Verdicts the relay said it stored, and how many `VerdictsNoted` frames came.
     pub verdicts_noted: u32,
+    pub noted_frames: usize,
 }
 
 impl Client {
@@ -410,6 +411,7 @@ impl Client {
             delivered_bytes: 0,
             delivers: 0,
             verdicts_noted: 0,
+            noted_frames: 0,
         }
     }
 
@@ -458,7 +460,10 @@ impl Client {
         }
         self.accepted += step.accepted.len();
         self.covered += step.covered.len();
-        self.verdicts_noted += step.verdicts_noted.unwrap_or(0);
+        if let Some(n) = step.verdicts_noted {
+            self.verdicts_noted += n;
+            self.noted_frames += 1;
+        }
         for frame in &step.send {
             let bytes = frame.encode();
             self.bytes_out += bytes.len();
@@ -528,12 +533,31 @@ impl Client {
             .await
     }
 
-    /// Sends membership ops the relay lacks and waits for its answer (a relay session
-    /// answers applied ops with `Want`).
+    /// Sends membership ops the relay lacks and waits until the relay has handled them:
+    /// an empty `Verdicts` frame after them is answered with `VerdictsNoted` once
+    /// everything before it on this connection was handled and committed.
     pub async fn push_membership(&mut self, dev: &mut Device) -> bool {
-        let before = self.received;
         self.local_change(dev).await;
-        self.pump_until(dev, move |_, c| c.received > before, 5)
+        self.barrier(dev).await
+    }
+
+    /// Waits until the relay handled everything sent so far on this connection.
+    pub async fn barrier(&mut self, dev: &mut Device) -> bool {
+        let frame = Frame::Verdicts {
+            verdicts: Vec::new(),
+        };
+        let bytes = frame.encode();
+        self.bytes_out += bytes.len();
+        if self
+            .socket
+            .send(Message::Binary(bytes.into()))
+            .await
+            .is_err()
+        {
+            return false;
+        }
+        let before = self.noted_frames;
+        self.pump_until(dev, move |_, c| c.noted_frames > before, 5)
             .await
     }
 
@@ -546,8 +570,8 @@ impl Client {
             .send(Message::Binary(bytes.into()))
             .await
             .expect("send");
-        let before = self.verdicts_noted;
-        self.pump_until(dev, move |_, c| c.verdicts_noted > before, 5)
+        let before = self.noted_frames;
+        self.pump_until(dev, move |_, c| c.noted_frames > before, 5)
             .await
     }
 
