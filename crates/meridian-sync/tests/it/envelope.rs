@@ -69,7 +69,14 @@ fn seal_then_open_round_trips_through_the_encoding() {
     );
     assert!(back.verify(&f.ws).is_ok());
     let mut rng = rng(22);
-    let checkpoint = Header::new(DocumentId([3; 16]), 1, f.alice.id(), 8, covers_part(&f, 0, 1), T0);
+    let checkpoint = Header::new(
+        DocumentId([3; 16]),
+        1,
+        f.alice.id(),
+        8,
+        covers_part(&f, 0, 1),
+        T0,
+    );
     let env = Envelope::seal(&f.ws, checkpoint, b"", &f.alice, &f.key, &mut rng)
         .expect("empty checkpoint body");
     let back = Envelope::decode(&env.encode()).expect("decode");
@@ -78,7 +85,11 @@ fn seal_then_open_round_trips_through_the_encoding() {
     assert_eq!((id.author, id.seq, part.parts), (f.alice.id(), 8, 1));
     assert_eq!(back.header().doc_seq(), None);
     assert_eq!(f.env.header().doc_seq(), Some(3));
-    assert_eq!(f.header.created_s, T0 / 1000, "the clock travels in seconds");
+    assert_eq!(
+        f.header.created_s,
+        T0 / 1000,
+        "the clock travels in seconds"
+    );
 }
 
 fn covers(entries: &[(DeviceId, u64)]) -> VersionVector {
@@ -116,7 +127,14 @@ fn malformed_checkpoint_headers_are_refused() {
         ),
         (
             "too many parts",
-            Header::new(f.header.doc, 1, f.alice.id(), 99, covers_part(&f, 0, 65), T0),
+            Header::new(
+                f.header.doc,
+                1,
+                f.alice.id(),
+                99,
+                covers_part(&f, 0, 65),
+                T0,
+            ),
         ),
         (
             "covers nothing",
@@ -153,8 +171,15 @@ fn a_checkpoint_s_coverage_cannot_be_changed_or_claimed_by_another_member() {
     let f = fixture();
     let mut rng = rng(28);
     let header = Header::new(f.header.doc, 1, f.alice.id(), 8, covers_part(&f, 0, 1), T0);
-    let env = Envelope::seal(&f.ws, header.clone(), b"saved doc", &f.alice, &f.key, &mut rng)
-        .expect("seal");
+    let env = Envelope::seal(
+        &f.ws,
+        header.clone(),
+        b"saved doc",
+        &f.alice,
+        &f.key,
+        &mut rng,
+    )
+    .expect("seal");
     // Claiming more than alice signed: the signature breaks.
     let mut more = header.clone();
     more.kind = Kind::Checkpoint(CheckpointPart {
@@ -388,8 +413,15 @@ fn oversized_input_is_refused_before_parsing() {
 fn bodies_over_the_limit_are_not_sealed() {
     let f = fixture();
     let body = vec![0u8; MAX_PLAINTEXT_BYTES + 1];
-    let err = Envelope::seal(&f.ws, f.header.clone(), &body, &f.alice, &f.key, &mut rng(25))
-        .expect_err("too big");
+    let err = Envelope::seal(
+        &f.ws,
+        f.header.clone(),
+        &body,
+        &f.alice,
+        &f.key,
+        &mut rng(25),
+    )
+    .expect_err("too big");
     assert_eq!(
         err,
         EnvelopeError::PlaintextTooLarge {
@@ -398,8 +430,8 @@ fn bodies_over_the_limit_are_not_sealed() {
         }
     );
     let body = vec![7u8; MAX_PLAINTEXT_BYTES];
-    let env =
-        Envelope::seal(&f.ws, f.header, &body, &f.alice, &f.key, &mut rng(26)).expect("at the limit");
+    let env = Envelope::seal(&f.ws, f.header, &body, &f.alice, &f.key, &mut rng(26))
+        .expect("at the limit");
     let bytes = env.encode();
     assert!(bytes.len() <= MAX_ENVELOPE_BYTES);
     assert_eq!(

@@ -142,7 +142,13 @@ fn a_checkpoint_claiming_changes_it_lacks_never_loses_them() {
     );
     let mut le = Link::open(t.ws, &editor, &relay, PeerKind::Relay, &mut t.rng);
     le.run(&mut editor, &mut relay, T0);
-    assert!(relay.log.coverage().get(&DOC, &bad).is_some_and(|c| c.is_usable()));
+    assert!(
+        relay
+            .log
+            .coverage()
+            .get(&DOC, &bad)
+            .is_some_and(|c| c.is_usable())
+    );
 
     // A new device gets the checkpoint instead of the envelopes, and cannot tell: it holds
     // none of them. It vouches for it.
@@ -259,10 +265,17 @@ fn forged_coverage_is_refused_or_cannot_be_opened() {
     };
     let forged = resign(&t.ws, &honest, &forged_header, &t.editor);
     assert!(forged.verify(&t.ws).is_ok());
-    editor.log.append(&forged, &Peer::Device(t.editor.id())).expect("mem");
+    editor
+        .log
+        .append(&forged, &Peer::Device(t.editor.id()))
+        .expect("mem");
     let mut le = Link::open(t.ws, &editor, &relay, PeerKind::Relay, &mut t.rng);
     le.run(&mut editor, &mut relay, T0);
-    assert_eq!(relay.log.len(), 1, "stored: its header and signature are fine");
+    assert_eq!(
+        relay.log.len(),
+        1,
+        "stored: its header and signature are fine"
+    );
     let mut viewer = Party::device(&t.viewer, &t.log);
     let mut lv = Link::open(t.ws, &viewer, &relay, PeerKind::Relay, &mut t.rng);
     lv.run(&mut viewer, &mut relay, T0);
@@ -290,7 +303,7 @@ fn forged_coverage_is_refused_or_cannot_be_opened() {
 #[test]
 fn checkpoint_floods_are_bounded_by_the_policy_and_the_header_limits() {
     // An honest device seals only when `due`: at most one checkpoint per
-    // TAIL_FLOOR_BYTES of new envelopes, never for a single envelope.
+    // TAIL_FLOOR_BYTES of new envelopes (even when idle), never for its first envelope.
     let mut sealed = 0u64;
     let (mut tail_n, mut tail_bytes, mut base) = (0u64, 0u64, 0u64);
     let mut total = 0u64;
@@ -299,7 +312,7 @@ fn checkpoint_floods_are_bounded_by_the_policy_and_the_header_limits() {
         total += size;
         tail_n += 1;
         tail_bytes += size;
-        if checkpoint::due(tail_n, tail_bytes, base) {
+        if checkpoint::due(tail_n, tail_bytes, base, true) {
             sealed += 1;
             base = total / 3;
             (tail_n, tail_bytes) = (0, 0);
@@ -307,7 +320,8 @@ fn checkpoint_floods_are_bounded_by_the_policy_and_the_header_limits() {
     }
     assert!(sealed >= 1);
     assert!(sealed <= total / TAIL_FLOOR_BYTES, "{sealed} checkpoints");
-    assert!(!checkpoint::due(1, u64::MAX / 2, 0));
+    assert!(!checkpoint::due(1, u64::MAX / 2, 0, true));
+    assert!(!checkpoint::due(0, u64::MAX / 2, 1, true));
 
     // A run of checkpoints from one author each dominating the last: everything but the
     // newest is redundant at once, before anyone vouches.
@@ -340,10 +354,13 @@ fn checkpoint_floods_are_bounded_by_the_policy_and_the_header_limits() {
     // Incomparable checkpoints are not redundant: capping them is the relay's job.
     let mut cov = Coverage::new();
     for seq in 1..=20 {
-        cov.note(DOC, &part(seq, covers(&[(DeviceId([seq as u8 + 10; 32]), 1)])));
+        cov.note(
+            DOC,
+            &part(seq, covers(&[(DeviceId([seq as u8 + 10; 32]), 1)])),
+        );
     }
     assert!(cov.sweep(&DOC, |_| false).checkpoints.is_empty());
-    assert!(checkpoint::MAX_OPEN_CHECKPOINTS < 20);
+    const { assert!(checkpoint::MAX_OPEN_CHECKPOINTS < 20) };
 
     // One checkpoint cannot be made arbitrarily large in headers.
     let mut rng = crate::support::rng(73);
@@ -356,7 +373,10 @@ fn checkpoint_floods_are_bounded_by_the_policy_and_the_header_limits() {
         d[..8].copy_from_slice(&(i as u64).to_be_bytes());
         huge.set(DeviceId(d), 1);
     }
-    for (covers, parts) in [(huge, 1), (covers(&[(author, 1)]), MAX_CHECKPOINT_PARTS + 1)] {
+    for (covers, parts) in [
+        (huge, 1),
+        (covers(&[(author, 1)]), MAX_CHECKPOINT_PARTS + 1),
+    ] {
         let header = Header::new(
             DOC,
             1,

@@ -6,5 +6,5 @@ mod hostile;
 mod invite;
 mod membership;
 mod session;
-// mod sim;
+mod sim;
 mod support;

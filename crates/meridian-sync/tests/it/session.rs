@@ -3,7 +3,9 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use meridian_sync::protocol::{HANDSHAKE_TIMEOUT_MS, RESYNC_AFTER_MS};
-use meridian_sync::wire::{MAX_BATCH_BYTES, MAX_ERROR_MESSAGE_BYTES, MAX_FRAME_BYTES, PROTOCOL_VERSION};
+use meridian_sync::wire::{
+    MAX_BATCH_BYTES, MAX_ERROR_MESSAGE_BYTES, MAX_FRAME_BYTES, PROTOCOL_VERSION,
+};
 use meridian_sync::{
     Closed, Ctx, DeviceId, DeviceKeys, DocumentId, Envelope, EnvelopeLog, EpochKey, ErrorCode,
     Frame, Header, MemLog, MembershipLog, Peer, PeerKind, Session, Step, WireError, WorkspaceId,
@@ -56,19 +58,33 @@ impl Party {
     }
 
     /// Seals `body` as this device's next `Changes` envelope of [`DOC`] and stores it.
-    pub fn write_body(&mut self, ws: WorkspaceId, key: &EpochKey, body: &[u8], rng: &mut StdRng) -> Envelope {
+    pub fn write_body(
+        &mut self,
+        ws: WorkspaceId,
+        key: &EpochKey,
+        body: &[u8],
+        rng: &mut StdRng,
+    ) -> Envelope {
         let keys = self.keys.clone().expect("a device");
         self.seq += 1;
         self.doc_seq += 1;
         let epoch = self.membership.state().epoch();
         let header = Header::changes(DOC, epoch, keys.id(), self.seq, self.doc_seq, T0);
         let env = Envelope::seal(&ws, header, body, &keys, key, rng).expect("seal");
-        self.log.append(&env, &Peer::Device(keys.id())).expect("mem log");
+        self.log
+            .append(&env, &Peer::Device(keys.id()))
+            .expect("mem log");
         env
     }
 
     /// Seals and stores `n` envelopes of this device's next sequence numbers.
-    pub fn write(&mut self, ws: WorkspaceId, key: &EpochKey, n: u64, rng: &mut StdRng) -> Vec<Envelope> {
+    pub fn write(
+        &mut self,
+        ws: WorkspaceId,
+        key: &EpochKey,
+        n: u64,
+        rng: &mut StdRng,
+    ) -> Vec<Envelope> {
         (0..n)
             .map(|_| {
                 let body = (self.seq + 1).to_be_bytes();
@@ -130,9 +146,17 @@ impl Link {
 
     pub fn absorb(&mut self, to_b_side: bool, step: Step) {
         let (closed, accepted, covered) = if to_b_side {
-            (&mut self.closed_b, &mut self.accepted_b, &mut self.covered_b)
+            (
+                &mut self.closed_b,
+                &mut self.accepted_b,
+                &mut self.covered_b,
+            )
         } else {
-            (&mut self.closed_a, &mut self.accepted_a, &mut self.covered_a)
+            (
+                &mut self.closed_a,
+                &mut self.accepted_a,
+                &mut self.covered_a,
+            )
         };
         accepted.extend(step.accepted);
         covered.extend(step.covered);
@@ -216,7 +240,11 @@ fn two_clients_sync_through_a_relay_that_cannot_read() {
     // The editor connects; the relay passes the admin's envelopes on.
     let mut l2 = Link::open(t.ws, &editor, &relay, PeerKind::Relay, &mut t.rng);
     l2.run(&mut editor, &mut relay, T0);
-    assert_eq!(l2.accepted_a.len(), 3, "the editor got the admin's envelopes");
+    assert_eq!(
+        l2.accepted_a.len(),
+        3,
+        "the editor got the admin's envelopes"
+    );
     assert_eq!(l2.accepted_b.len(), 2, "the relay got the editor's");
     // The relay owner tells the admin's session that its log grew.
     l1.local_change(true, &mut relay, T0);
@@ -378,7 +406,11 @@ fn envelopes_are_stored_in_any_order_and_duplicates_are_ignored() {
     // The same envelope at a later position, and a stale batch: neither is stored twice.
     link.feed_b(push(vec![(3, envs[0].clone())], 3), &mut relay, T0);
     link.feed_b(push(vec![(2, envs[1].clone())], 2), &mut relay, T0);
-    assert_eq!(link.accepted_b.len(), 2, "a duplicate and a stale batch are ignored");
+    assert_eq!(
+        link.accepted_b.len(),
+        2,
+        "a duplicate and a stale batch are ignored"
+    );
     let step = link.feed_b(push(vec![(4, envs[1].clone())], 4), &mut relay, T0);
     assert_eq!(link.accepted_b.len(), 3);
     assert_eq!(relay.log.len(), 3);
@@ -409,8 +441,14 @@ fn a_reconnect_sends_only_what_was_stored_since() {
     le.run(&mut editor, &mut relay, T0);
     let mut again = Link::open(t.ws, &admin, &relay, PeerKind::Relay, &mut t.rng);
     again.run(&mut admin, &mut relay, T0);
-    assert_eq!(again.sent_to_b, 2, "only the admin's two new envelopes go up");
-    assert_eq!(again.sent_to_a, 6, "the editor's six come down, nothing older");
+    assert_eq!(
+        again.sent_to_b, 2,
+        "only the admin's two new envelopes go up"
+    );
+    assert_eq!(
+        again.sent_to_a, 6,
+        "the editor's six come down, nothing older"
+    );
     assert_eq!(admin.held(), relay.held());
     assert!(again.sa.is_synced(&admin.log));
     // A reconnect with nothing new sends nothing at all.
@@ -431,7 +469,10 @@ fn a_lost_ack_does_not_make_anything_travel_twice() {
     link.deliver(true, push, &mut admin, &mut relay, T0);
     assert_eq!(relay.log.len(), 3, "stored");
     // The connection breaks before the Ack arrives.
-    assert!(matches!(link.queue.pop_front(), Some((false, Frame::Ack { .. }))));
+    assert!(matches!(
+        link.queue.pop_front(),
+        Some((false, Frame::Ack { .. }))
+    ));
     drop(link);
     // The relay kept how far into the admin's log it holds: nothing is pushed again.
     let mut again = Link::open(t.ws, &admin, &relay, PeerKind::Relay, &mut t.rng);
@@ -473,7 +514,10 @@ fn a_large_backlog_travels_in_bounded_batches_one_at_a_time() {
             let bytes: usize = entries.iter().map(|(_, e)| e.encode().len()).sum();
             assert!(bytes <= MAX_BATCH_BYTES, "{bytes}");
             assert!(
-                !link.queue.iter().any(|(_, f)| matches!(f, Frame::Push { .. })),
+                !link
+                    .queue
+                    .iter()
+                    .any(|(_, f)| matches!(f, Frame::Push { .. })),
                 "one unacknowledged batch at a time"
             );
         }
@@ -544,7 +588,13 @@ fn frames_out_of_turn_or_for_another_workspace_are_refused() {
     link.run(&mut admin, &mut relay, T0);
     assert_eq!(refused_code(&link.closed_b), Some(ErrorCode::Unexpected));
 
-    let mut link = Link::open(WorkspaceId([0xaa; 16]), &admin, &relay, PeerKind::Relay, &mut t.rng);
+    let mut link = Link::open(
+        WorkspaceId([0xaa; 16]),
+        &admin,
+        &relay,
+        PeerKind::Relay,
+        &mut t.rng,
+    );
     link.sb = Session::responder(t.ws, [0; 32], relay.log.id(), T0);
     link.run(&mut admin, &mut relay, T0);
     assert_eq!(
@@ -554,7 +604,8 @@ fn frames_out_of_turn_or_for_another_workspace_are_refused() {
 
     // Only a device reports verdicts.
     let (mut admin, mut relay, mut link) = ready_pair(&mut t);
-    link.queue.push_back((false, Frame::Verdicts { verdicts: vec![] }));
+    link.queue
+        .push_back((false, Frame::Verdicts { verdicts: vec![] }));
     link.run(&mut admin, &mut relay, T0);
     assert_eq!(refused_code(&link.closed_a), Some(ErrorCode::Unexpected));
 }
@@ -651,6 +702,149 @@ fn frame_limits_are_checked_before_decoding() {
         (vec![(0, env.clone())], 5),
     ] {
         let bytes = Frame::Deliver { entries, upto }.encode();
-        assert!(matches!(Frame::decode(&bytes), Err(WireError::Malformed(_))));
+        assert!(matches!(
+            Frame::decode(&bytes),
+            Err(WireError::Malformed(_))
+        ));
     }
+}
+
+/// Delivers frames in order until one matching `stop` was handled.
+fn run_until(link: &mut Link, a: &mut Party, b: &mut Party, stop: impl Fn(bool, &Frame) -> bool) {
+    while let Some((to_b, frame)) = link.queue.pop_front() {
+        let last = stop(to_b, &frame);
+        link.deliver(to_b, frame, a, b, T0);
+        if last {
+            return;
+        }
+    }
+    panic!("the frame never came");
+}
+
+#[test]
+fn a_relay_sends_nothing_before_the_device_says_how_far_it_holds() {
+    // Regression: a responder that heard of new envelopes between Login and the device's
+    // Want sent its whole log from position 0, then again from the device's cursor.
+    let mut t = team(65);
+    let mut editor = Party::device(&t.editor, &t.log);
+    let mut relay = Party::relay(&t.log);
+    let mut admin = Party::device(&t.admin, &t.log);
+    editor.write(t.ws, &t.key, 2, &mut t.rng);
+    let mut le = Link::open(t.ws, &editor, &relay, PeerKind::Relay, &mut t.rng);
+    le.run(&mut editor, &mut relay, T0);
+    let mut la = Link::open(t.ws, &admin, &relay, PeerKind::Relay, &mut t.rng);
+    run_until(&mut la, &mut admin, &mut relay, |to_b, f| {
+        to_b && matches!(f, Frame::Login { .. })
+    });
+    assert!(la.sb.is_ready());
+    editor.write(t.ws, &t.key, 1, &mut t.rng);
+    le.local_change(false, &mut editor, T0);
+    le.run(&mut editor, &mut relay, T0);
+    la.local_change(true, &mut relay, T0);
+    assert!(
+        la.queue
+            .iter()
+            .all(|(_, f)| !matches!(f, Frame::Deliver { .. }))
+    );
+    la.run(&mut admin, &mut relay, T0);
+    assert_eq!(la.sent_to_a, 3, "each envelope once");
+    assert_eq!(admin.held(), relay.held());
+}
+
+#[test]
+fn a_second_connection_does_not_move_the_cursor_back() {
+    // Regression: a device's older, slower session stored a smaller cursor over the one a
+    // newer session had stored, and the next connection was sent everything in between.
+    let mut t = team(66);
+    let mut editor = Party::device(&t.editor, &t.log);
+    let mut relay = Party::relay(&t.log);
+    let mut admin = Party::device(&t.admin, &t.log);
+    let body = vec![3u8; 300 * 1024];
+    for _ in 0..9 {
+        editor.write_body(t.ws, &t.key, &body, &mut t.rng);
+    }
+    let mut le = Link::open(t.ws, &editor, &relay, PeerKind::Relay, &mut t.rng);
+    le.run(&mut editor, &mut relay, T0);
+    // Session B logs in (its cursor is 0), then session A gets everything.
+    let mut lb = Link::open(t.ws, &admin, &relay, PeerKind::Relay, &mut t.rng);
+    run_until(&mut lb, &mut admin, &mut relay, |to_b, f| {
+        !to_b && matches!(f, Frame::Welcome { .. })
+    });
+    let mut la = Link::open(t.ws, &admin, &relay, PeerKind::Relay, &mut t.rng);
+    la.run(&mut admin, &mut relay, T0);
+    assert_eq!(admin.log.len(), 9);
+    // B catches up with its first batch and breaks.
+    run_until(&mut lb, &mut admin, &mut relay, |to_b, f| {
+        !to_b && matches!(f, Frame::Deliver { .. })
+    });
+    assert!(lb.sent_to_a < 9, "the first batch is not everything");
+    drop(lb);
+    let mut lc = Link::open(t.ws, &admin, &relay, PeerKind::Relay, &mut t.rng);
+    lc.run(&mut admin, &mut relay, T0);
+    assert_eq!(lc.sent_to_a, 0, "nothing again");
+}
+
+#[test]
+fn new_membership_asks_again_only_for_what_it_held_back() {
+    let mut t = team(67);
+    let mut relay = Party::relay(&t.log);
+    let mut editor = Party::device(&t.editor, &t.log);
+    let mut admin = Party::device(&t.admin, &t.log);
+    admin.write(t.ws, &t.key, 3, &mut t.rng);
+    let mut la = Link::open(t.ws, &admin, &relay, PeerKind::Relay, &mut t.rng);
+    la.run(&mut admin, &mut relay, T0);
+    // The admin adds a device; the relay learns of it, the editor not yet.
+    let keys = admin
+        .membership
+        .state()
+        .epoch_keys_for(&t.admin)
+        .expect("keys");
+    let newcomer = DeviceKeys::generate(&mut t.rng);
+    admin
+        .membership
+        .add_device(
+            &t.admin,
+            newcomer.public(),
+            "N",
+            meridian_sync::Role::Editor,
+            &keys,
+            T0,
+            &mut t.rng,
+        )
+        .expect("add");
+    la.local_change(false, &mut admin, T0);
+    la.run(&mut admin, &mut relay, T0);
+    assert_eq!(relay.membership.len(), admin.membership.len());
+    // The editor gets the new op and the envelopes in one go: applying the op must not
+    // make the relay send the envelopes again.
+    let mut le = Link::open(t.ws, &editor, &relay, PeerKind::Relay, &mut t.rng);
+    le.run(&mut editor, &mut relay, T0);
+    assert_eq!(editor.membership.len(), relay.membership.len());
+    assert_eq!(le.sent_to_a, 3, "each envelope once");
+
+    // An envelope by a device the relay does not know yet is held back, and fetched once
+    // the op that added it arrives.
+    let mut n = Party::device(&newcomer, &admin.membership);
+    let env = n.write(t.ws, &t.key, 1, &mut t.rng).remove(0);
+    let mut relay2 = Party::relay(&t.log);
+    admin
+        .log
+        .append(&env, &Peer::Device(newcomer.id()))
+        .expect("mem");
+    let mut l2 = Link::open(t.ws, &admin, &relay2, PeerKind::Relay, &mut t.rng);
+    run_until(&mut l2, &mut admin, &mut relay2, |to_b, f| {
+        !to_b && matches!(f, Frame::Welcome { .. })
+    });
+    // The push overtakes the membership ops (as if they came on another connection).
+    let push = l2
+        .queue
+        .iter()
+        .position(|(_, f)| matches!(f, Frame::Push { .. }))
+        .expect("a push");
+    let (_, frame) = l2.queue.remove(push).expect("there");
+    l2.deliver(true, frame, &mut admin, &mut relay2, T0);
+    assert_eq!(relay2.log.len(), 3, "the newcomer's envelope waits");
+    l2.run(&mut admin, &mut relay2, T0);
+    assert_eq!(relay2.held(), admin.held());
+    assert!(relay2.held().contains(&(newcomer.id(), 1)));
 }

@@ -55,6 +55,8 @@ struct Device {
     docs: Vec<AutoCommit>,
     seq: u64,
     doc_seq: Vec<u64>,
+    /// When this device last edited each document (the policy waits while it types).
+    last_edit: Vec<i64>,
     /// Per document, per author: the highest `doc_seq` whose change (and every earlier
     /// one) this device's document holds: what its checkpoints may cover.
     vouch: Vec<VersionVector>,
@@ -88,6 +90,17 @@ struct Conn {
     excused: bool,
 }
 
+impl Conn {
+    /// A `Want` while frames are in flight asks the peer to send again from the cursor,
+    /// including what it already sent: a resync.
+    fn note_want(&mut self, step: &Step) {
+        let busy = !self.to_relay.is_empty() || !self.to_dev.is_empty();
+        if busy && step.send.iter().any(|f| matches!(f, Frame::Want { .. })) {
+            self.excused = true;
+        }
+    }
+}
+
 #[derive(Default, Debug, Clone, Copy)]
 struct Stats {
     sealed: u64,
@@ -99,6 +112,23 @@ struct Stats {
     drops: u64,
     lost_acks: u64,
     restarts: u64,
+}
+
+/// What a session is asked to do.
+enum Call {
+    Frame(Frame),
+    Local,
+    Tick,
+}
+
+impl Call {
+    fn run(self, s: &mut Session, ctx: &mut Ctx<'_, MemLog>) -> Result<Step, Infallible> {
+        match self {
+            Call::Frame(frame) => s.on_frame(frame, ctx),
+            Call::Local => s.on_local_change(ctx),
+            Call::Tick => s.on_tick(ctx),
+        }
+    }
 }
 
 struct Sim {
@@ -182,7 +212,7 @@ impl Device {
                 if s <= v {
                     self.pending[d].remove(&(author, s));
                     moved = true;
-                } else if s == v + 1 && self.docs[d].get_change_by_hash(&hash).is_some() {
+                } else if s == v + 1 && self.docs[d].get_change_meta_by_hash(&hash).is_some() {
                     self.vouch[d].set(author, s);
                     self.pending[d].remove(&(author, s));
                     moved = true;
@@ -204,11 +234,21 @@ impl Device {
         let hash = automerge::Change::try_from(&body[..])
             .expect("one change per envelope")
             .hash();
-        self.hashes.insert(env.key(), hash);
         let d = doc_index(&h.doc);
-        self.docs[d]
-            .load_incremental(&body)
-            .expect("automerge accepts the change");
+        // Automerge ignores a change it has; not loading it again only saves time.
+        if self.docs[d].get_change_meta_by_hash(&hash).is_none() {
+            self.docs[d]
+                .load_incremental(&body)
+                .expect("automerge accepts the change");
+        }
+        self.record(env, doc_seq, hash);
+    }
+
+    /// Notes the change of a `Changes` envelope now in (or on its way into) the document.
+    fn record(&mut self, env: &Envelope, doc_seq: u64, hash: ChangeHash) {
+        let h = env.header();
+        let d = doc_index(&h.doc);
+        self.hashes.insert(env.key(), hash);
         self.pending[d].insert((h.device, doc_seq), hash);
         self.advance(d);
     }
@@ -225,7 +265,14 @@ impl Device {
             })
             .collect();
         parts.sort_by_key(|(i, _)| *i);
-        let covers = parts[0].1.header().checkpoint().expect("a part").1.covers.clone();
+        let covers = parts[0]
+            .1
+            .header()
+            .checkpoint()
+            .expect("a part")
+            .1
+            .covers
+            .clone();
         let mut body = Vec::new();
         for (_, env) in &parts {
             body.extend(
@@ -235,8 +282,17 @@ impl Device {
         }
         let ok = self.check_checkpoint(&body, doc, &covers);
         if ok {
-            let (_, saved) = checkpoint::decode_body(&body).expect("checked");
-            self.docs[d].load_incremental(saved).expect("checked");
+            let (heads, saved) = checkpoint::decode_body(&body).expect("checked");
+            // Loading a whole document again is the costly part; skip it when every head
+            // is already here.
+            let missing = heads.iter().any(|h| {
+                self.docs[d]
+                    .get_change_meta_by_hash(&ChangeHash(*h))
+                    .is_none()
+            });
+            if missing {
+                self.docs[d].load_incremental(saved).expect("checked");
+            }
             self.vouch[d].merge(&covers);
             self.advance(d);
             if let Some(info) = self.log.coverage_mut().get_mut(&doc, &id) {
@@ -269,8 +325,10 @@ impl Device {
         self.log.iter().all(|e| {
             let h = e.header();
             match h.doc_seq() {
+                // (The metadata lookup answers "is this change in it?" without
+                // rebuilding the change as `get_change_by_hash` does.)
                 Some(s) if h.doc == doc && s <= covers.get(&h.device) => loaded
-                    .get_change_by_hash(&self.hashes[&e.key()])
+                    .get_change_meta_by_hash(&self.hashes[&e.key()])
                     .is_some(),
                 _ => true,
             }
@@ -287,8 +345,9 @@ impl Sim {
         rng.fill_bytes(&mut ws.0);
         let keys: Vec<DeviceKeys> = (0..n).map(|_| DeviceKeys::generate(&mut rng)).collect();
         let key1 = EpochKey::generate(&mut rng);
-        let mut membership = MembershipLog::create(&keys[0], ws, "Sim", "admin", &key1, T0, &mut rng)
-            .expect("create");
+        let mut membership =
+            MembershipLog::create(&keys[0], ws, "Sim", "admin", &key1, T0, &mut rng)
+                .expect("create");
         for (i, k) in keys.iter().enumerate().skip(1) {
             let epoch_keys = membership
                 .state()
@@ -341,7 +400,7 @@ impl Sim {
 fn new_device(i: usize, keys: DeviceKeys, membership: &MembershipLog, ndocs: usize) -> Device {
     let actor = ActorId::from(vec![u8::try_from(i).expect("few devices") + 1; 16]);
     let mut dev = Device {
-        ws: membership.state().workspace(),
+        ws: membership.state().workspace().expect("created"),
         log: MemLog::new([u8::try_from(i).expect("few devices") + 1; 16]),
         keys,
         membership: membership.clone(),
@@ -351,6 +410,7 @@ fn new_device(i: usize, keys: DeviceKeys, membership: &MembershipLog, ndocs: usi
             .collect(),
         seq: 0,
         doc_seq: vec![0; ndocs],
+        last_edit: vec![i64::MIN / 2; ndocs],
         vouch: vec![VersionVector::new(); ndocs],
         pending: vec![BTreeMap::new(); ndocs],
         hashes: HashMap::new(),
@@ -361,4 +421,891 @@ fn new_device(i: usize, keys: DeviceKeys, membership: &MembershipLog, ndocs: usi
     };
     dev.refresh_keys();
     dev
+}
+
+impl Sim {
+    fn event(&mut self, e: String) {
+        self.events.push(e);
+    }
+
+    fn live(&self) -> Vec<usize> {
+        (0..self.devs.len())
+            .filter(|r| !self.devs[*r].removed)
+            .collect()
+    }
+
+    fn connected(&self, r: usize) -> bool {
+        self.offline != Some(r) && !self.devs[r].removed
+    }
+
+    /// A local edit at device `r`, sealed as one envelope, then a checkpoint if due.
+    fn edit(&mut self, r: usize, doc: Option<usize>, create: bool) {
+        let d = doc.unwrap_or_else(|| self.rng.random_range(0..self.ndocs));
+        let rng = &mut self.rng;
+        let dev = &mut self.devs[r];
+        let docu = &mut dev.docs[d];
+        if create {
+            docu.put_object(ROOT, "text", ObjType::Text)
+                .expect("put text");
+        } else {
+            for _ in 0..rng.random_range(1..=3) {
+                match text_obj(docu) {
+                    Some(text) if rng.random_bool(0.7) => {
+                        let len = docu.length(&text);
+                        let pos = rng.random_range(0..=len);
+                        let del = rng.random_range(0..=(len - pos).min(8));
+                        let n = rng.random_range(10..120);
+                        let word: String = (0..n)
+                            .map(|_| char::from(rng.random_range(b'a'..=b'z')))
+                            .collect();
+                        docu.splice_text(&text, pos, isize::try_from(del).expect("small"), &word)
+                            .expect("splice");
+                    }
+                    _ => {
+                        let key = format!("k{}", rng.random_range(0..4));
+                        docu.put(ROOT, key, rng.random_range(0..1000i64))
+                            .expect("put");
+                    }
+                }
+            }
+        }
+        let Some(hash) = docu.commit_with(CommitOptions::default().with_time(0)) else {
+            return;
+        };
+        let body = docu
+            .get_change_by_hash(&hash)
+            .expect("just made")
+            .raw_bytes()
+            .to_vec();
+        dev.seq += 1;
+        dev.doc_seq[d] += 1;
+        dev.last_edit[d] = self.now;
+        let epoch = dev.membership.state().epoch();
+        let header = Header::changes(
+            doc_id(d),
+            epoch,
+            dev.keys.id(),
+            dev.seq,
+            dev.doc_seq[d],
+            self.now,
+        );
+        let env =
+            Envelope::seal(&dev.ws, header, &body, &dev.keys, dev.key(epoch), rng).expect("seal");
+        dev.log
+            .append(&env, &Peer::Device(dev.keys.id()))
+            .expect("mem log");
+        dev.record(&env, dev.doc_seq[d], hash);
+        self.authored.push((d, hash));
+        self.stats.sealed += 1;
+        self.maybe_checkpoint(r, d, false);
+        self.notify_dev(r, None);
+    }
+
+    /// Seals a checkpoint of document `d` at device `r` if the policy says so (or `force`).
+    fn maybe_checkpoint(&mut self, r: usize, d: usize, force: bool) {
+        let dev = &mut self.devs[r];
+        let idle = self.now - dev.last_edit[d] >= checkpoint::IDLE_MS;
+        let doc = doc_id(d);
+        let me = dev.keys.id();
+        let cov = dev.log.coverage();
+        let (mut tail_n, mut tail_bytes, mut mine) = (0u64, 0u64, false);
+        for e in dev.log.iter() {
+            let h = e.header();
+            if let Some(s) = h.doc_seq()
+                && h.doc == doc
+                && s > cov.covered(&doc, &h.device)
+            {
+                tail_n += 1;
+                tail_bytes += e.encoded_len_bound() as u64;
+                mine |= h.device == me;
+            }
+        }
+        let newest = cov
+            .checkpoints(&doc)
+            .iter()
+            .filter(|c| c.is_usable())
+            .max_by_key(|c| c.covers.total())
+            .map(|c| c.id);
+        let base_bytes: u64 = dev
+            .log
+            .iter()
+            .filter(|e| {
+                e.header()
+                    .checkpoint()
+                    .is_some_and(|(id, _)| Some(id) == newest)
+            })
+            .map(|e| e.encoded_len_bound() as u64)
+            .sum();
+        let due = mine && checkpoint::due(tail_n, tail_bytes, base_bytes, idle);
+        if !(due || force) || dev.vouch[d].is_empty() {
+            return;
+        }
+        let heads: Vec<[u8; 32]> = dev.docs[d].get_heads().iter().map(|h| h.0).collect();
+        let saved = dev.docs[d].save_with_options(automerge::SaveOptions {
+            deflate: true,
+            retain_orphans: false,
+        });
+        let body = checkpoint::encode_body(&heads, &saved);
+        let parts = checkpoint::split_body(&body);
+        let epoch = dev.membership.state().epoch();
+        let covers = dev.vouch[d].clone();
+        let n = u32::try_from(parts.len()).expect("few parts");
+        for (i, part) in (0u32..).zip(parts) {
+            dev.seq += 1;
+            let header = Header::new(
+                doc,
+                epoch,
+                me,
+                dev.seq,
+                Kind::Checkpoint(CheckpointPart {
+                    covers: covers.clone(),
+                    part: i,
+                    parts: n,
+                }),
+                self.now,
+            );
+            let env = Envelope::seal(
+                &dev.ws,
+                header,
+                part,
+                &dev.keys,
+                dev.key(epoch),
+                &mut self.rng,
+            )
+            .expect("seal");
+            dev.log.append(&env, &Peer::Device(me)).expect("mem log");
+            if i == 0 {
+                dev.handled
+                    .insert(env.header().checkpoint().expect("a part").0);
+            }
+        }
+        self.stats.checkpoints += 1;
+        let total = covers.total();
+        self.event(format!(
+            "device {r} sealed a checkpoint of doc {d} covering {total}"
+        ));
+    }
+
+    fn open_conn(&mut self, r: usize) {
+        let mut na = [0u8; 32];
+        let mut nb = [0u8; 32];
+        self.rng.fill_bytes(&mut na);
+        self.rng.fill_bytes(&mut nb);
+        let dev = &self.devs[r];
+        let (sd, hello) = Session::initiator(
+            self.ws,
+            dev.keys.id(),
+            PeerKind::Relay,
+            na,
+            dev.log.id(),
+            self.now,
+        );
+        let sr = Session::responder(self.ws, nb, self.relay.log.id(), self.now);
+        let id = self.next_conn;
+        self.next_conn += 1;
+        self.conns.push(Conn {
+            id,
+            dev: r,
+            sd,
+            sr,
+            to_relay: VecDeque::from([hello.encode()]),
+            to_dev: VecDeque::new(),
+            excused: false,
+        });
+    }
+
+    fn connect_missing(&mut self) {
+        for r in 0..self.devs.len() {
+            if self.connected(r) && !self.conns.iter().any(|c| c.dev == r) {
+                self.open_conn(r);
+            }
+        }
+    }
+
+    fn drop_conn(&mut self, id: u64) {
+        if let Some(i) = self.conns.iter().position(|c| c.id == id) {
+            let r = self.conns[i].dev;
+            if self.devs[r].in_flight.is_some_and(|(c, _)| c == id) {
+                self.devs[r].in_flight = None;
+            }
+            self.conns.remove(i);
+        }
+    }
+
+    fn drop_dev_conns(&mut self, r: usize) {
+        let ids: Vec<u64> = self
+            .conns
+            .iter()
+            .filter(|c| c.dev == r)
+            .map(|c| c.id)
+            .collect();
+        for id in ids {
+            self.drop_conn(id);
+        }
+    }
+
+    /// Runs one session call on the device side of connection `id`; returns how many
+    /// frames it sent.
+    fn drive_dev(&mut self, id: u64, call: Call) -> usize {
+        let Some(ci) = self.conns.iter().position(|c| c.id == id) else {
+            return 0;
+        };
+        let r = self.conns[ci].dev;
+        let dev = &mut self.devs[r];
+        let mut ctx = Ctx {
+            log: &mut dev.log,
+            membership: &mut dev.membership,
+            identity: Some(&dev.keys),
+            now_ms: self.now,
+        };
+        let Ok(step) = call.run(&mut self.conns[ci].sd, &mut ctx);
+        let sent = step.send.len();
+        self.conns[ci].note_want(&step);
+        for frame in &step.send {
+            self.conns[ci].to_relay.push_back(frame.encode());
+        }
+        if !step.membership_applied.is_empty() {
+            dev.refresh_keys();
+        }
+        let mut completed = Vec::new();
+        for env in &step.accepted {
+            match env.header().kind {
+                Kind::Changes { .. } => dev.apply_changes(env),
+                Kind::Checkpoint(_) => {
+                    let (cid, _) = env.header().checkpoint().expect("a part");
+                    let doc = env.header().doc;
+                    if !dev.handled.contains(&cid)
+                        && dev
+                            .log
+                            .coverage()
+                            .get(&doc, &cid)
+                            .is_some_and(|c| c.is_complete())
+                    {
+                        completed.push((doc, cid));
+                    }
+                }
+            }
+        }
+        for env in &step.covered {
+            dev.apply_changes(env);
+        }
+        for (doc, cid) in completed {
+            if dev.handled.insert(cid) {
+                let verdict = dev.apply_checkpoint(doc, cid);
+                dev.outbox.push(verdict);
+                self.stats.verdicts += 1;
+                assert!(verdict.ok, "device {r} rejected honest checkpoint {cid}");
+            }
+        }
+        if let Some(count) = step.verdicts_noted
+            && let Some((cid, n)) = dev.in_flight
+            && cid == id
+        {
+            let n = n.min(count as usize);
+            dev.outbox.drain(..n);
+            dev.in_flight = None;
+        }
+        if let Some(closed) = &step.closed {
+            self.check_close(r, closed);
+            self.drop_conn(id);
+            return sent;
+        }
+        if !step.accepted.is_empty() || !step.membership_applied.is_empty() {
+            self.notify_dev(r, Some(id));
+        }
+        self.pump_verdicts(r);
+        sent
+    }
+
+    /// Runs one session call on the relay side of connection `id`.
+    fn drive_relay(&mut self, id: u64, call: Call) -> usize {
+        let Some(ci) = self.conns.iter().position(|c| c.id == id) else {
+            return 0;
+        };
+        let head = self.relay.log.head();
+        let mut ctx = Ctx {
+            log: &mut self.relay.log,
+            membership: &mut self.relay.membership,
+            identity: None,
+            now_ms: self.now,
+        };
+        let Ok(step) = call.run(&mut self.conns[ci].sr, &mut ctx);
+        let sent = step.send.len();
+        self.conns[ci].note_want(&step);
+        for frame in &step.send {
+            self.conns[ci].to_dev.push_back(frame.encode());
+        }
+        if let Some(closed) = &step.closed {
+            let r = self.conns[ci].dev;
+            self.check_close(r, closed);
+            self.drop_conn(id);
+        }
+        if self.relay.log.head() != head || !step.membership_applied.is_empty() {
+            let ids: Vec<u64> = self
+                .conns
+                .iter()
+                .map(|c| c.id)
+                .filter(|c| *c != id)
+                .collect();
+            for other in ids {
+                self.drive_relay(other, Call::Local);
+            }
+        }
+        sent
+    }
+
+    fn notify_dev(&mut self, r: usize, except: Option<u64>) {
+        let ids: Vec<u64> = self
+            .conns
+            .iter()
+            .filter(|c| c.dev == r && Some(c.id) != except)
+            .map(|c| c.id)
+            .collect();
+        for id in ids {
+            self.drive_dev(id, Call::Local);
+        }
+        self.pump_verdicts(r);
+    }
+
+    /// Sends the device's outbox on one ready connection, one frame at a time.
+    fn pump_verdicts(&mut self, r: usize) {
+        let dev = &mut self.devs[r];
+        if dev.in_flight.is_some() || dev.outbox.is_empty() {
+            return;
+        }
+        for c in self.conns.iter_mut().filter(|c| c.dev == r) {
+            if let Some(frame) = c.sd.verdicts(&dev.outbox) {
+                let Frame::Verdicts { verdicts } = &frame else {
+                    unreachable!("a verdicts frame")
+                };
+                dev.in_flight = Some((c.id, verdicts.len()));
+                c.to_relay.push_back(frame.encode());
+                return;
+            }
+        }
+    }
+
+    /// With connections kept in order, a session ends only when a removed device is cut
+    /// off or a handshake takes too long; anything else is a bug.
+    fn check_close(&mut self, r: usize, closed: &Closed) {
+        self.event(format!("device {r}'s session closed: {closed:?}"));
+        match closed {
+            Closed::Bye => {}
+            Closed::Refused { code, message } | Closed::ByPeer { code, message } => {
+                let removed = self
+                    .relay
+                    .membership
+                    .state()
+                    .is_removed(&self.devs[r].keys.id());
+                assert!(
+                    *code == ErrorCode::Timeout || (*code == ErrorCode::Removed && removed),
+                    "unexpected refusal {code:?}: {message}"
+                );
+            }
+        }
+    }
+
+    /// Delivers the next frame of one direction of connection index `ci`.
+    fn deliver(&mut self, ci: usize, to_relay: bool) {
+        let c = &mut self.conns[ci];
+        let id = c.id;
+        let bytes = if to_relay {
+            c.to_relay.pop_front()
+        } else {
+            c.to_dev.pop_front()
+        };
+        let Some(bytes) = bytes else { return };
+        let frame = Frame::decode(&bytes).expect("frames we encoded decode");
+        if std::env::var("MERIDIAN_SIM_TRACE").is_ok_and(|t| t == id.to_string()) {
+            let desc = match &frame {
+                Frame::Push { entries, upto } | Frame::Deliver { entries, upto } => format!(
+                    "{} {:?} upto {upto}",
+                    frame.name(),
+                    entries.iter().map(|(p, _)| *p).collect::<Vec<_>>()
+                ),
+                other => format!("{other:?}").chars().take(120).collect(),
+            };
+            let dir = if to_relay { "->relay" } else { "->dev" };
+            eprintln!("t={} conn {id} {dir}: {desc}", self.now - T0);
+        }
+        let batch = matches!(frame, Frame::Push { .. } | Frame::Deliver { .. });
+        if let Frame::Push { entries, .. } | Frame::Deliver { entries, .. } = &frame {
+            let log = if to_relay {
+                &self.relay.log
+            } else {
+                &self.devs[c.dev].log
+            };
+            let dupes: Vec<String> = entries
+                .iter()
+                .filter(|(_, e)| log.held(e) == meridian_sync::Held::Stored)
+                .map(|(p, e)| {
+                    format!(
+                        "@{p} {}#{} {:?}",
+                        e.header().device.short(),
+                        e.header().seq,
+                        e.header().kind
+                    )
+                })
+                .collect();
+            let twice = dupes.len() as u64;
+            if c.excused {
+                self.stats.excused_dupes += twice;
+            } else {
+                self.stats.dupes += twice;
+                if twice > 0 {
+                    let dir = if to_relay { "to relay" } else { "to device" };
+                    let r = c.dev;
+                    self.event(format!(
+                        "conn {id} (device {r}) {dir}: arrived twice: {dupes:?}"
+                    ));
+                }
+            }
+        }
+        if to_relay {
+            self.drive_relay(id, Call::Frame(frame));
+        } else {
+            self.drive_dev(id, Call::Frame(frame));
+        }
+        // Now and then the connection breaks right after a batch was stored, before its
+        // Ack left.
+        if batch && self.rng.random_bool(0.05) {
+            self.stats.lost_acks += 1;
+            self.drop_conn(id);
+        }
+    }
+
+    fn deliver_random(&mut self) -> bool {
+        let busy: Vec<(usize, bool)> = self
+            .conns
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| {
+                let mut v = Vec::new();
+                if !c.to_relay.is_empty() {
+                    v.push((i, true));
+                }
+                if !c.to_dev.is_empty() {
+                    v.push((i, false));
+                }
+                v
+            })
+            .collect();
+        if busy.is_empty() {
+            return false;
+        }
+        let (ci, to_relay) = busy[self.rng.random_range(0..busy.len())];
+        self.deliver(ci, to_relay);
+        true
+    }
+
+    fn tick(&mut self) {
+        let ids: Vec<u64> = self.conns.iter().map(|c| c.id).collect();
+        for id in ids {
+            self.drive_dev(id, Call::Tick);
+            self.drive_relay(id, Call::Tick);
+        }
+    }
+
+    fn sweep_relay(&mut self) -> usize {
+        let state = self.relay.membership.state().clone();
+        self.relay.log.sweep(|d| state.is_removed(d))
+    }
+
+    fn sweep_dev(&mut self, r: usize) -> usize {
+        let dev = &mut self.devs[r];
+        let state = dev.membership.state().clone();
+        dev.log.sweep(|d| state.is_removed(d))
+    }
+
+    /// Delivers every frame of device `r`'s connections in order until they are quiet.
+    fn sync_alone(&mut self, r: usize) {
+        self.drop_dev_conns(r);
+        self.open_conn(r);
+        let id = self.conns.last().expect("just opened").id;
+        for _ in 0..100_000 {
+            let Some(ci) = self.conns.iter().position(|c| c.id == id) else {
+                panic!("device {r}'s connection closed while syncing alone");
+            };
+            let c = &self.conns[ci];
+            if c.to_relay.is_empty() && c.to_dev.is_empty() {
+                assert!(c.sd.is_synced(&self.devs[r].log), "device {r} synced");
+                return;
+            }
+            let to_relay = !c.to_relay.is_empty();
+            let bytes = if to_relay {
+                self.conns[ci].to_relay.pop_front()
+            } else {
+                self.conns[ci].to_dev.pop_front()
+            }
+            .expect("non-empty");
+            let frame = Frame::decode(&bytes).expect("decodes");
+            if to_relay {
+                self.drive_relay(id, Call::Frame(frame));
+            } else {
+                self.drive_dev(id, Call::Frame(frame));
+            }
+        }
+        panic!("device {r} never went quiet");
+    }
+
+    /// Removes device `victim` and rotates the key. It first syncs everything it wrote
+    /// (otherwise its last edits are lost by design: a removed device cannot push).
+    fn remove(&mut self, victim: usize) {
+        self.sync_alone(victim);
+        self.drop_dev_conns(victim);
+        self.devs[victim].removed = true;
+        let key = EpochKey::generate(&mut self.rng);
+        let admin = &mut self.devs[0];
+        let admin_keys = admin.keys.clone();
+        let id = self.devs[victim].keys.id();
+        let admin = &mut self.devs[0];
+        admin
+            .membership
+            .remove_device_and_rotate(&admin_keys, id, &key, self.now, &mut self.rng)
+            .expect("remove");
+        admin.refresh_keys();
+        let epoch = admin.membership.state().epoch();
+        self.event(format!("removed device {victim}; epoch {epoch}"));
+        self.notify_dev(0, None);
+    }
+
+    fn chaos(&mut self) {
+        let steps = self.rng.random_range(200..400);
+        let remove_at = (self.devs.len() > 3 || self.rng.random_bool(0.5))
+            .then(|| self.rng.random_range(steps / 4..steps * 3 / 4));
+        let offline_from = self.rng.random_range(0..steps / 4);
+        let offline_to = self.rng.random_range(steps / 2..steps);
+        let offline = self.offline.take();
+        for step in 0..steps {
+            if step == offline_from && offline.is_some() {
+                self.offline = offline;
+                if let Some(o) = offline {
+                    self.event(format!("device {o} goes offline"));
+                    self.drop_dev_conns(o);
+                }
+            }
+            if step == offline_to && self.offline.is_some() {
+                self.event("the offline device comes back".into());
+                self.offline = None;
+            }
+            if remove_at == Some(step) {
+                let candidates: Vec<usize> = (1..self.devs.len())
+                    .filter(|r| Some(*r) != self.offline && Some(*r) != offline)
+                    .collect();
+                if !candidates.is_empty() {
+                    let victim = candidates[self.rng.random_range(0..candidates.len())];
+                    self.remove(victim);
+                }
+            }
+            let live = self.live();
+            match self.rng.random_range(0..100) {
+                0..25 => {
+                    let r = live[self.rng.random_range(0..live.len())];
+                    self.edit(r, None, false);
+                }
+                25..70 => {
+                    self.deliver_random();
+                }
+                70..72 => {
+                    let r = live[self.rng.random_range(0..live.len())];
+                    self.stats.restarts += 1;
+                    self.event(format!("device {r} restarts"));
+                    self.drop_dev_conns(r);
+                    self.devs[r].in_flight = None;
+                }
+                72 => {
+                    self.event("the relay restarts".into());
+                    self.stats.restarts += 1;
+                    let ids: Vec<u64> = self.conns.iter().map(|c| c.id).collect();
+                    for id in ids {
+                        self.drop_conn(id);
+                    }
+                }
+                73..83 => {
+                    self.now += self.rng.random_range(1_000..8_000);
+                    self.tick();
+                    // Documents nobody typed in for a while get their checkpoints.
+                    for r in self.live() {
+                        for d in 0..self.ndocs {
+                            self.maybe_checkpoint(r, d, false);
+                        }
+                        self.notify_dev(r, None);
+                    }
+                }
+                83..92 => self.connect_missing(),
+                92..94 => {
+                    // A second connection while the first is still open (a reconnect
+                    // before the old one was noticed dead).
+                    let r = live[self.rng.random_range(0..live.len())];
+                    if self.connected(r) {
+                        for c in self.conns.iter_mut().filter(|c| c.dev == r) {
+                            c.excused = true;
+                        }
+                        self.open_conn(r);
+                        self.conns.last_mut().expect("opened").excused = true;
+                    }
+                }
+                94..97 if !self.conns.is_empty() => {
+                    let i = self.rng.random_range(0..self.conns.len());
+                    let id = self.conns[i].id;
+                    self.stats.drops += 1;
+                    self.drop_conn(id);
+                }
+                97..99 => {
+                    let gone = self.sweep_relay();
+                    self.stats.swept_in_chaos += gone;
+                    if gone > 0 {
+                        self.event(format!("the relay swept {gone} envelopes"));
+                    }
+                }
+                99 => {
+                    let r = live[self.rng.random_range(0..live.len())];
+                    self.sweep_dev(r);
+                }
+                _ => {}
+            }
+        }
+        self.offline = None;
+    }
+
+    fn quiet(&mut self) -> bool {
+        let live = self.live();
+        let first = live[0];
+        let mut heads: Vec<Vec<Vec<ChangeHash>>> = Vec::new();
+        for &r in &live {
+            let docs = self.devs[r].docs.iter_mut().map(sorted_heads).collect();
+            heads.push(docs);
+        }
+        heads.iter().all(|h| *h == heads[0])
+            && live.iter().all(|r| self.devs[*r].outbox.is_empty())
+            && live.iter().all(|r| {
+                self.conns
+                    .iter()
+                    .any(|c| c.dev == *r && c.sd.is_synced(&self.devs[*r].log))
+            })
+            && self.devs[first].membership.len() == self.relay.membership.len()
+    }
+
+    /// A reliable network: fresh connections, frames delivered in order, until quiet.
+    fn settle(&mut self) {
+        let ids: Vec<u64> = self.conns.iter().map(|c| c.id).collect();
+        for id in ids {
+            self.drop_conn(id);
+        }
+        for _round in 0..30 {
+            self.connect_missing();
+            let mut budget = 200_000;
+            while let Some(ci) = self
+                .conns
+                .iter()
+                .position(|c| !c.to_relay.is_empty() || !c.to_dev.is_empty())
+            {
+                let to_relay = !self.conns[ci].to_relay.is_empty();
+                let id = self.conns[ci].id;
+                let bytes = if to_relay {
+                    self.conns[ci].to_relay.pop_front()
+                } else {
+                    self.conns[ci].to_dev.pop_front()
+                }
+                .expect("non-empty");
+                let frame = Frame::decode(&bytes).expect("decodes");
+                if to_relay {
+                    self.drive_relay(id, Call::Frame(frame));
+                } else {
+                    self.drive_dev(id, Call::Frame(frame));
+                }
+                budget -= 1;
+                assert!(budget > 0, "the network never went quiet");
+            }
+            if self.quiet() {
+                return;
+            }
+            self.now += RESYNC_AFTER_MS;
+            self.tick();
+        }
+        panic!("devices did not converge on a reliable network");
+    }
+
+    fn check_docs(&mut self, devices: &[usize]) {
+        let first = devices[0];
+        for &r in devices {
+            for d in 0..self.ndocs {
+                let a = sorted_heads(&mut self.devs[first].docs[d]);
+                let b = sorted_heads(&mut self.devs[r].docs[d]);
+                assert_eq!(a, b, "doc {d}: heads of devices {first} and {r} differ");
+                assert_eq!(
+                    dump(&self.devs[first].docs[d]),
+                    dump(&self.devs[r].docs[d]),
+                    "doc {d}: devices {first} and {r} differ"
+                );
+            }
+            for (d, hash) in &self.authored {
+                assert!(
+                    self.devs[r].docs[*d]
+                        .get_change_meta_by_hash(hash)
+                        .is_some(),
+                    "device {r} lacks change {hash} of doc {d}: it was lost"
+                );
+            }
+        }
+    }
+
+    fn check(&mut self) {
+        let live = self.live();
+        self.check_docs(&live);
+        assert_eq!(
+            self.stats.dupes, 0,
+            "envelopes were sent twice on connections without a resync"
+        );
+
+        // One more checkpoint per document, which everyone verifies: the relay then holds
+        // one envelope per document.
+        let sealer = live[self.rng.random_range(0..live.len())];
+        for d in 0..self.ndocs {
+            self.maybe_checkpoint(sealer, d, true);
+        }
+        self.notify_dev(sealer, None);
+        self.settle();
+        let before = self.relay.log.len();
+        self.sweep_relay();
+        let kept = self.relay.log.len();
+        assert_eq!(
+            kept,
+            self.ndocs,
+            "the relay keeps only the last checkpoints (had {before}; {} sealed): {:?}",
+            self.stats.sealed,
+            self.relay
+                .log
+                .iter()
+                .map(|e| e.header().clone())
+                .collect::<Vec<_>>()
+        );
+        assert!(
+            kept as u64 * 4 <= self.stats.sealed,
+            "{kept} of {}",
+            self.stats.sealed
+        );
+        for r in live.clone() {
+            self.sweep_dev(r);
+        }
+        self.check_docs(&live);
+
+        // A device that joins now gets everything from the checkpoints alone.
+        let new_keys = DeviceKeys::generate(&mut self.rng);
+        let admin = &mut self.devs[0];
+        let admin_keys = admin.keys.clone();
+        let epoch_keys = admin
+            .membership
+            .state()
+            .epoch_keys_for(&admin_keys)
+            .expect("keys");
+        admin
+            .membership
+            .add_device(
+                &admin_keys,
+                new_keys.public(),
+                "new",
+                Role::Editor,
+                &epoch_keys,
+                self.now,
+                &mut self.rng,
+            )
+            .expect("add");
+        self.notify_dev(0, None);
+        self.settle();
+        let joiner = self.devs.len();
+        let membership = self.devs[0].membership.clone();
+        self.devs
+            .push(new_device(joiner, new_keys, &membership, self.ndocs));
+        self.settle();
+        assert_eq!(
+            self.devs[joiner].log.len(),
+            self.ndocs,
+            "the new device got one envelope per document"
+        );
+        let mut all = self.live();
+        all.retain(|r| *r != joiner);
+        all.insert(0, joiner);
+        self.check_docs(&all);
+    }
+}
+
+impl Drop for Sim {
+    /// On failure, the seed and the last events tell the story.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let start = self.events.len().saturating_sub(30);
+            eprintln!(
+                "seed {}: last simulation events:\n  {}",
+                self.seed,
+                self.events[start..].join("\n  ")
+            );
+        }
+    }
+}
+
+fn run(seed: u64) -> Stats {
+    let started = std::time::Instant::now();
+    let mut sim = Sim::new(seed);
+    sim.chaos();
+    sim.settle();
+    sim.check();
+    if std::env::var("MERIDIAN_SIM_STATS").is_ok() {
+        eprintln!(
+            "seed {seed}: {} devices, {} docs: {:?}; relay holds {} envelopes; {:?}",
+            sim.devs.len() - 1,
+            sim.ndocs,
+            sim.stats,
+            sim.relay.log.len(),
+            started.elapsed()
+        );
+    }
+    sim.stats
+}
+
+/// Runs the seeds of one half (`part` 0 or 1), so the two halves run on two threads.
+fn run_part(part: u64) {
+    let seeds: Vec<u64> = match std::env::var("MERIDIAN_SIM_SEED") {
+        Ok(s) if part == 0 => vec![s.parse().expect("MERIDIAN_SIM_SEED must be a number")],
+        Ok(_) => Vec::new(),
+        Err(_) => {
+            let total = std::env::var("MERIDIAN_SIM_SEEDS").map_or(SEEDS, |n| {
+                n.parse().expect("MERIDIAN_SIM_SEEDS must be a number")
+            });
+            (0..total).filter(|s| s % 2 == part).collect()
+        }
+    };
+    let mut total = Stats::default();
+    for &seed in &seeds {
+        match std::panic::catch_unwind(|| run(seed)) {
+            Ok(s) => {
+                total.checkpoints += s.checkpoints;
+                total.swept_in_chaos += s.swept_in_chaos;
+                total.lost_acks += s.lost_acks;
+                total.excused_dupes += s.excused_dupes;
+            }
+            Err(panic) => {
+                eprintln!(
+                    "simulation failed for seed {seed}; rerun it alone with MERIDIAN_SIM_SEED={seed}"
+                );
+                std::panic::resume_unwind(panic);
+            }
+        }
+    }
+    // The seeds as a whole exercise what they are meant to.
+    if seeds.len() >= 20 {
+        assert!(total.checkpoints > seeds.len() as u64, "{total:?}");
+        assert!(total.swept_in_chaos > 0, "{total:?}");
+        assert!(total.lost_acks > 0, "{total:?}");
+    }
+}
+
+#[test]
+fn devices_converge_and_lose_nothing_even_seeds() {
+    run_part(0);
+}
+
+#[test]
+fn devices_converge_and_lose_nothing_odd_seeds() {
+    run_part(1);
 }

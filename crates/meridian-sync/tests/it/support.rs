@@ -84,7 +84,11 @@ pub fn resign(ws: &WorkspaceId, env: &Envelope, header: &Header, keys: &DeviceKe
     let new_header = header.encode();
     let mut msg = b"meridian/envelope/v2".to_vec();
     msg.extend_from_slice(&ws.0);
-    msg.extend_from_slice(&u32::try_from(new_header.len()).expect("small").to_be_bytes());
+    msg.extend_from_slice(
+        &u32::try_from(new_header.len())
+            .expect("small")
+            .to_be_bytes(),
+    );
     msg.extend_from_slice(&new_header);
     msg.extend_from_slice(nonce);
     msg.extend_from_slice(ciphertext);
