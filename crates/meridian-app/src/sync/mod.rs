@@ -698,7 +698,7 @@ fn check_checkpoint(
     for env in held {
         let bytes = open_body(parts, &env, keys).map_err(|e| e.to_string())?;
         for hash in change_hashes(&bytes)? {
-            if loaded.get_change_by_hash(&hash).is_none() {
+            if loaded.get_change_meta_by_hash(&hash).is_none() {
                 let (device, seq) = env.key();
                 return Err(format!(
                     "it lacks change {hash} of envelope {seq} from device {}",
