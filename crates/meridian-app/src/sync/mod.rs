@@ -685,7 +685,6 @@ fn check_checkpoint(
     keys: &BTreeMap<u64, EpochKey>,
 ) -> Result<(), String> {
     let (heads, saved) = checkpoint::decode_body(body).ok_or("its body is malformed")?;
-    use automerge::ReadDoc;
     let loaded = automerge::Automerge::load(saved).map_err(|e| format!("it does not load: {e}"))?;
     let named = sorted(heads.into_iter().map(automerge::ChangeHash).collect());
     if sorted(loaded.get_heads()) != named {
