@@ -35,7 +35,7 @@
 //! server's after the first with p99 ≥ 5 s, where it has collapsed), `B4_DURATION`
 //! and `B4_WARMUP` (seconds, default 20 and 5), `B4_CPS` (6), `B4_DRAIN_CAP` (seconds to
 //! wait for the last keystrokes, 20), `B4_NODE_DIR` (a copy of the load generator with
-//! `npm ci` done, default `/root/.cache/meridian/sync-server-load`; `B4_NODE_DIR=` skips
+//! `npm install` done, default `/root/.cache/meridian/sync-server-load`; `B4_NODE_DIR=` skips
 //! the npm server), `B4_QUIET_CAP` (seconds to wait for an idle machine before each run,
 //! 60). Prints a table and writes `$CARGO_TARGET_DIR/bench-results/b4.json`.
 
@@ -1224,7 +1224,7 @@ fn main() {
             }
         }
         other => println!(
-            "SKIP npm sync server: no load generator with node_modules at {other:?} (copy ../shared/tools/sync-server-load there and run npm ci)"
+            "SKIP npm sync server: no load generator with node_modules at {other:?} (copy ../shared/tools/sync-server-load there and run npm install)"
         ),
     }
 
