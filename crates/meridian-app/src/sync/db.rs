@@ -931,6 +931,35 @@ fn migrate(conn: &mut Connection) -> Result<(), rusqlite::Error> {
     tx.commit()
 }
 
+impl SyncDb {
+    /// Whether `to` need not get `env`: it wrote it, or a checkpoint this device applied
+    /// after checking it makes it redundant. Only checked checkpoints count here: one that
+    /// claims our own envelopes without holding them must not keep them from the relay.
+    fn redundant_for(&self, env: &Envelope, to: &Peer) -> bool {
+        let h = env.header();
+        if matches!(to, Peer::Device(d) if *d == h.device) {
+            return true;
+        }
+        let checked =
+            |c: &&meridian_sync::CheckpointInfo| c.is_usable() && self.verified.contains(&c.id);
+        let list = self.coverage.checkpoints(&h.doc);
+        match h.checkpoint() {
+            None => {
+                let doc_seq = h.doc_seq().unwrap_or(u64::MAX);
+                list.iter()
+                    .filter(checked)
+                    .any(|c| c.covers.get(&h.device) >= doc_seq)
+            }
+            Some((id, _)) => {
+                let Some(me) = list.iter().find(|c| c.id == id) else {
+                    return false;
+                };
+                me.rejected || list.iter().filter(checked).any(|c| c.dominates(me))
+            }
+        }
+    }
+}
+
 impl EnvelopeLog for SyncDb {
     type Error = DbError;
 
@@ -1040,12 +1069,7 @@ impl EnvelopeLog for SyncDb {
                 continue;
             }
             let env = Envelope::decode(&raw).map_err(|e| self.err(e))?;
-            let from = if source == SELF {
-                Peer::Device(env.header().device)
-            } else {
-                Peer::Relay
-            };
-            if meridian_sync::store::skip_for(&env, &from, to, &self.coverage) {
+            if self.redundant_for(&env, to) {
                 continue;
             }
             if !batch.entries.is_empty() && bytes + raw.len() > max_bytes {
