@@ -216,13 +216,6 @@ impl Coverage {
         self.docs.get_mut(doc)?.iter_mut().find(|c| c.id == *id)
     }
 
-    /// Finds a checkpoint by id alone (verdicts name no document).
-    pub fn find_mut(&mut self, id: &CheckpointId) -> Option<(DocumentId, &mut CheckpointInfo)> {
-        self.docs
-            .iter_mut()
-            .find_map(|(doc, list)| list.iter_mut().find(|c| c.id == *id).map(|c| (*doc, c)))
-    }
-
     /// A usable checkpoint covering the `Changes` envelope `doc_seq` of `author`.
     pub fn covering(
         &self,

@@ -1,4 +1,4 @@
-//! Version vectors: for each device, the highest sequence number held with no gap below.
+//! Version vectors: per device, a sequence number (a checkpoint's coverage is one).
 
 use std::collections::BTreeMap;
 
@@ -9,29 +9,6 @@ use crate::ids::DeviceId;
 /// Device → highest contiguous sequence number held. Absent means 0 (nothing held).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct VersionVector(BTreeMap<DeviceId, u64>);
-
-/// Sequence numbers `first..=last` of one device's envelopes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SeqRange {
-    /// The author.
-    pub device: DeviceId,
-    /// The first missing sequence number.
-    pub first: u64,
-    /// The last missing sequence number.
-    pub last: u64,
-}
-
-impl SeqRange {
-    /// How many envelopes the range covers.
-    pub fn len(&self) -> u64 {
-        self.last + 1 - self.first
-    }
-
-    /// Never true: a range holds at least one envelope.
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-}
 
 impl VersionVector {
     /// An empty vector.
@@ -93,18 +70,6 @@ impl VersionVector {
     }
 }
 
-/// What `mine` holds that `theirs` does not, as one range per device, by device.
-pub fn missing(mine: &VersionVector, theirs: &VersionVector) -> Vec<SeqRange> {
-    mine.iter()
-        .filter(|(device, seq)| **seq > theirs.get(device))
-        .map(|(device, seq)| SeqRange {
-            device: *device,
-            first: theirs.get(device) + 1,
-            last: *seq,
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,30 +80,6 @@ mod tests {
             v.set(DeviceId([*d; 32]), *s);
         }
         v
-    }
-
-    #[test]
-    fn missing_lists_what_the_other_side_lacks() {
-        let mine = vv(&[(1, 5), (2, 3), (3, 1)]);
-        let theirs = vv(&[(1, 2), (2, 3), (4, 9)]);
-        let ranges = missing(&mine, &theirs);
-        assert_eq!(
-            ranges,
-            vec![
-                SeqRange {
-                    device: DeviceId([1; 32]),
-                    first: 3,
-                    last: 5
-                },
-                SeqRange {
-                    device: DeviceId([3; 32]),
-                    first: 1,
-                    last: 1
-                },
-            ]
-        );
-        assert_eq!(ranges.iter().map(SeqRange::len).sum::<u64>(), 4);
-        assert!(missing(&theirs, &theirs).is_empty());
     }
 
     #[test]

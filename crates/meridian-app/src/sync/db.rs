@@ -148,6 +148,14 @@ pub struct Tail {
     pub base_bytes: u64,
 }
 
+/// Turns SQLite errors into [`DbError`]s naming `path`.
+fn sql_err(path: &Path) -> impl Fn(rusqlite::Error) -> DbError + Copy + '_ {
+    move |e| DbError {
+        path: path.to_owned(),
+        source: Box::new(e),
+    }
+}
+
 fn heads_bytes(heads: &[ChangeHash]) -> Vec<u8> {
     heads.iter().flat_map(|h| h.0).collect()
 }
@@ -161,10 +169,7 @@ fn heads_of(bytes: &[u8]) -> Vec<ChangeHash> {
 
 impl SyncDb {
     pub fn open(path: &Path) -> Result<SyncDb, DbError> {
-        let err = |e: rusqlite::Error| DbError {
-            path: path.to_owned(),
-            source: Box::new(e),
-        };
+        let err = sql_err(path);
         let mut conn = Connection::open(path).map_err(err)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
@@ -189,14 +194,7 @@ impl SyncDb {
                 id
             }
         };
-        db.head = db
-            .conn
-            .query_row(
-                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'envelopes'), 0)",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map_err(|e| db.err(e))? as u64;
+        db.head = db.max_pos()?;
         db.last_seq = db
             .get_str(key::LAST_SEQ)?
             .and_then(|v| v.parse().ok())
@@ -359,11 +357,7 @@ impl SyncDb {
         doc: &str,
         heads: Option<&[ChangeHash]>,
     ) -> Result<(), DbError> {
-        let path = self.path.clone();
-        let err = |e: rusqlite::Error| DbError {
-            path: path.clone(),
-            source: Box::new(e),
-        };
+        let err = sql_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         let mut last = self.last_seq;
         for env in envs {
@@ -419,15 +413,14 @@ impl SyncDb {
         tx.commit().map_err(err)?;
         self.last_seq = last;
         for env in envs {
-            self.head += 1;
             let h = env.header();
             self.coverage.note(h.doc, h);
             if let Some((id, _)) = h.checkpoint() {
                 self.verified.insert(id);
             }
         }
-        // Positions come from AUTOINCREMENT: read the real head back.
-        self.head = self.head.max(self.max_pos()?);
+        // Positions come from AUTOINCREMENT: read the head back.
+        self.head = self.max_pos()?;
         Ok(())
     }
 
@@ -509,11 +502,6 @@ impl SyncDb {
         &self.coverage
     }
 
-    /// Whether checkpoint `id` was applied here after it checked out.
-    pub fn is_verified(&self, id: &CheckpointId) -> bool {
-        self.verified.contains(id)
-    }
-
     /// Whether this device already gave a verdict on checkpoint `id`.
     pub fn has_verdict(&self, id: &CheckpointId) -> Result<bool, DbError> {
         self.conn
@@ -534,11 +522,7 @@ impl SyncDb {
         ok: bool,
         mine: bool,
     ) -> Result<(), DbError> {
-        let path = self.path.clone();
-        let err = |e: rusqlite::Error| DbError {
-            path: path.clone(),
-            source: Box::new(e),
-        };
+        let err = sql_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         tx.execute(
             "INSERT OR REPLACE INTO verdicts (device, seq, doc, ok, reported) VALUES (?1, ?2, ?3, ?4, ?5)",
