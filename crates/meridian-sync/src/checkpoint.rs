@@ -36,21 +36,45 @@ pub const ACTIVE_TAIL_FLOOR_BYTES: u64 = 64 * 1024;
 /// [`TAIL_PERCENT`].
 pub const IDLE_MS: i64 = 5_000;
 
+/// A document's `Changes` envelopes that its newest checkpoint does not cover, as the
+/// checkpoint policy sees them (encoded sizes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tail {
+    /// How many there are.
+    pub envelopes: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// The bytes of the newest of them this device wrote (its last flush).
+    pub last_bytes: u64,
+    /// The newest checkpoint's bytes (0 when there is none).
+    pub base_bytes: u64,
+}
+
 /// Whether a device that wrote some of a document's uncovered `Changes` envelopes should
-/// seal a checkpoint of it: `tail_envelopes` of `tail_bytes` (encoded) are not covered by
-/// the newest checkpoint, whose encoded size is `base_bytes` (0 when there is none).
-/// `idle`: nobody has been typing in it here for [`IDLE_MS`] (or this is a one-off sync).
-pub fn due(tail_envelopes: u64, tail_bytes: u64, base_bytes: u64, idle: bool) -> bool {
+/// seal a checkpoint of it. `idle`: nobody has been typing in it here for [`IDLE_MS`] (or
+/// this is a one-off sync).
+///
+/// While someone types, a checkpoint waits until the tail outgrows both
+/// [`ACTIVE_TAIL_FLOOR_BYTES`] and the newest checkpoint, or until one flush alone is
+/// larger than the newest checkpoint (and [`TAIL_FLOOR_BYTES`]): a burst of typing or a
+/// paste into a small document, where a copy of the document is smaller than the change
+/// and the checkpoint then goes out in the flush's place.
+pub fn due(tail: &Tail, idle: bool) -> bool {
+    let Tail {
+        envelopes,
+        bytes,
+        last_bytes,
+        base_bytes,
+    } = *tail;
     // A document's first envelope is the whole document: alone, it is its own checkpoint.
-    if tail_envelopes == 0 || (tail_envelopes == 1 && base_bytes == 0) {
+    if envelopes == 0 || (envelopes == 1 && base_bytes == 0) {
         return false;
     }
-    let limit = if idle {
-        TAIL_FLOOR_BYTES.max(base_bytes * TAIL_PERCENT / 100)
-    } else {
-        ACTIVE_TAIL_FLOOR_BYTES.max(base_bytes)
-    };
-    tail_bytes > limit
+    if idle {
+        return bytes > TAIL_FLOOR_BYTES.max(base_bytes * TAIL_PERCENT / 100);
+    }
+    bytes > ACTIVE_TAIL_FLOOR_BYTES.max(base_bytes)
+        || (base_bytes > 0 && last_bytes > TAIL_FLOOR_BYTES.max(base_bytes))
 }
 
 /// A checkpoint's plaintext: the heads of the saved document (so a loader can check it got
@@ -297,6 +321,24 @@ impl Coverage {
         sweep
     }
 
+    /// Whether a sweep would delete the `Changes` envelope `doc_seq` of `author` in `doc`
+    /// now: a usable checkpoint covers it, someone other than its author verified it, and
+    /// `author` agreed (wrote or verified it, or was removed).
+    pub fn collectable(
+        &self,
+        doc: &DocumentId,
+        author: &DeviceId,
+        doc_seq: u64,
+        removed: impl Fn(&DeviceId) -> bool,
+    ) -> bool {
+        self.checkpoints(doc).iter().any(|c| {
+            c.is_usable()
+                && c.is_vouched()
+                && c.covers.get(author) >= doc_seq
+                && (*author == c.id.author || c.verifiers.contains(author) || removed(author))
+        })
+    }
+
     /// Every document with checkpoints.
     pub fn docs(&self) -> impl Iterator<Item = &DocumentId> {
         self.docs.keys()
@@ -355,22 +397,64 @@ mod tests {
         assert_eq!(heads, vec![[1; 32], [2; 32]]);
         assert_eq!(back, saved.as_slice());
         assert_eq!(decode_body(&[0, 0, 0, 9, 1]), None, "heads past the end");
+        let t = |envelopes, bytes, base_bytes| Tail {
+            envelopes,
+            bytes,
+            last_bytes: bytes / envelopes.max(1),
+            base_bytes,
+        };
         assert!(
-            !due(1, 1 << 20, 0, true),
+            !due(&t(1, 1 << 20, 0), true),
             "one envelope is its own snapshot"
         );
         assert!(
-            due(1, 7000, 100_000, true),
+            due(&t(1, 7000, 100_000), true),
             "a lone large envelope after a checkpoint"
         );
-        assert!(!due(5, 4000, 0, true));
-        assert!(due(5, 5000, 0, true));
-        assert!(!due(5, 5000, 100_000, true));
-        assert!(due(5, 6001, 100_000, true));
-        // While typing: only once the tail outgrows both the floor and the checkpoint.
-        assert!(!due(500, 60_000, 10_000, false));
-        assert!(due(500, 70_000, 10_000, false));
-        assert!(!due(500, 90_000, 100_000, false));
+        assert!(!due(&t(5, 4000, 0), true));
+        assert!(due(&t(5, 5000, 0), true));
+        assert!(!due(&t(5, 5000, 100_000), true));
+        assert!(due(&t(5, 6001, 100_000), true));
+        // While typing: only once the tail outgrows both the floor and the checkpoint…
+        assert!(!due(&t(500, 60_000, 10_000), false));
+        assert!(due(&t(500, 70_000, 10_000), false));
+        assert!(!due(&t(500, 90_000, 100_000), false));
+        // …or one flush is larger than a copy of the document.
+        let burst = Tail {
+            envelopes: 3,
+            bytes: 11_000,
+            last_bytes: 10_500,
+            base_bytes: 2_200,
+        };
+        assert!(due(&burst, false));
+        assert!(!due(
+            &Tail {
+                last_bytes: 2_000,
+                ..burst
+            },
+            false
+        ));
+        assert!(
+            !due(
+                &Tail {
+                    last_bytes: 3_000,
+                    base_bytes: 1_000,
+                    ..burst
+                },
+                false
+            ),
+            "not below the floor"
+        );
+        assert!(
+            !due(
+                &Tail {
+                    base_bytes: 0,
+                    ..burst
+                },
+                false
+            ),
+            "no copy yet"
+        );
     }
 
     #[test]

@@ -40,6 +40,7 @@
 
 pub mod checkpoint;
 mod codec;
+pub mod delivery;
 pub mod envelope;
 mod ids;
 pub mod invite;

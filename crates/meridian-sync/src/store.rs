@@ -5,14 +5,16 @@
 //! was stored (1, 2, 3, …, never reused; gaps appear when envelopes are deleted). A peer
 //! remembers how far into our log it holds (its cursor), so a reconnect sends only what
 //! was stored since, and a log sends a peer only what that peer needs: nothing it authored
-//! or sent us, no `Changes` envelope a checkpoint it also gets covers, and no checkpoint
-//! another one dominates.
+//! or sent us, no `Changes` envelope a checkpoint it also gets covers, no checkpoint
+//! another one dominates, and no new checkpoint when the peer holds the rest and the
+//! envelopes it covers are smaller ([`crate::delivery`]).
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{Coverage, Sweep};
+use crate::delivery::{Entry, Plan, freed_by_verdict};
 use crate::envelope::{CheckpointId, Envelope, Kind};
 use crate::ids::{DeviceId, DocumentId};
 
@@ -98,14 +100,6 @@ pub trait EnvelopeLog {
     ) -> Result<(), Self::Error> {
         Ok(())
     }
-}
-
-/// What [`EnvelopeLog::read_after`] skips for `to`: what it sent or wrote itself, and what
-/// a checkpoint makes redundant.
-pub fn skip_for(env: &Envelope, from: &Peer, to: &Peer, coverage: &Coverage) -> bool {
-    from == to
-        || matches!(to, Peer::Device(d) if *d == env.header().device)
-        || coverage.is_redundant(env.header())
 }
 
 /// An in-memory envelope log, with the relay's verdict and sweep rules, for tests and
@@ -202,6 +196,28 @@ impl MemLog {
         gone
     }
 
+    /// What [`EnvelopeLog::read_after`] returns under `plan`.
+    fn read_with(&self, after: u64, to: &Peer, max_bytes: usize, plan: &Plan) -> Batch {
+        let mut batch = Batch {
+            entries: Vec::new(),
+            upto: self.head.max(after),
+        };
+        let mut bytes = 0;
+        for (pos, (env, from)) in self.entries.range(after + 1..) {
+            if plan.skips(env.header(), from, to, &self.coverage) {
+                continue;
+            }
+            let size = env.encoded_len_bound();
+            if !batch.entries.is_empty() && bytes + size > max_bytes {
+                batch.upto = pos - 1;
+                break;
+            }
+            bytes += size;
+            batch.entries.push((*pos, env.clone()));
+        }
+        batch
+    }
+
     /// Gives the envelopes a rejected checkpoint claimed to cover new positions, so that
     /// every peer whose cursor passed them receives them again.
     fn reannounce(&mut self, doc: &DocumentId, id: &CheckpointId) {
@@ -272,24 +288,31 @@ impl EnvelopeLog for MemLog {
     }
 
     fn read_after(&self, after: u64, to: &Peer, max_bytes: usize) -> Result<Batch, Self::Error> {
-        let mut batch = Batch {
-            entries: Vec::new(),
-            upto: self.head.max(after),
-        };
-        let mut bytes = 0;
-        for (pos, (env, from)) in self.entries.range(after + 1..) {
-            if skip_for(env, from, to, &self.coverage) {
-                continue;
-            }
-            let size = env.encoded_len_bound();
-            if !batch.entries.is_empty() && bytes + size > max_bytes {
-                batch.upto = pos - 1;
-                break;
-            }
-            bytes += size;
-            batch.entries.push((*pos, env.clone()));
+        if !Plan::may_apply(&self.coverage, to) {
+            return Ok(self.read_with(after, to, max_bytes, &Plan::none()));
         }
-        Ok(batch)
+        let plan = Plan::new(
+            &self.coverage,
+            to,
+            self.entries.range(after + 1..).map(|(_, (env, _))| Entry {
+                header: env.header(),
+                size: env.encoded_len_bound() as u64,
+            }),
+            |doc, c| {
+                let Peer::Device(device) = to else {
+                    return 0;
+                };
+                let changes = self.entries.values().filter_map(|(env, _)| {
+                    let h = env.header();
+                    let size = env.encoded_len_bound() as u64;
+                    (h.doc == *doc).then_some((h.device, h.doc_seq()?, size))
+                });
+                // A memory log does not know who was removed: it counts them as members,
+                // so it asks for a verdict sooner, never later.
+                freed_by_verdict(&self.coverage, doc, c, device, |_| false, changes)
+            },
+        );
+        Ok(self.read_with(after, to, max_bytes, &plan))
     }
 
     fn record_verdicts(

@@ -140,12 +140,10 @@ pub struct SyncDb {
 /// A document's `Changes` envelopes not covered by its newest checkpoint.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tail {
-    pub envelopes: u64,
-    pub bytes: u64,
+    /// What the checkpoint policy weighs.
+    pub stats: meridian_sync::checkpoint::Tail,
     /// Some of them are this device's.
     pub mine: bool,
-    /// The encoded size of the newest checkpoint (0 if none).
-    pub base_bytes: u64,
 }
 
 /// Turns SQLite errors into [`DbError`]s naming `path`.
@@ -664,7 +662,7 @@ impl SyncDb {
         let covers = newest.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
         let mut tail = Tail::default();
         if let Some((id, _)) = &newest {
-            tail.base_bytes = self
+            tail.stats.base_bytes = self
                 .conn
                 .query_row(
                     "SELECT COALESCE(SUM(size), 0) FROM envelopes WHERE device = ?1 AND ck_seq = ?2",
@@ -688,6 +686,7 @@ impl SyncDb {
                 ))
             })
             .map_err(|e| self.err(e))?;
+        let mut last_mine = 0;
         for row in rows {
             let (device, doc_seq, size) = row.map_err(|e| self.err(e))?;
             let Ok(d) = <[u8; 32]>::try_from(device.as_slice()) else {
@@ -695,9 +694,15 @@ impl SyncDb {
             };
             let d = DeviceId(d);
             if doc_seq as u64 > covers.get(&d) {
-                tail.envelopes += 1;
-                tail.bytes += size as u64;
-                tail.mine |= d == *me;
+                tail.stats.envelopes += 1;
+                tail.stats.bytes += size as u64;
+                if d == *me {
+                    tail.mine = true;
+                    if doc_seq as u64 > last_mine {
+                        last_mine = doc_seq as u64;
+                        tail.stats.last_bytes = size as u64;
+                    }
+                }
             }
         }
         Ok(tail)

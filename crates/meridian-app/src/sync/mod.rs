@@ -395,7 +395,7 @@ impl Workspace {
     ) -> Result<bool, Error> {
         let doc: DocumentId = id.as_str().parse().map_err(sync_err)?;
         let tail = parts.db.tail(&doc, &sealer.me).map_err(sync_err)?;
-        if !tail.mine || !checkpoint::due(tail.envelopes, tail.bytes, tail.base_bytes, idle) {
+        if !tail.mine || !checkpoint::due(&tail.stats, idle) {
             return Ok(false);
         }
         // Under the sync lock no remote change can be applied meanwhile, so the document

@@ -12,12 +12,15 @@
 //!   checkpoint when its author already has [`MAX_OPEN_CHECKPOINTS`] checkpoints of that
 //!   document that nothing dominates (a flood; an honest device's new checkpoint dominates
 //!   its previous one).
+//! - A device that follows a document gets the envelopes a new checkpoint covers instead
+//!   of the checkpoint when they are smaller ([`meridian_sync::delivery`]).
 //! - A verdict `ok: false` marks the checkpoint rejected and moves the envelopes it
 //!   claimed to cover to new positions, so every device gets them again.
 
 use std::collections::BTreeSet;
 
 use meridian_sync::checkpoint::MAX_OPEN_CHECKPOINTS;
+use meridian_sync::delivery::{Entry, Plan, freed_by_verdict};
 use meridian_sync::{
     Batch, CheckpointId, Coverage, DeviceId, DocumentId, Envelope, EnvelopeLog, Held, Kind, LogId,
     Peer, Verdict, WorkspaceId,
@@ -72,22 +75,6 @@ pub(crate) struct WorkspaceLog<'a, S> {
     pub(crate) removed: &'a BTreeSet<DeviceId>,
     pub(crate) sweep_due: &'a mut bool,
     pub(crate) quota: u64,
-}
-
-/// Whether the sweep would delete the `Changes` envelope `doc_seq` of `author` right now.
-pub(crate) fn collectable(
-    coverage: &Coverage,
-    removed: &BTreeSet<DeviceId>,
-    doc: &DocumentId,
-    author: &DeviceId,
-    doc_seq: u64,
-) -> bool {
-    coverage.checkpoints(doc).iter().any(|c| {
-        c.is_usable()
-            && c.is_vouched()
-            && c.covers.get(author) >= doc_seq
-            && (*author == c.id.author || c.verifiers.contains(author) || removed.contains(author))
-    })
 }
 
 impl<S: RelayStore> WorkspaceLog<'_, S> {
@@ -175,7 +162,9 @@ impl<S: RelayStore> EnvelopeLog for WorkspaceLog<'_, S> {
         let h = envelope.header();
         match h.kind {
             Kind::Changes { doc_seq }
-                if collectable(self.coverage, self.removed, &h.doc, &h.device, doc_seq) =>
+                if self
+                    .coverage
+                    .collectable(&h.doc, &h.device, doc_seq, |d| self.removed.contains(d)) =>
             {
                 Held::Covered
             }
@@ -209,11 +198,37 @@ impl<S: RelayStore> EnvelopeLog for WorkspaceLog<'_, S> {
 
     fn read_after(&self, after: u64, to: &Peer, max_bytes: usize) -> Result<Batch, Self::Error> {
         let coverage = &*self.coverage;
-        let mut skip = |meta: &EntryMeta| {
-            meta.source == *to
-                || matches!(to, Peer::Device(d) if *d == meta.header.device)
-                || coverage.is_redundant(&meta.header)
+        let plan = match to {
+            Peer::Device(device) if Plan::may_apply(coverage, to) => {
+                let metas = self
+                    .store
+                    .metas_after(&self.workspace, after)
+                    .map_err(LogError::Store)?;
+                let entries = metas.iter().map(|m| Entry {
+                    header: &m.header,
+                    size: m.size,
+                });
+                Plan::new(coverage, to, entries, |doc, c| {
+                    match self.store.doc_changes(&self.workspace, doc) {
+                        Ok(changes) => freed_by_verdict(
+                            coverage,
+                            doc,
+                            c,
+                            device,
+                            |d| self.removed.contains(d),
+                            changes,
+                        ),
+                        Err(err) => {
+                            // Sending the checkpoint is always correct, only larger.
+                            tracing::warn!(%err, "could not read a document's envelopes; sending its checkpoint");
+                            u64::MAX
+                        }
+                    }
+                })
+            }
+            _ => Plan::none(),
         };
+        let mut skip = |meta: &EntryMeta| plan.skips(&meta.header, &meta.source, to, coverage);
         let read = self
             .store
             .read_after(&self.workspace, after, max_bytes, &mut skip)

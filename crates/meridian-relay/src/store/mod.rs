@@ -131,6 +131,16 @@ pub trait RelayStore: Send + 'static {
         skip: &mut dyn FnMut(&EntryMeta) -> bool,
     ) -> Result<ReadBatch, Self::Error>;
 
+    /// What is known of every envelope after position `after`, in order (no bodies).
+    fn metas_after(&self, ws: &WorkspaceId, after: u64) -> Result<Vec<EntryMeta>, Self::Error>;
+
+    /// Every `Changes` envelope of `doc` kept, as (author, `doc_seq`, encoded size).
+    fn doc_changes(
+        &self,
+        ws: &WorkspaceId,
+        doc: &DocumentId,
+    ) -> Result<Vec<(DeviceId, u64, u64)>, Self::Error>;
+
     /// Moves the `Changes` envelopes of `doc` that `covers` names (per author, `doc_seq`
     /// up to its entry) to new positions after `head`, in their order; returns the new
     /// head. A checkpoint claiming them was rejected: every peer must get them again.

@@ -693,6 +693,52 @@ impl RelayStore for SqliteStore {
         Ok(batch)
     }
 
+    fn metas_after(&self, ws: &WorkspaceId, after: u64) -> Result<Vec<EntryMeta>, StoreError> {
+        let e = self.sql();
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {META_COLUMNS} FROM entries WHERE workspace = ?1 AND pos > ?2 ORDER BY pos"
+            ))
+            .map_err(&e)?;
+        let rows = stmt
+            .query_map(params![&ws.0[..], to_sql(after)], meta_row)
+            .map_err(&e)?;
+        rows.map(|row| self.meta(row.map_err(&e)?)).collect()
+    }
+
+    fn doc_changes(
+        &self,
+        ws: &WorkspaceId,
+        doc: &DocumentId,
+    ) -> Result<Vec<(DeviceId, u64, u64)>, StoreError> {
+        let e = self.sql();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT device, doc_seq, size FROM entries WHERE workspace = ?1 AND doc = ?2 AND doc_seq IS NOT NULL",
+            )
+            .map_err(&e)?;
+        let rows = stmt
+            .query_map(params![&ws.0[..], &doc.0[..]], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(&e)?;
+        rows.map(|row| {
+            let (device, doc_seq, size) = row.map_err(&e)?;
+            Ok((
+                DeviceId(self.array(&device, "device id")?),
+                self.unsigned(doc_seq, "doc_seq")?,
+                self.unsigned(size, "size")?,
+            ))
+        })
+        .collect()
+    }
+
     fn reannounce(
         &mut self,
         ws: &WorkspaceId,

@@ -1,7 +1,7 @@
 //! Checkpoints through the relay: a new device gets the checkpoint instead of what it
 //! covers, covered envelopes are collected only once another member vouched, a lying
-//! checkpoint costs bytes and never data, floods are refused, and reconnects send only
-//! what is new.
+//! checkpoint costs bytes and never data, floods are refused, reconnects send only what is
+//! new, and a device that follows a document gets a small edit instead of a new checkpoint.
 
 use std::time::Duration;
 
@@ -99,6 +99,70 @@ async fn a_new_device_gets_the_checkpoint_and_the_tail_not_what_it_covers() {
         cc.delivered_bytes <= sent,
         "C got {} bytes of envelopes (the covered ones are {covered_bytes})",
         cc.delivered_bytes
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_returning_follower_gets_the_small_edit_and_a_new_device_the_new_checkpoint() {
+    let relay = Relay::with_limits(never_sweeping()).await;
+    let url = relay.url();
+    let (mut a, mut ca, mut b, mut cb) = pair(&url, 44, Role::Editor).await;
+    for i in 0..30 {
+        a.put(&format!("k{i}"), &noise(2000, i));
+    }
+    let first = a.checkpoint();
+    assert!(ca.sync(&mut a).await);
+    assert!(cb.until_holds(&mut b, &a).await);
+    assert!(
+        cb.pump_until(
+            &mut b,
+            |b, _| b.log.iter().any(|e| e.key() == first.key()),
+            5
+        )
+        .await,
+        "B, new to the document, got its checkpoint"
+    );
+    assert!(
+        cb.send_verdicts(&mut b, &[Device::verdict(&first, true)])
+            .await
+    );
+    drop(cb);
+
+    // B is away; A changes one value, pushes it, and (as the app does once the document
+    // is idle) seals the next checkpoint: 60 KB for 2 KB of news.
+    let edit = a.put("k3", &noise(2000, 99));
+    assert!(ca.sync(&mut a).await);
+    let second = a.checkpoint();
+    assert!(ca.sync(&mut a).await);
+    assert!(second.encode().len() > 20 * edit.encode().len());
+
+    // B comes back: it gets the edit alone, and holds everything A does.
+    let mut cb = b.connect(&url).await;
+    assert!(cb.until_holds(&mut b, &a).await, "B caught up");
+    assert_eq!(b.snapshot(), a.snapshot());
+    assert!(b.log.iter().any(|e| e.key() == edit.key()));
+    assert!(
+        !b.log.iter().any(|e| e.key() == second.key()),
+        "B did not get the new checkpoint"
+    );
+    assert!(
+        cb.delivered_bytes < 2 * edit.encode().len(),
+        "B received {} bytes for a {}-byte edit",
+        cb.delivered_bytes,
+        edit.encode().len()
+    );
+
+    // C, new, gets the new checkpoint and nothing it covers.
+    let mut c = a.fresh();
+    a.add(&c, Role::Viewer);
+    assert!(ca.push_membership(&mut a).await);
+    let mut cc = c.connect(&url).await;
+    assert!(cc.until_holds(&mut c, &a).await, "C converged");
+    let received: Vec<_> = c.log.iter().map(|e| e.key()).collect();
+    assert_eq!(
+        received,
+        vec![second.key()],
+        "C got the new checkpoint alone"
     );
 }
 

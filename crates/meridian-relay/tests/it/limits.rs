@@ -172,8 +172,9 @@ async fn acks_and_wants_do_not_count_against_the_frame_rate_but_a_flood_of_them_
     assert!(cb.until_holds(&mut b, &a).await, "B is still connected");
     assert!(cb.closed.is_none(), "{:?}", cb.closed);
 
-    // Thousands are a flood.
-    for _ in 0..2000 {
+    // Thousands are a flood (sent faster than a loaded relay reads them, so that the
+    // cap is reached within one second however busy the machine is).
+    for _ in 0..6000 {
         if cb
             .socket
             .send(Message::Binary(want.encode().into()))
@@ -183,7 +184,7 @@ async fn acks_and_wants_do_not_count_against_the_frame_rate_but_a_flood_of_them_
             break;
         }
     }
-    let (code, message) = recv_error(&mut cb.socket, 5).await.expect("refused");
+    let (code, message) = recv_error(&mut cb.socket, 20).await.expect("refused");
     assert_eq!(code, ErrorCode::RateLimited, "{message}");
     assert!(message.contains("control frames"), "{message}");
 }

@@ -303,7 +303,7 @@ fn forged_coverage_is_refused_or_cannot_be_opened() {
 #[test]
 fn checkpoint_floods_are_bounded_by_the_policy_and_the_header_limits() {
     // An honest device seals only when `due`: at most one checkpoint per
-    // TAIL_FLOOR_BYTES of new envelopes (even when idle), never for its first envelope.
+    // TAIL_FLOOR_BYTES of new envelopes (idle or typing), never for its first envelope.
     let mut sealed = 0u64;
     let (mut tail_n, mut tail_bytes, mut base) = (0u64, 0u64, 0u64);
     let mut total = 0u64;
@@ -312,7 +312,13 @@ fn checkpoint_floods_are_bounded_by_the_policy_and_the_header_limits() {
         total += size;
         tail_n += 1;
         tail_bytes += size;
-        if checkpoint::due(tail_n, tail_bytes, base, true) {
+        let tail = checkpoint::Tail {
+            envelopes: tail_n,
+            bytes: tail_bytes,
+            last_bytes: size,
+            base_bytes: base,
+        };
+        if checkpoint::due(&tail, true) || checkpoint::due(&tail, false) {
             sealed += 1;
             base = total / 3;
             (tail_n, tail_bytes) = (0, 0);
@@ -320,8 +326,14 @@ fn checkpoint_floods_are_bounded_by_the_policy_and_the_header_limits() {
     }
     assert!(sealed >= 1);
     assert!(sealed <= total / TAIL_FLOOR_BYTES, "{sealed} checkpoints");
-    assert!(!checkpoint::due(1, u64::MAX / 2, 0, true));
-    assert!(!checkpoint::due(0, u64::MAX / 2, 1, true));
+    let huge = |envelopes, base_bytes| checkpoint::Tail {
+        envelopes,
+        bytes: u64::MAX / 2,
+        last_bytes: u64::MAX / 2,
+        base_bytes,
+    };
+    assert!(!checkpoint::due(&huge(1, 0), true));
+    assert!(!checkpoint::due(&huge(0, 1), true));
 
     // A run of checkpoints from one author each dominating the last: everything but the
     // newest is redundant at once, before anyone vouches.
