@@ -68,6 +68,27 @@ fn weekday(d: u8) -> Result<(), Error> {
     }
 }
 
+/// The ids of a member's focus blocks or out-of-office ranges: present, and each once, so
+/// removing by id removes exactly one entry.
+fn entry_ids<'a>(field: &'static str, ids: impl Iterator<Item = &'a str>) -> Result<(), Error> {
+    let mut seen = HashSet::new();
+    for id in ids {
+        if id.trim().is_empty() {
+            return Err(Error::InvalidRange {
+                field,
+                detail: "an entry needs an id".into(),
+            });
+        }
+        if !seen.insert(id) {
+            return Err(Error::InvalidRange {
+                field,
+                detail: format!("entry id `{id}` is used twice"),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn time_zone(tz: &str) -> Result<(), Error> {
     tz.parse::<chrono_tz::Tz>()
         .map(|_| ())
@@ -144,6 +165,14 @@ impl ObjectSchema for Member {
         title(Kind::Member, &self.display_name)?;
         time_zone(&self.tz)?;
         crate::time::Schedule::of(self)?;
+        entry_ids(
+            "out of office",
+            self.out_of_office.iter().map(|r| r.id.as_str()),
+        )?;
+        entry_ids(
+            "focus block",
+            self.focus_blocks.iter().map(|f| f.id.as_str()),
+        )?;
         for r in &self.out_of_office {
             date_range("out of office", &r.from, &r.to)?;
         }

@@ -63,18 +63,24 @@ pub async fn add_out_of_office(
         .await?)
 }
 
-/// Removes focus block (`focus`) or out-of-office range `index` of a member.
+/// Removes the focus block with id `entry` of a member.
 #[tauri::command]
-pub async fn remove_member_entry(
+pub async fn remove_focus_block(
     state: State<'_>,
     id: DocId,
-    focus: bool,
-    index: usize,
+    entry: String,
 ) -> Result<MemberView, ApiError> {
-    Ok(state
-        .workspace()?
-        .remove_member_entry(&id, focus, index)
-        .await?)
+    Ok(state.workspace()?.remove_focus_block(&id, &entry).await?)
+}
+
+/// Removes the out-of-office range with id `entry` of a member.
+#[tauri::command]
+pub async fn remove_out_of_office(
+    state: State<'_>,
+    id: DocId,
+    entry: String,
+) -> Result<MemberView, ApiError> {
+    Ok(state.workspace()?.remove_out_of_office(&id, &entry).await?)
 }
 
 /// Each recipient's reply-by if the thread were sent now, for the composer.

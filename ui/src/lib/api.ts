@@ -96,9 +96,12 @@ export const api = {
   addFocusBlock: (id: DocId, block: NewFocus) => invoke<MemberView>('add_focus_block', { id, block }),
   addOutOfOffice: (id: DocId, from: string, to: string, note: string) =>
     invoke<MemberView>('add_out_of_office', { id, from, to, note }),
-  /** Removes focus block (`focus`) or out-of-office range number `index`. */
-  removeMemberEntry: (id: DocId, focus: boolean, index: number) =>
-    invoke<MemberView>('remove_member_entry', { id, focus, index }),
+  /** Removes the focus block with id `entry` (by id: a synced edit may have moved it). */
+  removeFocusBlock: (id: DocId, entry: string) =>
+    invoke<MemberView>('remove_focus_block', { id, entry }),
+  /** Removes the out-of-office range with id `entry`. */
+  removeOutOfOffice: (id: DocId, entry: string) =>
+    invoke<MemberView>('remove_out_of_office', { id, entry }),
 
   previewThread: (input: NewThread) => invoke<Posting>('preview_thread', { new: input }),
   postThread: (input: NewThread) => invoke<Posting>('post_thread', { new: input }),

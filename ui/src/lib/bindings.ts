@@ -43,9 +43,21 @@ start: string,
  */
 end: string, };
 
-export type DateRange = { from: string, to: string, note: string, };
+export type DateRange = { 
+/**
+ * Stable id within the member's list: what removal goes by, as a synced edit can move
+ * an entry to another index. Entries stored before ids existed read with an id
+ * derived from their Automerge object id.
+ */
+id: string, from: string, to: string, note: string, };
 
 export type FocusBlock = { 
+/**
+ * Stable id within the member's list: what removal goes by, as a synced edit can move
+ * an entry to another index. Entries stored before ids existed read with an id
+ * derived from their Automerge object id.
+ */
+id: string, 
 /**
  * 0 = Monday … 6 = Sunday; ignored when `date` is set.
  */

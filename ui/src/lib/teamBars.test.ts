@@ -107,10 +107,10 @@ describe('settings labels', () => {
   it('names days and focus blocks', () => {
     expect(dayLabel('2026-12-24')).toBe('Thu 24 Dec 2026')
     expect(dayLabel('someday')).toBe('someday')
-    expect(focusBlockLabel({ weekdays: [0, 1, 2, 3, 4], date: null, start: '09:00', end: '11:00' })).toBe(
+    expect(focusBlockLabel({ id: 'a1', weekdays: [0, 1, 2, 3, 4], date: null, start: '09:00', end: '11:00' })).toBe(
       'Mon–Fri 09:00–11:00',
     )
-    expect(focusBlockLabel({ weekdays: [], date: '2026-12-24', start: '14:00', end: '16:00' })).toBe(
+    expect(focusBlockLabel({ id: 'b2', weekdays: [], date: '2026-12-24', start: '14:00', end: '16:00' })).toBe(
       'Thu 24 Dec 2026 14:00–16:00',
     )
   })

@@ -201,6 +201,7 @@ impl Workspace {
         note: &str,
     ) -> Result<MemberView, Error> {
         let range = DateRange {
+            id: item_id(),
             from: from.trim().to_owned(),
             to: to.trim().to_owned(),
             note: note.trim().to_owned(),
@@ -236,6 +237,7 @@ impl Workspace {
         let (start, end) =
             time::parse_interval("focus block", &format!("{}-{}", new.start, new.end))?;
         let block = FocusBlock {
+            id: item_id(),
             weekdays,
             date: new.date.map(|d| d.trim().to_owned()),
             start: time::format_minute(start),
@@ -250,36 +252,30 @@ impl Workspace {
         Ok(member_view(id.to_string(), m))
     }
 
-    /// Removes the focus block (`focus = true`) or out-of-office range at `index`.
-    pub async fn remove_member_entry(
-        &self,
-        id: &DocId,
-        focus: bool,
-        index: usize,
-    ) -> Result<MemberView, Error> {
+    /// Removes the focus block with id `entry`. By id, not position: a synced edit made
+    /// after the list was read may have moved the entry, and an index would then name
+    /// another one.
+    pub async fn remove_focus_block(&self, id: &DocId, entry: &str) -> Result<MemberView, Error> {
         let m = self
             .update::<Member>(id, |m| {
-                let len = if focus {
-                    m.focus_blocks.len()
-                } else {
-                    m.out_of_office.len()
-                };
-                if index >= len {
-                    return Err(meridian_core::Error::InvalidRange {
-                        field: if focus {
-                            "focus block"
-                        } else {
-                            "out of office"
-                        },
-                        detail: format!("there is no entry {index} (there are {len})"),
-                    }
-                    .into());
-                }
-                if focus {
-                    m.focus_blocks.remove(index);
-                } else {
-                    m.out_of_office.remove(index);
-                }
+                let at = entry_index("focus block", m.focus_blocks.iter().map(|f| &f.id), entry)?;
+                m.focus_blocks.remove(at);
+                Ok(())
+            })
+            .await?;
+        Ok(member_view(id.to_string(), m))
+    }
+
+    /// Removes the out-of-office range with id `entry` (by id, as for focus blocks).
+    pub async fn remove_out_of_office(&self, id: &DocId, entry: &str) -> Result<MemberView, Error> {
+        let m = self
+            .update::<Member>(id, |m| {
+                let at = entry_index(
+                    "out-of-office range",
+                    m.out_of_office.iter().map(|r| &r.id),
+                    entry,
+                )?;
+                m.out_of_office.remove(at);
                 Ok(())
             })
             .await?;
@@ -917,6 +913,25 @@ fn member_view(id: String, member: Member) -> MemberView {
         hours: time::format_hours(&member.working_hours),
         member,
     }
+}
+
+/// Where the entry `wanted` of a member's list (`what`: focus block or out-of-office
+/// range) is, given the ids of the list.
+fn entry_index<'a>(
+    what: &'static str,
+    mut ids: impl Iterator<Item = &'a String>,
+    wanted: &str,
+) -> Result<usize, Error> {
+    ids.position(|id| id == wanted).ok_or_else(|| {
+        meridian_core::Error::InvalidRange {
+            field: what,
+            detail: format!(
+                "there is no {what} with id `{}` (it may have been removed on another device)",
+                wanted.chars().take(40).collect::<String>()
+            ),
+        }
+        .into()
+    })
 }
 
 fn agenda_item(title: String) -> AgendaItem {

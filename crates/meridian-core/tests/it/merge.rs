@@ -1,6 +1,7 @@
 //! Concurrent edits of the same object on two devices merge without losing either side.
 
-use automerge::ActorId;
+use automerge::transaction::Transactable;
+use automerge::{ActorId, AutoCommit, ReadDoc};
 use meridian_core::*;
 use proptest::prelude::*;
 
@@ -173,4 +174,97 @@ fn repeating_a_trash_makes_no_change() {
     assert_eq!(doc.get_heads(), heads);
     trash(&mut doc, false);
     assert_ne!(doc.get_heads(), heads, "a restore is a change of its own");
+}
+
+fn focus(id: &str, start: &str, end: &str) -> FocusBlock {
+    FocusBlock {
+        id: id.into(),
+        weekdays: vec![0, 1, 2, 3, 4],
+        date: None,
+        start: start.into(),
+        end: end.into(),
+    }
+}
+
+/// Deletes the stored `id` of every entry of the member's list `list`, as documents
+/// written before entries had ids hold them.
+fn strip_entry_ids(doc: &mut AutoCommit, list: &str) {
+    let Some((_, list)) = doc.get(automerge::ROOT, list).expect("get") else {
+        panic!("no list {list}");
+    };
+    for i in 0..doc.length(&list) {
+        let (_, entry) = doc.get(&list, i).expect("get").expect("an entry");
+        doc.delete(&entry, "id").expect("delete id");
+    }
+    doc.commit();
+}
+
+/// Whether every entry of `list` has an id stored in the document.
+fn entry_ids_stored(doc: &AutoCommit, list: &str) -> bool {
+    let Some((_, list)) = doc.get(automerge::ROOT, list).expect("get") else {
+        return false;
+    };
+    (0..doc.length(&list)).all(|i| {
+        let (_, entry) = doc.get(&list, i).expect("get").expect("an entry");
+        doc.get(&entry, "id").expect("get").is_some()
+    })
+}
+
+#[test]
+fn entries_stored_without_ids_read_with_stable_ids_and_keep_them() {
+    let mut m = Member::new("Ada", "Europe/Berlin", Role::Editor);
+    // Two identical blocks: only their position told them apart before.
+    m.focus_blocks = vec![
+        focus("x", "09:00", "10:00"),
+        focus("y", "09:00", "10:00"),
+        focus("z", "14:00", "15:00"),
+    ];
+    m.out_of_office = vec![DateRange {
+        id: "o".into(),
+        from: "2026-12-21".into(),
+        to: "2026-12-31".into(),
+        note: "holidays".into(),
+    }];
+    let mut left = doc_with(&m);
+    strip_entry_ids(&mut left, "focus_blocks");
+    strip_entry_ids(&mut left, "out_of_office");
+    assert!(!entry_ids_stored(&left, "focus_blocks"));
+    let mut right = left.fork().with_actor(ActorId::from(vec![9u8; 16]));
+
+    // Every device reads the same ids, distinct even for identical entries.
+    let l = read::<Member>(&left).expect("old document reads");
+    let r = read::<Member>(&right).expect("old document reads");
+    let ids: Vec<String> = l.focus_blocks.iter().map(|f| f.id.clone()).collect();
+    assert_eq!(
+        ids,
+        r.focus_blocks
+            .iter()
+            .map(|f| f.id.clone())
+            .collect::<Vec<_>>()
+    );
+    assert!(ids.iter().all(|id| id.len() == 8), "{ids:?}");
+    assert_ne!(ids[0], ids[1], "identical entries get distinct ids");
+    assert_ne!(ids[1], ids[2]);
+    assert_eq!(l.out_of_office[0].id, r.out_of_office[0].id);
+    assert_eq!(l.out_of_office[0].note, "holidays");
+
+    // Both edit at once: left removes the second block by its id, right adds one. Each
+    // write stores the ids in place; neither re-creates the old entries.
+    let mut l = l;
+    l.focus_blocks.retain(|f| f.id != ids[1]);
+    write(&mut left, &l, &Context::default()).expect("write");
+    left.commit();
+    let mut r = r;
+    r.focus_blocks.push(focus("new", "16:00", "17:00"));
+    write(&mut right, &r, &Context::default()).expect("write");
+    right.commit();
+    assert!(entry_ids_stored(&left, "focus_blocks"));
+    assert!(entry_ids_stored(&left, "out_of_office"));
+
+    left.merge(&mut right).expect("merge");
+    let merged = read::<Member>(&left).expect("read");
+    let merged_ids: Vec<&str> = merged.focus_blocks.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(merged_ids, [ids[0].as_str(), ids[2].as_str(), "new"]);
+    assert_eq!(merged.out_of_office.len(), 1, "no entry duplicated");
+    assert!(entry_ids_stored(&left, "focus_blocks"));
 }

@@ -64,6 +64,7 @@ fn quiet(start: &str, end: &str) -> QuietHours {
 
 fn weekly_focus(weekdays: &[u8], start: &str, end: &str) -> FocusBlock {
     FocusBlock {
+        id: format!("{weekdays:?} {start}-{end}"),
         weekdays: weekdays.to_vec(),
         date: None,
         start: start.into(),
@@ -73,6 +74,7 @@ fn weekly_focus(weekdays: &[u8], start: &str, end: &str) -> FocusBlock {
 
 fn one_off_focus(on: &str, start: &str, end: &str) -> FocusBlock {
     FocusBlock {
+        id: format!("{on} {start}-{end}"),
         weekdays: vec![],
         date: Some(on.into()),
         start: start.into(),
@@ -478,6 +480,7 @@ fn out_of_office_days_are_skipped() {
     // 08:00Z.
     let mut m = member("Europe/Berlin", MON_FRI);
     m.out_of_office = vec![DateRange {
+        id: "away".into(),
         from: "2025-06-16".into(),
         to: "2025-06-20".into(),
         note: "holiday".into(),
@@ -1406,6 +1409,7 @@ fn bad_member_data_is_rejected() {
 
     let mut m = Member::new("Ada", "Europe/Berlin", Role::Editor);
     m.out_of_office = vec![DateRange {
+        id: "away".into(),
         from: "next week".into(),
         to: "2025-06-20".into(),
         note: String::new(),
@@ -1460,6 +1464,7 @@ fn no_working_hours_is_an_error_at_once() {
 fn out_of_office_for_three_years_has_no_working_time() {
     let mut m = Member::new("Grace Hopper", "Europe/Berlin", Role::Editor);
     m.out_of_office = vec![DateRange {
+        id: "away".into(),
         from: "2025-01-01".into(),
         to: "2027-12-31".into(),
         note: "sabbatical".into(),
@@ -1640,6 +1645,7 @@ fn random_schedule(
     if let Some((start, len)) = away {
         let from = t.date_naive() + TimeDelta::days(start);
         m.out_of_office = vec![DateRange {
+            id: "away".into(),
             from: from.to_string(),
             to: (from + TimeDelta::days(len)).to_string(),
             note: String::new(),
@@ -1785,7 +1791,9 @@ proptest! {
         let mut m = member(zone, MON_FRI);
         m.focus_blocks = focus
             .iter()
-            .map(|f| FocusBlock {
+            .enumerate()
+            .map(|(i, f)| FocusBlock {
+                id: format!("f{i}"),
                 weekdays: f.weekdays.clone(),
                 date: f.one_off.map(|d| (t.date_naive() + TimeDelta::days(d)).to_string()),
                 start: hhmm(f.start),

@@ -193,6 +193,7 @@ fn working_hours_and_dates_are_checked() {
     ));
     let mut m = Member::new("Ada", "Europe/Paris", Role::Editor);
     m.out_of_office.push(DateRange {
+        id: "away".into(),
         from: "2026-13-01".into(),
         to: "2026-12-02".into(),
         note: String::new(),
