@@ -58,7 +58,7 @@ pub enum Command {
         /// Your IANA time zone, e.g. Europe/Berlin
         #[arg(long)]
         tz: String,
-        /// How long to wait for an admin device to admit this one
+        /// How long to wait for an admin device to admit this one, e.g. 90s, 10m, 1h
         #[arg(long, default_value = "10m")]
         wait: String,
     },
@@ -67,7 +67,7 @@ pub enum Command {
         /// Exchange everything once and exit when both sides hold the same
         #[arg(long)]
         once: bool,
-        /// With --once: give up after this long
+        /// With --once: give up after this long, e.g. 90s, 2m
         #[arg(long, default_value = "2m")]
         timeout: String,
     },

@@ -3,16 +3,57 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::Context;
 use meridian_app::Workspace;
-use meridian_app::core::time::parse_duration_minutes;
 
 use crate::output;
 
+/// `--wait`, `--timeout` and `--expires`: seconds, minutes, hours or days (`90s`, `30m`,
+/// `2h`, `7d`), combined largest first (`1h30m`, `1m30s`); a bare number is minutes, as it
+/// always was. Seconds matter here, unlike for meeting lengths (the core's parser).
 fn duration(text: &str) -> anyhow::Result<Duration> {
-    let minutes = parse_duration_minutes(text)
-        .with_context(|| format!("{text:?} is not a duration: use e.g. 30m, 24h or 7d"))?;
-    Ok(Duration::from_secs(u64::from(minutes) * 60))
+    let bad = || {
+        anyhow::anyhow!(
+            "{:?} is not a duration: use e.g. 90s, 30m, 2h, 7d or 1h30m",
+            text.chars().take(40).collect::<String>()
+        )
+    };
+    let s = text.trim().to_ascii_lowercase();
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        let minutes: u64 = s.parse().map_err(|_| bad())?;
+        return match minutes {
+            0 => Err(bad()),
+            m => m.checked_mul(60).map(Duration::from_secs).ok_or_else(bad),
+        };
+    }
+    let (mut total, mut number, mut last_unit) = (0u64, String::new(), u64::MAX);
+    for c in s.chars() {
+        let unit = match c {
+            '0'..='9' => {
+                number.push(c);
+                continue;
+            }
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' => 60,
+            's' => 1,
+            _ => return Err(bad()),
+        };
+        // Each unit once, largest first: `30m2h` and `5m5m` are typing mistakes.
+        if number.is_empty() || unit >= last_unit {
+            return Err(bad());
+        }
+        let n: u64 = number.parse().map_err(|_| bad())?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
+        number.clear();
+        last_unit = unit;
+    }
+    if !number.is_empty() || total == 0 {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs(total))
 }
 
 pub async fn invite(
@@ -202,4 +243,56 @@ pub async fn status(ws: &Workspace, json: bool) -> anyhow::Result<()> {
         Some(r) => println!("not synced: {r}"),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::duration;
+
+    #[test]
+    fn durations_in_seconds_minutes_hours_and_days() {
+        for (text, secs) in [
+            ("60s", 60),
+            ("90s", 90),
+            ("30m", 1_800),
+            ("2h", 7_200),
+            ("7d", 604_800),
+            ("1h30m", 5_400),
+            ("1m30s", 90),
+            ("1d2h3m4s", 93_784),
+            (" 45S ", 45),
+            ("10", 600),
+        ] {
+            assert_eq!(
+                duration(text).ok(),
+                Some(Duration::from_secs(secs)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn anything_else_is_refused_with_the_accepted_forms() {
+        for bad in [
+            "soon",
+            "",
+            "s",
+            "0s",
+            "0",
+            "1h30",
+            "30m2h",
+            "5m5m",
+            "-5m",
+            "1.5h",
+            "2 h",
+            "1w",
+            "99999999999999999999s",
+        ] {
+            let err = duration(bad).expect_err(bad).to_string();
+            assert!(err.contains("is not a duration"), "{bad}: {err}");
+            assert!(err.contains("90s, 30m, 2h"), "{bad}: {err}");
+        }
+    }
 }

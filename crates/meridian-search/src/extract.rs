@@ -2,13 +2,17 @@
 
 use meridian_core::Object;
 
+use crate::markdown::reader_text;
+
 /// The searchable text and facets of one object.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SearchDoc {
     pub id: String,
     pub kind: String,
     pub title: String,
-    /// Everything else worth finding, in reading order, separated by blank lines.
+    /// Everything else worth finding, in reading order, separated by blank lines. Markdown
+    /// fields are here as a reader sees them (see [`search_doc`]), so snippets cut from
+    /// this text show no link addresses or markup.
     pub body: String,
     pub tags: Vec<String>,
     /// Member ids involved (author, owner, recipients, attendees, deciders …).
@@ -30,8 +34,15 @@ fn push(body: &mut String, text: &str) {
     }
 }
 
+/// Pushes a Markdown field as the text a reader sees.
+fn push_md(body: &mut String, markdown: &str) {
+    push(body, &reader_text(markdown));
+}
+
 /// The search document of an object, or `None` for kinds that are not searched (the
-/// workspace index and the charter).
+/// workspace index and the charter). Long-form fields (bodies, notes, context, answers) are
+/// Markdown and are indexed as their reader text; one-line fields (drivers, pros and cons,
+/// questions) are indexed as written.
 pub fn search_doc(id: &str, object: &Object, date_ms: i64, heads: &str) -> Option<SearchDoc> {
     let mut d = SearchDoc {
         id: id.to_owned(),
@@ -50,7 +61,7 @@ pub fn search_doc(id: &str, object: &Object, date_ms: i64, heads: &str) -> Optio
         Object::Page(p) => {
             d.kind = "page".into();
             d.title = p.title.clone();
-            push(b, &p.body);
+            push_md(b, &p.body);
             d.tags = p.tags.clone();
             d.people.extend(p.owner.clone());
         }
@@ -58,21 +69,21 @@ pub fn search_doc(id: &str, object: &Object, date_ms: i64, heads: &str) -> Optio
             d.kind = "decision".into();
             d.title = x.title.clone();
             d.status = Some(x.status.as_str().to_owned());
-            push(b, &x.context);
+            push_md(b, &x.context);
             for driver in &x.drivers {
                 push(b, driver);
             }
             for o in &x.options {
                 push(b, &o.title);
-                push(b, &o.description);
+                push_md(b, &o.description);
                 for p in o.pros.iter().chain(&o.cons) {
                     push(b, p);
                 }
             }
-            push(b, &x.rationale);
-            push(b, &x.consequences);
+            push_md(b, &x.rationale);
+            push_md(b, &x.consequences);
             for f in &x.feedback {
-                push(b, &f.text);
+                push_md(b, &f.text);
             }
             d.people.extend(
                 x.deciders
@@ -87,16 +98,16 @@ pub fn search_doc(id: &str, object: &Object, date_ms: i64, heads: &str) -> Optio
             d.kind = "meeting".into();
             d.title = m.title.clone();
             d.status = Some(m.state.as_str().to_owned());
-            push(b, &m.purpose);
+            push_md(b, &m.purpose);
             for s in &m.decisions_sought {
                 push(b, s);
             }
             for item in &m.agenda {
                 push(b, &item.title);
-                push(b, &item.notes);
+                push_md(b, &item.notes);
             }
-            push(b, &m.notes);
-            push(b, &m.summary);
+            push_md(b, &m.notes);
+            push_md(b, &m.summary);
             d.people
                 .extend(m.attendees.iter().chain(&m.organiser).cloned());
         }
@@ -104,9 +115,9 @@ pub fn search_doc(id: &str, object: &Object, date_ms: i64, heads: &str) -> Optio
             d.kind = "thread".into();
             d.title = t.title.clone();
             d.status = Some(t.state.as_str().to_owned());
-            push(b, &t.body);
+            push_md(b, &t.body);
             for m in &t.messages {
-                push(b, &m.body);
+                push_md(b, &m.body);
             }
             d.tags = vec![t.message_kind.clone()];
             d.people.push(t.author.clone());
@@ -121,7 +132,7 @@ pub fn search_doc(id: &str, object: &Object, date_ms: i64, heads: &str) -> Optio
             }
             for e in &c.entries {
                 for a in &e.answers {
-                    push(b, a);
+                    push_md(b, a);
                 }
             }
             d.people.extend(c.participants.iter().cloned());

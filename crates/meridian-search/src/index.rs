@@ -132,6 +132,18 @@ impl Drop for Inner {
     }
 }
 
+/// How the stored text was extracted from objects. Bump it when [`crate::search_doc`]
+/// changes what it indexes (2: Markdown as reader text), so an index on disk that holds text
+/// the old way is rebuilt rather than kept until every object happens to change: the
+/// caller's heads comparison cannot see such a change.
+const EXTRACTION: &str = "2";
+/// A file of ours beside tantivy's, which leaves files it did not create alone.
+const EXTRACTION_FILE: &str = "meridian-extraction";
+
+fn extracted_as_now(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join(EXTRACTION_FILE)).is_ok_and(|v| v.trim() == EXTRACTION)
+}
+
 impl SearchIndex {
     /// Opens the index in `dir`, creating it, or replacing it when it cannot be read (it is
     /// a cache: the caller re-feeds whatever [`SearchIndex::indexed`] lacks).
@@ -150,6 +162,10 @@ impl SearchIndex {
                 } else if *i.settings() != index_settings() {
                     Err(tantivy::TantivyError::SchemaError(
                         "older index settings".into(),
+                    ))
+                } else if !extracted_as_now(dir) {
+                    Err(tantivy::TantivyError::SchemaError(
+                        "text extracted by an older version".into(),
                     ))
                 } else {
                     Ok(i)
@@ -180,6 +196,9 @@ impl SearchIndex {
             }
             (create().create_in_dir(dir)?, Opened::Created)
         };
+        if opened != Opened::Existing {
+            std::fs::write(dir.join(EXTRACTION_FILE), EXTRACTION).map_err(folder)?;
+        }
         Ok((Self::start(index)?, opened))
     }
 
@@ -897,6 +916,22 @@ mod tests {
         let (index, opened) = SearchIndex::open(dir.path()).expect("open");
         assert!(
             matches!(&opened, Opened::Replaced { reason } if reason.contains("settings")),
+            "{opened:?}"
+        );
+        drop(index);
+        let (_, opened) = SearchIndex::open(dir.path()).expect("reopen");
+        assert_eq!(opened, Opened::Existing);
+    }
+
+    #[test]
+    fn an_index_of_text_extracted_the_old_way_is_replaced() {
+        let dir = tempfile::tempdir().expect("tmp");
+        drop(SearchIndex::open(dir.path()).expect("create"));
+        // As a version that indexed Markdown source left it: no marker.
+        std::fs::remove_file(dir.path().join(EXTRACTION_FILE)).expect("remove marker");
+        let (index, opened) = SearchIndex::open(dir.path()).expect("open");
+        assert!(
+            matches!(&opened, Opened::Replaced { reason } if reason.contains("extracted")),
             "{opened:?}"
         );
         drop(index);

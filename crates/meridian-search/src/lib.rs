@@ -1,6 +1,7 @@
 //! Meridian's search: a tantivy index per workspace that is a cache of the store (DESIGN §7).
 //!
-//! - [`search_doc`] turns any object into what is searchable about it.
+//! - [`search_doc`] turns any object into what is searchable about it, Markdown as the
+//!   text a reader sees.
 //! - [`SearchIndex`] holds the index: one writer thread commits batches every 150 ms, so
 //!   an edit is searchable within 250 ms and no caller waits on a commit; a missing or
 //!   unreadable index is replaced at open, and [`SearchIndex::indexed`] says which
@@ -16,6 +17,7 @@ mod cjk;
 mod extract;
 mod gated;
 mod index;
+mod markdown;
 mod query;
 mod ranked;
 mod schema;

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use super::db::key;
 use super::session::{Ended, Until};
-use super::transport::Link;
+use super::transport::{ConnectError, Link};
 use super::{SyncParts, sync_err};
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
@@ -169,7 +169,10 @@ enum Retry {
 async fn send_join(ws: &Workspace, invite: &Invite, request: &JoinRequest) -> Result<(), Retry> {
     let mut link = Link::connect(&invite.relay_url, invite.cert_pin)
         .await
-        .map_err(Retry::Later)?;
+        .map_err(|e| match e {
+            ConnectError::WrongAddress(m) => Retry::Never(m),
+            ConnectError::Unreachable(m) => Retry::Later(m),
+        })?;
     link.send(&Frame::Join {
         request: request.encode(),
     })

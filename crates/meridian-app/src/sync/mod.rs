@@ -181,7 +181,7 @@ impl Workspace {
         role: Role,
         valid_ms: i64,
     ) -> Result<String, Error> {
-        check_relay_url(relay_url)?;
+        let relay_url = &normalise_relay_url(relay_url)?;
         self.share().await?;
         let ws = workspace_id(&self.info().id)?;
         let now = self.now_ms();
@@ -778,15 +778,10 @@ async fn relay_pin(db: &mut SyncDb, relay_url: &str) -> Result<Option<[u8; 32]>,
     Ok(pin)
 }
 
-/// Refuses addresses that are not WebSocket URLs.
-pub fn check_relay_url(url: &str) -> Result<(), Error> {
-    if url.starts_with("ws://") || url.starts_with("wss://") {
-        Ok(())
-    } else {
-        Err(Error::Sync(format!(
-            "{url:?} is not a relay address: use ws://HOST:PORT/sync (or wss:// with TLS)"
-        )))
-    }
+/// The relay address to use for `url`: refuses what is not a WebSocket URL, and adds the
+/// relay's `/sync` path when `url` has no path (`ws://host:7447`).
+pub fn normalise_relay_url(url: &str) -> Result<String, Error> {
+    transport::with_sync_path(url).map_err(Error::Sync)
 }
 
 /// What sealing needs: the workspace, this device, and the current epoch and its key.

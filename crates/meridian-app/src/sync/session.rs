@@ -169,7 +169,9 @@ impl Workspace {
                 && log.state().role(&parts.keys.id()) == Some(meridian_sync::Role::Admin);
             (url, pin, register.then(|| log.ops().to_vec()))
         };
-        let mut link = Link::connect(&url, pin).await.map_err(Ended::Lost)?;
+        let mut link = Link::connect(&url, pin)
+            .await
+            .map_err(|e| Ended::Lost(e.into_message()))?;
         if pin.is_none()
             && let Some(cert) = link.cert
         {

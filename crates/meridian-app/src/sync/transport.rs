@@ -15,8 +15,9 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 pub(super) trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
@@ -31,31 +32,81 @@ pub(super) struct Link {
 /// Why the relay could not be reached or spoke nonsense, in words for the status panel.
 pub(super) type LinkError = String;
 
-/// `host:port` of a `ws://` or `wss://` URL, and whether it is TLS.
-fn host_port(url: &str) -> Result<(bool, &str), LinkError> {
+/// Why [`Link::connect`] failed.
+#[derive(Debug)]
+pub(super) enum ConnectError {
+    /// The relay cannot be reached or refused the connection now: worth trying again.
+    Unreachable(LinkError),
+    /// The address names no relay endpoint: no retry will help, the address must change.
+    WrongAddress(LinkError),
+}
+
+impl ConnectError {
+    pub fn into_message(self) -> LinkError {
+        match self {
+            ConnectError::Unreachable(m) | ConnectError::WrongAddress(m) => m,
+        }
+    }
+}
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConnectError::Unreachable(m) | ConnectError::WrongAddress(m) => f.write_str(m),
+        }
+    }
+}
+
+/// The path a relay serves the sync protocol on (`meridian-relay`'s router).
+const SYNC_PATH: &str = "/sync";
+
+/// A `ws://` or `wss://` URL taken apart: whether it is TLS, `host:port`, and the path
+/// with any query (empty when there is none).
+fn parts(url: &str) -> Result<(bool, &str, &str), LinkError> {
     let (tls, rest) = if let Some(r) = url.strip_prefix("wss://") {
         (true, r)
     } else if let Some(r) = url.strip_prefix("ws://") {
         (false, r)
     } else {
-        return Err(format!("{url:?} is not a ws:// or wss:// address"));
+        return Err(format!(
+            "{url:?} is not a relay address: use ws://HOST:PORT/sync (or wss:// with TLS)"
+        ));
     };
-    let authority = rest.split('/').next().unwrap_or_default();
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
     if authority.is_empty() {
-        return Err(format!("{url:?} names no host"));
+        return Err(format!(
+            "{url:?} names no host: use ws://HOST:PORT/sync (or wss:// with TLS)"
+        ));
     }
-    Ok((tls, authority))
+    Ok((tls, authority, path))
+}
+
+/// `url` with the relay's sync path when it has none: people copy the address a relay
+/// listens on (`ws://host:7447`), or type it, without the path. Any other path is kept
+/// (a proxy in front of the relay may serve it elsewhere).
+pub(super) fn with_sync_path(url: &str) -> Result<String, LinkError> {
+    let url = url.trim();
+    let (tls, authority, path) = parts(url)?;
+    let scheme = if tls { "wss" } else { "ws" };
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    Ok(if rest.is_empty() || rest.starts_with(['?', '#']) {
+        format!("{scheme}://{authority}{SYNC_PATH}{rest}")
+    } else {
+        url.to_owned()
+    })
 }
 
 impl Link {
     /// Connects to `url`. For `wss://`, `pin` must match the certificate; `None` trusts
     /// the certificate seen and reports it in [`Link::cert`] (the admin's first contact,
     /// whose fingerprint then goes into every invite).
-    pub async fn connect(url: &str, pin: Option<[u8; 32]>) -> Result<Link, LinkError> {
-        let (tls, authority) = host_port(url)?;
-        let tcp = TcpStream::connect(authority)
-            .await
-            .map_err(|e| format!("cannot reach the relay at {authority}: {e}"))?;
+    pub async fn connect(url: &str, pin: Option<[u8; 32]>) -> Result<Link, ConnectError> {
+        let url = &with_sync_path(url).map_err(ConnectError::WrongAddress)?;
+        let (tls, authority, path) = parts(url).map_err(ConnectError::WrongAddress)?;
+        let tcp = TcpStream::connect(authority).await.map_err(|e| {
+            ConnectError::Unreachable(format!("cannot reach the relay at {authority}: {e}"))
+        })?;
         let _ = tcp.set_nodelay(true);
         let (io, cert): (Box<dyn Io>, _) = if tls {
             let host = authority
@@ -63,12 +114,12 @@ impl Link {
                 .map_or(authority, |(h, _)| h)
                 .trim_matches(['[', ']']);
             let name = ServerName::try_from(host.to_owned())
-                .map_err(|e| format!("bad relay host {host:?}: {e}"))?;
+                .map_err(|e| ConnectError::WrongAddress(format!("bad relay host {host:?}: {e}")))?;
             let verifier = Arc::new(Pinned::new(pin));
             let provider = verifier.provider.clone();
             let config = ClientConfig::builder_with_provider(provider)
                 .with_safe_default_protocol_versions()
-                .map_err(|e| e.to_string())?
+                .map_err(|e| ConnectError::Unreachable(e.to_string()))?
                 .dangerous()
                 .with_custom_certificate_verifier(verifier.clone())
                 .with_no_client_auth();
@@ -76,11 +127,11 @@ impl Link {
                 .connect(name, tcp)
                 .await
                 .map_err(|e| {
-                    if verifier.mismatch() {
+                    ConnectError::Unreachable(if verifier.mismatch() {
                         "the relay's certificate is not the one this workspace pinned: someone may be impersonating it (or it was replaced; create a new invite)".to_owned()
                     } else {
                         format!("TLS with the relay failed: {e}")
-                    }
+                    })
                 })?;
             (Box::new(stream), verifier.seen())
         } else {
@@ -91,7 +142,17 @@ impl Link {
             .max_frame_size(Some(MAX_FRAME_BYTES));
         let (socket, _) = tokio_tungstenite::client_async_with_config(url, io, Some(config))
             .await
-            .map_err(|e| format!("the relay at {authority} refused the WebSocket: {e}"))?;
+            .map_err(|e| match e {
+                WsError::Http(answer) if answer.status() == StatusCode::NOT_FOUND => {
+                    let scheme = if tls { "wss" } else { "ws" };
+                    ConnectError::WrongAddress(format!(
+                        "the relay at {authority} has no sync endpoint at {path}: its address ends in {SYNC_PATH}, e.g. {scheme}://{authority}{SYNC_PATH}"
+                    ))
+                }
+                e => ConnectError::Unreachable(format!(
+                    "the relay at {authority} refused the WebSocket: {e}"
+                )),
+            })?;
         Ok(Link { socket, cert })
     }
 
@@ -201,5 +262,40 @@ impl ServerCertVerifier for Pinned {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_sync_path;
+
+    #[test]
+    fn an_address_without_a_path_gets_the_sync_path() {
+        for (given, used) in [
+            ("ws://127.0.0.1:7447", "ws://127.0.0.1:7447/sync"),
+            ("ws://127.0.0.1:7447/", "ws://127.0.0.1:7447/sync"),
+            (
+                " wss://relay.example.org:7447 ",
+                "wss://relay.example.org:7447/sync",
+            ),
+            ("ws://[::1]:7447", "ws://[::1]:7447/sync"),
+            ("ws://h:1?x=1", "ws://h:1/sync?x=1"),
+            ("ws://h:1/sync", "ws://h:1/sync"),
+            (
+                "wss://proxy.example.org/meridian/sync",
+                "wss://proxy.example.org/meridian/sync",
+            ),
+            ("ws://h:1/foo", "ws://h:1/foo"),
+        ] {
+            assert_eq!(with_sync_path(given).as_deref(), Ok(used), "{given}");
+        }
+    }
+
+    #[test]
+    fn what_is_no_relay_address_says_what_to_write() {
+        for bad in ["http://h:1/sync", "h:1", "ws://", "ws:///sync", ""] {
+            let err = with_sync_path(bad).expect_err(bad);
+            assert!(err.contains("ws://HOST:PORT/sync"), "{bad}: {err}");
+        }
     }
 }

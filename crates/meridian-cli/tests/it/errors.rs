@@ -99,3 +99,32 @@ fn an_interrupted_init_says_how_to_recover() {
         "{err}"
     );
 }
+
+#[test]
+fn durations_take_seconds_and_garbage_is_explained() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Seconds are a duration: the join gets as far as reading the (bad) invite code.
+    for wait in ["60s", "90s", "30m", "2h", "1m30s"] {
+        let err = fails(
+            dir.path(),
+            &[
+                "join", "hello", "--me", "Dan", "--tz", "UTC", "--wait", wait,
+            ],
+        );
+        assert!(!err.contains("duration"), "{wait}: {err}");
+        assert!(err.contains("invite"), "{wait}: {err}");
+    }
+    let err = fails(
+        dir.path(),
+        &[
+            "join", "hello", "--me", "Dan", "--tz", "UTC", "--wait", "soon",
+        ],
+    );
+    assert!(
+        err.contains("\"soon\" is not a duration: use e.g. 90s, 30m, 2h, 7d or 1h30m"),
+        "{err}"
+    );
+    let ws = init();
+    let err = fails(ws.path(), &["sync", "--once", "--timeout", "later"]);
+    assert!(err.contains("is not a duration"), "{err}");
+}

@@ -712,3 +712,66 @@ fn a_device_joining_after_hundreds_of_edits_downloads_about_one_copy_and_the_rel
     assert_eq!(received(c.path(), None), before);
     drop(relay);
 }
+
+#[test]
+fn a_relay_address_without_its_path_works_and_a_wrong_path_is_explained() {
+    let relay_dir = tempfile::tempdir().expect("test step");
+    let relay = Relay::start(relay_dir.path());
+
+    // `ws://host:port`, as the relay's address is often copied: the invite and the join
+    // use `/sync`, and seconds are fine for --wait.
+    let a = init();
+    let bare = format!("ws://{}", relay.addr);
+    let code = json(a.path(), &["invite", "--relay", &bare])["code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    assert_eq!(json(a.path(), &["sync-status"])["relay"], relay.url);
+    let b = tempfile::tempdir().expect("temp dir");
+    {
+        let _admin = Syncing::start(a.path());
+        ok(
+            b.path(),
+            &["join", &code, "--me", "Bea", "--tz", "UTC", "--wait", "60s"],
+        );
+    }
+    assert_eq!(json(b.path(), &["sync-status"])["relay"], relay.url);
+    once(b.path());
+
+    // Another path is a mistake in the address, said as such, at once (not after --wait).
+    let c = init();
+    let wrong = format!("ws://{}/foo", relay.addr);
+    let out = meridian(c.path(), &["--json", "invite", "--relay", &wrong]);
+    assert!(out.status.success(), "the invite is made offline");
+    let code: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let warning = String::from_utf8_lossy(&out.stderr);
+    let expected = format!(
+        "the relay at {addr} has no sync endpoint at /foo: its address ends in /sync, e.g. ws://{addr}/sync",
+        addr = relay.addr
+    );
+    assert!(warning.contains(&expected), "{warning}");
+    let err = fails(c.path(), &["sync", "--once"]);
+    assert!(err.contains(&expected), "{err}");
+    assert!(!err.contains("404"), "{err}");
+    let d = tempfile::tempdir().expect("temp dir");
+    let started = Instant::now();
+    let err = fails(
+        d.path(),
+        &[
+            "join",
+            code["code"].as_str().expect("code"),
+            "--me",
+            "Dan",
+            "--tz",
+            "UTC",
+            "--wait",
+            "2m",
+        ],
+    );
+    assert!(err.contains(&expected), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "the join waited for --wait: {:?}",
+        started.elapsed()
+    );
+}

@@ -1,7 +1,7 @@
 //! The search index on real text: English, CJK, the query language, snippets, and the
 //! index as a cache on disk.
 
-use meridian_search::{Opened, SearchDoc, SearchIndex, SearchOptions};
+use meridian_search::{Opened, SearchDoc, SearchIndex, SearchOptions, search_doc};
 
 fn doc(id: &str, kind: &str, title: &str, body: &str) -> SearchDoc {
     SearchDoc {
@@ -323,4 +323,119 @@ fn a_bulk_load_is_merged_into_one_segment_when_the_writer_is_idle() {
         ids(&index, "\"note 1499\"").first().map(String::as_str),
         Some(&*format!("{:032x}", 1499))
     );
+}
+
+/// The search document of a page, made the way the app makes it.
+fn page_doc(id: &str, title: &str, body: &str) -> SearchDoc {
+    let page = meridian_core::Page {
+        title: title.into(),
+        body: body.into(),
+        ..meridian_core::Page::default()
+    };
+    search_doc(
+        id,
+        &meridian_core::Object::Page(page),
+        1_780_000_000_000,
+        "h",
+    )
+    .expect("pages are searched")
+}
+
+/// The snippet of the first hit for `q`, and its highlighted words.
+fn snippet(index: &SearchIndex, q: &str) -> (String, Vec<String>) {
+    let hits = index
+        .search(q, &opts())
+        .unwrap_or_else(|e| panic!("{q}: {e}"));
+    let h = hits
+        .first()
+        .unwrap_or_else(|| panic!("nothing found for {q}"));
+    let chars: Vec<char> = h.snippet.chars().collect();
+    let words = h
+        .highlights
+        .iter()
+        .map(|[a, b]| chars[*a..*b].iter().collect())
+        .collect();
+    (h.snippet.clone(), words)
+}
+
+/// What a reader never sees in rendered Markdown: link addresses, emphasis markers,
+/// heading hashes, quote markers, list bullets.
+fn assert_reader_text(snippet: &str) {
+    assert!(!snippet.contains("]("), "link syntax in {snippet:?}");
+    assert!(!snippet.contains("**"), "emphasis markers in {snippet:?}");
+    for word in snippet.split_whitespace() {
+        let marker = word.chars().all(|c| c == '#') || word == ">" || word == "-";
+        assert!(!marker, "Markdown marker {word:?} in {snippet:?}");
+    }
+}
+
+#[test]
+fn snippets_show_the_text_a_reader_sees_not_markdown() {
+    let index = SearchIndex::in_memory().expect("index");
+    index
+        .upsert(page_doc(
+            "p1",
+            "Working remotely",
+            "## How we work\n\n\
+             > Sourcegraph is an [**all-remote**](../remote/index.md) company.\n\n\
+             - Write it down in `the handbook`\n\
+             - Prefer _async_ over meetings",
+        ))
+        .expect("upsert");
+    index.flush().expect("flush");
+
+    let (text, words) = snippet(&index, "all-remote");
+    assert_eq!(
+        text,
+        "How we work\n\nSourcegraph is an all-remote company.\n\nWrite it down in the handbook\nPrefer async over meetings"
+            .replace('\n', " ")
+    );
+    assert_reader_text(&text);
+    assert_eq!(words, ["all", "remote"], "{text}");
+    // Phrases run across what was markup, as the reader reads them.
+    assert_eq!(ids(&index, "\"an all-remote company\""), ["p1"]);
+    assert_eq!(ids(&index, "\"in the handbook\""), ["p1"]);
+    // Link addresses are not words of the page.
+    assert!(ids(&index, "index.md").is_empty());
+}
+
+#[test]
+fn a_handbook_page_has_reader_snippets() {
+    let root = std::path::Path::new(
+        &std::env::var_os("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../../../shared/corpus/handbook/content");
+    let path = root.join("company-info-and-process/communication/asynchronous-communication.md");
+    let Ok(body) = std::fs::read_to_string(&path) else {
+        eprintln!("skipped: the handbook corpus is not at {}", root.display());
+        return;
+    };
+    assert!(
+        body.contains("[**all-remote**](../remote/index.md)"),
+        "the page changed"
+    );
+    let index = SearchIndex::in_memory().expect("index");
+    index
+        .upsert(page_doc("p1", "Asynchronous communication", &body))
+        .expect("upsert");
+    index.flush().expect("flush");
+    let (text, _) = snippet(&index, "all-remote company");
+    assert!(
+        text.contains("Sourcegraph is an all-remote company which means"),
+        "{text}"
+    );
+    assert_reader_text(&text);
+    for q in [
+        "videos",
+        "artifacts",
+        "single sources of truth",
+        "slack",
+        "sync meetings",
+        "caregiver",
+    ] {
+        let (text, words) = snippet(&index, q);
+        assert!(!words.is_empty(), "{q}: nothing highlighted in {text}");
+        assert_reader_text(&text);
+    }
 }
