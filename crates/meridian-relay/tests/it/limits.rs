@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use meridian_relay::Limits;
 use meridian_sync::wire::MAX_FRAME_BYTES;
 use meridian_sync::{ErrorCode, Frame, Role};
@@ -172,19 +172,36 @@ async fn acks_and_wants_do_not_count_against_the_frame_rate_but_a_flood_of_them_
     assert!(cb.until_holds(&mut b, &a).await, "B is still connected");
     assert!(cb.closed.is_none(), "{:?}", cb.closed);
 
-    // Thousands are a flood (sent faster than a loaded relay reads them, so that the
-    // cap is reached within one second however busy the machine is).
-    for _ in 0..6000 {
-        if cb
-            .socket
-            .send(Message::Binary(want.encode().into()))
-            .await
-            .is_err()
+    // Thousands are a flood. They go in bursts of 500, far over the cap within a second,
+    // and the client reads what came back after each burst: stopping once refused keeps
+    // the relay from closing on unread frames (a reset that would drop the error frame).
+    let mut refused = None;
+    'flood: for _ in 0..20 {
+        for _ in 0..500 {
+            if cb
+                .socket
+                .send(Message::Binary(want.encode().into()))
+                .await
+                .is_err()
+            {
+                break 'flood;
+            }
+        }
+        while let Ok(Some(Ok(message))) =
+            tokio::time::timeout(Duration::from_millis(200), cb.socket.next()).await
         {
-            break;
+            if let Message::Binary(bytes) = message
+                && let Ok(Frame::Error { code, message }) = Frame::decode(&bytes)
+            {
+                refused = Some((code, message));
+                break 'flood;
+            }
         }
     }
-    let (code, message) = recv_error(&mut cb.socket, 20).await.expect("refused");
+    let (code, message) = match refused {
+        Some(refused) => refused,
+        None => recv_error(&mut cb.socket, 10).await.expect("refused"),
+    };
     assert_eq!(code, ErrorCode::RateLimited, "{message}");
     assert!(message.contains("control frames"), "{message}");
 }
