@@ -13,7 +13,8 @@ step() { echo; echo "==> $*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "UI: type check, unit tests, build"
+step "UI: formatting, type check, unit tests, build"
+npm --prefix ui run format:check
 npm --prefix ui run check
 npm --prefix ui test
 npm --prefix ui run build

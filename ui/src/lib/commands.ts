@@ -1,11 +1,12 @@
-// Everything the app can do from the keyboard: the command palette lists these, the help
-// overlay shows their shortcuts, and App's key handler runs them.
+// Everything the app can do from the keyboard (ACTIONS, not to be confused with the IPC
+// commands of api.ts): the command palette lists these, the help overlay shows their
+// shortcuts, and App's key handler runs them.
 
 import type { Kind } from './bindings'
 import { nav } from './nav.svelte'
 import { SECTIONS, type SectionId } from './sections'
 
-export interface Command {
+export interface PaletteAction {
   id: string
   label: string
   /** Shown in the palette and the help overlay, e.g. `G then P`. */
@@ -40,7 +41,7 @@ export const GO_KEYS: Record<SectionId, string> = {
 /** The key after `N` (new) for each kind that can be created. */
 export const NEW_KEYS: Record<string, Kind> = Object.fromEntries(NEW.map((n) => [n.key.toLowerCase(), n.kind]))
 
-export const COMMANDS: readonly Command[] = [
+export const ACTIONS: readonly PaletteAction[] = [
   ...NEW.map((n) => ({
     id: `new-${n.kind}`,
     label: n.label,
@@ -68,9 +69,9 @@ export const OTHER_KEYS: { keys: string; label: string }[] = [
   { keys: 'Esc', label: 'Close a dialog' },
 ]
 
-/** Commands matching what was typed in the palette (every word, in any order). */
-export function matchCommands(query: string): Command[] {
+/** Actions matching what was typed in the palette (every word, in any order). */
+export function matchActions(query: string): PaletteAction[] {
   const words = query.toLowerCase().replace(/^>/, '').split(/\s+/).filter(Boolean)
-  if (words.length === 0) return [...COMMANDS]
-  return COMMANDS.filter((c) => words.every((w) => c.label.toLowerCase().includes(w)))
+  if (words.length === 0) return [...ACTIONS]
+  return ACTIONS.filter((c) => words.every((w) => c.label.toLowerCase().includes(w)))
 }

@@ -129,15 +129,13 @@ export function buildPatch(draft: DecisionDraft, fields: ReadonlySet<Field>): Bu
   if (fields.has('context')) patch.context = draft.context
   if (fields.has('drivers')) patch.drivers = linesToList(draft.drivers)
   if (fields.has('options')) {
-    patch.options = draft.options.map(
-      (o): DecisionOption => ({
-        id: o.id,
-        title: o.title.trim(),
-        description: o.description,
-        pros: linesToList(o.pros),
-        cons: linesToList(o.cons),
-      }),
-    )
+    patch.options = draft.options.map((o): DecisionOption => ({
+      id: o.id,
+      title: o.title.trim(),
+      description: o.description,
+      pros: linesToList(o.pros),
+      cons: linesToList(o.cons),
+    }))
     sentKeys = draft.options.map((o) => o.key)
   }
   if (fields.has('chosen')) patch.chosen_option = draft.chosen
@@ -151,7 +149,11 @@ export function buildPatch(draft: DecisionDraft, fields: ReadonlySet<Field>): Bu
 }
 
 /** Gives the options that were sent without an id the ids the engine assigned. */
-export function assignIds(draft: DecisionDraft, sentKeys: readonly string[], returned: readonly DecisionOption[]): void {
+export function assignIds(
+  draft: DecisionDraft,
+  sentKeys: readonly string[],
+  returned: readonly DecisionOption[],
+): void {
   sentKeys.forEach((key, i) => {
     const row = draft.options.find((o) => o.key === key)
     const id = returned[i]?.id

@@ -53,9 +53,10 @@ function build(view: EditorView): DecorationSet {
       from,
       to,
       enter: (node) => {
-        const line = node.name === 'FencedCode' || node.name === 'CodeBlock' ? codeLine : node.name === 'Table' ? tableLine : null
+        const line =
+          node.name === 'FencedCode' || node.name === 'CodeBlock' ? codeLine : node.name === 'Table' ? tableLine : null
         if (!line) return
-        for (let pos = node.from; pos <= node.to; ) {
+        for (let pos = node.from; pos <= node.to;) {
           const l = doc.lineAt(pos)
           ranges.push({ from: l.from, to: l.from, deco: line })
           pos = l.to + 1

@@ -6,10 +6,7 @@
 // sent again by `retry()`. `state` reflects acknowledged writes only: it is `saved` once
 // the engine has confirmed everything queued so far.
 
-export type SaveState =
-  | { state: 'saved' }
-  | { state: 'saving' }
-  | { state: 'failed'; error: unknown }
+export type SaveState = { state: 'saved' } | { state: 'saving' } | { state: 'failed'; error: unknown }
 
 export interface OrderedSender<T> {
   push(item: T): void

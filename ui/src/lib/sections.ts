@@ -1,6 +1,6 @@
 import type { Kind } from './bindings'
 
-/** The sidebar of DESIGN §9, in order. `kind` is the object kind a section lists. */
+/** The sidebar (ARCHITECTURE: The desktop app), in order. `kind` is the object kind a section lists. */
 export interface Section {
   id: SectionId
   label: string

@@ -45,9 +45,16 @@ describe('24-hour bar geometry', () => {
       'Working hours today 09:00–17:00; focus 09:00–11:00; now 10:23',
     )
     expect(barLabel([], [], 0)).toBe('No working hours today; now 00:00')
-    expect(barLabel([[480, 720], [780, 1440]], [], 800)).toBe(
-      'Working hours today 08:00–12:00, 13:00–24:00; now 13:20',
-    )
+    expect(
+      barLabel(
+        [
+          [480, 720],
+          [780, 1440],
+        ],
+        [],
+        800,
+      ),
+    ).toBe('Working hours today 08:00–12:00, 13:00–24:00; now 13:20')
   })
 })
 
@@ -83,17 +90,17 @@ describe('state labels', () => {
     expect(stateLabel({ ...base, state: 'working' })).toBe('Working')
   })
   it('says when they are back', () => {
-    expect(
-      stateLabel({ ...base, state: 'off', next_reachable_local: '2026-12-01T09:00:00+01:00' }),
-    ).toBe('Off · back Tue 09:00')
+    expect(stateLabel({ ...base, state: 'off', next_reachable_local: '2026-12-01T09:00:00+01:00' })).toBe(
+      'Off · back Tue 09:00',
+    )
     expect(stateLabel({ ...base, state: 'off' })).toBe('Off')
     expect(stateLabel({ ...base, state: 'out-of-office' })).toBe('Out of office')
-    expect(
-      stateLabel({ ...base, state: 'out-of-office', next_reachable_local: '2026-12-07T09:00:00+01:00' }),
-    ).toBe('Out of office · back Mon 7 Dec 09:00')
-    expect(
-      stateLabel({ ...base, state: 'out-of-office', next_reachable_local: '2026-12-03T09:00:00+01:00' }),
-    ).toBe('Out of office · back Thu 09:00')
+    expect(stateLabel({ ...base, state: 'out-of-office', next_reachable_local: '2026-12-07T09:00:00+01:00' })).toBe(
+      'Out of office · back Mon 7 Dec 09:00',
+    )
+    expect(stateLabel({ ...base, state: 'out-of-office', next_reachable_local: '2026-12-03T09:00:00+01:00' })).toBe(
+      'Out of office · back Thu 09:00',
+    )
   })
 })
 

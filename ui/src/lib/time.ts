@@ -41,7 +41,13 @@ export function fromNow(instant: string | null | undefined, now: number = Date.n
   const abs = Math.abs(diff)
   const minutes = Math.round(abs / 60000)
   const text =
-    minutes < 1 ? 'now' : minutes < 60 ? `${minutes} min` : minutes < 48 * 60 ? `${Math.round(minutes / 60)} h` : `${Math.round(minutes / 1440)} d`
+    minutes < 1
+      ? 'now'
+      : minutes < 60
+        ? `${minutes} min`
+        : minutes < 48 * 60
+          ? `${Math.round(minutes / 60)} h`
+          : `${Math.round(minutes / 1440)} d`
   if (text === 'now') return 'now'
   return diff >= 0 ? `in ${text}` : `${text} ago`
 }

@@ -31,7 +31,10 @@ const page: ObjectSummary = {
 
 describe('task groups', () => {
   it('puts a heading with its count before each group, in the order given', () => {
-    const e = taskEntries([row('a', 'overdue', -1), row('b', 'overdue', -3), row('c', 'today', 0), row('d', 'no-date')], false)
+    const e = taskEntries(
+      [row('a', 'overdue', -1), row('b', 'overdue', -3), row('c', 'today', 0), row('d', 'no-date')],
+      false,
+    )
     expect(e.map((x) => (x.type === 'group' ? `#${x.bucket}:${x.count}` : x.key))).toEqual([
       '#overdue:2',
       'a',

@@ -26,8 +26,7 @@ export function bucketLabel(b: DueBucket): string {
 
 /** A row of the task list: a group heading or a task. */
 export type TaskEntry =
-  | { type: 'group'; key: string; bucket: DueBucket; count: number }
-  | { type: 'task'; key: string; row: TaskRow }
+  { type: 'group'; key: string; bucket: DueBucket; count: number } | { type: 'task'; key: string; row: TaskRow }
 
 /** The engine's rows (already in group order) with a heading before each group. */
 export function taskEntries(rows: readonly TaskRow[], showFinished: boolean): TaskEntry[] {
@@ -60,8 +59,7 @@ export function dueText(row: Pick<TaskRow, 'due' | 'days_left' | 'bucket'>): str
 
 /** What a pre-read points at, for showing it. */
 export type PreReadView =
-  | { type: 'object'; id: string; title: string; kind: Kind | null }
-  | { type: 'url'; url: string }
+  { type: 'object'; id: string; title: string; kind: Kind | null } | { type: 'url'; url: string }
 
 export function preReadView(value: string, objects: readonly ObjectSummary[]): PreReadView {
   if (/^[0-9a-f]{32}$/.test(value)) {
