@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use meridian_app::{NotificationBatch, Workspace};
-use tauri::{AppHandle, Emitter};
+use tauri::AppHandle;
 use tauri_plugin_notification::NotificationExt;
 
-pub const NOTIFICATIONS_EVENT: &str = "notifications";
+use crate::events;
 
 pub fn start(app: AppHandle, ws: Workspace) {
     tauri::async_runtime::spawn(async move {
@@ -57,7 +57,7 @@ fn show(app: &AppHandle, batch: &NotificationBatch) {
         let title = format!("{} notifications held while you focused", d.items.len());
         desktop(app, &title, &lines.join("\n"));
     }
-    if let Err(error) = app.emit(NOTIFICATIONS_EVENT, batch) {
+    if let Err(error) = events::NOTIFICATIONS.emit(app, batch) {
         tracing::warn!(%error, "cannot send notifications to the UI");
     }
 }

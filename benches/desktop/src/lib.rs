@@ -1,4 +1,4 @@
-//! What benchmarks B7 and B8 (DESIGN §11) share: where the built programs and the corpus
+//! What benchmarks B7 and B8 (BENCHMARKS.md) share: where the built programs and the corpus
 //! are, the end-to-end harness (Xvfb, `tauri-driver`, temporary HOME), process trees and
 //! their memory, percentiles and the JSON results. The two bench binaries in `src/bin`
 //! drive the real desktop binary from the outside, as the end-to-end tests do, and are run

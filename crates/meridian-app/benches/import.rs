@@ -54,7 +54,7 @@ fn main() {
         r.skipped.len()
     );
     println!("| corpus size | {:.1} MB |", corpus_bytes as f64 / 1e6);
-    println!("| import time, median of {runs} | {:.2} s |", median);
+    println!("| import time, median of {runs} | {median:.2} s |");
     println!(
         "| throughput | {:.0} pages/s, {:.1} MB/s |",
         r.pages as f64 / median,

@@ -32,7 +32,7 @@ impl Workspace {
         for file in scan.files {
             let path = file.rel_path.display().to_string();
             let id = match file.id {
-                Some(id) if self.store().entry_blocking(&id)?.is_some() => {
+                Some(id) if self.exists(&id).await? => {
                     report.skipped.push(SkippedFile {
                         path,
                         reason: format!("already in the workspace as {id}"),
@@ -104,7 +104,8 @@ impl Workspace {
     /// Automerge implementation can load.
     pub async fn export_automerge(&self, dir: &Path) -> Result<ExportReport, Error> {
         let mut files = Vec::new();
-        for entry in self.store().list_blocking(None, true)? {
+        let entries = self.store().read(|s| s.list_blocking(None, true)).await?;
+        for entry in entries {
             let folder = dir.join(entry.kind.as_str());
             std::fs::create_dir_all(&folder).map_err(|source| Error::Write {
                 path: folder.clone(),

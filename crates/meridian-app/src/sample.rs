@@ -1,4 +1,4 @@
-//! The optional sample workspace of the first run (DESIGN §9): a few pages and decision
+//! The optional sample workspace of the first run (ARCHITECTURE: The desktop app): a few pages and decision
 //! records (`crates/meridian-app/sample/`, sources and licences in its README), embedded in
 //! the binary so the app needs no files beside it, and imported through the same parser as
 //! `meridian import`.

@@ -3,6 +3,9 @@
 //! parse arguments, call the engine, print (a table, or one JSON document with `--json`).
 //! Errors go to stderr with a non-zero exit code and say what to do.
 
+// Workspace-wide once src-tauri allows it (see the root Cargo.toml).
+#![warn(clippy::unused_async)]
+
 mod args;
 mod commands;
 mod norms;

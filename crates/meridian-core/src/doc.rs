@@ -210,9 +210,8 @@ pub fn splice_prose(
     field: &str,
     splices: &[TextSplice],
 ) -> Result<(), Error> {
-    let obj = match doc.get(automerge::ROOT, field)? {
-        Some((Value::Object(ObjType::Text), id)) => id,
-        _ => return Err(Error::NotProse(field.to_owned())),
+    let Some((Value::Object(ObjType::Text), obj)) = doc.get(automerge::ROOT, field)? else {
+        return Err(Error::NotProse(field.to_owned()));
     };
     for s in splices {
         let len = doc.length(&obj);

@@ -1,4 +1,4 @@
-//! B4 (DESIGN §11): many clients typing into one shared document through the relay on
+//! B4 (BENCHMARKS.md): many clients typing into one shared document through the relay on
 //! loopback, against `@automerge/automerge-repo-sync-server` (npm) driven by the load
 //! generator in `../shared/tools/sync-server-load`, in the same run.
 //!
@@ -66,7 +66,7 @@ use tokio::time::{Instant, MissedTickBehavior, interval, sleep, sleep_until, tim
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{WebSocketStream, client_async};
 
-/// The p99 a document's typists must stay under (DESIGN §11).
+/// The p99 a document's typists must stay under (BENCHMARKS.md).
 const TARGET_P99_MS: f64 = 100.0;
 /// Our sweep stops once p99 is this far past the target: one noisy run just over 100 ms
 /// (a few of a small run's keystrokes delayed by other work on the machine) must not end
@@ -589,6 +589,10 @@ impl Client {
 
     /// Seals `body` (changes, or the first time the whole document) as this device's
     /// next envelope of the document; the document's heads are then sealed.
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "benchmark helper; clarity over a borrow"
+    )]
     fn seal(&mut self, body: Vec<u8>) {
         self.seq += 1;
         self.doc_seq += 1;

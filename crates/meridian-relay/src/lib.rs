@@ -16,6 +16,9 @@
 //! # Ok(()) }
 //! ```
 
+// Workspace-wide once src-tauri allows it (see the root Cargo.toml).
+#![warn(clippy::unused_async)]
+
 mod config;
 mod conn;
 mod core;

@@ -59,6 +59,10 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Finished handshakes waiting for the HTTP server to take them.
 const READY_QUEUE: usize = 64;
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "called as `map_err(|e| file_error(path, e))`"
+)]
 fn file_error(path: &Path, detail: impl ToString) -> TlsError {
     TlsError::File {
         path: path.to_path_buf(),

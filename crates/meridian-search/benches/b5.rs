@@ -1,4 +1,4 @@
-//! B5 (DESIGN §11): search latency and indexing, against raw tantivy with a default schema
+//! B5 (BENCHMARKS.md): search latency and indexing, against raw tantivy with a default schema
 //! and tokenizer and our index settings (the ≤ 1.2× peer; also with snippets, with tantivy's
 //! default settings, and with English stemming, to show what each costs), SQLite FTS5 and a
 //! naive scan, in the same run, on corpora of 10k and 100k notes built deterministically
@@ -560,6 +560,10 @@ fn measure(systems: &mut [&mut dyn System], q: &Queries) -> Vec<Latencies> {
 }
 
 /// A folder that outlives the run, standing in for a temporary one.
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "benchmark helper; clarity over a borrow"
+)]
 fn tmp_keep(dir: PathBuf) -> tempfile::TempDir {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("B5_KEEP folder");
@@ -661,8 +665,7 @@ fn main() {
             for (system, m) in [("meridian-search", &mine), (name, &theirs)] {
                 for (class, (p50, p99, found)) in m {
                     println!(
-                        "{:<16} {:<12} {:>9.3} {:>9.3} {:>8}   (pass with {name})",
-                        system, class, p50, p99, found
+                        "{system:<16} {class:<12} {p50:>9.3} {p99:>9.3} {found:>8}   (pass with {name})"
                     );
                 }
             }

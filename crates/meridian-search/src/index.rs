@@ -207,6 +207,10 @@ impl SearchIndex {
         Self::start(create().create_in_ram()?)
     }
 
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "takes the index as `open` and `in_memory` build it; a clone goes to the writer"
+    )]
     fn start(index: Index) -> Result<SearchIndex, Error> {
         register(&index);
         let (_, fields) = schema();
@@ -575,6 +579,10 @@ impl Merges {
     }
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "the writer thread's body: it owns its reader and queue until they close"
+)]
 fn write_loop(
     mut writer: IndexWriter<TantivyDocument>,
     reader: IndexReader,

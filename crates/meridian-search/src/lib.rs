@@ -1,4 +1,4 @@
-//! Meridian's search: a tantivy index per workspace that is a cache of the store (DESIGN §7).
+//! Meridian's search: a tantivy index per workspace that is a cache of the store (ARCHITECTURE: Search).
 //!
 //! - [`search_doc`] turns any object into what is searchable about it, Markdown as the
 //!   text a reader sees.
@@ -12,6 +12,9 @@
 //!   found inside longer runs of text.
 //!
 //! Depends on `meridian-core` only.
+
+// Workspace-wide once src-tauri allows it (see the root Cargo.toml).
+#![warn(clippy::unused_async)]
 
 mod cjk;
 mod extract;

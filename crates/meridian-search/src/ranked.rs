@@ -55,7 +55,7 @@ pub struct Rescore {
 }
 
 impl Rescore {
-    fn factor(&self, date_ms: i64, standing: i64) -> f32 {
+    fn factor(self, date_ms: i64, standing: i64) -> f32 {
         let age_days = ((self.now_ms - date_ms).max(0) as f32) / 86_400_000.0;
         let recency = 1.0 + RECENCY_BOOST * (-age_days / RECENCY_DAYS).exp();
         let standing = match standing {
@@ -69,7 +69,7 @@ impl Rescore {
     /// The most rescoring multiplies a score by in a segment: its newest document's
     /// recency, and an accepted decision's factor if it holds one. Tighter than the bound
     /// over every possible document, so pruning stays sharp where, say, nothing is new.
-    fn most(&self, columns: &SegmentColumns) -> f32 {
+    fn most(self, columns: &SegmentColumns) -> f32 {
         let standing = if columns.standing.max_value() >= 1 {
             1
         } else {

@@ -117,6 +117,12 @@ pub enum Error {
     WriterStopped { path: PathBuf },
 
     #[error(
+        "a read from {} was cancelled because Meridian is shutting down; retry after it restarts",
+        path.display()
+    )]
+    ReadCancelled { path: PathBuf },
+
+    #[error(
         "backing up to {} failed: {source}; choose a path that does not exist yet, on a disk \
          with enough free space",
         to.display()

@@ -11,6 +11,9 @@
 //! Among Meridian's crates this one depends on `meridian-core` only; it must never depend on
 //! the engine, search, sync or vault crates (they depend on it, or on nothing of each other).
 
+// Workspace-wide once src-tauri allows it (see the root Cargo.toml).
+#![warn(clippy::unused_async)]
+
 mod ack;
 mod error;
 mod heads;
@@ -169,6 +172,30 @@ impl Store {
         self.submit(write).await
     }
 
+    /// Runs `f` on a blocking thread (tokio's `spawn_blocking`) with this store, so async
+    /// callers can use the `*_blocking` reads (and several in a row, e.g. an entry, its
+    /// document and its chunk count) without stalling the runtime: a load decodes a whole
+    /// Automerge history and a list walks the catalog.
+    ///
+    /// A panic in `f` is resumed in the caller; a read cancelled because the runtime is
+    /// shutting down is [`Error::ReadCancelled`].
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&Store) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+    {
+        let store = self.clone();
+        match tokio::task::spawn_blocking(move || f(&store)).await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(Error::ReadCancelled {
+                path: self.inner.path.clone(),
+            }
+            .into()),
+        }
+    }
+
     /// Loads a document and checks it against its stored heads.
     ///
     /// Errors: [`Error::DocNotFound`], [`Error::CorruptDoc`] when the bytes do not load,
@@ -203,6 +230,21 @@ impl Store {
         snapshot: Vec<u8>,
         heads: Vec<ChangeHash>,
     ) -> Result<(), Error> {
+        self.compact_ack(id, snapshot, heads).wait_blocking()
+    }
+
+    /// [`Store::compact_blocking`] for async callers: waits for the writer thread's
+    /// `synchronous=FULL` commit without blocking the runtime.
+    pub async fn compact(
+        &self,
+        id: &DocId,
+        snapshot: Vec<u8>,
+        heads: Vec<ChangeHash>,
+    ) -> Result<(), Error> {
+        self.compact_ack(id, snapshot, heads).await
+    }
+
+    fn compact_ack(&self, id: &DocId, snapshot: Vec<u8>, heads: Vec<ChangeHash>) -> Ack {
         let (ack, done) = ack::pair(self.inner.path.clone());
         self.send(Job::Compact {
             id: id.clone(),
@@ -210,7 +252,7 @@ impl Store {
             heads,
             done,
         });
-        ack.wait_blocking()
+        ack
     }
 
     /// Catalog entries, newest first; `kind` filters, trashed entries only on request.
@@ -309,13 +351,23 @@ impl Store {
 
     /// Sets a `meta` value durably (through the writer thread).
     pub fn set_meta_blocking(&self, key: &str, value: &str) -> Result<(), Error> {
+        self.set_meta_ack(key, value).wait_blocking()
+    }
+
+    /// [`Store::set_meta_blocking`] for async callers: waits for the commit without
+    /// blocking the runtime.
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), Error> {
+        self.set_meta_ack(key, value).await
+    }
+
+    fn set_meta_ack(&self, key: &str, value: &str) -> Ack {
         let (ack, done) = ack::pair(self.inner.path.clone());
         self.send(Job::SetMeta {
             key: key.to_owned(),
             value: value.to_owned(),
             done,
         });
-        ack.wait_blocking()
+        ack
     }
 
     /// Runs `PRAGMA integrity_check`; anything but "ok" is [`Error::Corrupt`].

@@ -55,6 +55,10 @@ struct Merged<'a> {
     catalog: &'a CatalogUpdate,
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "the writer thread's body: it owns its connection and queue until they close"
+)]
 pub(crate) fn run(mut conn: Connection, path: PathBuf, jobs: Receiver<Job>) {
     let mut retained: Vec<DocWrite> = Vec::new();
     while let Ok(first) = jobs.recv() {

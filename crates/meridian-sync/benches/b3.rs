@@ -1,4 +1,4 @@
-//! B3 (DESIGN §11): bytes to bring a device up to date through the relay with sync
+//! B3 (BENCHMARKS.md): bytes to bring a device up to date through the relay with sync
 //! protocol v2 — from scratch, after a small divergence and after a reconnect with nothing
 //! new — against automerge's own sync protocol on the same documents in the same run; and
 //! what checkpoints cost the writer and leave on the relay.
@@ -24,6 +24,11 @@
 //!
 //! `cargo bench -p meridian-sync --bench b3`; prints tables and writes
 //! `$CARGO_TARGET_DIR/bench-results/b3.json`.
+
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a benchmark measures wall time; the code it measures takes no clock"
+)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -1132,6 +1137,10 @@ struct ScenarioRun {
 
 /// After A wrote everything: B downloads from scratch, reports its verdicts, the relay
 /// sweeps, B reconnects with nothing new; then the divergences on `div_doc`.
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "benchmark helper; clarity over a borrow"
+)]
 fn finish(
     mut w: World,
     name: &str,

@@ -1,4 +1,4 @@
-//! Meridian's Markdown mirror (DESIGN §8): turns a folder of Markdown files into objects
+//! Meridian's Markdown mirror (ARCHITECTURE: The Markdown mirror): turns a folder of Markdown files into objects
 //! (`meridian import DIR`: any file a page, MADR decision records decisions) and objects
 //! back into files (`meridian export DIR`: `pages/<slug>.md`, `decisions/NNNN-<slug>.md`
 //! with `id:` and metadata in YAML front matter), written atomically and never through a
@@ -18,6 +18,9 @@
 //!   (any case, outside code) appears; see the `import::decision` module for the mapping.
 //!   `Neutral, because x` arguments become pros written `Neutral: x`.
 //! - Empty files import as empty pages titled after the file.
+
+// Workspace-wide once src-tauri allows it (see the root Cargo.toml).
+#![warn(clippy::unused_async)]
 
 mod error;
 mod export;

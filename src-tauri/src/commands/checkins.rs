@@ -7,12 +7,10 @@ use meridian_app::{ApiError, CheckinsView, NewCheckin};
 
 use super::State;
 
-#[tauri::command]
 pub async fn checkins(state: State<'_>) -> Result<CheckinsView, ApiError> {
     Ok(state.workspace()?.checkins_view(None).await?)
 }
 
-#[tauri::command]
 pub async fn create_checkin(
     state: State<'_>,
     new: NewCheckin,
@@ -21,7 +19,6 @@ pub async fn create_checkin(
 }
 
 /// My answers for my current local date, one per question; replaces earlier ones that day.
-#[tauri::command]
 pub async fn answer_checkin(
     state: State<'_>,
     id: DocId,
@@ -34,7 +31,6 @@ pub async fn answer_checkin(
 }
 
 /// Everyone's answers for local date `date` (`YYYY-MM-DD`; today in my zone when absent).
-#[tauri::command]
 pub async fn checkin_digest(
     state: State<'_>,
     id: DocId,

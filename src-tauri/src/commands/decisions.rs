@@ -3,7 +3,6 @@ use meridian_app::{ApiError, DecisionPatch, NewDecision};
 
 use super::State;
 
-#[tauri::command]
 pub async fn create_decision(
     state: State<'_>,
     new: NewDecision,
@@ -11,7 +10,6 @@ pub async fn create_decision(
     Ok(state.workspace()?.create_decision(new).await?)
 }
 
-#[tauri::command]
 pub async fn update_decision(
     state: State<'_>,
     id: DocId,
@@ -20,7 +18,6 @@ pub async fn update_decision(
     Ok(state.workspace()?.update_decision(&id, patch).await?)
 }
 
-#[tauri::command]
 pub async fn set_decision_status(
     state: State<'_>,
     id: DocId,
@@ -30,7 +27,6 @@ pub async fn set_decision_status(
 }
 
 /// `option` is an option id or title.
-#[tauri::command]
 pub async fn choose_option(
     state: State<'_>,
     id: DocId,
@@ -44,7 +40,6 @@ pub async fn choose_option(
 }
 
 /// My feedback on a decision.
-#[tauri::command]
 pub async fn give_feedback(
     state: State<'_>,
     id: DocId,
@@ -55,13 +50,11 @@ pub async fn give_feedback(
 }
 
 /// I have read the outcome.
-#[tauri::command]
 pub async fn acknowledge_decision(state: State<'_>, id: DocId) -> Result<Decision, ApiError> {
     Ok(state.workspace()?.acknowledge_decision(&id).await?)
 }
 
 /// `old` is superseded by `new`; returns `old`.
-#[tauri::command]
 pub async fn supersede_decision(
     state: State<'_>,
     old: DocId,
@@ -71,13 +64,11 @@ pub async fn supersede_decision(
 }
 
 /// A draft decision pre-filled from a thread, linked both ways.
-#[tauri::command]
 pub async fn promote_thread(state: State<'_>, id: DocId) -> Result<(DocId, Decision), ApiError> {
     Ok(state.workspace()?.promote_thread(&id).await?)
 }
 
 /// The statuses a decision may move to next, so the UI offers only legal transitions.
-#[tauri::command]
 pub async fn decision_next_steps(status: DecisionStatus) -> Result<Vec<DecisionStatus>, ApiError> {
     Ok(status.next_steps())
 }

@@ -9,7 +9,6 @@ use meridian_app::{
 
 use super::State;
 
-#[tauri::command]
 pub async fn add_agenda_item(
     state: State<'_>,
     id: DocId,
@@ -18,7 +17,6 @@ pub async fn add_agenda_item(
     Ok(state.workspace()?.add_agenda_item_with(&id, item).await?)
 }
 
-#[tauri::command]
 pub async fn update_agenda_item(
     state: State<'_>,
     id: DocId,
@@ -31,7 +29,6 @@ pub async fn update_agenda_item(
         .await?)
 }
 
-#[tauri::command]
 pub async fn remove_agenda_item(
     state: State<'_>,
     id: DocId,
@@ -41,7 +38,6 @@ pub async fn remove_agenda_item(
 }
 
 /// Moves agenda item `item` to position `to` (0 is first).
-#[tauri::command]
 pub async fn move_agenda_item(
     state: State<'_>,
     id: DocId,
@@ -52,7 +48,6 @@ pub async fn move_agenda_item(
 }
 
 /// Editor keystrokes in a meeting's notes or summary, in typing order (UTF-16 positions).
-#[tauri::command]
 pub async fn edit_meeting_text(
     state: State<'_>,
     id: DocId,
@@ -65,7 +60,6 @@ pub async fn edit_meeting_text(
         .await?)
 }
 
-#[tauri::command]
 pub async fn set_meeting_state(
     state: State<'_>,
     id: DocId,
@@ -75,7 +69,6 @@ pub async fn set_meeting_state(
 }
 
 /// The states a meeting may move to by hand from `from`, so the UI offers only those.
-#[tauri::command]
 pub async fn meeting_next_steps(from: MeetingState) -> Result<Vec<MeetingState>, ApiError> {
     Ok(from
         .next_steps()
@@ -85,7 +78,6 @@ pub async fn meeting_next_steps(from: MeetingState) -> Result<Vec<MeetingState>,
 }
 
 /// A decision form pre-filled from the meeting, or from one of its agenda items.
-#[tauri::command]
 pub async fn draft_meeting_decision(
     state: State<'_>,
     id: DocId,
@@ -97,7 +89,6 @@ pub async fn draft_meeting_decision(
         .await?)
 }
 
-#[tauri::command]
 pub async fn record_meeting_decision(
     state: State<'_>,
     id: DocId,
@@ -109,7 +100,6 @@ pub async fn record_meeting_decision(
         .await?)
 }
 
-#[tauri::command]
 pub async fn add_action_item(
     state: State<'_>,
     id: DocId,
@@ -118,7 +108,6 @@ pub async fn add_action_item(
     Ok(state.workspace()?.add_action_item(&id, task).await?)
 }
 
-#[tauri::command]
 pub async fn summarise_meeting(
     state: State<'_>,
     id: DocId,

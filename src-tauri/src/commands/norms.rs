@@ -10,28 +10,23 @@ use meridian_app::{
 
 use super::State;
 
-#[tauri::command]
 pub async fn inbox(state: State<'_>) -> Result<InboxView, ApiError> {
     Ok(state.workspace()?.inbox(None, None).await?)
 }
 
-#[tauri::command]
 pub async fn team(state: State<'_>) -> Result<TeamView, ApiError> {
     Ok(state.workspace()?.team(None).await?)
 }
 
-#[tauri::command]
 pub async fn members(state: State<'_>) -> Result<Vec<MemberView>, ApiError> {
     Ok(state.workspace()?.members().await?)
 }
 
-#[tauri::command]
 pub async fn my_profile(state: State<'_>) -> Result<MemberView, ApiError> {
     let ws = state.workspace()?;
     Ok(ws.member(&ws.info().me.id).await?)
 }
 
-#[tauri::command]
 pub async fn update_member(
     state: State<'_>,
     id: DocId,
@@ -40,7 +35,6 @@ pub async fn update_member(
     Ok(state.workspace()?.update_member(&id, patch).await?)
 }
 
-#[tauri::command]
 pub async fn add_focus_block(
     state: State<'_>,
     id: DocId,
@@ -49,7 +43,6 @@ pub async fn add_focus_block(
     Ok(state.workspace()?.add_focus_block(&id, block).await?)
 }
 
-#[tauri::command]
 pub async fn add_out_of_office(
     state: State<'_>,
     id: DocId,
@@ -64,7 +57,6 @@ pub async fn add_out_of_office(
 }
 
 /// Removes the focus block with id `entry` of a member.
-#[tauri::command]
 pub async fn remove_focus_block(
     state: State<'_>,
     id: DocId,
@@ -74,7 +66,6 @@ pub async fn remove_focus_block(
 }
 
 /// Removes the out-of-office range with id `entry` of a member.
-#[tauri::command]
 pub async fn remove_out_of_office(
     state: State<'_>,
     id: DocId,
@@ -84,32 +75,26 @@ pub async fn remove_out_of_office(
 }
 
 /// Each recipient's reply-by if the thread were sent now, for the composer.
-#[tauri::command]
 pub async fn preview_thread(state: State<'_>, new: NewThread) -> Result<Posting, ApiError> {
     Ok(state.workspace()?.preview_thread(&new).await?)
 }
 
-#[tauri::command]
 pub async fn post_thread(state: State<'_>, new: NewThread) -> Result<Posting, ApiError> {
     Ok(state.workspace()?.post_thread(new).await?)
 }
 
-#[tauri::command]
 pub async fn reply_thread(state: State<'_>, id: DocId, body: String) -> Result<Thread, ApiError> {
     Ok(state.workspace()?.reply_thread(&id, &body, None).await?)
 }
 
-#[tauri::command]
 pub async fn ack_thread(state: State<'_>, id: DocId) -> Result<Thread, ApiError> {
     Ok(state.workspace()?.ack_thread(&id, None).await?)
 }
 
-#[tauri::command]
 pub async fn resolve_thread(state: State<'_>, id: DocId) -> Result<Thread, ApiError> {
     Ok(state.workspace()?.resolve_thread(&id).await?)
 }
 
-#[tauri::command]
 pub async fn create_meeting(
     state: State<'_>,
     new: NewMeeting,
@@ -117,24 +102,20 @@ pub async fn create_meeting(
     Ok(state.workspace()?.create_meeting(new).await?)
 }
 
-#[tauri::command]
 pub async fn meeting_times(state: State<'_>, id: DocId) -> Result<MeetingTimes, ApiError> {
     Ok(state.workspace()?.meeting_times(&id).await?)
 }
 
-#[tauri::command]
 pub async fn suggest_slots(state: State<'_>, query: SlotQuery) -> Result<Vec<Slot>, ApiError> {
     Ok(state.workspace()?.suggest_slots(query).await?)
 }
 
-#[tauri::command]
 pub async fn charter(state: State<'_>) -> Result<Charter, ApiError> {
     Ok(state.workspace()?.show_charter().await?)
 }
 
 /// Notifications that arrived for me during the last day and are still held by a focus
 /// block or quiet hours, with when they will be released.
-#[tauri::command]
 pub async fn pending_notifications(state: State<'_>) -> Result<NotificationBatch, ApiError> {
     Ok(state.workspace()?.held_notifications(None).await?)
 }

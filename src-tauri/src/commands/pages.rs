@@ -3,18 +3,15 @@ use meridian_app::{ApiError, Links, NewPage, PageNode, PagePatch, ThreadKind};
 
 use super::State;
 
-#[tauri::command]
 pub async fn create_page(state: State<'_>, new: NewPage) -> Result<(DocId, Page), ApiError> {
     Ok(state.workspace()?.create_page(new).await?)
 }
 
-#[tauri::command]
 pub async fn update_page(state: State<'_>, id: DocId, patch: PagePatch) -> Result<Page, ApiError> {
     Ok(state.workspace()?.update_page(&id, patch).await?)
 }
 
 /// Editor keystrokes, in the order they were typed; positions count UTF-16 code units.
-#[tauri::command]
 pub async fn edit_page_body(
     state: State<'_>,
     id: DocId,
@@ -24,19 +21,16 @@ pub async fn edit_page_body(
 }
 
 /// Every page with its parent, for the tree.
-#[tauri::command]
 pub async fn page_tree(state: State<'_>) -> Result<Vec<PageNode>, ApiError> {
     Ok(state.workspace()?.page_tree().await?)
 }
 
 /// What an object links to and what links to it.
-#[tauri::command]
 pub async fn links(state: State<'_>, id: DocId) -> Result<Links, ApiError> {
     Ok(state.workspace()?.links(&id).await?)
 }
 
 /// Each thread's message kind, for the message board.
-#[tauri::command]
 pub async fn thread_kinds(state: State<'_>) -> Result<Vec<ThreadKind>, ApiError> {
     Ok(state.workspace()?.thread_kinds().await?)
 }

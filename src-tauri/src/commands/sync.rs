@@ -15,6 +15,7 @@ const JOIN_WAIT: Duration = Duration::from_secs(300);
 
 /// What the first-run screen proposes.
 #[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct FirstRun {
     pub name: String,
     pub me: String,
@@ -22,7 +23,6 @@ pub struct FirstRun {
     pub data_dir: String,
 }
 
-#[tauri::command]
 pub async fn first_run(state: State<'_>) -> Result<Option<FirstRun>, ApiError> {
     Ok(state.is_first_run().then(|| FirstRun {
         name: startup::DEFAULT_NAME.to_owned(),
@@ -39,7 +39,6 @@ fn not_first_run() -> ApiError {
 /// Creates the workspace and, with `sample`, adds the sample pages and decisions. The
 /// workspace is open even when the sample fails: the error says so, and the first-run
 /// screen then offers to continue without it.
-#[tauri::command]
 pub async fn create_workspace(
     app: AppHandle,
     state: State<'_>,
@@ -72,7 +71,6 @@ pub async fn create_workspace(
     Ok(ws.info())
 }
 
-#[tauri::command]
 pub async fn join_workspace(
     app: AppHandle,
     state: State<'_>,
@@ -89,24 +87,22 @@ pub async fn join_workspace(
     Ok(ws.info())
 }
 
-#[tauri::command]
 pub async fn sync_status(state: State<'_>) -> Result<SyncStatus, ApiError> {
     Ok(state.workspace()?.sync_status().await?)
 }
 
-#[tauri::command]
 pub async fn devices(state: State<'_>) -> Result<Vec<DeviceInfo>, ApiError> {
     Ok(state.workspace()?.devices().await?)
 }
 
 /// An invite: the code to send, and the same code as a QR code (SVG) to scan.
 #[derive(Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Invitation {
     pub code: String,
     pub qr_svg: String,
 }
 
-#[tauri::command]
 pub async fn create_invite(
     app: AppHandle,
     state: State<'_>,
@@ -128,7 +124,6 @@ pub async fn create_invite(
     Ok(Invitation { code, qr_svg })
 }
 
-#[tauri::command]
 pub async fn remove_device(state: State<'_>, device: String) -> Result<(), ApiError> {
     Ok(state.workspace()?.remove_device(&device).await?)
 }

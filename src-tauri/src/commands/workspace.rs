@@ -3,12 +3,10 @@ use meridian_app::{ApiError, ObjectSummary, Shown, WorkspaceInfo};
 
 use super::State;
 
-#[tauri::command]
 pub async fn workspace_info(state: State<'_>) -> Result<WorkspaceInfo, ApiError> {
     Ok(state.workspace()?.info())
 }
 
-#[tauri::command]
 pub async fn list_objects(
     state: State<'_>,
     kind: Option<Kind>,
@@ -17,17 +15,14 @@ pub async fn list_objects(
     Ok(state.workspace()?.list(kind, include_trashed).await?)
 }
 
-#[tauri::command]
 pub async fn show_object(state: State<'_>, id: DocId) -> Result<Shown, ApiError> {
     Ok(state.workspace()?.show(&id).await?)
 }
 
-#[tauri::command]
 pub async fn trash_object(state: State<'_>, id: DocId) -> Result<ObjectSummary, ApiError> {
     Ok(state.workspace()?.trash(&id).await?)
 }
 
-#[tauri::command]
 pub async fn restore_object(state: State<'_>, id: DocId) -> Result<ObjectSummary, ApiError> {
     Ok(state.workspace()?.restore(&id).await?)
 }

@@ -1,4 +1,4 @@
-//! The desktop app end to end (DESIGN §9): Xvfb + `tauri-driver` + WebKitWebDriver drive
+//! The desktop app end to end (ARCHITECTURE: The desktop app): Xvfb + `tauri-driver` + WebKitWebDriver drive
 //! the real binary, built with the bundled UI (`scripts/e2e.sh` builds it).
 //!
 //! Gated: without `MERIDIAN_E2E=1` the test prints why it is skipped and passes, so a plain

@@ -1,4 +1,4 @@
-//! Sync through a relay (DESIGN §6): this device's keys, the membership log, sealing local
+//! Sync through a relay (ARCHITECTURE: Sync and security): this device's keys, the membership log, sealing local
 //! changes into envelopes, applying remote ones, and sessions over WebSocket.
 //!
 //! Everything a session needs lives in [`SyncParts`] behind one async lock: `sync.db`
@@ -242,22 +242,41 @@ impl Workspace {
                 this_device: true,
             }]);
         };
-        Ok(log
+        let mut devices: Vec<DeviceInfo> = log
             .state()
             .devices()
             .map(|(id, d)| DeviceInfo {
                 id: id.to_string(),
-                member: d
-                    .member
-                    .parse::<DocId>()
-                    .ok()
-                    .and_then(|m| self.store().entry_blocking(&m).ok().flatten())
-                    .map_or_else(|| d.member.clone(), |e| e.title),
+                member: d.member.clone(),
                 role: role_name(d.role).into(),
                 removed: d.removed,
                 this_device: *id == me,
             })
-            .collect())
+            .collect();
+        drop(guard);
+        // Member ids become names where the member's document has arrived.
+        let members: Vec<String> = devices.iter().map(|d| d.member.clone()).collect();
+        let names: BTreeMap<String, String> = self
+            .store()
+            .read(move |s| {
+                Ok::<_, meridian_store::Error>(
+                    members
+                        .into_iter()
+                        .filter_map(|m| {
+                            let id = m.parse::<DocId>().ok()?;
+                            let entry = s.entry_blocking(&id).ok().flatten()?;
+                            Some((m, entry.title))
+                        })
+                        .collect(),
+                )
+            })
+            .await?;
+        for d in &mut devices {
+            if let Some(name) = names.get(&d.member) {
+                d.member.clone_from(name);
+            }
+        }
+        Ok(devices)
     }
 
     /// The member a joining device belongs to: the member of that name if there is one
@@ -269,7 +288,10 @@ impl Workspace {
         role: Role,
     ) -> Result<DocId, Error> {
         let name = name.trim();
-        let members = self.store().list_blocking(Some(Kind::Member), false)?;
+        let members = self
+            .store()
+            .read(|s| s.list_blocking(Some(Kind::Member), false))
+            .await?;
         if let Some(m) = members.iter().find(|m| m.title.eq_ignore_ascii_case(name)) {
             return Ok(m.id.clone());
         }
@@ -339,7 +361,7 @@ impl Workspace {
                 continue;
             }
             if let Some(changes) = self.unsealed_changes(&id, &sealed).await? {
-                sealer.seal(parts, &id, changes)?;
+                sealer.seal(parts, &id, &changes)?;
                 made += 1;
                 touched.push(id);
             }
@@ -414,7 +436,7 @@ impl Workspace {
         }
         let heads: Vec<[u8; 32]> = heads.iter().map(|h| h.0).collect();
         let body = checkpoint::encode_body(&heads, &saved);
-        let ck = sealer.seal_checkpoint(parts, &doc, covers, &body)?;
+        let ck = sealer.seal_checkpoint(parts, &doc, &covers, &body)?;
         tracing::debug!(%id, checkpoint = %ck, bytes = body.len(), "sealed a checkpoint");
         let acked = relay_acked(&parts.db)?;
         parts.db.collect_garbage(&doc, acked).map_err(sync_err)?;
@@ -462,7 +484,7 @@ impl Workspace {
         let sealer = Sealer::new(self, parts)?;
         let merged = self
             .merge_remote(id, bytes, &sealed, |local| match &sealer {
-                Some(sealer) => sealer.seal(parts, id, local),
+                Some(sealer) => sealer.seal(parts, id, &local),
                 None => Ok(()),
             })
             .await?;
@@ -814,7 +836,7 @@ impl Sealer {
 
     /// Seals `changes` of `doc` as this device's next envelope and records the heads they
     /// cover, in one transaction.
-    fn seal(&self, parts: &mut SyncParts, doc: &DocId, changes: Unsealed) -> Result<(), Error> {
+    fn seal(&self, parts: &mut SyncParts, doc: &DocId, changes: &Unsealed) -> Result<(), Error> {
         let (seq, doc_seq) = parts.db.next_numbers(doc.as_str()).map_err(sync_err)?;
         let doc_id: DocumentId = doc.as_str().parse().map_err(sync_err)?;
         let header = Header::changes(doc_id, self.epoch, self.me, seq, doc_seq, self.now_ms);
@@ -840,7 +862,7 @@ impl Sealer {
         &self,
         parts: &mut SyncParts,
         doc: &DocumentId,
-        covers: VersionVector,
+        covers: &VersionVector,
         body: &[u8],
     ) -> Result<CheckpointId, Error> {
         let pieces = checkpoint::split_body(body);

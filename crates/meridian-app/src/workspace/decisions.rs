@@ -271,7 +271,12 @@ impl Workspace {
     /// Objects of a kind, read whole (for export and derived views).
     pub async fn objects(&self, kind: Kind) -> Result<Vec<(DocId, Object)>, Error> {
         let mut out = Vec::new();
-        for e in self.inner.store.list_blocking(Some(kind), false)? {
+        let entries = self
+            .inner
+            .store
+            .read(move |s| s.list_blocking(Some(kind), false))
+            .await?;
+        for e in entries {
             out.push((e.id.clone(), self.show(&e.id).await?.object));
         }
         Ok(out)

@@ -12,7 +12,11 @@ impl Workspace {
         kind: Option<Kind>,
         include_trashed: bool,
     ) -> Result<Vec<ObjectSummary>, Error> {
-        let entries = self.inner.store.list_blocking(kind, include_trashed)?;
+        let entries = self
+            .inner
+            .store
+            .read(move |s| s.list_blocking(kind, include_trashed))
+            .await?;
         Ok(entries
             .into_iter()
             .filter(|e| kind.is_some() || e.kind != Kind::Workspace)
@@ -21,11 +25,24 @@ impl Workspace {
     }
 
     pub async fn summary(&self, id: &DocId) -> Result<ObjectSummary, Error> {
+        let id2 = id.clone();
         self.inner
             .store
-            .entry_blocking(id)?
+            .read(move |s| s.entry_blocking(&id2))
+            .await?
             .map(summary)
             .ok_or_else(|| Error::NotFound(id.clone()))
+    }
+
+    /// Whether the catalog has `id` (trashed or not).
+    pub(crate) async fn exists(&self, id: &DocId) -> Result<bool, Error> {
+        let id = id.clone();
+        Ok(self
+            .inner
+            .store
+            .read(move |s| s.entry_blocking(&id))
+            .await?
+            .is_some())
     }
 
     /// The whole object with its id.
@@ -316,7 +333,7 @@ impl Workspace {
         open.chunks_since_snapshot += 1;
         if open.chunks_since_snapshot >= COMPACT_AFTER_CHUNKS {
             let snapshot = open.doc.save();
-            self.inner.store.compact_blocking(id, snapshot, heads)?;
+            self.inner.store.compact(id, snapshot, heads).await?;
             open.chunks_since_snapshot = 0;
         }
         Ok(ObjectSummary {

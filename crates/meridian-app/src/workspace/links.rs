@@ -38,7 +38,7 @@ impl Workspace {
     /// Every page with its parent, tags, owner and review date, ordered by title; whether
     /// its review date has passed is judged by today's date in my zone.
     pub async fn page_tree(&self) -> Result<Vec<PageNode>, Error> {
-        let (entries, facts) = self.link_facts()?;
+        let (entries, facts) = self.link_facts().await?;
         let today = self.my_today();
         let mut out: Vec<PageNode> = entries
             .iter()
@@ -63,7 +63,7 @@ impl Workspace {
 
     /// Each thread's message kind, for the message board.
     pub async fn thread_kinds(&self) -> Result<Vec<ThreadKind>, Error> {
-        let (_, facts) = self.link_facts()?;
+        let (_, facts) = self.link_facts().await?;
         Ok(facts
             .into_iter()
             .filter_map(|(id, f)| {
@@ -76,7 +76,7 @@ impl Workspace {
     /// What an object links to (resolved where the target is an object) and what links
     /// to it.
     pub async fn links(&self, id: &DocId) -> Result<Links, Error> {
-        let (entries, facts) = self.link_facts()?;
+        let (entries, facts) = self.link_facts().await?;
         let by_id: HashMap<&DocId, &CatalogEntry> = entries.iter().map(|e| (&e.id, e)).collect();
         let Some(me) = by_id.get(id) else {
             return Err(Error::NotFound(id.clone()));
@@ -115,8 +115,12 @@ impl Workspace {
     }
 
     /// Refuses a parent that would put a page inside itself.
-    pub(super) fn check_parent(&self, page: Option<&DocId>, parent: &DocId) -> Result<(), Error> {
-        let (entries, facts) = self.link_facts()?;
+    pub(super) async fn check_parent(
+        &self,
+        page: Option<&DocId>,
+        parent: &DocId,
+    ) -> Result<(), Error> {
+        let (entries, facts) = self.link_facts().await?;
         match entries.iter().find(|e| &e.id == parent) {
             None => return Err(Error::NotFound(parent.clone())),
             Some(e) if e.kind != Kind::Page => {
@@ -152,55 +156,35 @@ impl Workspace {
     }
 
     /// The catalog and each linking document's facts, re-reading only what changed.
-    fn link_facts(&self) -> Result<(Vec<CatalogEntry>, FactsById), Error> {
-        let entries = self.inner.store.list_blocking(None, false)?;
-        let heads: HashMap<DocId, String> = self
+    /// Runs on a blocking thread: a changed document is loaded whole.
+    async fn link_facts(&self) -> Result<(Vec<CatalogEntry>, FactsById), Error> {
+        let cached: FactsById = lock(&self.inner.links).clone();
+        let (entries, fresh) = self
             .inner
             .store
-            .heads_blocking()?
-            .into_iter()
-            .map(|(id, heads, _)| (id, heads))
-            .collect();
-        let cached: FactsById = lock(&self.inner.links).clone();
-        let mut fresh = HashMap::with_capacity(entries.len());
-        for e in entries.iter().filter(|e| LINKING.contains(&e.kind)) {
-            let Some(heads) = heads.get(&e.id) else {
-                continue;
-            };
-            let facts = match cached.get(&e.id) {
-                Some(f) if &f.heads == heads => f.clone(),
-                _ => Arc::new(self.read_facts(e, heads.clone())?),
-            };
-            fresh.insert(e.id.clone(), facts);
-        }
+            .read(move |store| -> Result<_, Error> {
+                let entries = store.list_blocking(None, false)?;
+                let heads: HashMap<DocId, String> = store
+                    .heads_blocking()?
+                    .into_iter()
+                    .map(|(id, heads, _)| (id, heads))
+                    .collect();
+                let mut fresh = HashMap::with_capacity(entries.len());
+                for e in entries.iter().filter(|e| LINKING.contains(&e.kind)) {
+                    let Some(heads) = heads.get(&e.id) else {
+                        continue;
+                    };
+                    let facts = match cached.get(&e.id) {
+                        Some(f) if &f.heads == heads => f.clone(),
+                        _ => Arc::new(read_facts(store, e, heads.clone())?),
+                    };
+                    fresh.insert(e.id.clone(), facts);
+                }
+                Ok((entries, fresh))
+            })
+            .await?;
         *lock(&self.inner.links) = fresh.clone();
         Ok((entries, fresh))
-    }
-
-    fn read_facts(&self, entry: &CatalogEntry, heads: String) -> Result<Facts, Error> {
-        let doc = self
-            .inner
-            .store
-            .load_blocking(&entry.id, TextEncoding::Utf16CodeUnit)?;
-        let object = meridian_core::read_any(&doc)?;
-        let page = match &object {
-            Object::Page(p) => Some(PageFacts {
-                parent: p.parent.as_deref().and_then(|s| s.parse().ok()),
-                tags: p.tags.clone(),
-                owner: p.owner.clone(),
-                review_by: p.review_by.clone(),
-            }),
-            _ => None,
-        };
-        Ok(Facts {
-            heads,
-            links: object.links(),
-            page,
-            message_kind: match &object {
-                Object::Thread(t) => Some(t.message_kind.clone()),
-                _ => None,
-            },
-        })
     }
 
     fn my_today(&self) -> chrono::NaiveDate {
@@ -210,6 +194,29 @@ impl Workspace {
             .with_timezone(&tz)
             .date_naive()
     }
+}
+
+fn read_facts(store: &Store, entry: &CatalogEntry, heads: String) -> Result<Facts, Error> {
+    let doc = store.load_blocking(&entry.id, TextEncoding::Utf16CodeUnit)?;
+    let object = meridian_core::read_any(&doc)?;
+    let page = match &object {
+        Object::Page(p) => Some(PageFacts {
+            parent: p.parent.as_deref().and_then(|s| s.parse().ok()),
+            tags: p.tags.clone(),
+            owner: p.owner.clone(),
+            review_by: p.review_by.clone(),
+        }),
+        _ => None,
+    };
+    Ok(Facts {
+        heads,
+        links: object.links(),
+        page,
+        message_kind: match &object {
+            Object::Thread(t) => Some(t.message_kind.clone()),
+            _ => None,
+        },
+    })
 }
 
 fn is_past(date: &str, today: chrono::NaiveDate) -> bool {

@@ -139,6 +139,25 @@ fn open_store(data_dir: &Path) -> Result<Store, Error> {
     Ok(Store::open(&data_dir.join(DB_FILE))?)
 }
 
+/// [`open_store`] on a blocking thread: opening runs `PRAGMA quick_check` over the whole
+/// database and may migrate it.
+async fn open_store_async(data_dir: &Path) -> Result<Store, Error> {
+    let dir = data_dir.to_owned();
+    tokio::task::spawn_blocking(move || open_store(&dir))
+        .await
+        .map_err(|_| Error::Stopped)?
+}
+
+fn read_id(store: &Store, key: &str) -> Result<Option<DocId>, Error> {
+    store
+        .get_meta_blocking(key)?
+        .map(|v| {
+            v.parse::<DocId>()
+                .map_err(|e| Error::Metadata(e.to_string()))
+        })
+        .transpose()
+}
+
 impl Workspace {
     /// Creates a new workspace in `data_dir` with this device's member as its admin.
     pub async fn create(
@@ -176,9 +195,11 @@ impl Workspace {
             .validate(None, &Default::default())
             .map_err(Error::Rule)?;
 
-        let store = open_store(data_dir)?;
+        let store = open_store_async(data_dir).await?;
         let actor: [u8; 16] = rand::random();
-        store.set_meta_blocking(meta::ACTOR, &DocId::from_bytes(actor).to_string())?;
+        store
+            .set_meta(meta::ACTOR, &DocId::from_bytes(actor).to_string())
+            .await?;
         let ws_id = fresh_id();
         let me_id = fresh_id();
         let ws = Workspace::assemble(store, clock, ws_id.clone(), me_id.clone())?;
@@ -197,10 +218,11 @@ impl Workspace {
         .await?;
         // Written last: a crash before this point leaves a directory `open` reports as
         // not initialised, never a half-made workspace that looks whole.
-        ws.inner.store.set_meta_blocking(meta::ME, me_id.as_str())?;
+        ws.inner.store.set_meta(meta::ME, me_id.as_str()).await?;
         ws.inner
             .store
-            .set_meta_blocking(meta::WORKSPACE, ws_id.as_str())?;
+            .set_meta(meta::WORKSPACE, ws_id.as_str())
+            .await?;
         ws.refresh_context().await?;
         Ok(ws)
     }
@@ -217,17 +239,11 @@ impl Workspace {
         if !data_dir.join(DB_FILE).exists() {
             return Err(Error::NotInitialised(data_dir.to_owned()));
         }
-        let store = open_store(data_dir)?;
-        let read_id = |key: &str| -> Result<Option<DocId>, Error> {
-            store
-                .get_meta_blocking(key)?
-                .map(|v| {
-                    v.parse::<DocId>()
-                        .map_err(|e| Error::Metadata(e.to_string()))
-                })
-                .transpose()
-        };
-        let (Some(ws_id), Some(me_id)) = (read_id(meta::WORKSPACE)?, read_id(meta::ME)?) else {
+        let store = open_store_async(data_dir).await?;
+        let ids = store
+            .read(|s| Ok::<_, Error>((read_id(s, meta::WORKSPACE)?, read_id(s, meta::ME)?)))
+            .await?;
+        let (Some(ws_id), Some(me_id)) = ids else {
             // `create` writes these last: their absence means it was interrupted.
             return Err(Error::UnfinishedCreate(data_dir.join(DB_FILE)));
         };
@@ -275,10 +291,11 @@ impl Workspace {
         lock(&self.inner.info).me.id = me.clone();
         self.refresh_context().await?;
         // Written last, as in `create`.
-        self.inner.store.set_meta_blocking(meta::ME, me.as_str())?;
+        self.inner.store.set_meta(meta::ME, me.as_str()).await?;
         self.inner
             .store
-            .set_meta_blocking(meta::WORKSPACE, self.inner.workspace_doc.as_str())?;
+            .set_meta(meta::WORKSPACE, self.inner.workspace_doc.as_str())
+            .await?;
         Ok(())
     }
 
@@ -343,7 +360,8 @@ impl Workspace {
         let members: BTreeSet<String> = self
             .inner
             .store
-            .list_blocking(Some(Kind::Member), false)?
+            .read(|s| s.list_blocking(Some(Kind::Member), false))
+            .await?
             .into_iter()
             .map(|e| e.id.to_string())
             .collect();

@@ -55,7 +55,12 @@ impl Workspace {
 
     pub(super) async fn typed<T: ObjectSchema>(&self) -> Result<Vec<(String, T)>, Error> {
         let mut out = Vec::new();
-        for e in self.inner.store.list_blocking(Some(T::KIND), false)? {
+        let entries = self
+            .inner
+            .store
+            .read(|s| s.list_blocking(Some(T::KIND), false))
+            .await?;
+        for e in entries {
             out.push((e.id.to_string(), self.get::<T>(&e.id).await?));
         }
         Ok(out)
@@ -99,7 +104,11 @@ impl Workspace {
 
     /// Resolves member names (case-insensitive) or ids to member ids.
     pub async fn resolve_members(&self, who: &[String]) -> Result<Vec<String>, Error> {
-        let all = self.inner.store.list_blocking(Some(Kind::Member), false)?;
+        let all = self
+            .inner
+            .store
+            .read(|s| s.list_blocking(Some(Kind::Member), false))
+            .await?;
         who.iter()
             .map(|w| w.trim())
             .filter(|w| !w.is_empty())
@@ -157,12 +166,12 @@ impl Workspace {
             .typed::<Member>()
             .await?
             .into_iter()
-            .map(|(id, member)| member_view(id, member))
+            .map(|(id, member)| member_view(&id, member))
             .collect())
     }
 
     pub async fn member(&self, id: &DocId) -> Result<MemberView, Error> {
-        Ok(member_view(id.to_string(), self.get(id).await?))
+        Ok(member_view(id.as_str(), self.get(id).await?))
     }
 
     pub async fn update_member(&self, id: &DocId, patch: MemberPatch) -> Result<MemberView, Error> {
@@ -190,7 +199,7 @@ impl Workspace {
         if *id == self.info().me.id {
             self.refresh_context().await?;
         }
-        Ok(member_view(id.to_string(), m))
+        Ok(member_view(id.as_str(), m))
     }
 
     pub async fn add_out_of_office(
@@ -212,7 +221,7 @@ impl Workspace {
                 Ok(())
             })
             .await?;
-        Ok(member_view(id.to_string(), m))
+        Ok(member_view(id.as_str(), m))
     }
 
     pub async fn add_focus_block(&self, id: &DocId, new: NewFocus) -> Result<MemberView, Error> {
@@ -249,7 +258,7 @@ impl Workspace {
                 Ok(())
             })
             .await?;
-        Ok(member_view(id.to_string(), m))
+        Ok(member_view(id.as_str(), m))
     }
 
     /// Removes the focus block with id `entry`. By id, not position: a synced edit made
@@ -263,7 +272,7 @@ impl Workspace {
                 Ok(())
             })
             .await?;
-        Ok(member_view(id.to_string(), m))
+        Ok(member_view(id.as_str(), m))
     }
 
     /// Removes the out-of-office range with id `entry` (by id, as for focus blocks).
@@ -279,7 +288,7 @@ impl Workspace {
                 Ok(())
             })
             .await?;
-        Ok(member_view(id.to_string(), m))
+        Ok(member_view(id.as_str(), m))
     }
 
     // ----- threads -----
@@ -907,7 +916,7 @@ impl Workspace {
     }
 }
 
-fn member_view(id: String, member: Member) -> MemberView {
+fn member_view(id: &str, member: Member) -> MemberView {
     MemberView {
         id: id.parse().unwrap_or_else(|_| DocId::from_bytes([0; 16])),
         hours: time::format_hours(&member.working_hours),

@@ -7,7 +7,7 @@ impl Workspace {
 
     pub async fn create_page(&self, new: NewPage) -> Result<(DocId, Page), Error> {
         if let Some(parent) = &new.parent {
-            self.check_parent(None, parent)?;
+            self.check_parent(None, parent).await?;
         }
         self.create_object(Page {
             title: new.title.trim().to_owned(),
@@ -22,7 +22,7 @@ impl Workspace {
 
     pub async fn update_page(&self, id: &DocId, patch: PagePatch) -> Result<Page, Error> {
         if let Some(Some(parent)) = &patch.parent {
-            self.check_parent(Some(id), parent)?;
+            self.check_parent(Some(id), parent).await?;
         }
         let owner = match patch.owner {
             Some(Some(who)) => Some(Some(self.resolve_member(&who).await?.to_string())),
@@ -73,7 +73,14 @@ impl Workspace {
         // Prose is never the title or the status, so the catalog already holds them: the
         // whole document is not read again on every batch of keystrokes (a long page's
         // hydration was most of the engine's work per key).
-        let (title, status) = match self.inner.store.entry_blocking(id)? {
+        let entry = {
+            let id = id.clone();
+            self.inner
+                .store
+                .read(move |s| s.entry_blocking(&id))
+                .await?
+        };
+        let (title, status) = match entry {
             Some(entry) => (entry.title, entry.status),
             None => {
                 let value: T = meridian_core::read(&open.doc)?;

@@ -66,7 +66,7 @@ impl Workspace {
         sealed: &[ChangeHash],
         seal_local: impl FnOnce(Unsealed) -> Result<(), Error>,
     ) -> Result<Merged, Error> {
-        let exists = self.inner.store.entry_blocking(id)?.is_some();
+        let exists = self.exists(id).await?;
         let handle = if exists {
             self.open_doc(id).await?
         } else {

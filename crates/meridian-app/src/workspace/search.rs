@@ -81,11 +81,12 @@ impl Workspace {
         }
     }
 
-    fn member_names(&self) -> Result<BTreeMap<String, String>, Error> {
+    async fn member_names(&self) -> Result<BTreeMap<String, String>, Error> {
         Ok(self
             .inner
             .store
-            .list_blocking(Some(Kind::Member), true)?
+            .read(|s| s.list_blocking(Some(Kind::Member), true))
+            .await?
             .into_iter()
             .map(|e| (e.id.to_string(), e.title))
             .collect())
@@ -94,10 +95,16 @@ impl Workspace {
     /// Indexes the current state of `ids` (trashed or missing ones are removed).
     async fn index_docs(&self, ids: Vec<DocId>) -> Result<usize, Error> {
         let index = self.search_index()?;
-        let names = self.member_names()?;
+        let names = self.member_names().await?;
         let mut done = 0;
         for id in ids {
-            let entry = self.inner.store.entry_blocking(&id)?;
+            let entry = {
+                let id = id.clone();
+                self.inner
+                    .store
+                    .read(move |s| s.entry_blocking(&id))
+                    .await?
+            };
             let Some(entry) = entry.filter(|e| !e.trashed) else {
                 index.delete(id.as_str())?;
                 continue;
@@ -129,7 +136,7 @@ impl Workspace {
     ) -> Result<usize, Error> {
         let index = self.search_index()?;
         let indexed = index.indexed()?;
-        let current = self.inner.store.heads_blocking()?;
+        let current = self.inner.store.read(|s| s.heads_blocking()).await?;
         let mut stale = Vec::new();
         let mut live = HashSet::new();
         for (id, heads, trashed) in current {

@@ -64,7 +64,8 @@ impl Workspace {
         if self
             .inner
             .store
-            .get_meta_blocking(meta::TRASH_IN_DOCS)?
+            .read(|s| s.get_meta_blocking(meta::TRASH_IN_DOCS))
+            .await?
             .is_some()
         {
             return Ok(());
@@ -72,7 +73,8 @@ impl Workspace {
         let trashed = self
             .inner
             .store
-            .list_blocking(None, true)?
+            .read(|s| s.list_blocking(None, true))
+            .await?
             .into_iter()
             .filter(|e| e.trashed);
         for entry in trashed {
@@ -82,9 +84,7 @@ impl Workspace {
                 tracing::warn!(id = %entry.id, %error, "trashed object not marked in its document");
             }
         }
-        self.inner
-            .store
-            .set_meta_blocking(meta::TRASH_IN_DOCS, "1")?;
+        self.inner.store.set_meta(meta::TRASH_IN_DOCS, "1").await?;
         Ok(())
     }
 

@@ -136,9 +136,9 @@ fn derived_entry_id(obj: &ObjId) -> String {
 fn entry_key<'a, D: ReadDoc>(
     doc: &D,
     list: &ObjId,
-    prop: Prop<'_>,
+    prop: &Prop<'_>,
 ) -> Result<LoadKey<Cow<'a, str>>, ReconcileError> {
-    let Prop::Index(i) = prop else {
+    let &Prop::Index(i) = prop else {
         return Ok(LoadKey::KeyNotFound);
     };
     let Some((Value::Object(ObjType::Map), entry)) = doc.get(list, i as usize)? else {
@@ -169,7 +169,7 @@ impl Reconcile for FocusBlock {
         obj: &ObjId,
         prop: Prop<'_>,
     ) -> Result<LoadKey<Self::Key<'a>>, ReconcileError> {
-        entry_key(doc, obj, prop)
+        entry_key(doc, obj, &prop)
     }
 
     fn key(&self) -> LoadKey<Self::Key<'_>> {
@@ -194,7 +194,7 @@ impl Reconcile for DateRange {
         obj: &ObjId,
         prop: Prop<'_>,
     ) -> Result<LoadKey<Self::Key<'a>>, ReconcileError> {
-        entry_key(doc, obj, prop)
+        entry_key(doc, obj, &prop)
     }
 
     fn key(&self) -> LoadKey<Self::Key<'_>> {

@@ -1,4 +1,4 @@
-//! The objects of DESIGN §2. Each is one Automerge document; these structs are both the
+//! The objects (ARCHITECTURE: Objects). Each is one Automerge document; these structs are both the
 //! document schema (autosurgeon) and the plain data the engine hands to its callers.
 
 mod charter;

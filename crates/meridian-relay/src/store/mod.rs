@@ -10,7 +10,7 @@
 //! delete never decodes an envelope.
 //!
 //! [`RelayStore`] is the seam for other backends (a shared PostgreSQL store for several
-//! relay instances, DESIGN §6); [`SqliteStore`] is the embedded default.
+//! relay instances, ARCHITECTURE: Sync and security); [`SqliteStore`] is the embedded default.
 
 mod sqlite;
 

@@ -231,6 +231,10 @@ impl SqliteStore {
         }
     }
 
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "called as `map_err(|e| self.corrupt(.., e))`"
+    )]
     fn corrupt(&self, what: &'static str, detail: impl ToString) -> StoreError {
         StoreError::Corrupt {
             path: self.path.clone(),

@@ -256,3 +256,49 @@ async fn async_writes_from_many_tasks_are_all_durable() {
         assert_eq!(body_of(&loaded), body);
     }
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn async_read_and_compact_run_off_the_runtime_and_keep_the_document() {
+    let (_dir, store) = temp_store();
+    let mut ed = Editing::new(doc_id(120));
+    for i in 0..5 {
+        ed.type_text(&format!("{i}"));
+        store.write(ed.write()).await.expect("write");
+    }
+    let id = ed.id.clone();
+    let chunks = store
+        .read({
+            let id = id.clone();
+            move |s| s.chunk_count_blocking(&id)
+        })
+        .await
+        .expect("count");
+    assert_eq!(chunks, 5);
+
+    let snapshot = ed.doc.save();
+    let heads = ed.heads();
+    store.compact(&id, snapshot, heads).await.expect("compact");
+    store.set_meta("k", "v").await.expect("set meta");
+
+    // Several reads in one closure, on one blocking thread, with the caller's error type.
+    let (body, chunks, meta) = store
+        .read(move |s| -> Result<_, Error> {
+            let doc = s.load_blocking(&id, ENC)?;
+            Ok((
+                body_of(&doc),
+                s.chunk_count_blocking(&id)?,
+                s.get_meta_blocking("k")?,
+            ))
+        })
+        .await
+        .expect("read");
+    assert_eq!(body, ed.body());
+    assert_eq!(chunks, 0);
+    assert_eq!(meta.as_deref(), Some("v"));
+
+    let missing = store
+        .read(|s| s.load_blocking(&doc_id(121), ENC))
+        .await
+        .expect_err("no such document");
+    assert!(matches!(missing, Error::DocNotFound(_)), "{missing:?}");
+}

@@ -1260,6 +1260,10 @@ impl Drop for Sim {
     }
 }
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "wall time of a run, for MERIDIAN_SIM_STATS; the simulation's clock is its own"
+)]
 fn run(seed: u64) -> Stats {
     let started = std::time::Instant::now();
     let mut sim = Sim::new(seed);

@@ -84,14 +84,11 @@ fn walk(root: &Path, rel_dir: &Path, now_ms: i64, scan: &mut Scan) {
 }
 
 fn symlink(root: &Path, rel: &Path, abs: &Path, is_md: bool, now_ms: i64, scan: &mut Scan) {
-    let target = match abs.canonicalize() {
-        Ok(t) => t,
-        Err(_) => {
-            if is_md {
-                skip(scan, rel.to_owned(), "broken symlink".into());
-            }
-            return;
+    let Ok(target) = abs.canonicalize() else {
+        if is_md {
+            skip(scan, rel.to_owned(), "broken symlink".into());
         }
+        return;
     };
     let inside = target.starts_with(root);
     let target_meta = fs::metadata(&target).ok();

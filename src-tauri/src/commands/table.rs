@@ -1,0 +1,113 @@
+// The one list of the commands the UI may invoke. Each line is a handler's signature:
+// `module::name[injected](argument: Type, ...) -> Ok type`, where `[state]` and `[app, state]`
+// name what Tauri passes in besides the UI's arguments. From this list come
+//
+// - Tauri's entry points and handler list (`commands/mod.rs`; a wrapper calls the handler
+//   with these exact types, so a table line that disagrees with its handler fails to build),
+// - the allowlist: `build.rs` declares these names to `tauri_build` and writes the
+//   `app-commands` permission set that `capabilities/main.json` grants,
+// - the typed TypeScript client `ui/src/lib/commands.gen.ts`, written by a test.
+//
+// `build.rs` `include!`s this file, so it holds nothing but the table. `///` lines become the
+// TypeScript function's doc comment.
+meridian_commands! {
+    workspace::workspace_info[state]() -> WorkspaceInfo,
+    workspace::list_objects[state](kind: Option<Kind>, include_trashed: bool) -> Vec<ObjectSummary>,
+    workspace::show_object[state](id: DocId) -> Shown,
+    workspace::trash_object[state](id: DocId) -> ObjectSummary,
+    workspace::restore_object[state](id: DocId) -> ObjectSummary,
+
+    pages::create_page[state](new: NewPage) -> (DocId, Page),
+    pages::update_page[state](id: DocId, patch: PagePatch) -> Page,
+    /// Editor keystrokes, in the order they were typed; positions count UTF-16 code units.
+    pages::edit_page_body[state](id: DocId, splices: Vec<TextSplice>) -> (),
+    /// Every page with its parent, for the tree.
+    pages::page_tree[state]() -> Vec<PageNode>,
+    /// What an object links to and what links to it.
+    pages::links[state](id: DocId) -> Links,
+    /// Each thread's message kind, for the message board.
+    pages::thread_kinds[state]() -> Vec<ThreadKind>,
+
+    decisions::create_decision[state](new: NewDecision) -> (DocId, Decision),
+    decisions::update_decision[state](id: DocId, patch: DecisionPatch) -> Decision,
+    decisions::set_decision_status[state](id: DocId, status: DecisionStatus) -> Decision,
+    /// `option` is an option id or title.
+    decisions::choose_option[state](id: DocId, option: String, rationale: Option<String>) -> Decision,
+    /// The statuses a decision may move to next, so the UI offers only legal transitions.
+    decisions::decision_next_steps(status: DecisionStatus) -> Vec<DecisionStatus>,
+    /// My feedback on a decision.
+    decisions::give_feedback[state](id: DocId, stance: Stance, text: String) -> Decision,
+    /// I have read the outcome.
+    decisions::acknowledge_decision[state](id: DocId) -> Decision,
+    /// `old` is superseded by `new`; returns `old`.
+    decisions::supersede_decision[state](old: DocId, new: DocId) -> Decision,
+    /// A draft decision pre-filled from a thread, linked both ways.
+    decisions::promote_thread[state](id: DocId) -> (DocId, Decision),
+
+    norms::inbox[state]() -> InboxView,
+    norms::team[state]() -> TeamView,
+    norms::members[state]() -> Vec<MemberView>,
+    norms::my_profile[state]() -> MemberView,
+    norms::update_member[state](id: DocId, patch: MemberPatch) -> MemberView,
+    norms::add_focus_block[state](id: DocId, block: NewFocus) -> MemberView,
+    norms::add_out_of_office[state](id: DocId, from: String, to: String, note: String) -> MemberView,
+    /// Removes the focus block with id `entry` (by id: a synced edit may have moved it).
+    norms::remove_focus_block[state](id: DocId, entry: String) -> MemberView,
+    /// Removes the out-of-office range with id `entry`.
+    norms::remove_out_of_office[state](id: DocId, entry: String) -> MemberView,
+    /// Each recipient's reply-by if the thread were sent now, for the composer.
+    norms::preview_thread[state](new: NewThread) -> Posting,
+    norms::post_thread[state](new: NewThread) -> Posting,
+    norms::reply_thread[state](id: DocId, body: String) -> Thread,
+    norms::ack_thread[state](id: DocId) -> Thread,
+    norms::resolve_thread[state](id: DocId) -> Thread,
+    norms::create_meeting[state](new: NewMeeting) -> (DocId, MeetingTimes),
+    norms::meeting_times[state](id: DocId) -> MeetingTimes,
+    norms::suggest_slots[state](query: SlotQuery) -> Vec<Slot>,
+
+    meetings::add_agenda_item[state](id: DocId, item: NewAgendaItem) -> Meeting,
+    meetings::update_agenda_item[state](id: DocId, item: String, patch: AgendaItemPatch) -> Meeting,
+    meetings::remove_agenda_item[state](id: DocId, item: String) -> Meeting,
+    /// Moves agenda item `item` to position `to` (0 is first).
+    meetings::move_agenda_item[state](id: DocId, item: String, to: usize) -> Meeting,
+    /// Editor keystrokes in a meeting's notes or summary, in typing order (UTF-16 positions).
+    meetings::edit_meeting_text[state](id: DocId, which: MeetingText, splices: Vec<TextSplice>) -> (),
+    meetings::set_meeting_state[state](id: DocId, to: MeetingState) -> Meeting,
+    /// The states a meeting may move to by hand from `from`, so the UI offers only those.
+    meetings::meeting_next_steps(from: MeetingState) -> Vec<MeetingState>,
+    /// A decision form pre-filled from the meeting, or from one of its agenda items.
+    meetings::draft_meeting_decision[state](id: DocId, item: Option<String>) -> NewDecision,
+    meetings::record_meeting_decision[state](id: DocId, decision: NewDecision) -> (DocId, Decision),
+    meetings::add_action_item[state](id: DocId, task: NewTask) -> DocId,
+    meetings::summarise_meeting[state](id: DocId, outcome: MeetingOutcome) -> Summarised,
+
+    tasks::task_list[state](mine: bool) -> TaskList,
+    tasks::create_task[state](new: NewTask) -> (DocId, Task),
+    tasks::update_task[state](id: DocId, patch: TaskPatch) -> Task,
+
+    checkins::checkins[state]() -> CheckinsView,
+    checkins::create_checkin[state](new: NewCheckin) -> (DocId, Checkin),
+    /// My answers for my current local date, one per question; replaces earlier ones that day.
+    checkins::answer_checkin[state](id: DocId, answers: Vec<String>) -> Checkin,
+    /// Everyone's answers for local date `date` (`YYYY-MM-DD`; today in my zone when null).
+    checkins::checkin_digest[state](id: DocId, date: Option<String>) -> CheckinDigest,
+    norms::charter[state]() -> Charter,
+    /// Notifications that arrived for me during the last day and are still held by a focus
+    /// block or quiet hours, with when they will be released.
+    norms::pending_notifications[state]() -> NotificationBatch,
+
+    /// Runs a query of the query language (at most 100 hits).
+    search::search[state](query: String, limit: usize) -> Vec<Hit>,
+
+    /// What the first-run screen proposes (null once a workspace exists).
+    sync::first_run[state]() -> Option<FirstRun>,
+    /// With `sample`, also adds the sample pages and decisions. If only the sample fails,
+    /// the workspace exists anyway (`firstRun()` turns null) and the error says so.
+    sync::create_workspace[app, state](name: String, me: String, tz: String, sample: bool) -> WorkspaceInfo,
+    sync::join_workspace[app, state](code: String, me: String, tz: String) -> WorkspaceInfo,
+    sync::sync_status[state]() -> SyncStatus,
+    sync::devices[state]() -> Vec<DeviceInfo>,
+    /// An invite: the code to send, and the same code as a QR code (SVG) to scan.
+    sync::create_invite[app, state](relay: String, role: String, expires_hours: u32) -> Invitation,
+    sync::remove_device[state](device: String) -> (),
+}

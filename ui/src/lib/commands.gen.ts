@@ -1,0 +1,253 @@
+// Generated from src-tauri/src/commands/table.rs and src-tauri/src/events.rs. Do not edit
+// by hand: run `UPDATE_BINDINGS=1 cargo test -p meridian-desktop client` after changing them.
+
+import { invoke } from '@tauri-apps/api/core'
+import { listen, type UnlistenFn } from '@tauri-apps/api/event'
+import type {
+  AgendaItemPatch,
+  Charter,
+  Checkin,
+  CheckinDigest,
+  CheckinsView,
+  Decision,
+  DecisionPatch,
+  DecisionStatus,
+  DeviceInfo,
+  DocId,
+  Event,
+  Hit,
+  InboxView,
+  Kind,
+  Links,
+  Meeting,
+  MeetingOutcome,
+  MeetingState,
+  MeetingText,
+  MeetingTimes,
+  MemberPatch,
+  MemberView,
+  NewAgendaItem,
+  NewCheckin,
+  NewDecision,
+  NewFocus,
+  NewMeeting,
+  NewPage,
+  NewTask,
+  NewThread,
+  NotificationBatch,
+  ObjectSummary,
+  Page,
+  PageNode,
+  PagePatch,
+  Posting,
+  Shown,
+  Slot,
+  SlotQuery,
+  Stance,
+  Summarised,
+  SyncStatus,
+  Task,
+  TaskList,
+  TaskPatch,
+  TeamView,
+  TextSplice,
+  Thread,
+  ThreadKind,
+  WorkspaceInfo,
+} from './bindings'
+
+/** What the first-run screen proposes. */
+export type FirstRun = { name: string, me: string, tz: string, data_dir: string, };
+
+/** An invite: the code, and the same code as an SVG QR code. */
+export type Invitation = { code: string, qr_svg: string, };
+
+/**
+ * Every command of the table: each invokes the Tauri command of the same name in
+ * snake_case, and a failure rejects with an `ApiError`.
+ */
+export const commands = {
+  workspaceInfo: (): Promise<WorkspaceInfo> =>
+    invoke<WorkspaceInfo>('workspace_info'),
+  listObjects: (kind: Kind | null, includeTrashed: boolean): Promise<Array<ObjectSummary>> =>
+    invoke<Array<ObjectSummary>>('list_objects', { kind, includeTrashed }),
+  showObject: (id: DocId): Promise<Shown> =>
+    invoke<Shown>('show_object', { id }),
+  trashObject: (id: DocId): Promise<ObjectSummary> =>
+    invoke<ObjectSummary>('trash_object', { id }),
+  restoreObject: (id: DocId): Promise<ObjectSummary> =>
+    invoke<ObjectSummary>('restore_object', { id }),
+  createPage: (new_: NewPage): Promise<[DocId, Page]> =>
+    invoke<[DocId, Page]>('create_page', { new: new_ }),
+  updatePage: (id: DocId, patch: PagePatch): Promise<Page> =>
+    invoke<Page>('update_page', { id, patch }),
+  /** Editor keystrokes, in the order they were typed; positions count UTF-16 code units. */
+  editPageBody: (id: DocId, splices: Array<TextSplice>): Promise<null> =>
+    invoke<null>('edit_page_body', { id, splices }),
+  /** Every page with its parent, for the tree. */
+  pageTree: (): Promise<Array<PageNode>> =>
+    invoke<Array<PageNode>>('page_tree'),
+  /** What an object links to and what links to it. */
+  links: (id: DocId): Promise<Links> =>
+    invoke<Links>('links', { id }),
+  /** Each thread's message kind, for the message board. */
+  threadKinds: (): Promise<Array<ThreadKind>> =>
+    invoke<Array<ThreadKind>>('thread_kinds'),
+  createDecision: (new_: NewDecision): Promise<[DocId, Decision]> =>
+    invoke<[DocId, Decision]>('create_decision', { new: new_ }),
+  updateDecision: (id: DocId, patch: DecisionPatch): Promise<Decision> =>
+    invoke<Decision>('update_decision', { id, patch }),
+  setDecisionStatus: (id: DocId, status: DecisionStatus): Promise<Decision> =>
+    invoke<Decision>('set_decision_status', { id, status }),
+  /** `option` is an option id or title. */
+  chooseOption: (id: DocId, option: string, rationale: string | null): Promise<Decision> =>
+    invoke<Decision>('choose_option', { id, option, rationale }),
+  /** The statuses a decision may move to next, so the UI offers only legal transitions. */
+  decisionNextSteps: (status: DecisionStatus): Promise<Array<DecisionStatus>> =>
+    invoke<Array<DecisionStatus>>('decision_next_steps', { status }),
+  /** My feedback on a decision. */
+  giveFeedback: (id: DocId, stance: Stance, text: string): Promise<Decision> =>
+    invoke<Decision>('give_feedback', { id, stance, text }),
+  /** I have read the outcome. */
+  acknowledgeDecision: (id: DocId): Promise<Decision> =>
+    invoke<Decision>('acknowledge_decision', { id }),
+  /** `old` is superseded by `new`; returns `old`. */
+  supersedeDecision: (old: DocId, new_: DocId): Promise<Decision> =>
+    invoke<Decision>('supersede_decision', { old, new: new_ }),
+  /** A draft decision pre-filled from a thread, linked both ways. */
+  promoteThread: (id: DocId): Promise<[DocId, Decision]> =>
+    invoke<[DocId, Decision]>('promote_thread', { id }),
+  inbox: (): Promise<InboxView> =>
+    invoke<InboxView>('inbox'),
+  team: (): Promise<TeamView> =>
+    invoke<TeamView>('team'),
+  members: (): Promise<Array<MemberView>> =>
+    invoke<Array<MemberView>>('members'),
+  myProfile: (): Promise<MemberView> =>
+    invoke<MemberView>('my_profile'),
+  updateMember: (id: DocId, patch: MemberPatch): Promise<MemberView> =>
+    invoke<MemberView>('update_member', { id, patch }),
+  addFocusBlock: (id: DocId, block: NewFocus): Promise<MemberView> =>
+    invoke<MemberView>('add_focus_block', { id, block }),
+  addOutOfOffice: (id: DocId, from: string, to: string, note: string): Promise<MemberView> =>
+    invoke<MemberView>('add_out_of_office', { id, from, to, note }),
+  /** Removes the focus block with id `entry` (by id: a synced edit may have moved it). */
+  removeFocusBlock: (id: DocId, entry: string): Promise<MemberView> =>
+    invoke<MemberView>('remove_focus_block', { id, entry }),
+  /** Removes the out-of-office range with id `entry`. */
+  removeOutOfOffice: (id: DocId, entry: string): Promise<MemberView> =>
+    invoke<MemberView>('remove_out_of_office', { id, entry }),
+  /** Each recipient's reply-by if the thread were sent now, for the composer. */
+  previewThread: (new_: NewThread): Promise<Posting> =>
+    invoke<Posting>('preview_thread', { new: new_ }),
+  postThread: (new_: NewThread): Promise<Posting> =>
+    invoke<Posting>('post_thread', { new: new_ }),
+  replyThread: (id: DocId, body: string): Promise<Thread> =>
+    invoke<Thread>('reply_thread', { id, body }),
+  ackThread: (id: DocId): Promise<Thread> =>
+    invoke<Thread>('ack_thread', { id }),
+  resolveThread: (id: DocId): Promise<Thread> =>
+    invoke<Thread>('resolve_thread', { id }),
+  createMeeting: (new_: NewMeeting): Promise<[DocId, MeetingTimes]> =>
+    invoke<[DocId, MeetingTimes]>('create_meeting', { new: new_ }),
+  meetingTimes: (id: DocId): Promise<MeetingTimes> =>
+    invoke<MeetingTimes>('meeting_times', { id }),
+  suggestSlots: (query: SlotQuery): Promise<Array<Slot>> =>
+    invoke<Array<Slot>>('suggest_slots', { query }),
+  addAgendaItem: (id: DocId, item: NewAgendaItem): Promise<Meeting> =>
+    invoke<Meeting>('add_agenda_item', { id, item }),
+  updateAgendaItem: (id: DocId, item: string, patch: AgendaItemPatch): Promise<Meeting> =>
+    invoke<Meeting>('update_agenda_item', { id, item, patch }),
+  removeAgendaItem: (id: DocId, item: string): Promise<Meeting> =>
+    invoke<Meeting>('remove_agenda_item', { id, item }),
+  /** Moves agenda item `item` to position `to` (0 is first). */
+  moveAgendaItem: (id: DocId, item: string, to: number): Promise<Meeting> =>
+    invoke<Meeting>('move_agenda_item', { id, item, to }),
+  /** Editor keystrokes in a meeting's notes or summary, in typing order (UTF-16 positions). */
+  editMeetingText: (id: DocId, which: MeetingText, splices: Array<TextSplice>): Promise<null> =>
+    invoke<null>('edit_meeting_text', { id, which, splices }),
+  setMeetingState: (id: DocId, to: MeetingState): Promise<Meeting> =>
+    invoke<Meeting>('set_meeting_state', { id, to }),
+  /** The states a meeting may move to by hand from `from`, so the UI offers only those. */
+  meetingNextSteps: (from: MeetingState): Promise<Array<MeetingState>> =>
+    invoke<Array<MeetingState>>('meeting_next_steps', { from }),
+  /** A decision form pre-filled from the meeting, or from one of its agenda items. */
+  draftMeetingDecision: (id: DocId, item: string | null): Promise<NewDecision> =>
+    invoke<NewDecision>('draft_meeting_decision', { id, item }),
+  recordMeetingDecision: (id: DocId, decision: NewDecision): Promise<[DocId, Decision]> =>
+    invoke<[DocId, Decision]>('record_meeting_decision', { id, decision }),
+  addActionItem: (id: DocId, task: NewTask): Promise<DocId> =>
+    invoke<DocId>('add_action_item', { id, task }),
+  summariseMeeting: (id: DocId, outcome: MeetingOutcome): Promise<Summarised> =>
+    invoke<Summarised>('summarise_meeting', { id, outcome }),
+  taskList: (mine: boolean): Promise<TaskList> =>
+    invoke<TaskList>('task_list', { mine }),
+  createTask: (new_: NewTask): Promise<[DocId, Task]> =>
+    invoke<[DocId, Task]>('create_task', { new: new_ }),
+  updateTask: (id: DocId, patch: TaskPatch): Promise<Task> =>
+    invoke<Task>('update_task', { id, patch }),
+  checkins: (): Promise<CheckinsView> =>
+    invoke<CheckinsView>('checkins'),
+  createCheckin: (new_: NewCheckin): Promise<[DocId, Checkin]> =>
+    invoke<[DocId, Checkin]>('create_checkin', { new: new_ }),
+  /** My answers for my current local date, one per question; replaces earlier ones that day. */
+  answerCheckin: (id: DocId, answers: Array<string>): Promise<Checkin> =>
+    invoke<Checkin>('answer_checkin', { id, answers }),
+  /** Everyone's answers for local date `date` (`YYYY-MM-DD`; today in my zone when null). */
+  checkinDigest: (id: DocId, date: string | null): Promise<CheckinDigest> =>
+    invoke<CheckinDigest>('checkin_digest', { id, date }),
+  charter: (): Promise<Charter> =>
+    invoke<Charter>('charter'),
+  /**
+   * Notifications that arrived for me during the last day and are still held by a focus
+   * block or quiet hours, with when they will be released.
+   */
+  pendingNotifications: (): Promise<NotificationBatch> =>
+    invoke<NotificationBatch>('pending_notifications'),
+  /** Runs a query of the query language (at most 100 hits). */
+  search: (query: string, limit: number): Promise<Array<Hit>> =>
+    invoke<Array<Hit>>('search', { query, limit }),
+  /** What the first-run screen proposes (null once a workspace exists). */
+  firstRun: (): Promise<FirstRun | null> =>
+    invoke<FirstRun | null>('first_run'),
+  /**
+   * With `sample`, also adds the sample pages and decisions. If only the sample fails,
+   * the workspace exists anyway (`firstRun()` turns null) and the error says so.
+   */
+  createWorkspace: (name: string, me: string, tz: string, sample: boolean): Promise<WorkspaceInfo> =>
+    invoke<WorkspaceInfo>('create_workspace', { name, me, tz, sample }),
+  joinWorkspace: (code: string, me: string, tz: string): Promise<WorkspaceInfo> =>
+    invoke<WorkspaceInfo>('join_workspace', { code, me, tz }),
+  syncStatus: (): Promise<SyncStatus> =>
+    invoke<SyncStatus>('sync_status'),
+  devices: (): Promise<Array<DeviceInfo>> =>
+    invoke<Array<DeviceInfo>>('devices'),
+  /** An invite: the code to send, and the same code as a QR code (SVG) to scan. */
+  createInvite: (relay: string, role: string, expiresHours: number): Promise<Invitation> =>
+    invoke<Invitation>('create_invite', { relay, role, expiresHours }),
+  removeDevice: (device: string): Promise<null> =>
+    invoke<null>('remove_device', { device }),
+}
+
+/** Each event the shell emits, with its payload. */
+export type EventPayloads = {
+  /** Workspace changes, announced by the engine once durable. */
+  'workspace-event': Event
+  /**
+   * Events were dropped because the UI fell behind (the payload says how many): reload
+   * what is shown.
+   */
+  'workspace-resync': number
+  /** Notifications released by the shell (direct ones, and digests after a hold). */
+  'notifications': NotificationBatch
+  /** Progress of the search index catching up with the workspace: `[done, total]`. */
+  'search-progress': [number, number]
+}
+
+/** Calls `handler` with the payload of each `event` until the returned function is called. */
+export function listenTo<K extends keyof EventPayloads>(
+  event: K,
+  handler: (payload: EventPayloads[K]) => void,
+): Promise<UnlistenFn> {
+  return listen<EventPayloads[K]>(event, (msg) => handler(msg.payload))
+}
