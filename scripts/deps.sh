@@ -57,3 +57,26 @@ meridian_deps() {
     cp "$MERIDIAN_ROOT/ui/package-lock.json" "$stamp"
   fi
 }
+
+# Builds every crate of the workspace once for the tests: the test targets and the programs
+# (the desktop app, `meridian`, `meridian-relay`) with one feature set. Building the app
+# alone (`-p meridian-desktop`) or the CLI and relay alone would resolve other features for
+# shared dependencies and compile a few hundred crates again; with `--workspace --bins
+# --tests` the later `cargo test --workspace` compiles nothing more. The UI must be built
+# first (the app embeds it).
+meridian_build_for_tests() {
+  cargo build --locked --manifest-path "$MERIDIAN_ROOT/Cargo.toml" --workspace --bins --tests
+}
+
+# The environment under which the desktop end-to-end test (tests/it/desktop) must run and
+# fails loudly if anything is missing, with the programs meridian_build_for_tests built.
+meridian_e2e_env() {
+  export PATH="$HOME/.cargo/bin:$PATH"
+  export MERIDIAN_E2E=1
+  export MERIDIAN_DESKTOP_BIN="$CARGO_TARGET_DIR/debug/meridian-desktop"
+  # The sync scenarios run a real relay and a CLI device beside the app.
+  export MERIDIAN_CLI_BIN="$CARGO_TARGET_DIR/debug/meridian"
+  export MERIDIAN_RELAY_BIN="$CARGO_TARGET_DIR/debug/meridian-relay"
+  export MERIDIAN_E2E_ARTIFACTS="${MERIDIAN_E2E_ARTIFACTS:-$MERIDIAN_ROOT/artifacts/e2e}"
+  mkdir -p "$MERIDIAN_E2E_ARTIFACTS"
+}

@@ -22,11 +22,12 @@ npm --prefix ui run build
 step "cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 
-step "cargo test"
-cargo test --locked --workspace
+step "cargo build: every crate once for the tests, with the programs the end-to-end test runs"
+meridian_build_for_tests
 
-step "end-to-end: the real desktop app through WebDriver"
-"$MERIDIAN_ROOT/scripts/e2e.sh"
+step "cargo test, with the real desktop app end to end through WebDriver"
+meridian_e2e_env
+cargo test --locked --workspace
 
 echo
 echo "All tests passed."
