@@ -1,13 +1,30 @@
-//! Meetings after scheduling: the agenda builder, notes and summary typed in the editor,
-//! state changes, and what a meeting resolves (decisions and action items).
+//! Meetings: scheduling (creation, deadlines, slot suggestions), the agenda builder, notes
+//! and summary typed in the editor, state changes, and what a meeting resolves (decisions
+//! and action items).
 
+use meridian_app::core::norms::Slot;
 use meridian_app::core::{Decision, DocId, Meeting, MeetingState, TextSplice};
 use meridian_app::{
-    AgendaItemPatch, ApiError, MeetingOutcome, MeetingText, NewAgendaItem, NewDecision, NewTask,
-    Summarised,
+    AgendaItemPatch, ApiError, MeetingOutcome, MeetingText, MeetingTimes, NewAgendaItem,
+    NewDecision, NewMeeting, NewTask, SlotQuery, Summarised,
 };
 
 use super::State;
+
+pub async fn create_meeting(
+    state: State<'_>,
+    new: NewMeeting,
+) -> Result<(DocId, MeetingTimes), ApiError> {
+    Ok(state.workspace()?.create_meeting(new).await?)
+}
+
+pub async fn meeting_times(state: State<'_>, id: DocId) -> Result<MeetingTimes, ApiError> {
+    Ok(state.workspace()?.meeting_times(&id).await?)
+}
+
+pub async fn suggest_slots(state: State<'_>, query: SlotQuery) -> Result<Vec<Slot>, ApiError> {
+    Ok(state.workspace()?.suggest_slots(query).await?)
+}
 
 pub async fn add_agenda_item(
     state: State<'_>,

@@ -5,14 +5,17 @@
 //! and handler list; `build.rs` reads the same file for the allowlist, and a test writes the
 //! TypeScript client from it (`client.rs`). Adding a command is a handler plus a table line.
 
+pub mod charter;
 pub mod checkins;
 pub mod decisions;
 pub mod meetings;
-pub mod norms;
+pub mod members;
 pub mod pages;
 pub mod search;
 pub mod sync;
 pub mod tasks;
+pub mod threads;
+pub mod views;
 pub mod workspace;
 
 // The names the table's types are written with.

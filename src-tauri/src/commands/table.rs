@@ -44,27 +44,26 @@ meridian_commands! {
     /// A draft decision pre-filled from a thread, linked both ways.
     decisions::promote_thread[state](id: DocId) -> (DocId, Decision),
 
-    norms::inbox[state]() -> InboxView,
-    norms::team[state]() -> TeamView,
-    norms::members[state]() -> Vec<MemberView>,
-    norms::my_profile[state]() -> MemberView,
-    norms::update_member[state](id: DocId, patch: MemberPatch) -> MemberView,
-    norms::add_focus_block[state](id: DocId, block: NewFocus) -> MemberView,
-    norms::add_out_of_office[state](id: DocId, from: String, to: String, note: String) -> MemberView,
+    members::members[state]() -> Vec<MemberView>,
+    members::my_profile[state]() -> MemberView,
+    members::update_member[state](id: DocId, patch: MemberPatch) -> MemberView,
+    members::add_focus_block[state](id: DocId, block: NewFocus) -> MemberView,
+    members::add_out_of_office[state](id: DocId, from: String, to: String, note: String) -> MemberView,
     /// Removes the focus block with id `entry` (by id: a synced edit may have moved it).
-    norms::remove_focus_block[state](id: DocId, entry: String) -> MemberView,
+    members::remove_focus_block[state](id: DocId, entry: String) -> MemberView,
     /// Removes the out-of-office range with id `entry`.
-    norms::remove_out_of_office[state](id: DocId, entry: String) -> MemberView,
-    /// Each recipient's reply-by if the thread were sent now, for the composer.
-    norms::preview_thread[state](new: NewThread) -> Posting,
-    norms::post_thread[state](new: NewThread) -> Posting,
-    norms::reply_thread[state](id: DocId, body: String) -> Thread,
-    norms::ack_thread[state](id: DocId) -> Thread,
-    norms::resolve_thread[state](id: DocId) -> Thread,
-    norms::create_meeting[state](new: NewMeeting) -> (DocId, MeetingTimes),
-    norms::meeting_times[state](id: DocId) -> MeetingTimes,
-    norms::suggest_slots[state](query: SlotQuery) -> Vec<Slot>,
+    members::remove_out_of_office[state](id: DocId, entry: String) -> MemberView,
 
+    /// Each recipient's reply-by if the thread were sent now, for the composer.
+    threads::preview_thread[state](new: NewThread) -> Posting,
+    threads::post_thread[state](new: NewThread) -> Posting,
+    threads::reply_thread[state](id: DocId, body: String) -> Thread,
+    threads::ack_thread[state](id: DocId) -> Thread,
+    threads::resolve_thread[state](id: DocId) -> Thread,
+
+    meetings::create_meeting[state](new: NewMeeting) -> (DocId, MeetingTimes),
+    meetings::meeting_times[state](id: DocId) -> MeetingTimes,
+    meetings::suggest_slots[state](query: SlotQuery) -> Vec<Slot>,
     meetings::add_agenda_item[state](id: DocId, item: NewAgendaItem) -> Meeting,
     meetings::update_agenda_item[state](id: DocId, item: String, patch: AgendaItemPatch) -> Meeting,
     meetings::remove_agenda_item[state](id: DocId, item: String) -> Meeting,
@@ -91,10 +90,14 @@ meridian_commands! {
     checkins::answer_checkin[state](id: DocId, answers: Vec<String>) -> Checkin,
     /// Everyone's answers for local date `date` (`YYYY-MM-DD`; today in my zone when null).
     checkins::checkin_digest[state](id: DocId, date: Option<String>) -> CheckinDigest,
-    norms::charter[state]() -> Charter,
+
+    charter::charter[state]() -> Charter,
+
+    views::inbox[state]() -> InboxView,
+    views::team[state]() -> TeamView,
     /// Notifications that arrived for me during the last day and are still held by a focus
     /// block or quiet hours, with when they will be released.
-    norms::pending_notifications[state]() -> NotificationBatch,
+    views::pending_notifications[state]() -> NotificationBatch,
 
     /// Runs a query of the query language (at most 100 hits).
     search::search[state](query: String, limit: usize) -> Vec<Hit>,

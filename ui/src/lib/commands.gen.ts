@@ -117,10 +117,6 @@ export const commands = {
   /** A draft decision pre-filled from a thread, linked both ways. */
   promoteThread: (id: DocId): Promise<[DocId, Decision]> =>
     invoke<[DocId, Decision]>('promote_thread', { id }),
-  inbox: (): Promise<InboxView> =>
-    invoke<InboxView>('inbox'),
-  team: (): Promise<TeamView> =>
-    invoke<TeamView>('team'),
   members: (): Promise<Array<MemberView>> =>
     invoke<Array<MemberView>>('members'),
   myProfile: (): Promise<MemberView> =>
@@ -198,6 +194,10 @@ export const commands = {
     invoke<CheckinDigest>('checkin_digest', { id, date }),
   charter: (): Promise<Charter> =>
     invoke<Charter>('charter'),
+  inbox: (): Promise<InboxView> =>
+    invoke<InboxView>('inbox'),
+  team: (): Promise<TeamView> =>
+    invoke<TeamView>('team'),
   /**
    * Notifications that arrived for me during the last day and are still held by a focus
    * block or quiet hours, with when they will be released.

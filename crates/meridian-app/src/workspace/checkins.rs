@@ -1,9 +1,10 @@
-//! Check-in commands beyond answering and the digest (with the time rules in `norms.rs`):
-//! creating a check-in, and every check-in as I see it today
-//! (`meridian_core::views::checkins`).
+//! Check-in commands: creating a check-in, every check-in as I see it today
+//! (`meridian_core::views::checkins`), answering (and changing today's answer), and the
+//! digest of everyone's answers per local date (`meridian_core::norms`).
 
-use meridian_core::Checkin;
+use meridian_core::norms::{self, Person};
 use meridian_core::views::checkins::checkin_cards;
+use meridian_core::{Checkin, CheckinEntry, Member, parse_date};
 
 use super::*;
 
@@ -60,5 +61,73 @@ impl Workspace {
             today,
             me,
         })
+    }
+
+    /// Records `who`'s answers for their current local date (replacing earlier ones that day).
+    pub async fn answer_checkin(
+        &self,
+        id: &DocId,
+        answers: Vec<String>,
+        as_member: Option<&str>,
+    ) -> Result<Checkin, Error> {
+        let who = self.member_or_me(as_member).await?;
+        let person = Person::new(who.to_string(), self.get::<Member>(&who).await?)?;
+        let at = self.at(None);
+        let date = person
+            .schedule
+            .local_date(at)
+            .format("%Y-%m-%d")
+            .to_string();
+        let who = who.to_string();
+        self.update::<Checkin>(id, |c| {
+            if !c.participants.contains(&who) {
+                return Err(meridian_core::Error::InvalidRange {
+                    field: "check-in",
+                    detail: format!("{} is not a participant of this check-in", person.name()),
+                }
+                .into());
+            }
+            if answers.len() != c.questions.len() {
+                return Err(meridian_core::Error::InvalidRange {
+                    field: "check-in",
+                    detail: format!(
+                        "{} answers for {} questions",
+                        answers.len(),
+                        c.questions.len()
+                    ),
+                }
+                .into());
+            }
+            c.entries.retain(|e| !(e.member == who && e.date == date));
+            c.entries.push(CheckinEntry {
+                member: who,
+                date,
+                answers,
+                at_ms: at.timestamp_millis(),
+            });
+            Ok(())
+        })
+        .await
+    }
+
+    /// The answers to a check-in on a local date (today in my zone by default).
+    pub async fn checkin_digest(
+        &self,
+        id: &DocId,
+        date: Option<&str>,
+    ) -> Result<norms::CheckinDigest, Error> {
+        let c: Checkin = self.get(id).await?;
+        let people = self.people().await?;
+        let date = match date {
+            Some(d) => parse_date("date", d)?,
+            None => {
+                let me = self.info().me.id.to_string();
+                let at = self.at(None);
+                people
+                    .get(&me)
+                    .map_or_else(|| at.date_naive(), |p| p.schedule.local_date(at))
+            }
+        };
+        Ok(norms::checkin_digest(id.as_str(), &c, &people, date))
     }
 }

@@ -61,6 +61,20 @@ impl Workspace {
         Ok(meridian_core::read(&open.doc)?)
     }
 
+    /// Every object of kind `T`, with its id (trashed ones left out).
+    pub(super) async fn typed<T: ObjectSchema>(&self) -> Result<Vec<(String, T)>, Error> {
+        let mut out = Vec::new();
+        let entries = self
+            .inner
+            .store
+            .read(|s| s.list_blocking(Some(T::KIND), false))
+            .await?;
+        for e in entries {
+            out.push((e.id.to_string(), self.get::<T>(&e.id).await?));
+        }
+        Ok(out)
+    }
+
     /// The bytes of a document as stored: a valid Automerge file any implementation loads.
     pub async fn automerge_bytes(&self, id: &DocId) -> Result<Vec<u8>, Error> {
         let handle = self.open_doc(id).await?;

@@ -1,26 +1,34 @@
 //! The `Workspace` handle: one open workspace on this device.
 //!
 //! `mod.rs` opens and creates workspaces; `documents.rs` is the one path every change takes
-//! (validate, commit, persist, announce); `pages.rs`, `decisions.rs`, `meetings.rs`,
-//! `tasks.rs` and `checkins.rs` are the commands of those kinds; `trash.rs` moves objects
-//! to the trash and back; `remote.rs` merges changes from other devices.
+//! (validate, commit, persist, announce); `remote.rs` merges changes from other devices.
+//! The other files are features, cut the same way as the desktop commands and the tests:
+//! `pages.rs`, `decisions.rs`, `tasks.rs`, `members.rs` (names, calendars), `threads.rs`
+//! (reply-by clocks), `meetings/` (scheduling, agenda, outcome), `checkins.rs`, `charter.rs`
+//! (the charter and its changes), `views.rs` (inbox, team clock, notifications), `links.rs`,
+//! `search.rs` and `trash.rs`. The rules they apply are pure functions in `meridian_core`
+//! (`time`, `norms`, `views`); these files load the documents the rules read and write what
+//! they decide.
 
+mod charter;
 mod checkins;
 mod decisions;
 mod documents;
 mod links;
 mod meetings;
-mod norms;
+mod members;
 mod pages;
 mod remote;
 mod search;
 mod tasks;
+mod threads;
 mod trash;
+mod views;
 
 pub(crate) use remote::Unsealed;
 
 pub use decisions::item_id;
-pub use norms::Snapshot;
+pub use views::Snapshot;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -415,6 +423,11 @@ impl Workspace {
 
     pub fn now_ms(&self) -> i64 {
         self.inner.clock.now_ms()
+    }
+
+    /// `at`, or now by this workspace's clock.
+    fn at(&self, at: Option<chrono::DateTime<chrono::Utc>>) -> chrono::DateTime<chrono::Utc> {
+        at.unwrap_or_else(|| meridian_core::norms::from_ms(self.now_ms()))
     }
 
     /// Changes to the workspace, announced once durable.
