@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use meridian_app::core::{DocId, Role};
+
+use crate::input::{Cleared, doc_id_or_none, trimmed_doc_id};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -42,9 +45,9 @@ pub enum Command {
         /// The relay, e.g. ws://127.0.0.1:7447/sync or wss://relay.example.org:7447/sync
         #[arg(long)]
         relay: String,
-        /// admin, editor or viewer
-        #[arg(long, default_value = "editor")]
-        role: String,
+        /// What the new device may do
+        #[arg(long, value_enum, ignore_case = true, default_value_t = DeviceRole::Editor)]
+        role: DeviceRole,
         /// How long the code stays valid, e.g. 30m, 24h, 7d
         #[arg(long, default_value = "24h")]
         expires: String,
@@ -104,11 +107,11 @@ pub enum Command {
         all: bool,
     },
     /// Show one object in full
-    Show { id: String },
+    Show { id: DocId },
     /// Move an object to the trash (on every device of the workspace once synced)
-    Trash { id: String },
+    Trash { id: DocId },
     /// Bring an object back from the trash (`list --all` shows what is there)
-    Restore { id: String },
+    Restore { id: DocId },
     /// Pages of the knowledge base
     #[command(subcommand)]
     Page(PageCmd),
@@ -224,11 +227,11 @@ pub enum PageCmd {
         tags: Vec<String>,
         /// Id of the parent page
         #[arg(long)]
-        parent: Option<String>,
+        parent: Option<DocId>,
     },
     /// Change a page; the new body is merged in as a diff
     Edit {
-        id: String,
+        id: DocId,
         #[arg(long)]
         title: Option<String>,
         #[command(flatten)]
@@ -237,8 +240,8 @@ pub enum PageCmd {
         #[arg(long = "tag")]
         tags: Vec<String>,
         /// Move under this page (id); `none` makes it a top-level page
-        #[arg(long)]
-        parent: Option<String>,
+        #[arg(long, value_parser = doc_id_or_none)]
+        parent: Option<Cleared<DocId>>,
         /// Owner name or id; `none` clears it
         #[arg(long)]
         owner: Option<String>,
@@ -249,7 +252,7 @@ pub enum PageCmd {
     /// The page tree, with stale pages marked
     Tree,
     /// What an object links to, and what links to it
-    Links { id: String },
+    Links { id: DocId },
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,7 +286,7 @@ pub enum DecisionCmd {
     },
     /// Change the text fields of a decision
     Edit {
-        id: String,
+        id: DocId,
         #[arg(long)]
         title: Option<String>,
         #[arg(long)]
@@ -298,7 +301,7 @@ pub enum DecisionCmd {
     },
     /// Add a considered option
     Option {
-        id: String,
+        id: DocId,
         #[arg(long)]
         title: String,
         #[arg(long, default_value = "")]
@@ -310,27 +313,27 @@ pub enum DecisionCmd {
     },
     /// Choose an option (by id or title)
     Choose {
-        id: String,
+        id: DocId,
         option: String,
         #[arg(long)]
         rationale: Option<String>,
     },
     /// Move a decision to a new status (draft, proposed, accepted, rejected, deprecated, superseded)
-    Status { id: String, status: String },
+    Status { id: DocId, status: String },
     /// Give my feedback: support, concern or object (an objection needs --text)
     Feedback {
-        id: String,
+        id: DocId,
         stance: String,
         #[arg(long, default_value = "")]
         text: String,
     },
     /// Acknowledge the outcome of an accepted or rejected decision
-    Ack { id: String },
+    Ack { id: DocId },
     /// Mark a decision superseded by a newer one (links both ways)
     Supersede {
-        id: String,
+        id: DocId,
         #[arg(long)]
-        by: String,
+        by: DocId,
     },
 }
 
@@ -348,7 +351,7 @@ pub enum MemberCmd {
         hours: Option<String>,
         /// admin, editor or reader
         #[arg(long, default_value = "editor")]
-        role: String,
+        role: Role,
     },
     /// List members with their zone and working hours
     List,
@@ -360,8 +363,9 @@ pub enum MemberCmd {
         name: Option<String>,
         #[arg(long)]
         tz: Option<String>,
+        /// admin, editor or reader
         #[arg(long)]
-        role: Option<String>,
+        role: Option<Role>,
         /// Working hours in the same grammar as `member add --hours` (`none` for none)
         #[arg(long)]
         hours: Option<String>,
@@ -430,7 +434,7 @@ pub enum MeetingCmd {
     },
     /// Add an agenda item
     Item {
-        id: String,
+        id: DocId,
         title: String,
         /// Owner name or id
         #[arg(long)]
@@ -445,7 +449,7 @@ pub enum MeetingCmd {
     },
     /// Change an agenda item (ITEM is its id, as `meeting show`/`show` prints)
     ItemEdit {
-        id: String,
+        id: DocId,
         item: String,
         #[arg(long)]
         title: Option<String>,
@@ -469,29 +473,29 @@ pub enum MeetingCmd {
         unresolved: bool,
     },
     /// Remove an agenda item
-    ItemRemove { id: String, item: String },
+    ItemRemove { id: DocId, item: String },
     /// Move an agenda item to position N (1 is first)
     ItemMove {
-        id: String,
+        id: DocId,
         item: String,
         #[arg(long)]
         to: usize,
     },
     /// Set the meeting notes (merged in as a diff)
     Note {
-        id: String,
+        id: DocId,
         #[command(flatten)]
         body: BodyArgs,
     },
     /// Set the summary written after the meeting (merged in as a diff)
     Summary {
-        id: String,
+        id: DocId,
         #[command(flatten)]
         body: BodyArgs,
     },
     /// An action item: a task whose source is the meeting
     Action {
-        id: String,
+        id: DocId,
         #[arg(long)]
         title: String,
         /// Owner name or id
@@ -502,11 +506,11 @@ pub enum MeetingCmd {
         due: Option<String>,
     },
     /// Move a meeting to held, summarised, cancelled or back to scheduled
-    State { id: String, state: String },
+    State { id: DocId, state: String },
     /// Summarise a meeting: record the decision it reached (about --item, pre-filled from
     /// the meeting) and mark it summarised; it needs a summary (--summary or `meeting summary`)
     Summarise {
-        id: String,
+        id: DocId,
         /// Set the summary first
         #[arg(long)]
         summary: Option<String>,
@@ -527,7 +531,7 @@ pub enum MeetingCmd {
         rationale: Option<String>,
     },
     /// A meeting's agenda deadline (on every attendee's clock) and summary due time
-    Times { id: String },
+    Times { id: DocId },
     /// Turn meetings whose agenda is still empty at the deadline into async threads
     Convert {
         /// RFC 3339 [default: now]
@@ -536,7 +540,7 @@ pub enum MeetingCmd {
     },
     /// Change a meeting
     Edit {
-        id: String,
+        id: DocId,
         #[arg(long)]
         title: Option<String>,
         /// New start, RFC 3339
@@ -581,7 +585,7 @@ pub enum ThreadCmd {
     },
     /// Reply to a thread
     Reply {
-        id: String,
+        id: DocId,
         #[command(flatten)]
         body: BodyArgs,
         /// Reply as this member (name or id) [default: me]
@@ -590,17 +594,17 @@ pub enum ThreadCmd {
     },
     /// Acknowledge a thread (seen; a reply may follow)
     Ack {
-        id: String,
+        id: DocId,
         #[arg(long = "as")]
         as_member: Option<String>,
     },
     /// Mark a thread resolved
-    Resolve { id: String },
+    Resolve { id: DocId },
     /// Turn a thread into a draft decision pre-filled from it (links both ways)
-    Promote { id: String },
+    Promote { id: DocId },
     /// Change a thread's title or body
     Edit {
-        id: String,
+        id: DocId,
         #[arg(long)]
         title: Option<String>,
         #[command(flatten)]
@@ -621,8 +625,8 @@ pub enum TaskCmd {
         #[arg(long)]
         due: Option<String>,
         /// Where it comes from: a meeting, decision or thread id
-        #[arg(long)]
-        from: Option<String>,
+        #[arg(long, value_parser = trimmed_doc_id)]
+        from: Option<DocId>,
     },
     /// Tasks grouped by due date on each owner's calendar: overdue, today, this week,
     /// later, no date
@@ -635,10 +639,10 @@ pub enum TaskCmd {
         all: bool,
     },
     /// Set a task's state (open, doing, done, dropped)
-    State { id: String, state: String },
+    State { id: DocId, state: String },
     /// Change a task
     Edit {
-        id: String,
+        id: DocId,
         #[arg(long)]
         title: Option<String>,
         /// Owner name or id
@@ -677,7 +681,7 @@ pub enum CheckinCmd {
     },
     /// Change a check-in
     Edit {
-        id: String,
+        id: DocId,
         #[arg(long)]
         title: Option<String>,
         /// Replace the questions (repeat for several)
@@ -692,7 +696,7 @@ pub enum CheckinCmd {
     Today,
     /// Answer today's check-in (one --answer per question, in order)
     Answer {
-        id: String,
+        id: DocId,
         #[arg(long = "answer", required = true)]
         answers: Vec<String>,
         #[arg(long = "as")]
@@ -700,7 +704,7 @@ pub enum CheckinCmd {
     },
     /// Everyone's answers for a local date
     Digest {
-        id: String,
+        id: DocId,
         /// YYYY-MM-DD [default: today in my zone]
         #[arg(long)]
         date: Option<String>,
@@ -734,4 +738,25 @@ pub enum CharterCmd {
         #[arg(long)]
         summary_due: Option<u32>,
     },
+}
+
+/// What an invited device may do (the device roles of sync, not a member's role).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceRole {
+    /// Reads, writes and changes membership
+    Admin,
+    /// Reads and writes
+    Editor,
+    /// Reads only
+    Viewer,
+}
+
+impl DeviceRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceRole::Admin => "admin",
+            DeviceRole::Editor => "editor",
+            DeviceRole::Viewer => "viewer",
+        }
+    }
 }

@@ -1,16 +1,28 @@
 //! `meridian`: the command-line program. Every object and view of a workspace is reachable
 //! from here, for scripting, servers and tests. It is a thin layer over `meridian-app`:
-//! parse arguments, call the engine, print (a table, or one JSON document with `--json`).
-//! Errors go to stderr with a non-zero exit code and say what to do.
+//! clap parses the arguments (ids and roles included), a handler per feature calls the
+//! engine and returns a report, and `output::emit` prints it (text, or one JSON document
+//! with `--json`). Errors go to stderr with a non-zero exit code and say what to do.
 
 // Workspace-wide once src-tauri allows it (see the root Cargo.toml).
 #![warn(clippy::unused_async)]
 
 mod args;
+mod charter;
+mod checkins;
 mod commands;
-mod norms;
+mod decisions;
+mod input;
+mod meetings;
+mod members;
 mod output;
+mod pages;
+mod search;
 mod sync;
+mod tasks;
+mod threads;
+mod views;
+mod workspace;
 
 use std::process::ExitCode;
 
@@ -25,6 +37,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = args::Cli::parse();
+    let json = cli.json;
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -35,7 +48,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    let printed = runtime
+        .block_on(commands::run(cli))
+        .and_then(|report| match report {
+            Some(report) => output::emit(&*report, json),
+            None => Ok(()),
+        });
+    match printed {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -1,11 +1,15 @@
 //! The `meridian` program as a user meets it: real processes on a real data directory.
 
+mod checkins;
 mod errors;
 mod import_export;
-mod norms;
+mod meetings;
+mod members;
 mod objects;
 mod search;
 mod sync;
+mod threads;
+mod views;
 mod work;
 
 use std::path::Path;
@@ -76,4 +80,23 @@ pub fn init() -> tempfile::TempDir {
         ],
     );
     dir
+}
+
+/// Adds a member with `--hours` and returns its id.
+pub fn add_member(d: &std::path::Path, name: &str, tz: &str, hours: &str) -> String {
+    let m = json(
+        d,
+        &[
+            "member", "add", "--name", name, "--tz", tz, "--hours", hours,
+        ],
+    );
+    m["id"].as_str().expect("id").to_owned()
+}
+
+/// `reply-by --json` for a message sent at `sent`.
+pub fn reply_by(d: &std::path::Path, to: &str, kind: &str, sent: &str) -> Value {
+    json(
+        d,
+        &["reply-by", "--to", to, "--kind", kind, "--sent-at", sent],
+    )
 }
