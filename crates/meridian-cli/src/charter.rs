@@ -16,7 +16,7 @@ use crate::output::{Reply, Report};
 
 pub async fn charter(ws: &Workspace, cmd: CharterCmd) -> anyhow::Result<Reply> {
     let charter = match cmd {
-        CharterCmd::Show => ws.show_charter().await?,
+        CharterCmd::Show => ws.charter().await?,
         CharterCmd::Kind { name, reply_within } => {
             let hours = if reply_within.trim().eq_ignore_ascii_case("none") {
                 None

@@ -31,7 +31,7 @@ pub async fn checkin(ws: &Workspace, cmd: CheckinCmd) -> anyhow::Result<Reply> {
             let (id, _) = ws.create_checkin(new).await?;
             done(ws, &id, "Created").await
         }
-        CheckinCmd::Today => Ok(Box::new(Today(ws.checkins_view(None).await?))),
+        CheckinCmd::Today => Ok(Box::new(Today(ws.checkins(None).await?))),
         CheckinCmd::Edit {
             id,
             title,

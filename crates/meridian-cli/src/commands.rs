@@ -90,7 +90,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Option<Reply>> {
 /// What a create or edit command reports: the object it produced.
 pub async fn done(ws: &Workspace, id: &DocId, verb: &'static str) -> anyhow::Result<Reply> {
     Ok(Box::new(Done {
-        shown: ws.show(id).await?,
+        shown: ws.show_object(id).await?,
         verb,
         summary: ws.summary(id).await?,
     }))

@@ -106,7 +106,7 @@ pub async fn decision(ws: &Workspace, cmd: DecisionCmd) -> anyhow::Result<Reply>
             done(ws, &id, "Acknowledged").await
         }
         DecisionCmd::Supersede { id, by } => {
-            ws.supersede(&id, &by).await?;
+            ws.supersede_decision(&id, &by).await?;
             done(ws, &id, "Superseded").await
         }
     }

@@ -56,7 +56,7 @@ pub async fn meeting(ws: &Workspace, cmd: MeetingCmd) -> anyhow::Result<Reply> {
                 pre_reads,
                 notes,
             };
-            ws.add_agenda_item_with(&id, new).await?;
+            ws.add_agenda_item(&id, new).await?;
             done(ws, &id, "Added an agenda item to").await
         }
         MeetingCmd::ItemEdit {
@@ -382,7 +382,12 @@ struct Change {
 
 async fn edit(ws: &Workspace, id: &DocId, c: Change) -> anyhow::Result<Reply> {
     for item in &c.items {
-        ws.add_agenda_item(id, item, None, 10).await?;
+        let new = NewAgendaItem {
+            title: item.clone(),
+            minutes: 10,
+            ..NewAgendaItem::default()
+        };
+        ws.add_agenda_item(id, new).await?;
     }
     let start = c.start.as_deref().map(instant).transpose()?;
     let duration = c

@@ -68,7 +68,7 @@ pub async fn join(
     let wait = duration(wait)?;
     eprintln!("Asking to join; waiting for an admin device to admit this one…");
     let ws = Workspace::join(data_dir, code, me, tz, wait).await?;
-    Ok(Box::new(Joined(ws.info())))
+    Ok(Box::new(Joined(ws.workspace_info())))
 }
 
 /// The workspace this device joined.

@@ -48,7 +48,7 @@ pub async fn init(
     sample: bool,
 ) -> anyhow::Result<Reply> {
     let ws = Workspace::create(data_dir, name, me, tz).await?;
-    let info = ws.info();
+    let info = ws.workspace_info();
     let sample = if sample {
         let report = ws.import_sample().await.with_context(|| {
             format!(
@@ -138,11 +138,11 @@ pub async fn export(ws: &Workspace, dir: &Path, format: ExportFormat) -> anyhow:
 
 pub async fn list(ws: &Workspace, kind: Option<&str>, all: bool) -> anyhow::Result<Reply> {
     let kind = kind.map(|k| k.parse::<Kind>()).transpose()?;
-    Ok(Box::new(Objects(ws.list(kind, all).await?)))
+    Ok(Box::new(Objects(ws.list_objects(kind, all).await?)))
 }
 
 pub async fn show(ws: &Workspace, id: &DocId) -> anyhow::Result<Reply> {
-    Ok(Box::new(Object(ws.show(id).await?)))
+    Ok(Box::new(Object(ws.show_object(id).await?)))
 }
 
 /// An object moved to or from the trash.
@@ -166,7 +166,7 @@ impl Report for Trashed {
 }
 
 pub async fn trash(ws: &Workspace, id: &DocId) -> anyhow::Result<Reply> {
-    let summary = ws.trash(id).await?;
+    let summary = ws.trash_object(id).await?;
     Ok(Box::new(Trashed {
         summary,
         restored: false,
@@ -174,7 +174,7 @@ pub async fn trash(ws: &Workspace, id: &DocId) -> anyhow::Result<Reply> {
 }
 
 pub async fn restore(ws: &Workspace, id: &DocId) -> anyhow::Result<Reply> {
-    let summary = ws.restore(id).await?;
+    let summary = ws.restore_object(id).await?;
     Ok(Box::new(Trashed {
         summary,
         restored: true,

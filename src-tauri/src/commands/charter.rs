@@ -6,5 +6,5 @@ use meridian_app::core::Charter;
 use super::State;
 
 pub async fn charter(state: State<'_>) -> Result<Charter, ApiError> {
-    Ok(state.workspace()?.show_charter().await?)
+    Ok(state.workspace()?.charter().await?)
 }

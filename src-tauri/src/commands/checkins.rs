@@ -8,7 +8,7 @@ use meridian_app::{ApiError, CheckinsView, NewCheckin};
 use super::State;
 
 pub async fn checkins(state: State<'_>) -> Result<CheckinsView, ApiError> {
-    Ok(state.workspace()?.checkins_view(None).await?)
+    Ok(state.workspace()?.checkins(None).await?)
 }
 
 pub async fn create_checkin(

@@ -60,7 +60,7 @@ pub async fn supersede_decision(
     old: DocId,
     new: DocId,
 ) -> Result<Decision, ApiError> {
-    Ok(state.workspace()?.supersede(&old, &new).await?)
+    Ok(state.workspace()?.supersede_decision(&old, &new).await?)
 }
 
 /// A draft decision pre-filled from a thread, linked both ways.

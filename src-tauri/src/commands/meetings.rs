@@ -31,7 +31,7 @@ pub async fn add_agenda_item(
     id: DocId,
     item: NewAgendaItem,
 ) -> Result<Meeting, ApiError> {
-    Ok(state.workspace()?.add_agenda_item_with(&id, item).await?)
+    Ok(state.workspace()?.add_agenda_item(&id, item).await?)
 }
 
 pub async fn update_agenda_item(

@@ -68,7 +68,7 @@ pub async fn create_workspace(
             ),
         });
     }
-    Ok(ws.info())
+    Ok(ws.workspace_info())
 }
 
 pub async fn join_workspace(
@@ -84,7 +84,7 @@ pub async fn join_workspace(
     let ws = Workspace::join(&default_data_dir(), &code, &me, &tz, JOIN_WAIT).await?;
     startup::start_background(&app, &ws);
     state.set_ready(ws.clone());
-    Ok(ws.info())
+    Ok(ws.workspace_info())
 }
 
 pub async fn sync_status(state: State<'_>) -> Result<SyncStatus, ApiError> {

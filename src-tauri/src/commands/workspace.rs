@@ -4,7 +4,7 @@ use meridian_app::{ApiError, ObjectSummary, Shown, WorkspaceInfo};
 use super::State;
 
 pub async fn workspace_info(state: State<'_>) -> Result<WorkspaceInfo, ApiError> {
-    Ok(state.workspace()?.info())
+    Ok(state.workspace()?.workspace_info())
 }
 
 pub async fn list_objects(
@@ -12,17 +12,20 @@ pub async fn list_objects(
     kind: Option<Kind>,
     include_trashed: bool,
 ) -> Result<Vec<ObjectSummary>, ApiError> {
-    Ok(state.workspace()?.list(kind, include_trashed).await?)
+    Ok(state
+        .workspace()?
+        .list_objects(kind, include_trashed)
+        .await?)
 }
 
 pub async fn show_object(state: State<'_>, id: DocId) -> Result<Shown, ApiError> {
-    Ok(state.workspace()?.show(&id).await?)
+    Ok(state.workspace()?.show_object(&id).await?)
 }
 
 pub async fn trash_object(state: State<'_>, id: DocId) -> Result<ObjectSummary, ApiError> {
-    Ok(state.workspace()?.trash(&id).await?)
+    Ok(state.workspace()?.trash_object(&id).await?)
 }
 
 pub async fn restore_object(state: State<'_>, id: DocId) -> Result<ObjectSummary, ApiError> {
-    Ok(state.workspace()?.restore(&id).await?)
+    Ok(state.workspace()?.restore_object(&id).await?)
 }

@@ -97,7 +97,7 @@ async fn workspace(data: &Path) -> TestResult<(Workspace, Seeded)> {
     let today = |id: &str, m: Member| -> TestResult<NaiveDate> {
         Ok(Person::new(id, m)?.schedule.local_date(Utc::now()))
     };
-    let me = ws.info().me.id;
+    let me = ws.workspace_info().me.id;
     let my_today = today(me.as_str(), ws.get::<Member>(&me).await?)?;
     let kiri_today = today(kiri.as_str(), ws.get::<Member>(&kiri).await?)?;
     Ok((

@@ -8,12 +8,12 @@
 mod flows;
 mod harness;
 mod meetings;
-mod norms;
 mod sample;
 mod scenario;
 mod sync;
 mod theme;
 mod ui;
+mod views;
 
 use std::time::Duration;
 
@@ -32,8 +32,8 @@ async fn the_desktop_app_end_to_end() {
     let outcome = tokio::time::timeout(Duration::from_secs(900), async {
         scenario::run(&harness).await?;
         // Teammates arrive while the app is closed, as sync would bring them.
-        let seeded = norms::seed(&harness.data_dir()).await?;
-        norms::run(&harness, &seeded).await?;
+        let seeded = views::seed(&harness.data_dir()).await?;
+        views::run(&harness, &seeded).await?;
         flows::run(&harness).await?;
         sync::invite_a_cli_device(&harness).await?;
         // A second app, on a fresh data folder, joins on its first run.

@@ -134,7 +134,7 @@ impl Workspace {
     /// Starts sharing this workspace: its membership log, with this device as the first
     /// admin, and the first epoch key. Does nothing if it is already shared.
     pub async fn share(&self) -> Result<(), Error> {
-        let info = self.info();
+        let info = self.workspace_info();
         let ws = workspace_id(&info.id)?;
         let now = self.now_ms();
         let mut guard = self.sync_parts().await?;
@@ -183,7 +183,7 @@ impl Workspace {
     ) -> Result<String, Error> {
         let relay_url = &normalise_relay_url(relay_url)?;
         self.share().await?;
-        let ws = workspace_id(&self.info().id)?;
+        let ws = workspace_id(&self.workspace_info().id)?;
         let now = self.now_ms();
         let mut guard = self.sync_parts().await?;
         let parts = guard.as_mut().ok_or(Error::Stopped)?;
@@ -236,7 +236,7 @@ impl Workspace {
         let Some(log) = &parts.membership else {
             return Ok(vec![DeviceInfo {
                 id: me.to_string(),
-                member: self.info().me.name,
+                member: self.workspace_info().me.name,
                 role: "admin".into(),
                 removed: false,
                 this_device: true,
@@ -826,7 +826,7 @@ impl Sealer {
             return Ok(None);
         }
         Ok(Some(Sealer {
-            ws: workspace_id(&ws.info().id)?,
+            ws: workspace_id(&ws.workspace_info().id)?,
             me,
             epoch: log.state().epoch(),
             key: log.state().current_key_for(&parts.keys).map_err(sync_err)?,

@@ -201,7 +201,7 @@ impl Workspace {
             }
         }
 
-        let ws = workspace_id(&self.info().id)?;
+        let ws = workspace_id(&self.workspace_info().id)?;
         let mut session = {
             let mut guard = self.sync_parts().await?;
             let parts = guard.as_mut().ok_or(Error::Stopped)?;

@@ -19,7 +19,7 @@ impl Workspace {
         Ok((id, charter))
     }
 
-    pub async fn show_charter(&self) -> Result<Charter, Error> {
+    pub async fn charter(&self) -> Result<Charter, Error> {
         Ok(self.charter_doc().await?.1)
     }
 
@@ -47,7 +47,7 @@ impl Workspace {
             }],
             chosen: Some(what),
             status: Some(meridian_core::DecisionStatus::Accepted),
-            deciders: vec![self.info().me.id.to_string()],
+            deciders: vec![self.workspace_info().me.id.to_string()],
             ..NewDecision::default()
         })
         .await?;

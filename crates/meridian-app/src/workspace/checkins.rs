@@ -12,7 +12,7 @@ impl Workspace {
     pub async fn create_checkin(&self, new: NewCheckin) -> Result<(DocId, Checkin), Error> {
         let mut participants = self.resolve_members(&new.participants).await?;
         if participants.is_empty() {
-            participants.push(self.info().me.id.to_string());
+            participants.push(self.workspace_info().me.id.to_string());
         }
         participants.dedup();
         let mut weekdays = new.weekdays;
@@ -42,12 +42,12 @@ impl Workspace {
 
     /// Every check-in with my state at `at` (now by default): asked today, due, answered,
     /// the next prompt, and the dates that have answers.
-    pub async fn checkins_view(
+    pub async fn checkins(
         &self,
         at: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<CheckinsView, Error> {
         let at = at.unwrap_or_else(|| meridian_core::norms::from_ms(self.now_ms()));
-        let me = self.info().me;
+        let me = self.workspace_info().me;
         let checkins = self.typed::<Checkin>().await?;
         let people = self.people().await?;
         let today = people
@@ -121,7 +121,7 @@ impl Workspace {
         let date = match date {
             Some(d) => parse_date("date", d)?,
             None => {
-                let me = self.info().me.id.to_string();
+                let me = self.workspace_info().me.id.to_string();
                 let at = self.at(None);
                 people
                     .get(&me)

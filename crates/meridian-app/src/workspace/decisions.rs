@@ -160,7 +160,7 @@ impl Workspace {
         }
         let feedback = Feedback {
             id: item_id(),
-            author: self.info().me.id.to_string(),
+            author: self.workspace_info().me.id.to_string(),
             stance,
             text: text.to_owned(),
             at_ms: self.now_ms(),
@@ -174,7 +174,7 @@ impl Workspace {
 
     /// Records that I have read the outcome of a decision (once it has one).
     pub async fn acknowledge_decision(&self, id: &DocId) -> Result<Decision, Error> {
-        let me = self.info().me.id.to_string();
+        let me = self.workspace_info().me.id.to_string();
         self.update::<Decision>(id, |d| {
             use DecisionStatus::*;
             if matches!(d.status, Draft | Proposed) {
@@ -197,7 +197,7 @@ impl Workspace {
 
     /// Marks `old` as superseded by `new`, linking both ways. `old` must be accepted (or
     /// deprecated): only a decision in force can be superseded.
-    pub async fn supersede(&self, old: &DocId, new: &DocId) -> Result<Decision, Error> {
+    pub async fn supersede_decision(&self, old: &DocId, new: &DocId) -> Result<Decision, Error> {
         if old == new {
             return Err(meridian_core::Error::InvalidRange {
                 field: "supersede",
@@ -277,7 +277,7 @@ impl Workspace {
             .read(move |s| s.list_blocking(Some(kind), false))
             .await?;
         for e in entries {
-            out.push((e.id.clone(), self.show(&e.id).await?.object));
+            out.push((e.id.clone(), self.show_object(&e.id).await?.object));
         }
         Ok(out)
     }

@@ -7,7 +7,7 @@ impl Workspace {
     // ----- reading -----
 
     /// Lists objects, newest first, from the catalog (documents are not opened).
-    pub async fn list(
+    pub async fn list_objects(
         &self,
         kind: Option<Kind>,
         include_trashed: bool,
@@ -46,7 +46,7 @@ impl Workspace {
     }
 
     /// The whole object with its id.
-    pub async fn show(&self, id: &DocId) -> Result<Shown, Error> {
+    pub async fn show_object(&self, id: &DocId) -> Result<Shown, Error> {
         let handle = self.open_doc(id).await?;
         let open = handle.lock().await;
         Ok(Shown {

@@ -188,7 +188,12 @@ impl Workspace {
     }
 
     fn my_today(&self) -> chrono::NaiveDate {
-        let tz: chrono_tz::Tz = self.info().me.tz.parse().unwrap_or(chrono_tz::UTC);
+        let tz: chrono_tz::Tz = self
+            .workspace_info()
+            .me
+            .tz
+            .parse()
+            .unwrap_or(chrono_tz::UTC);
         chrono::DateTime::from_timestamp_millis(self.now_ms())
             .unwrap_or_default()
             .with_timezone(&tz)

@@ -52,7 +52,7 @@ impl Workspace {
     pub async fn member_or_me(&self, who: Option<&str>) -> Result<DocId, Error> {
         match who {
             Some(w) => self.resolve_member(w).await,
-            None => Ok(self.info().me.id),
+            None => Ok(self.workspace_info().me.id),
         }
     }
 
@@ -104,7 +104,7 @@ impl Workspace {
 
     /// This device's member, for the settings.
     pub async fn my_profile(&self) -> Result<MemberView, Error> {
-        self.member(&self.info().me.id).await
+        self.member(&self.workspace_info().me.id).await
     }
 
     pub async fn update_member(&self, id: &DocId, patch: MemberPatch) -> Result<MemberView, Error> {
@@ -129,7 +129,7 @@ impl Workspace {
                 Ok(())
             })
             .await?;
-        if *id == self.info().me.id {
+        if *id == self.workspace_info().me.id {
             self.refresh_context().await?;
         }
         Ok(member_view(id.as_str(), m))

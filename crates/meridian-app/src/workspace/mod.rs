@@ -388,7 +388,7 @@ impl Workspace {
         Ok(())
     }
 
-    pub fn info(&self) -> WorkspaceInfo {
+    pub fn workspace_info(&self) -> WorkspaceInfo {
         lock(&self.inner.info).clone()
     }
 

@@ -176,7 +176,12 @@ impl Workspace {
     /// Searches the workspace with the query language; dates are read in my zone.
     pub async fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, Error> {
         let index = self.search_index()?.clone();
-        let tz = self.info().me.tz.parse().unwrap_or(chrono_tz::UTC);
+        let tz = self
+            .workspace_info()
+            .me
+            .tz
+            .parse()
+            .unwrap_or(chrono_tz::UTC);
         let opts = SearchOptions {
             limit,
             tz,

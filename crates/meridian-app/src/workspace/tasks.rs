@@ -58,7 +58,7 @@ impl Workspace {
         at: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<TaskList, Error> {
         let at = at.unwrap_or_else(|| meridian_core::norms::from_ms(self.now_ms()));
-        let me = self.info().me;
+        let me = self.workspace_info().me;
         let tasks = self.typed::<Task>().await?;
         let people = self.people().await?;
         Ok(TaskList {

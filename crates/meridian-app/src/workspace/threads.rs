@@ -54,7 +54,7 @@ impl Workspace {
             )?);
         }
         let urgent = norms::is_urgent(&snap.charter, &kind);
-        let me = self.info().me.id.to_string();
+        let me = self.workspace_info().me.id.to_string();
         Ok(Posting {
             id: None,
             reply_by,
@@ -71,7 +71,7 @@ impl Workspace {
         new.to = self.resolve_members(&new.to).await?;
         let snap = self.snapshot().await?;
         let at = self.at(None);
-        let me = self.info().me.id.to_string();
+        let me = self.workspace_info().me.id.to_string();
         let kind = new.kind.trim().to_ascii_lowercase();
         norms::reply_within(&snap.charter, &kind)?;
         if norms::is_urgent(&snap.charter, &kind) {

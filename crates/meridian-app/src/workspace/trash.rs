@@ -10,13 +10,13 @@ use super::*;
 
 impl Workspace {
     /// Moves an object to the trash (it stays stored, with its history, and can come back).
-    pub async fn trash(&self, id: &DocId) -> Result<ObjectSummary, Error> {
+    pub async fn trash_object(&self, id: &DocId) -> Result<ObjectSummary, Error> {
         self.set_trash(id, true).await
     }
 
     /// Brings an object back from the trash. Restoring an object that is not in the trash
     /// changes nothing.
-    pub async fn restore(&self, id: &DocId) -> Result<ObjectSummary, Error> {
+    pub async fn restore_object(&self, id: &DocId) -> Result<ObjectSummary, Error> {
         self.set_trash(id, false).await
     }
 

@@ -102,7 +102,7 @@ impl Workspace {
     ) -> Result<NotificationBatch, Error> {
         let until = self.at(until);
         let snap = self.snapshot().await?;
-        let me = self.info().me.id.to_string();
+        let me = self.workspace_info().me.id.to_string();
         let (direct, digests) =
             views::digests(views::notifications(&snap.world(), &me, since, until));
         Ok(NotificationBatch {
@@ -120,7 +120,7 @@ impl Workspace {
     ) -> Result<NotificationBatch, Error> {
         let at = self.at(at);
         let snap = self.snapshot().await?;
-        let me = self.info().me.id.to_string();
+        let me = self.workspace_info().me.id.to_string();
         let arrived_by = utc_rfc3339(at);
         let held: Vec<_> = views::notifications(&snap.world(), &me, at, at + TimeDelta::days(3))
             .into_iter()

@@ -56,7 +56,7 @@ async fn a_checkin_asks_at_each_members_morning_and_collects_answers_per_local_d
     assert_eq!(c.questions[1], "Anything blocking?");
 
     // 09:00 in London: asked today at 09:30, not yet due.
-    let view = ws.checkins_view(None).await.expect("view");
+    let view = ws.checkins(None).await.expect("view");
     assert_eq!(view.today, "2026-11-24");
     let card = &view.cards[0];
     assert!(card.participant && card.asks_today && !card.due);
@@ -65,14 +65,14 @@ async fn a_checkin_asks_at_each_members_morning_and_collects_answers_per_local_d
 
     // 09:45: due; answering ends that, and answering again replaces the answer.
     t.clock.advance_ms(45 * 60_000);
-    assert!(ws.checkins_view(None).await.expect("view").cards[0].due);
+    assert!(ws.checkins(None).await.expect("view").cards[0].due);
     ws.answer_checkin(&id, vec!["The relay".into(), "No".into()], None)
         .await
         .expect("answer");
     ws.answer_checkin(&id, vec!["The relay, deployed".into(), "No".into()], None)
         .await
         .expect("edit the answer");
-    let card = ws.checkins_view(None).await.expect("view").cards.remove(0);
+    let card = ws.checkins(None).await.expect("view").cards.remove(0);
     assert!(!card.due);
     assert_eq!(
         card.my_answers.as_deref(),
@@ -97,7 +97,7 @@ async fn a_checkin_asks_at_each_members_morning_and_collects_answers_per_local_d
         .expect("digest");
     assert_eq!(tomorrow.answers.len(), 1);
     assert_eq!(tomorrow.answers[0].name, "Bo");
-    let card = ws.checkins_view(None).await.expect("view").cards.remove(0);
+    let card = ws.checkins(None).await.expect("view").cards.remove(0);
     assert_eq!(card.answered_dates, ["2026-11-25", "2026-11-24"]);
 
     // A check-in without me shows, but never asks me.
@@ -107,7 +107,7 @@ async fn a_checkin_asks_at_each_members_morning_and_collects_answers_per_local_d
     })
     .await
     .expect("create");
-    let view = t.reopen().await.checkins_view(None).await.expect("view");
+    let view = t.reopen().await.checkins(None).await.expect("view");
     let theirs = view
         .cards
         .iter()

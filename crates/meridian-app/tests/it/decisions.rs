@@ -52,7 +52,7 @@ async fn a_refused_transition_changes_nothing_and_explains_itself() {
     let list = t
         .reopen()
         .await
-        .list(Some(Kind::Decision), false)
+        .list_objects(Some(Kind::Decision), false)
         .await
         .expect("list");
     assert_eq!(list[0].status.as_deref(), Some("accepted"));
@@ -97,7 +97,7 @@ async fn options_keep_their_ids_across_edits() {
 async fn unknown_ids_and_wrong_kinds_are_typed_errors() {
     let t = TempWorkspace::new().await;
     let missing = "0123456789abcdef0123456789abcdef".parse().expect("id");
-    let err = t.ws.show(&missing).await.expect_err("missing");
+    let err = t.ws.show_object(&missing).await.expect_err("missing");
     assert_eq!(meridian_app::ApiError::from(err).kind, ErrorKind::NotFound);
     let (page, _) =
         t.ws.create_page(meridian_app::NewPage {

@@ -135,7 +135,7 @@ async fn the_page_tree_refuses_cycles_and_marks_stale_pages() {
     assert!(!node(&grandchild).stale, "due today is not stale yet");
     assert_eq!(
         node(&child).owner.as_deref(),
-        Some(t.ws.info().me.id.to_string().as_str())
+        Some(t.ws.workspace_info().me.id.to_string().as_str())
     );
 
     // Clearing with null through the UI's JSON clears the parent.
@@ -208,7 +208,10 @@ async fn feedback_acknowledgement_and_supersede() {
         .expect("accept");
     t.ws.acknowledge_decision(&id).await.expect("ack");
     let d = t.ws.acknowledge_decision(&id).await.expect("ack twice");
-    assert_eq!(d.acknowledgements, vec![t.ws.info().me.id.to_string()]);
+    assert_eq!(
+        d.acknowledgements,
+        vec![t.ws.workspace_info().me.id.to_string()]
+    );
 
     let (newer, _) =
         t.ws.create_decision(NewDecision {
@@ -217,11 +220,14 @@ async fn feedback_acknowledgement_and_supersede() {
         })
         .await
         .expect("newer");
-    assert!(t.ws.supersede(&id, &id).await.is_err());
-    let old = t.ws.supersede(&id, &newer).await.expect("supersede");
+    assert!(t.ws.supersede_decision(&id, &id).await.is_err());
+    let old =
+        t.ws.supersede_decision(&id, &newer)
+            .await
+            .expect("supersede");
     assert_eq!(old.status, DecisionStatus::Superseded);
     assert_eq!(old.superseded_by, Some(newer.to_string()));
-    let Object::Decision(n) = t.ws.show(&newer).await.expect("show").object else {
+    let Object::Decision(n) = t.ws.show_object(&newer).await.expect("show").object else {
         panic!("decision")
     };
     assert_eq!(n.supersedes, Some(id.to_string()));
@@ -233,9 +239,12 @@ async fn feedback_acknowledgement_and_supersede() {
         })
         .await
         .expect("draft");
-    let err = t.ws.supersede(&draft, &newer).await.expect_err("draft");
+    let err =
+        t.ws.supersede_decision(&draft, &newer)
+            .await
+            .expect_err("draft");
     assert_eq!(err.kind(), ErrorKind::Invalid);
-    let Object::Decision(n) = t.ws.show(&newer).await.expect("show").object else {
+    let Object::Decision(n) = t.ws.show_object(&newer).await.expect("show").object else {
         panic!("decision")
     };
     assert_eq!(n.supersedes, Some(id.to_string()));
@@ -292,7 +301,7 @@ async fn a_thread_promoted_to_a_decision_is_prefilled_and_linked_both_ways() {
     assert_eq!(d.deciders, vec!["Ada".to_owned()]);
     assert_eq!(d.consulted, vec!["Sam".to_owned()]);
     assert_eq!(d.source_thread, Some(thread.to_string()));
-    let Object::Thread(th) = t.ws.show(&thread).await.expect("show").object else {
+    let Object::Thread(th) = t.ws.show_object(&thread).await.expect("show").object else {
         panic!("thread")
     };
     assert_eq!(th.linked_decision, Some(id.to_string()));

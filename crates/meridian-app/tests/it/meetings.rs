@@ -52,7 +52,7 @@ async fn the_agenda_builder_keeps_owners_minutes_pre_reads_and_order() {
         .expect("page");
 
     let m =
-        t.ws.add_agenda_item_with(
+        t.ws.add_agenda_item(
             &id,
             NewAgendaItem {
                 title: "Pick the relay host".into(),
@@ -79,7 +79,7 @@ async fn the_agenda_builder_keeps_owners_minutes_pre_reads_and_order() {
 
     // Pre-reads must be objects of this workspace or web links.
     let bad =
-        t.ws.add_agenda_item_with(
+        t.ws.add_agenda_item(
             &id,
             NewAgendaItem {
                 title: "Budget".into(),
@@ -104,7 +104,7 @@ async fn the_agenda_builder_keeps_owners_minutes_pre_reads_and_order() {
         .expect_err("no such object");
     assert!(matches!(gone, Error::NotFound(_)), "{gone}");
     let blank =
-        t.ws.add_agenda_item_with(&id, NewAgendaItem::default())
+        t.ws.add_agenda_item(&id, NewAgendaItem::default())
             .await
             .expect_err("no title");
     assert!(blank.to_string().contains("needs a title"), "{blank}");
@@ -130,7 +130,7 @@ async fn the_agenda_builder_keeps_owners_minutes_pre_reads_and_order() {
 
     // A second item moved to the top, then removed.
     let m =
-        t.ws.add_agenda_item(&id, "Costs", Some("Ada"), 0)
+        t.ws.add_agenda_item(&id, new_item("Costs", Some("Ada"), 0))
             .await
             .expect("add");
     assert_eq!(m.agenda[1].minutes, 10, "0 minutes means the default");
@@ -153,10 +153,10 @@ async fn the_agenda_builder_keeps_owners_minutes_pre_reads_and_order() {
 #[tokio::test]
 async fn a_meeting_is_summarised_into_a_decision_and_a_task() {
     let t = TempWorkspace::new().await;
-    let ada = t.ws.info().me.id.to_string();
+    let ada = t.ws.workspace_info().me.id.to_string();
     let (id, bo) = planning(&t).await;
     let m =
-        t.ws.add_agenda_item(&id, "Pick the relay host", Some("Bo"), 15)
+        t.ws.add_agenda_item(&id, new_item("Pick the relay host", Some("Bo"), 15))
             .await
             .expect("item");
     let item = m.agenda[0].id.clone();
@@ -252,7 +252,7 @@ async fn a_meeting_is_summarised_into_a_decision_and_a_task() {
             .expect_err("unknown owner");
     assert!(matches!(refused, Error::NoSuchMember { .. }), "{refused}");
     assert!(
-        t.ws.list(Some(Kind::Decision), false)
+        t.ws.list_objects(Some(Kind::Decision), false)
             .await
             .expect("list")
             .is_empty()
@@ -312,4 +312,14 @@ async fn a_meeting_is_summarised_into_a_decision_and_a_task() {
     ws.set_meeting_state(&id, MeetingState::Summarised)
         .await
         .expect("summarised again");
+}
+
+/// A new agenda item with a title, an owner and minutes, as the CLI adds them.
+fn new_item(title: &str, owner: Option<&str>, minutes: u32) -> NewAgendaItem {
+    NewAgendaItem {
+        title: title.to_owned(),
+        owner: owner.map(str::to_owned),
+        minutes,
+        ..NewAgendaItem::default()
+    }
 }

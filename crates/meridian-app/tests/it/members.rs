@@ -10,7 +10,7 @@ use meridian_testkit::TempWorkspace;
 async fn my_profile_changes_are_checked() {
     let t = TempWorkspace::new().await;
     let ws = &t.ws;
-    let me = ws.info().me.id;
+    let me = ws.workspace_info().me.id;
     let err = ws
         .update_member(
             &me,
@@ -37,7 +37,7 @@ async fn my_profile_changes_are_checked() {
         view.hours,
         "mon-thu 08:00-12:00,13:00-17:00; fri 09:00-13:00"
     );
-    assert_eq!(ws.info().me.tz, "Pacific/Chatham");
+    assert_eq!(ws.workspace_info().me.tz, "Pacific/Chatham");
     let removed = ws.remove_focus_block(&me, "0").await.expect_err("none");
     assert!(
         removed
@@ -50,7 +50,7 @@ async fn my_profile_changes_are_checked() {
 #[tokio::test]
 async fn my_profile_is_this_devices_member() {
     let t = TempWorkspace::new().await;
-    let me = t.ws.info().me;
+    let me = t.ws.workspace_info().me;
     let profile = t.ws.my_profile().await.expect("my profile");
     assert_eq!(profile.id, me.id);
     assert_eq!(profile.member.display_name, me.name);
@@ -146,7 +146,7 @@ async fn a_removal_clicked_before_a_sync_removes_the_entry_shown_not_its_old_pos
 async fn out_of_office_ranges_are_removed_by_id() {
     let t = TempWorkspace::new().await;
     let ws = &t.ws;
-    let me = ws.info().me.id;
+    let me = ws.workspace_info().me.id;
     ws.add_out_of_office(&me, "2026-12-21", "2026-12-31", "holidays")
         .await
         .expect("ooo");

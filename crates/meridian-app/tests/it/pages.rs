@@ -32,7 +32,7 @@ async fn typed_edits_survive_a_restart() {
         .expect("edit");
     drop(t.ws.clone());
     let again = t.reopen().await;
-    let Object::Page(page) = again.show(&id).await.expect("show").object else {
+    let Object::Page(page) = again.show_object(&id).await.expect("show").object else {
         panic!("a page")
     };
     assert_eq!(page.body, "h!i 👋 there");
@@ -54,7 +54,14 @@ async fn a_stale_editor_position_is_refused_and_nothing_changes() {
         t.ws.edit_page_body(&id, &[splice(1, 0, "x"), splice(10, 0, "y")])
             .await;
     assert!(err.is_err());
-    let Object::Page(page) = t.reopen().await.show(&id).await.expect("show").object else {
+    let Object::Page(page) = t
+        .reopen()
+        .await
+        .show_object(&id)
+        .await
+        .expect("show")
+        .object
+    else {
         panic!("a page")
     };
     assert_eq!(
@@ -65,7 +72,14 @@ async fn a_stale_editor_position_is_refused_and_nothing_changes() {
     t.ws.edit_page_body(&id, &[splice(3, 0, "d")])
         .await
         .expect("edit");
-    let Object::Page(page) = t.reopen().await.show(&id).await.expect("show").object else {
+    let Object::Page(page) = t
+        .reopen()
+        .await
+        .show_object(&id)
+        .await
+        .expect("show")
+        .object
+    else {
         panic!("a page")
     };
     assert_eq!(page.body, "abcd");
@@ -94,7 +108,14 @@ async fn concurrent_edits_to_one_page_are_all_persisted() {
     for task in tasks {
         task.await.expect("join");
     }
-    let Object::Page(page) = t.reopen().await.show(&id).await.expect("show").object else {
+    let Object::Page(page) = t
+        .reopen()
+        .await
+        .show_object(&id)
+        .await
+        .expect("show")
+        .object
+    else {
         panic!("a page")
     };
     for i in 0..20 {
@@ -163,7 +184,14 @@ async fn a_large_page_compacts_and_reloads() {
         t.ws.store().chunk_count_blocking(&id).expect("count") < 700,
         "compaction ran"
     );
-    let Object::Page(page) = t.reopen().await.show(&id).await.expect("show").object else {
+    let Object::Page(page) = t
+        .reopen()
+        .await
+        .show_object(&id)
+        .await
+        .expect("show")
+        .object
+    else {
         panic!("a page")
     };
     assert_eq!(page.body, expected);

@@ -7,7 +7,7 @@ use meridian_testkit::TempWorkspace;
 
 async fn titles(ws: &Workspace, kind: Kind) -> Vec<String> {
     let mut t: Vec<String> = ws
-        .list(Some(kind), false)
+        .list_objects(Some(kind), false)
         .await
         .expect("list")
         .into_iter()
@@ -50,8 +50,12 @@ async fn the_sample_imports_completely_and_is_searchable() {
     // Metadata from the front matter and the MADR sections survives the import.
     let mut accepted = None;
     let mut proposed = None;
-    for s in t.ws.list(Some(Kind::Decision), false).await.expect("list") {
-        let Object::Decision(d) = t.ws.show(&s.id).await.expect("show").object else {
+    for s in
+        t.ws.list_objects(Some(Kind::Decision), false)
+            .await
+            .expect("list")
+    {
+        let Object::Decision(d) = t.ws.show_object(&s.id).await.expect("show").object else {
             panic!("{} is listed as a decision", s.id)
         };
         match d.status {
@@ -71,12 +75,15 @@ async fn the_sample_imports_completely_and_is_searchable() {
     assert_eq!(proposed.consulted, ["Bo", "Cy"]);
     assert_eq!(proposed.options.len(), 3, "{:?}", proposed.options);
 
-    let pages = t.ws.list(Some(Kind::Page), false).await.expect("list");
+    let pages =
+        t.ws.list_objects(Some(Kind::Page), false)
+            .await
+            .expect("list");
     let start = pages
         .iter()
         .find(|s| s.title == "Start here")
         .expect("the start page");
-    let Object::Page(page) = t.ws.show(&start.id).await.expect("show").object else {
+    let Object::Page(page) = t.ws.show_object(&start.id).await.expect("show").object else {
         panic!("a page")
     };
     assert_eq!(page.tags, ["getting-started"]);

@@ -30,7 +30,7 @@ async fn within<F: std::future::Future<Output = bool>>(
 }
 
 async fn has_page(ws: &Workspace, title: &str) -> bool {
-    ws.list(Some(meridian_app::core::Kind::Page), false)
+    ws.list_objects(Some(meridian_app::core::Kind::Page), false)
         .await
         .is_ok_and(|rows| rows.iter().any(|r| r.title == title))
 }
@@ -64,8 +64,8 @@ async fn a_running_session_admits_delivers_live_and_tells_the_relay_of_a_removal
     )
     .await
     .expect("join");
-    assert_eq!(b.info().name, "Acme");
-    assert_eq!(b.info().me.name, "Bea");
+    assert_eq!(b.workspace_info().name, "Acme");
+    assert_eq!(b.workspace_info().me.name, "Bea");
 
     // An edit on A reaches the relay by itself; B fetches it.
     a.create_page(NewPage {

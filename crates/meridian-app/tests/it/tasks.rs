@@ -116,7 +116,10 @@ async fn due_dates_are_grouped_on_each_owners_calendar() {
         )
         .await
         .expect("reassign");
-    assert_eq!(moved.owner.as_deref(), Some(ws.info().me.id.as_str()));
+    assert_eq!(
+        moved.owner.as_deref(),
+        Some(ws.workspace_info().me.id.as_str())
+    );
     assert_eq!(moved.title, "Kiri's, now Ada's");
     let cleared = ws
         .update_task(
@@ -198,7 +201,7 @@ async fn bad_owners_dates_and_sources_are_refused_with_what_to_do() {
         "{e}"
     );
     assert!(
-        ws.list(Some(Kind::Task), false)
+        ws.list_objects(Some(Kind::Task), false)
             .await
             .expect("list")
             .is_empty()

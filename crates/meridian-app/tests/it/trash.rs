@@ -33,7 +33,7 @@ async fn change_count(ws: &Workspace, id: &DocId) -> usize {
 }
 
 async fn listed(ws: &Workspace, id: &DocId, include_trashed: bool) -> bool {
-    ws.list(Some(Kind::Page), include_trashed)
+    ws.list_objects(Some(Kind::Page), include_trashed)
         .await
         .expect("list")
         .iter()
@@ -76,7 +76,7 @@ async fn merge(from: &Workspace, into: &Workspace, id: &DocId) {
 }
 
 async fn body(ws: &Workspace, id: &DocId) -> String {
-    match ws.show(id).await.expect("show").object {
+    match ws.show_object(id).await.expect("show").object {
         Object::Page(p) => p.body,
         other => panic!("a page, not {other:?}"),
     }
@@ -91,7 +91,7 @@ async fn trash_and_restore_are_changes_in_the_history_and_search_follows() {
     let mut events = ws.subscribe();
     let before = change_count(ws, &id).await;
 
-    let trashed = ws.trash(&id).await.expect("trash");
+    let trashed = ws.trash_object(&id).await.expect("trash");
     assert!(trashed.trashed);
     assert!(matches!(
         announced(&mut events, &id).as_slice(),
@@ -115,7 +115,7 @@ async fn trash_and_restore_are_changes_in_the_history_and_search_follows() {
     assert_eq!(body(ws, &id).await, "The budget numbers.");
 
     // Trashing again changes nothing and announces nothing.
-    ws.trash(&id).await.expect("trash again");
+    ws.trash_object(&id).await.expect("trash again");
     assert_eq!(change_count(ws, &id).await, before + 1);
     assert!(announced(&mut events, &id).is_empty());
 
@@ -124,7 +124,7 @@ async fn trash_and_restore_are_changes_in_the_history_and_search_follows() {
     assert!(again.summary(&id).await.expect("summary").trashed);
     drop(again);
 
-    let restored = ws.restore(&id).await.expect("restore");
+    let restored = ws.restore_object(&id).await.expect("restore");
     assert!(!restored.trashed);
     assert!(matches!(
         announced(&mut events, &id).as_slice(),
@@ -150,8 +150,8 @@ async fn trash_and_restore_are_changes_in_the_history_and_search_follows() {
 #[tokio::test]
 async fn the_workspace_and_its_charter_cannot_be_trashed() {
     let t = TempWorkspace::new().await;
-    let ws_id = t.ws.info().id;
-    let err = t.ws.trash(&ws_id).await.expect_err("refused");
+    let ws_id = t.ws.workspace_info().id;
+    let err = t.ws.trash_object(&ws_id).await.expect_err("refused");
     assert!(
         matches!(
             err,
@@ -162,11 +162,14 @@ async fn the_workspace_and_its_charter_cannot_be_trashed() {
         ),
         "{err:?}"
     );
-    let charter = t.ws.list(Some(Kind::Charter), false).await.expect("list")[0]
-        .id
-        .clone();
+    let charter =
+        t.ws.list_objects(Some(Kind::Charter), false)
+            .await
+            .expect("list")[0]
+            .id
+            .clone();
     assert!(matches!(
-        t.ws.trash(&charter).await,
+        t.ws.trash_object(&charter).await,
         Err(Error::NotTrashable {
             kind: Kind::Charter,
             ..
@@ -174,7 +177,7 @@ async fn the_workspace_and_its_charter_cannot_be_trashed() {
     ));
     let missing: DocId = "00112233445566778899aabbccddeeff".parse().expect("an id");
     assert!(matches!(
-        t.ws.restore(&missing).await,
+        t.ws.restore_object(&missing).await,
         Err(Error::NotFound(_))
     ));
 }
@@ -223,7 +226,7 @@ async fn an_object_trashed_only_in_the_catalog_by_an_older_version_stays_trashed
     assert!(other.ws.summary(&id).await.expect("summary").trashed);
 
     // And it can be restored like any other.
-    ws.restore(&id).await.expect("restore");
+    ws.restore_object(&id).await.expect("restore");
     assert!(listed(&ws, &id, false).await);
 }
 
@@ -240,7 +243,7 @@ async fn trash_and_restore_on_one_device_reach_the_other_by_merge() {
     ));
     assert!(search_finds(&b.ws, "friday", &id, true).await);
 
-    a.ws.trash(&id).await.expect("trash on A");
+    a.ws.trash_object(&id).await.expect("trash on A");
     merge(&a.ws, &b.ws, &id).await;
     assert!(b.ws.summary(&id).await.expect("summary").trashed);
     assert!(!listed(&b.ws, &id, false).await);
@@ -251,7 +254,7 @@ async fn trash_and_restore_on_one_device_reach_the_other_by_merge() {
     ));
     assert!(!search_finds(&b.ws, "friday", &id, false).await);
 
-    a.ws.restore(&id).await.expect("restore on A");
+    a.ws.restore_object(&id).await.expect("restore on A");
     merge(&a.ws, &b.ws, &id).await;
     assert!(!b.ws.summary(&id).await.expect("summary").trashed);
     assert!(listed(&b.ws, &id, false).await);
@@ -292,7 +295,7 @@ async fn an_edit_made_while_another_device_trashes_is_kept_in_the_trash() {
     )
     .await
     .expect("edit on B");
-    a.ws.trash(&id).await.expect("trash on A");
+    a.ws.trash_object(&id).await.expect("trash on A");
 
     merge(&a.ws, &b.ws, &id).await;
     merge(&b.ws, &a.ws, &id).await;
@@ -308,7 +311,7 @@ async fn an_edit_made_while_another_device_trashes_is_kept_in_the_trash() {
     );
 
     // Restored on B, the edit is there on both.
-    b.ws.restore(&id).await.expect("restore on B");
+    b.ws.restore_object(&id).await.expect("restore on B");
     merge(&b.ws, &a.ws, &id).await;
     assert!(listed(&a.ws, &id, false).await);
     assert_eq!(body(&a.ws, &id).await, "Q1: search.\nQ2: sync.");

@@ -33,14 +33,14 @@ fn thread(author: &str, to: &str, kind: &str, sent: &str, reason: Option<&str>) 
 async fn focus_and_quiet_hours_hold_notifications_until_one_digest() {
     let t = TempWorkspace::new().await; // Ada, Europe/London (UTC in November)
     let ws = &t.ws;
-    let ada = ws.info().me.id.to_string();
+    let ada = ws.workspace_info().me.id.to_string();
     let sam = ws
         .add_member("Sam", "Australia/Sydney", Role::Editor, None)
         .await
         .expect("add Sam")
         .to_string();
     ws.add_focus_block(
-        &ws.info().me.id,
+        &ws.workspace_info().me.id,
         NewFocus {
             days: Some("mon-fri".into()),
             date: None,

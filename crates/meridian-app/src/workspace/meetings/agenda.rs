@@ -7,11 +7,7 @@ use super::*;
 
 impl Workspace {
     /// Adds an item at the end of the agenda.
-    pub async fn add_agenda_item_with(
-        &self,
-        id: &DocId,
-        new: NewAgendaItem,
-    ) -> Result<Meeting, Error> {
+    pub async fn add_agenda_item(&self, id: &DocId, new: NewAgendaItem) -> Result<Meeting, Error> {
         let owner = self.owner_id(new.owner.as_deref()).await?;
         let pre_reads = self.check_pre_reads(&new.pre_reads).await?;
         let item = AgendaItem {
@@ -27,26 +23,6 @@ impl Workspace {
             m.agenda.push(item);
             Ok(())
         })
-        .await
-    }
-
-    /// [`Workspace::add_agenda_item_with`] from separate fields, as the CLI takes them.
-    pub async fn add_agenda_item(
-        &self,
-        id: &DocId,
-        title: &str,
-        owner: Option<&str>,
-        minutes: u32,
-    ) -> Result<Meeting, Error> {
-        self.add_agenda_item_with(
-            id,
-            NewAgendaItem {
-                title: title.to_owned(),
-                owner: owner.map(str::to_owned),
-                minutes,
-                ..NewAgendaItem::default()
-            },
-        )
         .await
     }
 

@@ -13,7 +13,7 @@ use super::*;
 
 impl Workspace {
     pub async fn create_meeting(&self, new: NewMeeting) -> Result<(DocId, MeetingTimes), Error> {
-        let me = self.info().me;
+        let me = self.workspace_info().me;
         let mut attendees = self.resolve_members(&new.attendees).await?;
         if !attendees.contains(&me.id.to_string()) {
             attendees.insert(0, me.id.to_string());
@@ -103,7 +103,7 @@ impl Workspace {
             let author = m
                 .organiser
                 .clone()
-                .unwrap_or_else(|| self.info().me.id.to_string());
+                .unwrap_or_else(|| self.workspace_info().me.id.to_string());
             let mut thread = norms::async_thread(m, &author, at);
             thread.source_meeting = Some(id.to_string());
             let (thread_id, _) = self.create_object(thread).await?;
@@ -121,7 +121,7 @@ impl Workspace {
     /// Meeting slots for me and `with`, best first, with every attendee's local time and
     /// a fairness score from the inconvenience ledger of past meetings.
     pub async fn suggest_slots(&self, q: SlotQuery) -> Result<Vec<norms::Slot>, Error> {
-        let me = self.info().me.id.to_string();
+        let me = self.workspace_info().me.id.to_string();
         let mut ids = self.resolve_members(&q.with).await?;
         if !ids.contains(&me) {
             ids.insert(0, me);

@@ -1,4 +1,4 @@
-//! Time and norms in the window: teammates in other zones arrive (written into the
+//! The derived views in the window, with time rules: teammates in other zones arrive (written into the
 //! workspace while the app is closed, as sync would), then the user reads the inbox with
 //! reply-by times, looks at the team clock, drafts a thread whose composer shows each
 //! recipient's reply-by before sending, and meets a clear error in their settings.
@@ -64,7 +64,7 @@ pub async fn seed(data: &Path) -> TestResult<Seeded> {
         },
     )
     .await?;
-    let me = ws.info().me.id;
+    let me = ws.workspace_info().me.id;
     let sent: DateTime<Utc> = now - TimeDelta::hours(1);
     ws.create_object(Thread {
         title: QUESTION.into(),
