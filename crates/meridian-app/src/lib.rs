@@ -7,9 +7,6 @@
 //! Adapters never import each other; this crate wires them. It must not depend on the CLI,
 //! the desktop shell or any UI toolkit.
 
-// Workspace-wide once src-tauri allows it (see the root Cargo.toml).
-#![warn(clippy::unused_async)]
-
 mod api;
 pub mod bindings;
 mod clock;

@@ -5,9 +5,6 @@
 //! No IO, no async, no clock, no randomness, no SQLite: callers pass `now` and fresh ids
 //! in. Everything else in Meridian depends on this crate; it depends on nothing of ours.
 
-// Workspace-wide once src-tauri allows it (see the root Cargo.toml).
-#![warn(clippy::unused_async)]
-
 mod doc;
 mod error;
 mod ids;

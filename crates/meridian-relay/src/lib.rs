@@ -16,9 +16,6 @@
 //! # Ok(()) }
 //! ```
 
-// Workspace-wide once src-tauri allows it (see the root Cargo.toml).
-#![warn(clippy::unused_async)]
-
 mod config;
 mod conn;
 mod core;

@@ -1,8 +1,5 @@
 //! `meridian-relay`: runs a relay until SIGINT or SIGTERM.
 
-// Workspace-wide once src-tauri allows it (see the root Cargo.toml).
-#![warn(clippy::unused_async)]
-
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;

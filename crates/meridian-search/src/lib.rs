@@ -13,9 +13,6 @@
 //!
 //! Depends on `meridian-core` only.
 
-// Workspace-wide once src-tauri allows it (see the root Cargo.toml).
-#![warn(clippy::unused_async)]
-
 mod cjk;
 mod extract;
 mod gated;

@@ -11,9 +11,6 @@
 //! Among Meridian's crates this one depends on `meridian-core` only; it must never depend on
 //! the engine, search, sync or vault crates (they depend on it, or on nothing of each other).
 
-// Workspace-wide once src-tauri allows it (see the root Cargo.toml).
-#![warn(clippy::unused_async)]
-
 mod ack;
 mod error;
 mod heads;

@@ -38,9 +38,6 @@
 //! - A member can write only envelopes under its own device id; a removed device's old
 //!   envelopes stay valid history up to the epoch it was removed in.
 
-// Workspace-wide once src-tauri allows it (see the root Cargo.toml).
-#![warn(clippy::unused_async)]
-
 pub mod checkpoint;
 mod codec;
 pub mod delivery;

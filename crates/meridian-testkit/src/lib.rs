@@ -1,9 +1,6 @@
 //! Test-only helpers: a fake clock the test moves by hand, temporary workspaces on a real
 //! SQLite file, and the path of the shared corpus. Never a dependency of product code.
 
-// Workspace-wide once src-tauri allows it (see the root Cargo.toml).
-#![warn(clippy::unused_async)]
-
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -19,9 +19,6 @@
 //!   `Neutral, because x` arguments become pros written `Neutral: x`.
 //! - Empty files import as empty pages titled after the file.
 
-// Workspace-wide once src-tauri allows it (see the root Cargo.toml).
-#![warn(clippy::unused_async)]
-
 mod error;
 mod export;
 mod import;

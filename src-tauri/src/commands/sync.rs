@@ -23,6 +23,10 @@ pub struct FirstRun {
     pub data_dir: String,
 }
 
+#[allow(
+    clippy::unused_async,
+    reason = "every command is async: the table's entry points await it, and Tauri runs async commands off the main thread"
+)]
 pub async fn first_run(state: State<'_>) -> Result<Option<FirstRun>, ApiError> {
     Ok(state.is_first_run().then(|| FirstRun {
         name: startup::DEFAULT_NAME.to_owned(),

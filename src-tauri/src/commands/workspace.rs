@@ -3,6 +3,10 @@ use meridian_app::{ApiError, ObjectSummary, Shown, WorkspaceInfo};
 
 use super::State;
 
+#[allow(
+    clippy::unused_async,
+    reason = "every command is async: the table's entry points await it, and Tauri runs async commands off the main thread"
+)]
 pub async fn workspace_info(state: State<'_>) -> Result<WorkspaceInfo, ApiError> {
     Ok(state.workspace()?.workspace_info())
 }

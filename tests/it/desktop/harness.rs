@@ -98,14 +98,14 @@ pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
 }
 
 impl Harness {
-    pub async fn start(config: Config) -> Harness {
-        Harness::start_with_env(config, &[]).await
+    pub fn start(config: Config) -> Harness {
+        Harness::start_with_env(config, &[])
     }
 
     /// Like [`Harness::start`], with extra environment variables for the driver and the app
     /// it launches (e.g. `GTK_THEME=Adwaita:dark`, which WebKitGTK reports to the page as
     /// `prefers-color-scheme: dark`).
-    pub async fn start_with_env(config: Config, env: &[(&str, &str)]) -> Harness {
+    pub fn start_with_env(config: Config, env: &[(&str, &str)]) -> Harness {
         let root = tempfile::tempdir().expect("create a temp folder");
         for dir in [
             "data",

@@ -43,7 +43,7 @@ where
         return;
     };
     let _turn = super::harness::one_at_a_time().await;
-    let harness = Harness::start(config).await;
+    let harness = Harness::start(config);
     let outcome = tokio::time::timeout(Duration::from_secs(300), async {
         let seeded = seed(&harness.data_dir()).await?;
         let client = harness.launch().await?;

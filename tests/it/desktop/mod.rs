@@ -28,7 +28,7 @@ async fn the_desktop_app_end_to_end() {
         return;
     };
     let _turn = harness::one_at_a_time().await;
-    let harness = Harness::start(config.clone()).await;
+    let harness = Harness::start(config.clone());
     let outcome = tokio::time::timeout(Duration::from_secs(900), async {
         scenario::run(&harness).await?;
         // Teammates arrive while the app is closed, as sync would bring them.
@@ -37,7 +37,7 @@ async fn the_desktop_app_end_to_end() {
         flows::run(&harness).await?;
         sync::invite_a_cli_device(&harness).await?;
         // A second app, on a fresh data folder, joins on its first run.
-        let fresh = Harness::start(config).await;
+        let fresh = Harness::start(config);
         let joined = sync::join_on_first_run(&fresh).await;
         fresh.stop();
         joined
@@ -71,7 +71,7 @@ async fn scenario(
         return;
     };
     let _turn = harness::one_at_a_time().await;
-    let harness = Harness::start_with_env(config, env).await;
+    let harness = Harness::start_with_env(config, env);
     let outcome = tokio::time::timeout(limit, run(&harness)).await;
     harness.stop();
     match outcome {

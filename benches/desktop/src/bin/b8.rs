@@ -85,7 +85,7 @@ async fn run() -> BenchResult {
     let load_before = load_average();
     let started = Instant::now();
 
-    let h = Harness::start(config).await;
+    let h = Harness::start(config);
     let data = h.data_dir();
     meridian(
         &cli,
