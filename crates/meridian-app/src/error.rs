@@ -1,6 +1,8 @@
 use std::path::PathBuf;
 
 use meridian_core::{DocId, Kind};
+
+use crate::sync::SyncError;
 use serde::{Deserialize, Serialize};
 
 /// Why a command of the engine failed.
@@ -56,9 +58,9 @@ pub enum Error {
         "search is unavailable: its index folder cannot be used (see the log); everything else works"
     )]
     SearchUnavailable,
-    /// Sync could not do what was asked; the text says why and what to do.
-    #[error("{0}")]
-    Sync(String),
+    /// Sync could not do what was asked.
+    #[error(transparent)]
+    Sync(#[from] crate::sync::SyncError),
     /// A file of the sample workspace bundled with this build does not import: a defect of
     /// the build, never of the user's data.
     #[error(
@@ -112,6 +114,8 @@ impl Error {
             Error::Stopped | Error::SampleContent { .. } => ErrorKind::Internal,
             Error::Search(meridian_search::Error::Query(_)) => ErrorKind::Invalid,
             Error::Search(_) | Error::SearchUnavailable => ErrorKind::Storage,
+            Error::Sync(SyncError::Storage(_)) => ErrorKind::Storage,
+            Error::Sync(SyncError::Invalid(_)) => ErrorKind::Invalid,
             Error::Sync(_) => ErrorKind::Sync,
         }
     }

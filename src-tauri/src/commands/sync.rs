@@ -120,7 +120,8 @@ pub async fn create_invite(
     let code = ws.create_invite(relay.trim(), role, valid_ms).await?;
     // The admin device must sync to admit the new one.
     startup::start_sync(&app, &ws);
-    let qr = qrcode::QrCode::new(code.as_bytes()).map_err(|e| Error::Sync(e.to_string()))?;
+    let qr = qrcode::QrCode::new(code.as_bytes())
+        .map_err(|e| Error::Sync(meridian_app::sync::SyncError::Invalid(e.to_string())))?;
     let qr_svg = qr
         .render::<qrcode::render::svg::Color<'_>>()
         .min_dimensions(220, 220)

@@ -5,7 +5,7 @@ use meridian_sync::{Invite, JoinRequest, admit, verify_join};
 use serde::Serialize;
 
 use super::db::key;
-use super::{SyncParts, role_name, sync_err};
+use super::{SyncError, SyncParts, role_name, sync_err};
 use crate::error::Error;
 use crate::workspace::{Workspace, rfc3339};
 
@@ -184,20 +184,21 @@ impl Workspace {
             .into_iter()
             .find(|b| JoinRequest::decode(b).is_ok_and(|r| r.device.id.to_string() == device))
             .ok_or_else(|| {
-                Error::Sync(format!(
+                Error::Sync(SyncError::Invalid(format!(
                     "no join request from device {device} waits for approval"
-                ))
+                )))
             })?;
-        let opened = open(parts, &bytes)?
-            .ok_or_else(|| Error::Sync("that join request is unreadable".into()))?;
+        let opened = open(parts, &bytes)?.ok_or_else(|| {
+            Error::Sync(SyncError::Invalid("that join request is unreadable".into()))
+        })?;
         if self.admit_opened(parts, opened).await? {
             drop(guard);
             self.nudge_sync();
             Ok(())
         } else {
-            Err(Error::Sync(format!(
+            Err(Error::Sync(SyncError::Invalid(format!(
                 "the join request of {device} is no longer valid (expired, used, or the device is already a member)"
-            )))
+            ))))
         }
     }
 }

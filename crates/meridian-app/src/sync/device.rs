@@ -18,7 +18,7 @@ use meridian_sync::keys::DEVICE_SECRET_BYTES;
 use zeroize::Zeroizing;
 
 use super::db::{SyncDb, key};
-use super::sync_err;
+use super::{SyncError, sync_err};
 use crate::error::Error;
 
 const KEY_FILE: &str = "device.key";
@@ -35,14 +35,14 @@ fn load_or_create_in(dir: &Path, db: &SyncDb, try_keychain: bool) -> Result<Devi
     let account = keychain_account(dir);
     match db.get_str(key::DEVICE_KEY_STORE).map_err(sync_err)?.as_deref() {
         Some(IN_KEYCHAIN) => keychain_read(&account).map_err(|e| {
-            Error::Sync(format!(
+            Error::Sync(SyncError::Storage(format!(
                 "this device's key is in the OS keychain, which cannot be read now ({e}); unlock or start the keychain and try again"
-            ))
+            )))
         }),
         Some(_) => read_key_file_blocking(&dir.join(KEY_FILE), &passphrase(dir)).map_err(|e| {
-            Error::Sync(format!(
+            Error::Sync(SyncError::Storage(format!(
                 "cannot read this device's key file ({e}); if MERIDIAN_KEY_PASSPHRASE was set when it was made, set it again"
-            ))
+            )))
         }),
         None => {
             let keys = DeviceKeys::generate(&mut rand::rng());

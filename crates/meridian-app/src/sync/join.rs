@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::db::key;
 use super::session::{Ended, Until};
 use super::transport::{ConnectError, Link};
-use super::{SyncParts, sync_err};
+use super::{SyncError, SyncParts, sync_err};
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
 use crate::workspace::Workspace;
@@ -56,10 +56,10 @@ impl Workspace {
     ) -> Result<Workspace, Error> {
         let invite = Invite::decode(code).map_err(sync_err)?;
         if invite.expires_ms <= clock.now_ms() {
-            return Err(Error::Sync(format!(
+            return Err(Error::Sync(SyncError::Invalid(format!(
                 "this invite expired at {}: ask an admin for a new one",
                 crate::workspace::rfc3339(invite.expires_ms)
-            )));
+            ))));
         }
         meridian_core::Member::new(me.trim(), tz.trim(), meridian_core::Role::Editor)
             .validate(None, &Default::default())?;
@@ -74,10 +74,10 @@ impl Workspace {
             let parts = guard.as_mut().ok_or(Error::Stopped)?;
             match parts.db.get_str(key::JOINING).map_err(sync_err)? {
                 Some(joining) if joining != invite_id => {
-                    return Err(Error::Sync(format!(
+                    return Err(Error::Sync(SyncError::Invalid(format!(
                         "{} is joining with another invite: finish that join or use an empty folder",
                         data_dir.display()
-                    )));
+                    ))));
                 }
                 None if parts.db.count().map_err(sync_err)? > 0 => {
                     return Err(Error::AlreadyInitialised(data_dir.to_owned()));
@@ -110,7 +110,9 @@ impl Workspace {
                         tracing::info!(reason = %why, "the relay does not know the invite yet; retrying");
                         tokio::time::sleep(POLL).await;
                     }
-                    Err(Retry::Later(why) | Retry::Never(why)) => return Err(Error::Sync(why)),
+                    Err(Retry::Later(why) | Retry::Never(why)) => {
+                        return Err(Error::Sync(SyncError::Transport(why)));
+                    }
                     Ok(()) => break,
                 }
             }
@@ -136,10 +138,10 @@ impl Workspace {
                     code: ErrorCode::NotAMember,
                     ..
                 }) => {
-                    return Err(Error::Sync(format!(
+                    return Err(Error::Sync(SyncError::Transport(format!(
                         "no admin device admitted this one within {} s: an admin device must be syncing (run `meridian sync` there), then run this join again",
                         timeout.as_secs()
-                    )));
+                    ))));
                 }
                 Err(e) => return Err(e.into_error()),
             }

@@ -9,12 +9,14 @@
 mod admission;
 mod db;
 mod device;
+mod error;
 mod join;
 mod session;
 mod transport;
 
 pub use admission::PendingJoin;
 pub use db::{DbError, SyncDb};
+pub use error::SyncError;
 pub use session::SyncReport;
 
 use std::collections::BTreeMap;
@@ -73,8 +75,8 @@ pub struct SyncStatus {
     pub reason: Option<String>,
 }
 
-fn sync_err(e: impl std::fmt::Display) -> Error {
-    Error::Sync(e.to_string())
+fn sync_err(e: impl Into<SyncError>) -> Error {
+    Error::Sync(e.into())
 }
 
 pub(crate) fn workspace_id(id: &DocId) -> Result<WorkspaceId, Error> {
@@ -95,9 +97,9 @@ pub fn parse_role(s: &str) -> Result<Role, Error> {
         "admin" => Ok(Role::Admin),
         "editor" => Ok(Role::Editor),
         "viewer" => Ok(Role::Viewer),
-        other => Err(Error::Sync(format!(
+        other => Err(Error::Sync(SyncError::Invalid(format!(
             "unknown role {other:?}: use admin, editor or viewer"
-        ))),
+        )))),
     }
 }
 
@@ -190,9 +192,9 @@ impl Workspace {
         let me = parts.keys.id();
         let log = parts.membership.as_mut().ok_or(Error::Stopped)?;
         if log.state().role(&me) != Some(Role::Admin) {
-            return Err(Error::Sync(
+            return Err(Error::Sync(SyncError::Invalid(
                 "only an admin device can invite: ask an admin of this workspace".into(),
-            ));
+            )));
         }
         let pin = relay_pin(&mut parts.db, relay_url).await?;
         let mut rng = rand::rng();
@@ -319,7 +321,9 @@ impl Workspace {
         let mut guard = self.sync_parts().await?;
         let parts = guard.as_mut().ok_or(Error::Stopped)?;
         let log = parts.membership.as_mut().ok_or_else(|| {
-            Error::Sync("this workspace is not shared: no devices to remove".into())
+            Error::Sync(SyncError::NotShared {
+                what: ": no devices to remove",
+            })
         })?;
         let mut rng = rand::rng();
         let key = EpochKey::generate(&mut rng);
@@ -427,12 +431,15 @@ impl Workspace {
             return Ok(false);
         }
         let (heads, saved) = self.checkpoint_state(id).await?;
-        let loaded = automerge::Automerge::load(&saved)
-            .map_err(|e| Error::Sync(format!("a checkpoint of {id} does not load back: {e}")))?;
+        let loaded = automerge::Automerge::load(&saved).map_err(|e| {
+            Error::Sync(SyncError::Protocol(format!(
+                "a checkpoint of {id} does not load back: {e}"
+            )))
+        })?;
         if sorted(loaded.get_heads()) != sorted(heads.clone()) {
-            return Err(Error::Sync(format!(
+            return Err(Error::Sync(SyncError::Protocol(format!(
                 "a checkpoint of {id} loads back with other heads than it was saved with"
-            )));
+            ))));
         }
         let heads: Vec<[u8; 32]> = heads.iter().map(|h| h.0).collect();
         let body = checkpoint::encode_body(&heads, &saved);
@@ -684,16 +691,16 @@ fn open_body(
 ) -> Result<Vec<u8>, Error> {
     let header = env.header();
     let key = keys.get(&header.epoch).ok_or_else(|| {
-        Error::Sync(format!(
+        Error::Sync(SyncError::Protocol(format!(
             "no key for epoch {} (this device was added later or removed)",
             header.epoch
-        ))
+        )))
     })?;
     let ws = parts
         .membership
         .as_ref()
         .and_then(|l| l.state().workspace())
-        .ok_or_else(|| Error::Sync("this workspace is not shared".into()))?;
+        .ok_or(Error::Sync(SyncError::NotShared { what: "" }))?;
     env.decrypt(&ws, key).map_err(sync_err)
 }
 
@@ -789,7 +796,11 @@ async fn relay_pin(db: &mut SyncDb, relay_url: &str) -> Result<Option<[u8; 32]>,
     }
     let link = transport::Link::connect(relay_url, None)
         .await
-        .map_err(|e| Error::Sync(format!("cannot read the relay's certificate: {e}")))?;
+        .map_err(|e| {
+            Error::Sync(SyncError::Transport(format!(
+                "cannot read the relay's certificate: {e}"
+            )))
+        })?;
     let pin = link.cert;
     link.close().await;
     if let Some(pin) = &pin {
@@ -803,7 +814,7 @@ async fn relay_pin(db: &mut SyncDb, relay_url: &str) -> Result<Option<[u8; 32]>,
 /// The relay address to use for `url`: refuses what is not a WebSocket URL, and adds the
 /// relay's `/sync` path when `url` has no path (`ws://host:7447`).
 pub fn normalise_relay_url(url: &str) -> Result<String, Error> {
-    transport::with_sync_path(url).map_err(Error::Sync)
+    transport::with_sync_path(url).map_err(|m| Error::Sync(SyncError::Invalid(m)))
 }
 
 /// What sealing needs: the workspace, this device, and the current epoch and its key.

@@ -12,7 +12,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::db::key;
 use super::transport::Link;
-use super::{SyncParts, sync_err, workspace_id};
+use super::{SyncError, SyncParts, sync_err, workspace_id};
 use crate::error::Error;
 use crate::workspace::Workspace;
 
@@ -57,10 +57,8 @@ pub(super) enum Ended {
 impl Ended {
     pub(super) fn into_error(self) -> Error {
         match self {
-            Ended::Refused { message, .. } => {
-                Error::Sync(format!("the relay refused this device: {message}"))
-            }
-            Ended::Lost(m) => Error::Sync(m),
+            Ended::Refused { code, message } => Error::Sync(SyncError::Refused { code, message }),
+            Ended::Lost(m) => Error::Sync(SyncError::Transport(m)),
             Ended::Local(e) => e,
         }
     }
@@ -104,10 +102,10 @@ impl Workspace {
                     code: ErrorCode::Removed | ErrorCode::NotAMember,
                     message,
                 }) => {
-                    return Err(Error::Sync(message));
+                    return Err(Error::Sync(SyncError::Removed { message }));
                 }
-                Err(Ended::Local(Error::Sync(m))) if m.contains("not shared") => {
-                    return Err(Error::Sync(m));
+                Err(Ended::Local(e @ Error::Sync(SyncError::NotShared { .. }))) => {
+                    return Err(e);
                 }
                 Err(e) => {
                     tracing::info!(?e, "sync session ended; reconnecting");
@@ -151,18 +149,16 @@ impl Workspace {
             report.sealed += self.seal_with(parts, true).await? as u64;
             self.apply_unapplied(parts).await?;
             let Some(log) = &parts.membership else {
-                return Err(Error::Sync(
-                    "this workspace is not shared: create an invite with --relay URL first".into(),
-                )
+                return Err(Error::Sync(SyncError::NotShared {
+                    what: ": create an invite with --relay URL first",
+                })
                 .into());
             };
             let url = parts
                 .db
                 .get_str(key::RELAY)
                 .map_err(sync_err)?
-                .ok_or_else(|| {
-                    Error::Sync("no relay is set: create an invite with --relay URL".into())
-                })?;
+                .ok_or_else(|| Error::Sync(SyncError::NoRelay))?;
             let pin = parts.db.relay_pin().map_err(sync_err)?;
             let register = parts.db.get(key::REGISTERED).map_err(sync_err)?.is_none()
                 && !log.is_empty()
@@ -455,7 +451,7 @@ fn with_ctx<T>(
     } = parts;
     let membership = membership
         .as_mut()
-        .ok_or_else(|| Error::Sync("this workspace is not shared".into()))?;
+        .ok_or(Error::Sync(SyncError::NotShared { what: "" }))?;
     let mut ctx = Ctx {
         log: db,
         membership,

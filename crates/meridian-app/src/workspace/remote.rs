@@ -82,9 +82,11 @@ impl Workspace {
         if let Some(local) = unsealed(&mut open.doc, sealed) {
             seal_local(local)?;
         }
-        open.doc
-            .load_incremental(bytes)
-            .map_err(|e| Error::Sync(format!("a remote change of {id} cannot be merged: {e}")))?;
+        open.doc.load_incremental(bytes).map_err(|e| {
+            Error::Sync(crate::sync::SyncError::Protocol(format!(
+                "a remote change of {id} cannot be merged: {e}"
+            )))
+        })?;
         let heads = open.doc.get_heads();
         let complete = open.doc.get_missing_deps(&[]).is_empty();
         let object = match meridian_core::read_any(&open.doc) {

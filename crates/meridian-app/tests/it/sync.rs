@@ -117,3 +117,53 @@ async fn a_running_session_admits_delivers_live_and_tells_the_relay_of_a_removal
     running.await.expect("task").expect("run_sync ends cleanly");
     server.shutdown().await.expect("relay stops");
 }
+
+#[tokio::test]
+async fn sync_errors_are_typed_and_the_loop_ends_on_an_unshared_workspace() {
+    use meridian_app::sync::{SyncError, parse_role};
+    use meridian_app::{Error, ErrorKind};
+
+    let t = meridian_testkit::TempWorkspace::new().await;
+    // The loop decides on the variant, not on the text: it stops instead of retrying.
+    let (_stop, rx) = watch::channel(false);
+    let ended = tokio::time::timeout(Duration::from_secs(10), t.ws.run_sync(rx))
+        .await
+        .expect("the loop ends at once");
+    assert!(
+        matches!(ended, Err(Error::Sync(SyncError::NotShared { .. }))),
+        "{ended:?}"
+    );
+    let once = t.ws.sync_once(Duration::from_secs(5)).await;
+    assert!(
+        matches!(once, Err(Error::Sync(SyncError::NotShared { .. }))),
+        "{once:?}"
+    );
+    let remove =
+        t.ws.remove_device(&"0".repeat(52))
+            .await
+            .expect_err("not shared");
+    assert!(
+        matches!(remove, Error::Sync(SyncError::NotShared { .. })),
+        "{remove:?}"
+    );
+    assert_eq!(remove.kind(), ErrorKind::Sync);
+    assert!(
+        remove
+            .to_string()
+            .starts_with("this workspace is not shared")
+    );
+
+    // Bad input is `Invalid` for the UI, whatever layer found it.
+    let bad_id = t.ws.remove_device("abcd").await.expect_err("not an id");
+    assert_eq!(bad_id.kind(), ErrorKind::Invalid, "{bad_id}");
+    let role = parse_role("boss").expect_err("no such role");
+    assert!(
+        matches!(role, Error::Sync(SyncError::Invalid(_))),
+        "{role:?}"
+    );
+    assert_eq!(role.kind(), ErrorKind::Invalid);
+    assert!(
+        role.to_string().contains("use admin, editor or viewer"),
+        "{role}"
+    );
+}
