@@ -22,9 +22,23 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['src/**/*.test.ts'],
     environment: 'node',
     // The theme test reads app.css (`?raw`); other CSS stays out of unit tests.
     css: { include: [/app\.css/] },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts'], exclude: ['src/**/*.svelte.test.ts'] } },
+      // Runes modules under test need Svelte's client build, where effects run (the
+      // default resolves its server build).
+      {
+        extends: true,
+        resolve: { conditions: ['browser'] },
+        test: {
+          name: 'runes',
+          include: ['src/**/*.svelte.test.ts'],
+          environment: './vitest.client-env.ts',
+          server: { deps: { inline: [/svelte/] } },
+        },
+      },
+    ],
   },
 })

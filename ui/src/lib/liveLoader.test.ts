@@ -1,7 +1,6 @@
 // The live-data logic against a fake Tauri: `listen` records handlers so a test can emit
 // engine events, and `invoke` answers as the test says. The runes wrapper (live.svelte.ts)
-// only forwards to this; the default `node` test environment runs Svelte's server build,
-// where effects never run, so it is not exercised here.
+// only forwards to this; live.svelte.test.ts checks it in Svelte's client build.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Event, Kind } from './bindings'
