@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use meridian_app::core::{DocId, Role};
+use meridian_app::core::{DecisionStatus, DocId, Kind, MeetingState, Role, Stance, TaskState};
 
 use crate::input::{Cleared, doc_id_or_none, trimmed_doc_id};
 
@@ -101,7 +101,7 @@ pub enum Command {
     List {
         /// page, decision, meeting, thread, checkin, task, member, charter
         #[arg(long)]
-        kind: Option<String>,
+        kind: Option<Kind>,
         /// Include objects in the trash
         #[arg(long)]
         all: bool,
@@ -282,7 +282,7 @@ pub enum DecisionCmd {
         deciders: Vec<String>,
         /// draft, proposed, accepted, rejected
         #[arg(long)]
-        status: Option<String>,
+        status: Option<DecisionStatus>,
     },
     /// Change the text fields of a decision
     Edit {
@@ -319,11 +319,11 @@ pub enum DecisionCmd {
         rationale: Option<String>,
     },
     /// Move a decision to a new status (draft, proposed, accepted, rejected, deprecated, superseded)
-    Status { id: DocId, status: String },
+    Status { id: DocId, status: DecisionStatus },
     /// Give my feedback: support, concern or object (an objection needs --text)
     Feedback {
         id: DocId,
-        stance: String,
+        stance: Stance,
         #[arg(long, default_value = "")]
         text: String,
     },
@@ -506,7 +506,7 @@ pub enum MeetingCmd {
         due: Option<String>,
     },
     /// Move a meeting to held, summarised, cancelled or back to scheduled
-    State { id: DocId, state: String },
+    State { id: DocId, state: MeetingState },
     /// Summarise a meeting: record the decision it reached (about --item, pre-filled from
     /// the meeting) and mark it summarised; it needs a summary (--summary or `meeting summary`)
     Summarise {
@@ -555,7 +555,7 @@ pub enum MeetingCmd {
         items: Vec<String>,
         /// scheduled, held, summarised, cancelled
         #[arg(long)]
-        state: Option<String>,
+        state: Option<MeetingState>,
         #[arg(long)]
         summary: Option<String>,
     },
@@ -639,7 +639,7 @@ pub enum TaskCmd {
         all: bool,
     },
     /// Set a task's state (open, doing, done, dropped)
-    State { id: DocId, state: String },
+    State { id: DocId, state: TaskState },
     /// Change a task
     Edit {
         id: DocId,

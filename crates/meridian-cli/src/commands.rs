@@ -52,7 +52,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Option<Reply>> {
         Command::SyncStatus => sync::status(&ws).await?,
         Command::Import { dir } => workspace::import(&ws, &dir).await?,
         Command::Export { dir, format } => workspace::export(&ws, &dir, format).await?,
-        Command::List { kind, all } => workspace::list(&ws, kind.as_deref(), all).await?,
+        Command::List { kind, all } => workspace::list(&ws, kind, all).await?,
         Command::Show { id } => workspace::show(&ws, &id).await?,
         Command::Trash { id } => workspace::trash(&ws, &id).await?,
         Command::Restore { id } => workspace::restore(&ws, &id).await?,

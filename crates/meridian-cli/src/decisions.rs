@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use meridian_app::core::{DecisionOption, DecisionStatus};
+use meridian_app::core::DecisionOption;
 use meridian_app::{DecisionPatch, NewDecision, NewOption, Workspace};
 use serde::Serialize;
 
@@ -45,7 +45,7 @@ pub async fn decision(ws: &Workspace, cmd: DecisionCmd) -> anyhow::Result<Reply>
                 rationale: rationale.unwrap_or_default(),
                 consequences: consequences.unwrap_or_default(),
                 deciders,
-                status: status.map(|s| s.parse::<DecisionStatus>()).transpose()?,
+                status,
             };
             let (id, _) = ws.create_decision(new).await?;
             done(ws, &id, "Recorded").await
@@ -94,11 +94,11 @@ pub async fn decision(ws: &Workspace, cmd: DecisionCmd) -> anyhow::Result<Reply>
             done(ws, &id, "Chose an option for").await
         }
         DecisionCmd::Status { id, status } => {
-            ws.set_decision_status(&id, status.parse()?).await?;
+            ws.set_decision_status(&id, status).await?;
             done(ws, &id, "Updated").await
         }
         DecisionCmd::Feedback { id, stance, text } => {
-            ws.give_feedback(&id, stance.parse()?, &text).await?;
+            ws.give_feedback(&id, stance, &text).await?;
             done(ws, &id, "Gave feedback on").await
         }
         DecisionCmd::Ack { id } => {

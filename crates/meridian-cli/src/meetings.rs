@@ -117,8 +117,7 @@ pub async fn meeting(ws: &Workspace, cmd: MeetingCmd) -> anyhow::Result<Reply> {
             done(ws, &task, "Created").await
         }
         MeetingCmd::State { id, state } => {
-            ws.set_meeting_state(&id, state.parse::<MeetingState>()?)
-                .await?;
+            ws.set_meeting_state(&id, state).await?;
             done(ws, &id, "Updated").await
         }
         MeetingCmd::Summarise {
@@ -376,7 +375,7 @@ struct Change {
     duration: Option<String>,
     purpose: Option<String>,
     items: Vec<String>,
-    state: Option<String>,
+    state: Option<MeetingState>,
     summary: Option<String>,
 }
 
@@ -395,7 +394,7 @@ async fn edit(ws: &Workspace, id: &DocId, c: Change) -> anyhow::Result<Reply> {
         .as_deref()
         .map(parse_duration_minutes)
         .transpose()?;
-    let state = c.state.map(|s| s.parse::<MeetingState>()).transpose()?;
+    let state = c.state;
     let (title, purpose, summary) = (c.title, c.purpose, c.summary);
     ws.update::<Meeting>(id, |m| {
         if let Some(t) = title {

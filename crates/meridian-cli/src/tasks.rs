@@ -2,8 +2,8 @@
 
 use std::io::{self, Write};
 
+use meridian_app::core::TaskSource;
 use meridian_app::core::views::tasks::DueBucket;
-use meridian_app::core::{TaskSource, TaskState};
 use meridian_app::{NewTask, TaskList, TaskPatch, Workspace};
 use serde::Serialize;
 
@@ -47,7 +47,7 @@ pub async fn task(ws: &Workspace, cmd: TaskCmd) -> anyhow::Result<Reply> {
             Ok(Box::new(Tasks(list)))
         }
         TaskCmd::State { id, state } => {
-            ws.set_task_state(&id, state.parse::<TaskState>()?).await?;
+            ws.set_task_state(&id, state).await?;
             done(ws, &id, "Updated").await
         }
         TaskCmd::Edit {

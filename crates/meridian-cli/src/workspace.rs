@@ -136,8 +136,7 @@ pub async fn export(ws: &Workspace, dir: &Path, format: ExportFormat) -> anyhow:
     }))
 }
 
-pub async fn list(ws: &Workspace, kind: Option<&str>, all: bool) -> anyhow::Result<Reply> {
-    let kind = kind.map(|k| k.parse::<Kind>()).transpose()?;
+pub async fn list(ws: &Workspace, kind: Option<Kind>, all: bool) -> anyhow::Result<Reply> {
     Ok(Box::new(Objects(ws.list_objects(kind, all).await?)))
 }
 

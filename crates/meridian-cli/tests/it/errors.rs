@@ -44,6 +44,16 @@ fn bad_time_zone_and_kind_are_explained() {
     let dir = init();
     let err = fails(dir.path(), &["list", "--kind", "spaceship"]);
     assert!(err.contains("unknown kind"), "{err}");
+    // States, statuses and stances are parsed with the arguments: the error names the
+    // argument and the values it takes.
+    let id = "0".repeat(32);
+    let err = fails(dir.path(), &["task", "state", &id, "finished"]);
+    assert!(
+        err.contains("'<STATE>'") && err.contains("open, doing, done, dropped"),
+        "{err}"
+    );
+    let err = fails(dir.path(), &["decision", "feedback", &id, "meh"]);
+    assert!(err.contains("'<STANCE>'") && err.contains("meh"), "{err}");
 }
 
 #[test]
