@@ -204,21 +204,11 @@ mod tests {
 
     #[test]
     fn client_is_current() {
-        let path = src_tauri().join("../ui/src/lib/commands.gen.ts");
-        let fresh = super::typescript();
-        if std::env::var_os("UPDATE_BINDINGS").is_some() {
-            std::fs::write(&path, &fresh).expect("write the client");
-            return;
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        if committed != fresh {
-            let generated = std::env::temp_dir().join("meridian-commands.gen.ts");
-            let _ = std::fs::write(&generated, &fresh);
-            panic!(
-                "ui/src/lib/commands.gen.ts is stale (the generated text is in {}): run `UPDATE_BINDINGS=1 cargo test -p meridian-desktop client`",
-                generated.display()
-            );
-        }
+        meridian_app::bindings::check_generated(
+            &src_tauri().join("../ui/src/lib/commands.gen.ts"),
+            &super::typescript(),
+            "UPDATE_BINDINGS=1 cargo test -p meridian-desktop client",
+        );
     }
 
     #[test]

@@ -124,6 +124,30 @@ pub fn typescript() -> String {
     out
 }
 
+/// The check behind every generated TypeScript file's "stale" test: with `UPDATE_BINDINGS`
+/// set, writes `fresh` to `path`; otherwise fails unless `path` holds exactly `fresh`,
+/// leaving the generated text in the temporary folder and saying to run `update_with`.
+pub fn check_generated(path: &std::path::Path, fresh: &str, update_with: &str) {
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("has a parent")).expect("create folder");
+        std::fs::write(path, fresh).unwrap_or_else(|e| panic!("cannot write {name}: {e}"));
+        return;
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    if committed != fresh {
+        let generated = std::env::temp_dir().join(format!("meridian-{name}"));
+        let _ = std::fs::write(&generated, fresh);
+        panic!(
+            "ui/src/lib/{name} is stale (the generated text is in {}): run `{update_with}`",
+            generated.display()
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
@@ -135,21 +159,10 @@ mod tests {
         let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-        let path = crate_dir.join("../../ui/src/lib/bindings.ts");
-        let fresh = super::typescript();
-        if std::env::var_os("UPDATE_BINDINGS").is_some() {
-            std::fs::create_dir_all(path.parent().expect("has a parent")).expect("create folder");
-            std::fs::write(&path, &fresh).expect("write bindings");
-            return;
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        if committed != fresh {
-            let generated = std::env::temp_dir().join("meridian-bindings.ts");
-            let _ = std::fs::write(&generated, &fresh);
-            panic!(
-                "ui/src/lib/bindings.ts is stale (the generated text is in {}): run `UPDATE_BINDINGS=1 cargo test -p meridian-app bindings`",
-                generated.display()
-            );
-        }
+        super::check_generated(
+            &crate_dir.join("../../ui/src/lib/bindings.ts"),
+            &super::typescript(),
+            "UPDATE_BINDINGS=1 cargo test -p meridian-app bindings",
+        );
     }
 }

@@ -35,31 +35,23 @@ pub enum SyncError {
     Invalid(String),
 }
 
-impl From<DbError> for SyncError {
-    fn from(e: DbError) -> Self {
-        SyncError::Storage(e.to_string())
-    }
-}
-
-impl From<meridian_sync::KeyFileError> for SyncError {
-    fn from(e: meridian_sync::KeyFileError) -> Self {
-        SyncError::Storage(e.to_string())
-    }
-}
-
-/// The protocol crate's errors: what a peer or a stored envelope got wrong.
-macro_rules! protocol_errors {
-    ($($t:ty),* $(,)?) => {$(
+/// `From` impls that keep an error's text under one variant.
+macro_rules! sync_errors {
+    ($variant:ident: $($t:ty),+ $(,)?) => {$(
         impl From<$t> for SyncError {
             fn from(e: $t) -> Self {
-                SyncError::Protocol(e.to_string())
+                SyncError::$variant(e.to_string())
             }
         }
-    )*};
+    )+};
 }
 
-protocol_errors!(
-    std::num::TryFromIntError,
+// `sync.db` and the key file.
+sync_errors!(Storage: DbError, meridian_sync::KeyFileError);
+
+// The protocol crate's errors: what a peer or a stored envelope got wrong.
+sync_errors!(
+    Protocol: std::num::TryFromIntError,
     meridian_sync::Error,
     meridian_sync::EnvelopeError,
     meridian_sync::MembershipError,
@@ -68,15 +60,5 @@ protocol_errors!(
     meridian_sync::JoinError,
 );
 
-/// Ids and invite codes people type or paste.
-macro_rules! input_errors {
-    ($($t:ty),* $(,)?) => {$(
-        impl From<$t> for SyncError {
-            fn from(e: $t) -> Self {
-                SyncError::Invalid(e.to_string())
-            }
-        }
-    )*};
-}
-
-input_errors!(meridian_sync::InviteCodeError, meridian_sync::ParseIdError);
+// Ids and invite codes people type or paste.
+sync_errors!(Invalid: meridian_sync::InviteCodeError, meridian_sync::ParseIdError);

@@ -25,10 +25,7 @@ impl Workspace {
     }
 
     pub async fn summary(&self, id: &DocId) -> Result<ObjectSummary, Error> {
-        let id2 = id.clone();
-        self.inner
-            .store
-            .read(move |s| s.entry_blocking(&id2))
+        self.catalog_entry(id)
             .await?
             .map(summary)
             .ok_or_else(|| Error::NotFound(id.clone()))
@@ -36,13 +33,17 @@ impl Workspace {
 
     /// Whether the catalog has `id` (trashed or not).
     pub(crate) async fn exists(&self, id: &DocId) -> Result<bool, Error> {
+        Ok(self.catalog_entry(id).await?.is_some())
+    }
+
+    /// The catalog's row for `id` (trashed or not), read off the async runtime.
+    pub(crate) async fn catalog_entry(&self, id: &DocId) -> Result<Option<CatalogEntry>, Error> {
         let id = id.clone();
-        Ok(self
-            .inner
+        self.inner
             .store
             .read(move |s| s.entry_blocking(&id))
-            .await?
-            .is_some())
+            .await
+            .map_err(Error::from)
     }
 
     /// The whole object with its id.

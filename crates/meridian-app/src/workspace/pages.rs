@@ -73,13 +73,7 @@ impl Workspace {
         // Prose is never the title or the status, so the catalog already holds them: the
         // whole document is not read again on every batch of keystrokes (a long page's
         // hydration was most of the engine's work per key).
-        let entry = {
-            let id = id.clone();
-            self.inner
-                .store
-                .read(move |s| s.entry_blocking(&id))
-                .await?
-        };
+        let entry = self.catalog_entry(id).await?;
         let (title, status) = match entry {
             Some(entry) => (entry.title, entry.status),
             None => {

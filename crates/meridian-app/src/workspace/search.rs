@@ -98,13 +98,7 @@ impl Workspace {
         let names = self.member_names().await?;
         let mut done = 0;
         for id in ids {
-            let entry = {
-                let id = id.clone();
-                self.inner
-                    .store
-                    .read(move |s| s.entry_blocking(&id))
-                    .await?
-            };
+            let entry = self.catalog_entry(&id).await?;
             let Some(entry) = entry.filter(|e| !e.trashed) else {
                 index.delete(id.as_str())?;
                 continue;

@@ -151,53 +151,45 @@ fn entry_key<'a, D: ReadDoc>(
     })
 }
 
-impl Reconcile for FocusBlock {
-    type Key<'a> = Cow<'a, str>;
+/// `Reconcile` for an entry of a synced list: its fields by name, and its id as the key the
+/// list diff matches entries by ([`entry_key`]), so a stored entry that predates ids is
+/// matched by the id it reads with rather than deleted and inserted again.
+macro_rules! reconcile_entry {
+    ($ty:ty { $($field:ident),+ $(,)? }) => {
+        impl Reconcile for $ty {
+            type Key<'a> = Cow<'a, str>;
 
-    fn reconcile<R: autosurgeon::Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
-        let mut m = reconciler.map()?;
-        m.put("id", &self.id)?;
-        m.put("weekdays", &self.weekdays)?;
-        m.put("date", &self.date)?;
-        m.put("start", &self.start)?;
-        m.put("end", &self.end)?;
-        Ok(())
-    }
+            fn reconcile<R: autosurgeon::Reconciler>(
+                &self,
+                mut reconciler: R,
+            ) -> Result<(), R::Error> {
+                // Every field named: one added to the struct and not here does not build.
+                let Self { id, $($field),+ } = self;
+                let mut m = reconciler.map()?;
+                m.put("id", id)?;
+                $(m.put(stringify!($field), $field)?;)+
+                Ok(())
+            }
 
-    fn hydrate_key<'a, D: ReadDoc>(
-        doc: &D,
-        obj: &ObjId,
-        prop: Prop<'_>,
-    ) -> Result<LoadKey<Self::Key<'a>>, ReconcileError> {
-        entry_key(doc, obj, &prop)
-    }
+            fn hydrate_key<'a, D: ReadDoc>(
+                doc: &D,
+                obj: &ObjId,
+                prop: Prop<'_>,
+            ) -> Result<LoadKey<Self::Key<'a>>, ReconcileError> {
+                entry_key(doc, obj, &prop)
+            }
 
-    fn key(&self) -> LoadKey<Self::Key<'_>> {
-        LoadKey::Found(Cow::Borrowed(self.id.as_str()))
-    }
+            fn key(&self) -> LoadKey<Self::Key<'_>> {
+                LoadKey::Found(Cow::Borrowed(self.id.as_str()))
+            }
+        }
+    };
 }
 
-impl Reconcile for DateRange {
-    type Key<'a> = Cow<'a, str>;
-
-    fn reconcile<R: autosurgeon::Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
-        let mut m = reconciler.map()?;
-        m.put("id", &self.id)?;
-        m.put("from", &self.from)?;
-        m.put("to", &self.to)?;
-        m.put("note", &self.note)?;
-        Ok(())
-    }
-
-    fn hydrate_key<'a, D: ReadDoc>(
-        doc: &D,
-        obj: &ObjId,
-        prop: Prop<'_>,
-    ) -> Result<LoadKey<Self::Key<'a>>, ReconcileError> {
-        entry_key(doc, obj, &prop)
-    }
-
-    fn key(&self) -> LoadKey<Self::Key<'_>> {
-        LoadKey::Found(Cow::Borrowed(self.id.as_str()))
-    }
-}
+reconcile_entry!(FocusBlock {
+    weekdays,
+    date,
+    start,
+    end
+});
+reconcile_entry!(DateRange { from, to, note });
