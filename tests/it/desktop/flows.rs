@@ -153,13 +153,9 @@ async fn page_link_and_backlink(h: &Harness, c: &Client) -> TestResult {
         .await
         .map_err(|e| format!("choose the parent: {e}"))?;
     for _ in 0..50 {
-        let rows = c.find_all(Locator::Css("[data-testid=page-item]")).await?;
-        for r in &rows {
-            if text_of(r).await?.contains(LINKED)
-                && r.attr("style").await?.unwrap_or_default().contains("16px")
-            {
-                return Ok(());
-            }
+        let indented = texts(c, "[data-testid=page-item][style*='16px']").await?;
+        if indented.iter().any(|t| t.contains(LINKED)) {
+            return Ok(());
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }

@@ -598,13 +598,8 @@ async fn checkin_scenario(h: &Harness, c: &Client, _: Seeded) -> TestResult {
     click(c, "[data-testid=checkin-submit]").await?;
     let start = std::time::Instant::now();
     loop {
-        let entries = c
-            .find_all(Locator::Css("[data-testid=checkin-digest-entry]"))
-            .await?;
-        let text = match entries.first() {
-            Some(e) => text_of(e).await?,
-            None => String::new(),
-        };
+        let entries = texts(c, "[data-testid=checkin-digest-entry]").await?;
+        let text = entries.first().cloned().unwrap_or_default();
         if entries.len() == 1 && text.contains("Shipped the relay and the search index") {
             break;
         }

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 
 use super::harness::{Harness, TestResult};
 use super::ui::*;
@@ -64,22 +64,6 @@ async fn cli(h: &Harness, dir: &Path, args: &[&str]) -> TestResult<String> {
         .into());
     }
     Ok(String::from_utf8(out.stdout)?)
-}
-
-/// Waits until an element matching `css` contains `text`.
-async fn wait_text(c: &Client, css: &str, text: &str) -> TestResult {
-    let start = std::time::Instant::now();
-    loop {
-        for el in c.find_all(Locator::Css(css)).await? {
-            if text_of(&el).await?.contains(text) {
-                return Ok(());
-            }
-        }
-        if start.elapsed() > WAIT * 2 {
-            return Err(format!("no {css} shows {text:?}").into());
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
 }
 
 /// The app invites; a CLI device joins, writes, and its page appears in the app live.

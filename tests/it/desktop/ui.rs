@@ -83,6 +83,33 @@ pub async fn assert_text(c: &Client, css: &str, expected: &str) -> TestResult {
     Ok(())
 }
 
+/// The `textContent` of every element matching `css`, read in one script: a list that
+/// re-renders between finding a row and reading it (a live update) cannot leave the test
+/// holding a node that no longer exists.
+pub async fn texts(c: &Client, css: &str) -> TestResult<Vec<String>> {
+    let value = c
+        .execute(
+            "return Array.from(document.querySelectorAll(arguments[0]), e => e.textContent)",
+            vec![css.into()],
+        )
+        .await?;
+    Ok(serde_json::from_value(value)?)
+}
+
+/// Waits until an element matching `css` contains `text`.
+pub async fn wait_text(c: &Client, css: &str, text: &str) -> TestResult {
+    let start = std::time::Instant::now();
+    loop {
+        if texts(c, css).await?.iter().any(|t| t.contains(text)) {
+            return Ok(());
+        }
+        if start.elapsed() > WAIT * 2 {
+            return Err(format!("no {css} shows {text:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// The element's `textContent`. WebKitWebDriver's "element text" (rendered text) dropped
 /// parts of list rows in this app, so the DOM text is what the test compares.
 pub async fn text_of(el: &Element) -> TestResult<String> {
