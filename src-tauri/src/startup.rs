@@ -45,7 +45,8 @@ pub fn start_sync(app: &AppHandle, ws: &Workspace) {
         let Some(stop) = app.state::<AppState>().start_sync() else {
             return;
         };
-        if let Err(error) = ws.run_sync(stop).await {
+        let routes = meridian_app::sync::Routes::from_env();
+        if let Err(error) = ws.run_sync_with(stop, &routes).await {
             tracing::warn!(%error, "sync stopped");
         }
     });

@@ -20,6 +20,8 @@ const NORMAL: &[(&str, &[&str])] = &[
     ("meridian-vault", &["meridian-core"]),
     ("meridian-sync", &[]),
     ("meridian-relay", &["meridian-sync"]),
+    // The sync runtime's network parts: the device-to-device channel and discovery.
+    ("meridian-net", &["meridian-sync"]),
     (
         "meridian-app",
         &[
@@ -28,6 +30,7 @@ const NORMAL: &[(&str, &[&str])] = &[
             "meridian-search",
             "meridian-vault",
             "meridian-sync",
+            "meridian-net",
         ],
     ),
     ("meridian-cli", &["meridian-app"]),
@@ -46,7 +49,12 @@ const DEV: &[(&str, &[&str])] = &[
     // The engine's sync tests run a real relay in-process (crates/meridian-app/tests/it).
     ("meridian-app", &["meridian-testkit", "meridian-relay"]),
     ("meridian-cli", &["meridian-testkit"]),
-    ("meridian-system-tests", &["meridian-app"]),
+    // LAN discovery between processes in network namespaces uses the net crate directly,
+    // and the sync crate for keys and ids (tests/it/lan_discovery.rs).
+    (
+        "meridian-system-tests",
+        &["meridian-app", "meridian-net", "meridian-sync"],
+    ),
 ];
 
 fn table(

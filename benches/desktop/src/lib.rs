@@ -74,6 +74,7 @@ pub fn meridian(cli: &Path, dir: &Path, args: &[&str]) -> BenchResult<String> {
         .arg(dir)
         .args(args)
         .env("MERIDIAN_KEYCHAIN", "off")
+        .env("MERIDIAN_NO_LAN", "1")
         .output()?;
     if !out.status.success() {
         return Err(format!(

@@ -110,6 +110,7 @@ pub fn typescript() -> String {
         meridian_search::Hit,
         crate::sync::SyncStatus,
         crate::sync::DeviceInfo,
+        crate::sync::LanPeer,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `meridian-app` (ts-rs). Do not edit by hand:\n\

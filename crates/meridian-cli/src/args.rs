@@ -65,15 +65,31 @@ pub enum Command {
         #[arg(long, default_value = "10m")]
         wait: String,
     },
-    /// Sync with the relay until interrupted (Ctrl-C)
+    /// Sync with the relay and the workspace's devices on the local network until
+    /// interrupted (Ctrl-C)
     Sync {
-        /// Exchange everything once and exit when both sides hold the same
+        /// Exchange everything once and exit when every party reached holds the same (at
+        /// least one: the relay or a device on the local network)
         #[arg(long)]
         once: bool,
         /// With --once: give up after this long, e.g. 90s, 2m
         #[arg(long, default_value = "2m")]
         timeout: String,
+        /// Do not look for devices on the local network, nor let them find this one
+        #[arg(long, env = "MERIDIAN_NO_LAN", value_parser = clap::builder::BoolishValueParser::new())]
+        no_lan: bool,
+        /// Connect to this device directly (HOST:PORT, the port its `meridian sync`
+        /// listens on); may be given more than once
+        #[arg(long, value_name = "HOST:PORT")]
+        peer: Vec<String>,
+        /// Where to accept devices' connections (default: port 7461 on every interface,
+        /// any free port if taken)
+        #[arg(long, value_name = "ADDR:PORT", env = "MERIDIAN_LAN_LISTEN")]
+        listen: Option<std::net::SocketAddr>,
     },
+    /// The devices met on the local network: how they were found, when they last synced,
+    /// and why one was refused
+    Peers,
     /// The devices of this workspace
     Devices,
     /// Admit join requests automatically (the default) or only when approved

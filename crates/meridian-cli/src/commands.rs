@@ -3,6 +3,7 @@
 
 use meridian_app::Workspace;
 use meridian_app::core::DocId;
+use meridian_app::sync::Routes;
 
 use crate::args::*;
 use crate::output::{Done, Reply};
@@ -43,7 +44,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<Option<Reply>> {
             role,
             expires,
         } => sync::invite(&ws, &relay, role, &expires).await?,
-        Command::Sync { once, timeout } => return sync::sync(&ws, once, &timeout).await,
+        Command::Sync {
+            once,
+            timeout,
+            no_lan,
+            peer,
+            listen,
+        } => {
+            let routes = Routes {
+                discover: !no_lan,
+                peers: peer,
+                listen,
+            };
+            return sync::sync(&ws, once, &timeout, &routes).await;
+        }
+        Command::Peers => sync::peers(&ws).await?,
         Command::Devices => sync::devices(&ws).await?,
         Command::Approval { mode } => sync::approval(&ws, &mode).await?,
         Command::JoinRequests => sync::join_requests(&ws).await?,

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use meridian_app::sync::{DeviceInfo, PendingJoin, SyncReport, SyncStatus};
+use meridian_app::sync::{DeviceInfo, LanPeer, PendingJoin, Routes, SyncOutcome, SyncStatus};
 use meridian_app::{Workspace, WorkspaceInfo};
 use serde::Serialize;
 
@@ -88,10 +88,15 @@ impl Report for Joined {
 }
 
 /// `sync --once` reports what it exchanged; `sync` runs until Ctrl-C and reports nothing.
-pub async fn sync(ws: &Workspace, once: bool, timeout: &str) -> anyhow::Result<Option<Reply>> {
+pub async fn sync(
+    ws: &Workspace,
+    once: bool,
+    timeout: &str,
+    routes: &Routes,
+) -> anyhow::Result<Option<Reply>> {
     if once {
-        let report = ws.sync_once(duration(timeout)?).await?;
-        return Ok(Some(Box::new(Synced(report))));
+        let outcome = ws.sync_once_with(duration(timeout)?, routes).await?;
+        return Ok(Some(Box::new(Synced(outcome))));
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -99,22 +104,81 @@ pub async fn sync(ws: &Workspace, once: bool, timeout: &str) -> anyhow::Result<O
         let _ = stop.send(true);
     });
     eprintln!("Syncing; Ctrl-C stops.");
-    ws.run_sync(stopped).await?;
+    ws.run_sync_with(stopped, routes).await?;
     Ok(None)
 }
 
-/// What one sync exchanged.
+/// What one sync exchanged, and with whom.
 #[derive(Debug, Serialize)]
 #[serde(transparent)]
-pub struct Synced(SyncReport);
+pub struct Synced(SyncOutcome);
 
 impl Report for Synced {
     fn human(&self, out: &mut dyn Write) -> io::Result<()> {
+        let o = &self.0;
         writeln!(
             out,
             "Synced: sent {} new change batches, received {}.",
-            self.0.sealed, self.0.received
-        )
+            o.sealed, o.received
+        )?;
+        for p in o.relay.iter().chain(&o.peers) {
+            if p.synced {
+                writeln!(out, "  synced with {}", p.name)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn advice(&self, err: &mut dyn Write) -> io::Result<()> {
+        for p in self.0.relay.iter().chain(&self.0.peers) {
+            if let Some(e) = p.error.as_deref().filter(|_| !p.synced) {
+                writeln!(err, "Not synced with {}: {e}", p.name)?;
+            }
+        }
+        if self.0.relay.as_ref().is_some_and(|r| !r.synced) {
+            writeln!(
+                err,
+                "The relay was not reached; the devices above hold this device's changes and pass them on."
+            )?;
+        }
+        Ok(())
+    }
+}
+
+pub async fn peers(ws: &Workspace) -> anyhow::Result<Reply> {
+    Ok(Box::new(Peers(ws.lan_peers().await?)))
+}
+
+/// The devices met on the local network.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct Peers(Vec<LanPeer>);
+
+impl Report for Peers {
+    fn human(&self, out: &mut dyn Write) -> io::Result<()> {
+        if self.0.is_empty() {
+            writeln!(
+                out,
+                "(no device of this workspace met on the local network yet: run `meridian sync` here and on another device)"
+            )?;
+        }
+        for p in &self.0 {
+            let state = match (&p.refused, &p.last_synced) {
+                (Some(reason), _) => format!("refused: {reason}"),
+                (None, Some(at)) => format!("synced {at}"),
+                (None, None) => "never synced".to_owned(),
+            };
+            writeln!(
+                out,
+                "{}  {}  found by {} at {}, last seen {}; {state}",
+                &p.device[..p.device.len().min(8)],
+                p.member,
+                p.how,
+                p.addr,
+                p.last_seen
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -304,9 +368,10 @@ impl Report for Status {
             "last contact {}",
             s.last_contact.as_deref().unwrap_or("never")
         )?;
-        match &s.reason {
-            None => writeln!(out, "synced"),
-            Some(r) => writeln!(out, "not synced: {r}"),
+        match (&s.reason, &s.via) {
+            (None, Some(via)) => writeln!(out, "synced with {via}"),
+            (None, None) => writeln!(out, "synced"),
+            (Some(r), _) => writeln!(out, "not synced: {r}"),
         }
     }
 }

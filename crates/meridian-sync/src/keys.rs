@@ -117,6 +117,12 @@ impl DeviceKeys {
         }
     }
 
+    /// The X25519 secret, for a device-to-device Noise handshake on the LAN (its public half
+    /// is [`DevicePublic::dh`], as recorded in the membership log); zeroized when dropped.
+    pub fn dh_secret_bytes(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(*self.dh.as_bytes())
+    }
+
     /// Signs a message. Callers prefix a domain tag so one signature never means two things.
     pub(crate) fn sign(&self, message: &[u8]) -> Signature {
         self.signing.sign(message)

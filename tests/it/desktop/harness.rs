@@ -137,6 +137,9 @@ impl Harness {
         .env("XDG_CACHE_HOME", root.path().join("xdg/cache"))
         .env("XDG_CONFIG_HOME", root.path().join("xdg/config"))
         .env("MERIDIAN_DATA_DIR", root.path().join("data"))
+        // Nothing on the machine's real network: a test that wants the local-network
+        // route names a loopback address to listen on (MERIDIAN_LAN_LISTEN).
+        .env("MERIDIAN_NO_LAN", "1")
         // No GPU under Xvfb: keep WebKit off the DMA-BUF renderer. (Disabling compositing
         // altogether makes WebDriver screenshots hang.)
         .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")

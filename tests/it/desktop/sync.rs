@@ -54,7 +54,8 @@ async fn cli(h: &Harness, dir: &Path, args: &[&str]) -> TestResult<String> {
     cmd.arg("--data-dir")
         .arg(dir)
         .args(args)
-        .env("MERIDIAN_KEYCHAIN", "off");
+        .env("MERIDIAN_KEYCHAIN", "off")
+        .env("MERIDIAN_NO_LAN", "1");
     let out: Output = tokio::task::spawn_blocking(move || cmd.output()).await??;
     if !out.status.success() {
         return Err(format!(
@@ -176,6 +177,7 @@ pub async fn join_on_first_run(h: &Harness) -> TestResult {
         .arg(admin.path())
         .arg("sync")
         .env("MERIDIAN_KEYCHAIN", "off")
+        .env("MERIDIAN_NO_LAN", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;

@@ -758,6 +758,36 @@ unsealed_documents: bigint, last_contact: string | null, synced: boolean,
 /**
  * Why it is not synced, in words.
  */
-reason: string | null, };
+reason: string | null, 
+/**
+ * Who holds everything this device made, when synced: `the relay`, or a device on
+ * the local network ("Bo's device 3f2a9c1e on the local network") when that is the
+ * only route that does.
+ */
+via: string | null, };
 
 export type DeviceInfo = { id: string, member: string, role: string, removed: boolean, this_device: boolean, };
+
+export type LanPeer = { device: string, 
+/**
+ * The member the device belongs to (a name once the member's document arrived).
+ */
+member: string, 
+/**
+ * How it was met: `mdns` (found on the network), `address` (given with `--peer`) or
+ * `inbound` (it connected here).
+ */
+how: string, addr: string, last_seen: string, 
+/**
+ * When both last held the same (acknowledged by both sides).
+ */
+last_synced: string | null, 
+/**
+ * Why a session was refused, by either side: `not a member of this workspace`,
+ * `removed from this workspace`, …
+ */
+refused: string | null, 
+/**
+ * It acknowledged holding every change this device made.
+ */
+has_all_mine: boolean, };

@@ -68,6 +68,7 @@ impl Session {
             .env("XDG_CONFIG_HOME", r.join("xdg/config"))
             .env("MERIDIAN_DATA_DIR", self.data_dir())
             .env("MERIDIAN_KEYCHAIN", "off")
+            .env("MERIDIAN_NO_LAN", "1")
             .env("MERIDIAN_REPORT_PAGE_LOAD", "1")
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .env("NO_AT_BRIDGE", "1")

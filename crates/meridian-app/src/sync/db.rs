@@ -79,6 +79,18 @@ const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS kv (
         key   TEXT PRIMARY KEY,
         value BLOB NOT NULL
+    ) STRICT;
+    -- Devices met on the local network: how they were found, where, when this device last
+    -- heard from them and last held the same as they (both acknowledged), and why a
+    -- session was refused (by either side).
+    CREATE TABLE IF NOT EXISTS lan_peers (
+        device     BLOB PRIMARY KEY,
+        how        TEXT NOT NULL,
+        addr       TEXT NOT NULL,
+        seen_ms    INTEGER NOT NULL,
+        synced_ms  INTEGER,
+        has_mine   INTEGER NOT NULL DEFAULT 0,
+        refused    TEXT
     ) STRICT;";
 
 /// A failure of `sync.db`.
@@ -87,6 +99,20 @@ const SCHEMA: &str = "
 pub struct DbError {
     path: PathBuf,
     source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+/// A device met on the local network, as `sync.db` remembers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LanPeerRow {
+    pub device: DeviceId,
+    /// `mdns`, `address` (given with `--peer`) or `inbound`.
+    pub how: String,
+    pub addr: String,
+    pub seen_ms: i64,
+    pub synced_ms: Option<i64>,
+    /// How far into this device's log the peer acknowledged holding.
+    pub has_mine: u64,
+    pub refused: Option<String>,
 }
 
 /// Keys of the `kv` table.
@@ -239,6 +265,94 @@ impl SyncDb {
         } else if let Some(info) = self.coverage.get_mut(doc, id) {
             info.rejected = true;
         }
+    }
+
+    /// Records that `device` was seen on the local network (found, dialled or connecting).
+    pub fn peer_seen(
+        &self,
+        device: &DeviceId,
+        how: &str,
+        addr: &str,
+        now_ms: i64,
+    ) -> Result<(), DbError> {
+        self.conn
+            .execute(
+                "INSERT INTO lan_peers (device, how, addr, seen_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(device) DO UPDATE SET how = excluded.how, addr = excluded.addr,
+                     seen_ms = excluded.seen_ms",
+                params![device.0.as_slice(), how, addr, now_ms],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records how far into this device's log `device` acknowledged holding, and whether
+    /// both sides now hold the same (`synced`); clears a refusal.
+    pub fn peer_acked(
+        &self,
+        device: &DeviceId,
+        has_mine: u64,
+        synced: bool,
+        now_ms: i64,
+    ) -> Result<(), DbError> {
+        self.conn
+            .execute(
+                "UPDATE lan_peers SET has_mine = MAX(has_mine, ?2), refused = NULL, seen_ms = ?3,
+                     synced_ms = CASE WHEN ?4 THEN ?3 ELSE synced_ms END
+                 WHERE device = ?1",
+                params![device.0.as_slice(), has_mine as i64, now_ms, synced],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records why a session with `device` was refused (`None` clears it).
+    pub fn peer_refused(&self, device: &DeviceId, reason: Option<&str>) -> Result<(), DbError> {
+        self.conn
+            .execute(
+                "UPDATE lan_peers SET refused = ?2 WHERE device = ?1",
+                params![device.0.as_slice(), reason],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every device met on the local network, most recently seen first.
+    pub fn lan_peers(&self) -> Result<Vec<LanPeerRow>, DbError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT device, how, addr, seen_ms, synced_ms, has_mine, refused FROM lan_peers
+                 ORDER BY seen_ms DESC",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let id: Vec<u8> = r.get(0)?;
+                Ok((
+                    id,
+                    LanPeerRow {
+                        device: DeviceId([0; 32]),
+                        how: r.get(1)?,
+                        addr: r.get(2)?,
+                        seen_ms: r.get(3)?,
+                        synced_ms: r.get(4)?,
+                        has_mine: r.get::<_, i64>(5)? as u64,
+                        refused: r.get(6)?,
+                    },
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, mut peer) = row.map_err(|e| self.err(e))?;
+            let Ok(id) = <[u8; 32]>::try_from(id.as_slice()) else {
+                continue;
+            };
+            peer.device = DeviceId(id);
+            out.push(peer);
+        }
+        Ok(out)
     }
 
     fn err(&self, e: impl std::error::Error + Send + Sync + 'static) -> DbError {

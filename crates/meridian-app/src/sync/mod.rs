@@ -11,12 +11,14 @@ mod db;
 mod device;
 mod error;
 mod join;
+mod lan;
 mod session;
 mod transport;
 
 pub use admission::PendingJoin;
 pub use db::{DbError, SyncDb};
 pub use error::SyncError;
+pub use lan::{DEFAULT_LAN_PORT, LanPeer, PartyOutcome, Routes, SyncOutcome};
 pub use session::SyncReport;
 
 use std::collections::BTreeMap;
@@ -73,6 +75,10 @@ pub struct SyncStatus {
     pub synced: bool,
     /// Why it is not synced, in words.
     pub reason: Option<String>,
+    /// Who holds everything this device made, when synced: `the relay`, or a device on
+    /// the local network ("Bo's device 3f2a9c1e on the local network") when that is the
+    /// only route that does.
+    pub via: Option<String>,
 }
 
 fn sync_err(e: impl Into<SyncError>) -> Error {
@@ -619,7 +625,7 @@ impl Workspace {
         } else if parts.membership.is_none() {
             Some("this workspace is not shared yet: create an invite to start syncing".into())
         } else if relay.is_none() {
-            Some("no relay is set: create an invite with --relay URL".into())
+            Some("no relay is set and no device on the local network holds this device's changes yet: create an invite with --relay URL, or run `meridian sync` on two devices of the workspace on one network".into())
         } else if parts
             .membership
             .as_ref()
@@ -642,6 +648,42 @@ impl Workspace {
         } else {
             None
         };
+        let fatal = removed
+            || parts.membership.is_none()
+            || parts
+                .membership
+                .as_ref()
+                .is_some_and(|l| !l.state().can_write(&me));
+        // The relay does not hold everything (or is not set): a device on the local
+        // network that acknowledged all of it is the route that does.
+        let mut lan_holder = None;
+        if reason.is_some() && !fatal && unsealed == 0 {
+            for row in parts.db.lan_peers().map_err(sync_err)? {
+                if row.refused.is_none() && parts.db.own_after(row.has_mine).map_err(sync_err)? == 0
+                {
+                    lan_holder = Some(row.device);
+                    break;
+                }
+            }
+        }
+        drop(guard);
+        let (reason, via) = match (reason, lan_holder) {
+            (None, _) => (None, Some("the relay".to_owned())),
+            (Some(_), Some(device)) => {
+                let names = self.device_members().await?;
+                let member = names
+                    .get(&device.to_string())
+                    .map_or("a member", String::as_str);
+                (
+                    None,
+                    Some(format!(
+                        "{member}'s device {} on the local network",
+                        device.short()
+                    )),
+                )
+            }
+            (reason, None) => (reason, None),
+        };
         Ok(SyncStatus {
             device: me.to_string(),
             relay,
@@ -652,6 +694,7 @@ impl Workspace {
                 .map(crate::workspace::rfc3339),
             synced: reason.is_none(),
             reason,
+            via,
         })
     }
 }

@@ -1,11 +1,16 @@
-//! Sessions with the relay: register the workspace once, log in, exchange envelopes and
-//! membership, admit join requests (as an admin), and either stop once both sides hold the
-//! same vector (`sync --once`, joining) or keep going (`sync`, the desktop app), sealing
-//! local changes as they are made and reconnecting with backoff.
+//! Sync sessions, the same loop for every route: the relay (register the workspace once,
+//! log in, exchange envelopes and membership, admit join requests as an admin, report
+//! checkpoint verdicts) and devices on the local network ([`super::lan`]). A session either
+//! stops once both sides hold the same (`sync --once`, joining) or keeps going (`sync`, the
+//! desktop app), sealing local changes as they are made; the relay loop reconnects with
+//! backoff.
 
 use std::time::Duration;
 
-use meridian_sync::{Closed, Ctx, EnvelopeLog, ErrorCode, Frame, PeerKind, Session, Step};
+use meridian_net::channel::Channel;
+use meridian_sync::{
+    Closed, Ctx, DeviceId, EnvelopeLog, ErrorCode, Frame, PeerKind, Session, Step,
+};
 use rand::RngCore;
 use tokio::sync::{broadcast, watch};
 use tokio::time::{Instant, MissedTickBehavior};
@@ -28,8 +33,58 @@ const LINGER: Duration = Duration::from_millis(100);
 pub struct SyncReport {
     /// Envelopes this device sealed for the session.
     pub sealed: u64,
-    /// Envelopes received from the relay.
+    /// Envelopes received from the other side.
     pub received: u64,
+}
+
+/// What one session remembers between frames.
+#[derive(Debug, Default)]
+pub(super) struct Memo {
+    /// Checkpoint verdicts sent and not yet confirmed stored by the relay.
+    verdicts_in_flight: Vec<meridian_sync::Verdict>,
+    /// What was last written to `sync.db` about a peer (acknowledged position, synced),
+    /// and when.
+    peer_recorded: Option<(u64, bool)>,
+    peer_recorded_ms: i64,
+}
+
+/// The other side of a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Route {
+    /// The workspace's relay.
+    Relay,
+    /// A device on the local network.
+    Peer(DeviceId),
+}
+
+/// A connection that carries frames: a WebSocket to the relay or a channel to a device.
+pub(super) enum Conn {
+    Relay(Link),
+    Peer(Channel),
+}
+
+impl Conn {
+    async fn send(&mut self, frame: &Frame) -> Result<(), Ended> {
+        match self {
+            Conn::Relay(link) => link.send(frame).await.map_err(Ended::Lost),
+            Conn::Peer(ch) => ch.send(frame).await.map_err(|e| Ended::Lost(e.to_string())),
+        }
+    }
+
+    /// The next frame, `None` once the other side closed. Cancel-safe.
+    async fn recv(&mut self) -> Result<Option<Frame>, Ended> {
+        match self {
+            Conn::Relay(link) => link.recv().await.map_err(Ended::Lost),
+            Conn::Peer(ch) => ch.recv().await.map_err(|e| Ended::Lost(e.to_string())),
+        }
+    }
+
+    async fn close(self) {
+        match self {
+            Conn::Relay(link) => link.close().await,
+            Conn::Peer(ch) => ch.close().await,
+        }
+    }
 }
 
 /// When a session ends by itself.
@@ -125,7 +180,7 @@ impl Workspace {
     }
 
     /// Remembers how the last session went, for the status panel.
-    async fn record_outcome(&self, result: &Result<SyncReport, Ended>) {
+    pub(super) async fn record_outcome(&self, result: &Result<SyncReport, Ended>) {
         let Ok(mut guard) = self.sync_parts().await else {
             return;
         };
@@ -140,9 +195,8 @@ impl Workspace {
     }
 
     /// One connection to the relay, from connecting to `until` (or failure).
-    pub(super) async fn session(&self, mut until: Until) -> Result<SyncReport, Ended> {
+    pub(super) async fn session(&self, until: Until) -> Result<SyncReport, Ended> {
         let mut report = SyncReport::default();
-        let mut events = self.subscribe();
         let (url, pin, register) = {
             let mut guard = self.sync_parts().await?;
             let parts = guard.as_mut().ok_or(Error::Stopped)?;
@@ -196,56 +250,96 @@ impl Workspace {
                 }
             }
         }
+        let mut conn = Conn::Relay(link);
+        let session = self.start_session(&mut conn, Some(PeerKind::Relay)).await?;
+        let more = self.drive(conn, session, until, Route::Relay).await?;
+        report.sealed += more.sealed;
+        report.received += more.received;
+        Ok(report)
+    }
 
+    /// Opens the protocol on `conn`: as the initiator (sends `Hello`, expecting `expect`)
+    /// or, with `None`, as the responder waiting for the other side's `Hello`.
+    pub(super) async fn start_session(
+        &self,
+        conn: &mut Conn,
+        expect: Option<PeerKind>,
+    ) -> Result<Session, Ended> {
         let ws = workspace_id(&self.workspace_info().id)?;
-        let mut session = {
+        let hello = {
             let mut guard = self.sync_parts().await?;
             let parts = guard.as_mut().ok_or(Error::Stopped)?;
             let mut nonce = [0u8; 32];
             rand::rng().fill_bytes(&mut nonce);
-            let (session, hello) = Session::initiator(
-                ws,
-                parts.keys.id(),
-                PeerKind::Relay,
-                nonce,
-                parts.db.id(),
-                self.now_ms(),
-            );
-            link.send(&hello).await.map_err(Ended::Lost)?;
-            session
+            match expect {
+                Some(kind) => Session::initiator(
+                    ws,
+                    parts.keys.id(),
+                    kind,
+                    nonce,
+                    parts.db.id(),
+                    self.now_ms(),
+                ),
+                None => {
+                    let session = Session::responder(ws, nonce, parts.db.id(), self.now_ms());
+                    return Ok(session);
+                }
+            }
         };
+        let (session, hello) = hello;
+        conn.send(&hello).await?;
+        Ok(session)
+    }
 
+    /// Runs an open session on `conn` until `until` (or failure): the one loop every route
+    /// shares.
+    pub(super) async fn drive(
+        &self,
+        mut conn: Conn,
+        mut session: Session,
+        mut until: Until,
+        route: Route,
+    ) -> Result<SyncReport, Ended> {
+        let mut report = SyncReport::default();
+        let mut events = self.subscribe();
+        let mut nudges = self.sync_nudges();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut unsealed = false;
         let mut seal_at = Instant::now();
-        // Checkpoint verdicts sent and not yet confirmed stored by the relay.
-        let mut verdicts_in_flight: Vec<meridian_sync::Verdict> = Vec::new();
+        let mut memo = Memo::default();
+        let other = match route {
+            Route::Relay => "the relay",
+            Route::Peer(_) => "the device",
+        };
         loop {
             if let Until::Synced { deadline, also } = &until {
                 let mut guard = self.sync_parts().await?;
                 let parts = guard.as_mut().ok_or(Error::Stopped)?;
                 if session.is_synced(&parts.db) && also(self, parts) {
                     drop(guard);
-                    // Frames the relay sent right behind (join requests follow Welcome)
-                    // are handled before leaving.
-                    if let Ok(next) = tokio::time::timeout(LINGER, link.recv()).await {
-                        let Some(frame) = next.map_err(Ended::Lost)? else {
+                    // Frames the other side sent right behind (join requests follow
+                    // Welcome) are handled before leaving.
+                    if let Ok(next) = tokio::time::timeout(LINGER, conn.recv()).await {
+                        let Some(frame) = next? else {
                             return Ok(report);
                         };
-                        let step = self
-                            .on_relay_frame(&mut session, frame, &mut verdicts_in_flight)
-                            .await?;
+                        let step = self.on_frame(&mut session, frame, route, &mut memo).await?;
                         for frame in &step.send {
-                            link.send(frame).await.map_err(Ended::Lost)?;
+                            conn.send(frame).await?;
                         }
                         continue;
                     }
-                    let _ = link.send(&session.close()).await;
-                    link.close().await;
+                    let _ = conn.send(&session.close()).await;
+                    conn.close().await;
                     return Ok(report);
                 }
                 if Instant::now() >= *deadline {
+                    if !session.is_ready() {
+                        return Err(Ended::Lost(format!(
+                            "{other} did not answer before the time limit"
+                        )));
+                    }
                     let pending = parts.db.own_after(session.their_ack()).map_err(sync_err)?;
                     return Err(Ended::Lost(format!(
                         "not synced before the time limit: {pending} envelopes still pending"
@@ -257,15 +351,15 @@ impl Workspace {
                 Until::Stopped(_) => Instant::now() + TICK * 1000,
             };
             let step = tokio::select! {
-                frame = link.recv() => {
-                    match frame.map_err(Ended::Lost)? {
-                        None => return Err(Ended::Lost("the relay closed the connection".into())),
+                frame = conn.recv() => {
+                    match frame? {
+                        None => return Err(Ended::Lost(format!("{other} closed the connection"))),
                         Some(frame) => {
                             report.received += match &frame {
                                 Frame::Deliver { entries, .. } | Frame::Push { entries, .. } => entries.len() as u64,
                                 _ => 0,
                             };
-                            self.on_relay_frame(&mut session, frame, &mut verdicts_in_flight).await?
+                            self.on_frame(&mut session, frame, route, &mut memo).await?
                         }
                     }
                 }
@@ -279,7 +373,10 @@ impl Workspace {
                     }
                     continue;
                 }
-                () = self.sync_nudged(), if matches!(until, Until::Stopped(_)) => {
+                changed = nudges.changed(), if matches!(until, Until::Stopped(_)) => {
+                    if changed.is_err() {
+                        return Err(Error::Stopped.into());
+                    }
                     unsealed = true;
                     seal_at = Instant::now();
                     continue;
@@ -303,24 +400,30 @@ impl Workspace {
                 }
                 () = tokio::time::sleep_until(deadline) => continue,
                 _ = stopped(&mut until) => {
-                    let _ = link.send(&session.close()).await;
-                    link.close().await;
+                    let _ = conn.send(&session.close()).await;
+                    conn.close().await;
                     return Ok(report);
                 }
             };
             for frame in &step.send {
-                link.send(frame).await.map_err(Ended::Lost)?;
+                conn.send(frame).await?;
             }
             if step.closed.is_none()
+                && route == Route::Relay
                 && let Some(frame) = self
-                    .verdicts_to_send(&session, &mut verdicts_in_flight)
+                    .verdicts_to_send(&session, &mut memo.verdicts_in_flight)
                     .await?
             {
-                link.send(&frame).await.map_err(Ended::Lost)?;
+                conn.send(&frame).await?;
             }
             match step.closed {
                 None => {}
-                Some(Closed::Bye) => return Err(Ended::Lost("the relay is shutting down".into())),
+                Some(Closed::Bye) => {
+                    return Err(Ended::Lost(match route {
+                        Route::Relay => "the relay is shutting down".into(),
+                        Route::Peer(_) => "the device ended the session".into(),
+                    }));
+                }
                 Some(Closed::ByPeer { code, message } | Closed::Refused { code, message }) => {
                     return Err(Ended::Refused { code, message });
                 }
@@ -328,7 +431,7 @@ impl Workspace {
         }
     }
 
-    /// Seals what changed here and offers it to the relay.
+    /// Seals what changed here and offers it to the other side.
     async fn local_change(&self, session: &mut Session) -> Result<(Step, u64), Ended> {
         let mut guard = self.sync_parts().await?;
         let parts = guard.as_mut().ok_or(Error::Stopped)?;
@@ -360,35 +463,40 @@ impl Workspace {
         Ok(frame)
     }
 
-    /// Handles one frame from the relay: applies what it delivers, records what it
-    /// acknowledged, admits join requests.
-    async fn on_relay_frame(
+    /// Handles one frame: applies what it delivers, records what the other side
+    /// acknowledged, admits join requests (from the relay), and tells the other sessions
+    /// when the log grew.
+    async fn on_frame(
         &self,
         session: &mut Session,
         frame: Frame,
-        verdicts_in_flight: &mut Vec<meridian_sync::Verdict>,
+        route: Route,
+        memo: &mut Memo,
     ) -> Result<Step, Ended> {
         let mut guard = self.sync_parts().await?;
         let parts = guard.as_mut().ok_or(Error::Stopped)?;
-        // Recorded for the status panel: at most once a second, not a commit per frame.
         let now = self.now_ms();
-        if now - parts.contact_recorded_ms >= 1000 {
-            parts
-                .db
-                .set(key::LAST_CONTACT, now.to_string().as_bytes())
-                .map_err(sync_err)?;
-            parts.contact_recorded_ms = now;
-        }
         if let Frame::JoinRequests { requests } = frame {
+            if route != Route::Relay {
+                return Ok(Step::default());
+            }
             if self.on_join_requests(parts, &requests).await? {
                 self.seal_with(parts, true).await?;
                 return Ok(with_ctx(self, parts, |ctx| session.on_local_change(ctx))?);
             }
             return Ok(Step::default());
         }
+        // Recorded for the status panel: at most once a second, not a commit per frame.
+        if route == Route::Relay && now - parts.contact_recorded_ms >= 1000 {
+            parts
+                .db
+                .set(key::LAST_CONTACT, now.to_string().as_bytes())
+                .map_err(sync_err)?;
+            parts.contact_recorded_ms = now;
+        }
         let was_ready = session.is_ready();
         let step = with_ctx(self, parts, |ctx| session.on_frame(frame, ctx))?;
-        if session.is_ready() && !was_ready {
+        if route == Route::Relay && session.is_ready() && !was_ready {
             parts.connected = true;
             parts.db.set(key::LAST_ERROR, b"").map_err(sync_err)?;
         }
@@ -400,9 +508,9 @@ impl Workspace {
         if step.verdicts_noted.is_some() {
             parts
                 .db
-                .mark_reported(verdicts_in_flight)
+                .mark_reported(&memo.verdicts_in_flight)
                 .map_err(sync_err)?;
-            verdicts_in_flight.clear();
+            memo.verdicts_in_flight.clear();
         }
         if !step.accepted.is_empty() || !step.covered.is_empty() {
             let keys = parts
@@ -425,13 +533,37 @@ impl Workspace {
         }
         if session.is_ready() {
             let acked = session.their_ack();
-            if parts.acked_recorded != Some(acked) {
-                parts
-                    .db
-                    .set(key::RELAY_HAS_MINE, acked.to_string().as_bytes())
-                    .map_err(sync_err)?;
-                parts.acked_recorded = Some(acked);
+            match route {
+                Route::Relay => {
+                    if parts.acked_recorded != Some(acked) {
+                        parts
+                            .db
+                            .set(key::RELAY_HAS_MINE, acked.to_string().as_bytes())
+                            .map_err(sync_err)?;
+                        parts.acked_recorded = Some(acked);
+                    }
+                }
+                Route::Peer(device) => {
+                    let synced = session.is_synced(&parts.db);
+                    // Written when it changes, and at most every few seconds otherwise.
+                    if memo.peer_recorded != Some((acked, synced))
+                        || now - memo.peer_recorded_ms >= 5_000
+                    {
+                        parts
+                            .db
+                            .peer_acked(&device, acked, synced, now)
+                            .map_err(sync_err)?;
+                        memo.peer_recorded = Some((acked, synced));
+                        memo.peer_recorded_ms = now;
+                    }
+                }
             }
+        }
+        let grew = !step.accepted.is_empty() || !step.membership_applied.is_empty();
+        drop(guard);
+        if grew {
+            // The other sessions offer what arrived here to their side.
+            self.nudge_sync();
         }
         Ok(step)
     }

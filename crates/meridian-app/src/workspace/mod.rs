@@ -90,7 +90,8 @@ struct Inner {
     /// Sync state (`sync.db`, keys, membership), opened on first use.
     sync: tokio::sync::Mutex<Option<crate::sync::SyncParts>>,
     /// Wakes a running sync session to send what changed outside documents (membership).
-    sync_nudge: tokio::sync::Notify,
+    /// Counts nudges: every sync session (relay and peers) watches it.
+    sync_nudge: tokio::sync::watch::Sender<u64>,
     /// What each document links to, and the page tree (see `links`).
     links: links::LinkCache,
 }
@@ -354,7 +355,7 @@ impl Workspace {
                 search_queue: Mutex::new(None),
                 actor,
                 sync: tokio::sync::Mutex::new(None),
-                sync_nudge: tokio::sync::Notify::new(),
+                sync_nudge: tokio::sync::watch::Sender::new(0),
                 links: Mutex::new(HashMap::new()),
             }),
         };
@@ -401,14 +402,17 @@ impl Workspace {
         &self.inner.sync
     }
 
-    /// Asks a running sync session to send what changed (a new invite, a removal).
+    /// Asks every running sync session to send what changed (a new invite, a removal,
+    /// envelopes another session received).
     pub(crate) fn nudge_sync(&self) {
-        self.inner.sync_nudge.notify_one();
+        self.inner
+            .sync_nudge
+            .send_modify(|n| *n = n.wrapping_add(1));
     }
 
-    /// Resolves when [`Workspace::nudge_sync`] was called.
-    pub(crate) async fn sync_nudged(&self) {
-        self.inner.sync_nudge.notified().await;
+    /// Nudges from now on ([`Workspace::nudge_sync`]): `changed()` resolves after each.
+    pub(crate) fn sync_nudges(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.sync_nudge.subscribe()
     }
 
     /// The folder holding this workspace's files.

@@ -25,6 +25,7 @@ pub fn meridian(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .env_remove("MERIDIAN_DATA_DIR")
         .env("MERIDIAN_KEYCHAIN", "off")
+        .env("MERIDIAN_NO_LAN", "1")
         .output()
         .expect("run meridian")
 }

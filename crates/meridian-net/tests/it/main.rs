@@ -1,0 +1,3 @@
+//! The local-network channel between two devices, over real TCP on loopback.
+
+mod channel;
