@@ -21,7 +21,7 @@ use meridian_sync::keys::{DeviceKeys, EpochKey};
 use meridian_sync::{DeviceId, WorkspaceId};
 use rand::RngCore;
 
-use crate::netns::Lan;
+use meridian_testkit::netns::Lan;
 
 const ROLE: &str = "MERIDIAN_TEST_LAN_ROLE";
 const EPOCH1: &str = "MERIDIAN_TEST_LAN_EPOCH1";

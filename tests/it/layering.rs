@@ -53,7 +53,12 @@ const DEV: &[(&str, &[&str])] = &[
     // and the sync crate for keys and ids (tests/it/lan_discovery.rs).
     (
         "meridian-system-tests",
-        &["meridian-app", "meridian-net", "meridian-sync"],
+        &[
+            "meridian-app",
+            "meridian-net",
+            "meridian-sync",
+            "meridian-testkit",
+        ],
     ),
 ];
 

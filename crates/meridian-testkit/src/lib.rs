@@ -1,5 +1,8 @@
 //! Test-only helpers: a fake clock the test moves by hand, temporary workspaces on a real
-//! SQLite file, and the path of the shared corpus. Never a dependency of product code.
+//! SQLite file, the path of the shared corpus, and a local network of Linux network
+//! namespaces ([`netns`]). Never a dependency of product code.
+
+pub mod netns;
 
 use std::path::PathBuf;
 use std::sync::Arc;
