@@ -5,7 +5,7 @@
 //! authenticated by device keys, [`meridian_net::channel`]), advertises itself with mDNS
 //! ([`meridian_net::discovery`]: readable by members only) and connects to the devices it
 //! finds or is given (`--peer HOST:PORT`). Every connection runs the same sans-IO session
-//! as the relay, through [`Workspace::drive`], on the same `sync.db`: what one route
+//! as the relay, through [`Net::drive`], on the same `sync.db`: what one route
 //! brings, the others pass on, and an envelope that arrives twice is stored and applied
 //! once. Of two devices that find each other, the one with the smaller id connects (the
 //! other does too if no session started within [`DIAL_FALLBACK`]), so one session links
@@ -18,8 +18,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use meridian_net::channel::{Channel, ChannelError, Refusal};
-use meridian_net::discovery::{Discovery, LanKey};
+use crate::channel::{Channel, ChannelError, Refusal};
+use crate::discovery::{Discovery, LanKey};
 use meridian_sync::{DeviceId, DeviceKeys, ErrorCode, PeerKind};
 use serde::Serialize;
 use tokio::net::TcpListener;
@@ -27,11 +27,13 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::db::key;
-use super::session::{Conn, Ended, Route, SyncReport, Until};
-use super::{SyncError, sync_err, workspace_id};
-use crate::error::Error;
-use crate::workspace::{Workspace, rfc3339};
+use crate::SyncError;
+use crate::client::{Net, sync_err};
+use crate::db::key;
+use crate::docs::Documents;
+use crate::session::{Conn, Ended, Route, SyncReport, Until};
+
+use crate::client::rfc3339;
 
 /// A device found on the network that should connect to this one but has not is dialled
 /// after this long anyway.
@@ -186,7 +188,7 @@ enum PeerEnd {
 
 type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-impl Workspace {
+impl<D: Documents> Net<D> {
     /// Syncs until `stop` turns true over the relay (when one is set) and the local-network
     /// routes in `routes`. Returns early only if this device was removed or the workspace
     /// is not shared.
@@ -194,7 +196,7 @@ impl Workspace {
         &self,
         stop: watch::Receiver<bool>,
         routes: &Routes,
-    ) -> Result<(), Error> {
+    ) -> Result<(), SyncError> {
         let has_relay = self.relay_url().await?.is_some();
         let lan = if routes.uses_lan() {
             self.lan().await?
@@ -221,7 +223,7 @@ impl Workspace {
         &self,
         timeout: Duration,
         routes: &Routes,
-    ) -> Result<SyncOutcome, Error> {
+    ) -> Result<SyncOutcome, SyncError> {
         let relay = self.relay_url().await?;
         let lan = if routes.uses_lan() {
             self.lan().await?
@@ -286,7 +288,7 @@ impl Workspace {
                 parties.push(Box::pin(async move {
                     let until = Until::Synced {
                         deadline,
-                        also: |_, _| true,
+                        admitted: false,
                     };
                     let r = self.session(until).await;
                     self.record_outcome(&r).await;
@@ -301,7 +303,7 @@ impl Workspace {
                 parties.push(Box::pin(async move {
                     let until = Until::Synced {
                         deadline,
-                        also: |_, _| true,
+                        admitted: false,
                     };
                     let end = self.dial(&lan, *addr, *expect, how, until).await;
                     (i, peer_result(end))
@@ -359,25 +361,25 @@ impl Workspace {
         if let Some(relay) = &outcome.relay
             && let Some(error) = &relay.error
         {
-            return Err(Error::Sync(SyncError::Transport(format!(
+            return Err(SyncError::Transport(format!(
                 "{error}; and no device of this workspace answered on the local network"
-            ))));
+            )));
         }
-        Err(Error::Sync(SyncError::Transport(match outcome.peers.first() {
+        Err(SyncError::Transport(match outcome.peers.first() {
             Some(p) => format!(
                 "no relay is set and no device synced on the local network ({}: {})",
                 p.name,
                 p.error.as_deref().unwrap_or("not synced")
             ),
             None => "no relay is set and no device of this workspace was found on the local network: start `meridian sync` on another device, or give one with --peer HOST:PORT".into(),
-        })))
+        }))
     }
 
     /// The devices met on the local network, most recently seen first.
-    pub async fn lan_peers(&self) -> Result<Vec<LanPeer>, Error> {
+    pub async fn lan_peers(&self) -> Result<Vec<LanPeer>, SyncError> {
         let rows = {
-            let mut guard = self.sync_parts().await?;
-            let parts = guard.as_mut().ok_or(Error::Stopped)?;
+            let mut guard = self.parts().await?;
+            let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
             let mut rows = Vec::new();
             for row in parts.db.lan_peers().map_err(sync_err)? {
                 let all = parts.db.own_after(row.has_mine).map_err(sync_err)? == 0;
@@ -405,7 +407,7 @@ impl Workspace {
     }
 
     /// Member names by device id (the member's id until its document arrived).
-    pub(super) async fn device_members(&self) -> Result<BTreeMap<String, String>, Error> {
+    pub(super) async fn device_members(&self) -> Result<BTreeMap<String, String>, SyncError> {
         Ok(self
             .devices()
             .await?
@@ -415,18 +417,18 @@ impl Workspace {
     }
 
     /// The relay's address, if one is set.
-    async fn relay_url(&self) -> Result<Option<String>, Error> {
-        let mut guard = self.sync_parts().await?;
-        let parts = guard.as_mut().ok_or(Error::Stopped)?;
+    async fn relay_url(&self) -> Result<Option<String>, SyncError> {
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
         parts.db.get_str(key::RELAY).map_err(sync_err)
     }
 
     /// What this device needs on the local network; `None` while the workspace is not
     /// shared, or once this device was removed.
-    async fn lan(&self) -> Result<Option<Lan>, Error> {
-        let ws = workspace_id(&self.workspace_info().id)?;
-        let mut guard = self.sync_parts().await?;
-        let parts = guard.as_mut().ok_or(Error::Stopped)?;
+    async fn lan(&self) -> Result<Option<Lan>, SyncError> {
+        let ws = self.docs.workspace()?;
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
         let Some(log) = parts.membership.as_ref().filter(|l| !l.is_empty()) else {
             return Ok(None);
         };
@@ -444,9 +446,9 @@ impl Workspace {
     }
 
     /// Who may connect, from the membership log as it is now.
-    async fn roster(&self) -> Result<Roster, Error> {
-        let guard = self.sync_parts().await?;
-        let parts = guard.as_ref().ok_or(Error::Stopped)?;
+    async fn roster(&self) -> Result<Roster, SyncError> {
+        let guard = self.parts().await?;
+        let parts = guard.as_ref().ok_or(SyncError::Stopped)?;
         let mut members = BTreeMap::new();
         if let Some(log) = &parts.membership {
             for (id, d) in log.state().devices() {
@@ -463,7 +465,7 @@ impl Workspace {
         lan: Lan,
         routes: &Routes,
         mut stop: watch::Receiver<bool>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), SyncError> {
         let lan = Arc::new(lan);
         let me = lan.keys.id();
         let listener = bind(routes.listen).await?;
@@ -678,11 +680,11 @@ impl Workspace {
         until: Until,
     ) -> PeerEnd {
         let prepared = async {
-            let mut guard = self.sync_parts().await?;
-            let parts = guard.as_mut().ok_or(Error::Stopped)?;
+            let mut guard = self.parts().await?;
+            let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
             let sealed = self.seal_with(parts, true).await? as u64;
             self.apply_unapplied(parts).await?;
-            Ok::<_, Error>(sealed)
+            Ok::<_, SyncError>(sealed)
         }
         .await;
         let sealed = match prepared {
@@ -713,8 +715,8 @@ impl Workspace {
     }
 
     async fn record_seen(&self, device: &DeviceId, how: &str, addr: SocketAddr) {
-        let now = self.now_ms();
-        if let Ok(mut guard) = self.sync_parts().await
+        let now = self.docs.now_ms();
+        if let Ok(mut guard) = self.parts().await
             && let Some(parts) = guard.as_mut()
             && let Err(e) = parts.db.peer_seen(device, how, &addr.to_string(), now)
         {
@@ -723,7 +725,7 @@ impl Workspace {
     }
 
     async fn record_refused(&self, device: &DeviceId, reason: &str) {
-        if let Ok(mut guard) = self.sync_parts().await
+        if let Ok(mut guard) = self.parts().await
             && let Some(parts) = guard.as_mut()
             && let Err(e) = parts.db.peer_refused(device, Some(reason))
         {
@@ -740,7 +742,7 @@ impl Workspace {
         let Ok(names) = self.device_members().await else {
             return;
         };
-        let rows = match self.sync_parts().await {
+        let rows = match self.parts().await {
             Ok(guard) => guard
                 .as_ref()
                 .and_then(|p| p.db.lan_peers().ok())
@@ -765,12 +767,10 @@ impl Workspace {
 }
 
 /// Listens on `listen`, or on [`DEFAULT_LAN_PORT`] (any free port if taken).
-async fn bind(listen: Option<SocketAddr>) -> Result<TcpListener, Error> {
+async fn bind(listen: Option<SocketAddr>) -> Result<TcpListener, SyncError> {
     if let Some(addr) = listen {
         return TcpListener::bind(addr).await.map_err(|e| {
-            Error::Sync(SyncError::Transport(format!(
-                "cannot listen for devices on {addr}: {e}"
-            )))
+            SyncError::Transport(format!("cannot listen for devices on {addr}: {e}"))
         });
     }
     match TcpListener::bind(("0.0.0.0", DEFAULT_LAN_PORT)).await {
@@ -780,11 +780,11 @@ async fn bind(listen: Option<SocketAddr>) -> Result<TcpListener, Error> {
 }
 
 /// `HOST:PORT` to an address.
-async fn resolve(peer: &str) -> Result<SocketAddr, Error> {
+async fn resolve(peer: &str) -> Result<SocketAddr, SyncError> {
     let invalid = || {
-        Error::Sync(SyncError::Invalid(format!(
+        SyncError::Invalid(format!(
             "{peer:?} is not a device address: use HOST:PORT (the port `meridian sync` prints)"
-        )))
+        ))
     };
     if let Ok(addr) = peer.parse() {
         return Ok(addr);
@@ -806,10 +806,8 @@ fn start_discovery(lan: &Lan, port: u16) -> Option<Discovery> {
 }
 
 #[allow(clippy::needless_pass_by_value)] // Used as `map_err(io_err)`.
-fn io_err(e: std::io::Error) -> Error {
-    Error::Sync(SyncError::Transport(format!(
-        "cannot listen for devices: {e}"
-    )))
+fn io_err(e: std::io::Error) -> SyncError {
+    SyncError::Transport(format!("cannot listen for devices: {e}"))
 }
 
 /// A channel failure in words for the record.
