@@ -44,6 +44,8 @@ const REDIAL: Duration = Duration::from_secs(5);
 const REDIAL_MAX: Duration = Duration::from_secs(30);
 /// How long `sync --once` looks for devices on the network before syncing with those found.
 const DISCOVERY_WINDOW: Duration = Duration::from_secs(3);
+/// The same with a relay set (its session runs meanwhile).
+const DISCOVERY_WINDOW_WITH_RELAY: Duration = Duration::from_millis(1500);
 /// Once one device is found, how much longer `sync --once` waits for others.
 const DISCOVERY_SETTLE: Duration = Duration::from_millis(700);
 /// Most connections from devices handled at once.
@@ -260,59 +262,86 @@ impl<D: Documents> Net<D> {
         for peer in &routes.peers {
             targets.push((None, resolve(peer).await?, "address"));
         }
-        if let Some(d) = discovery.as_mut() {
-            let window = Instant::now() + DISCOVERY_WINDOW.min(timeout / 2);
-            let mut until = window;
+        let synced_until = move || Until::Synced {
+            deadline,
+            admitted: false,
+        };
+        let relay_party = move || async move {
+            let r = self.session(synced_until()).await;
+            self.record_outcome(&r).await;
+            r.map_err(|e| e.into_error().to_string())
+        };
+        // The relay's first round runs while devices are looked for.
+        let window = if relay.is_some() {
+            DISCOVERY_WINDOW_WITH_RELAY
+        } else {
+            DISCOVERY_WINDOW
+        };
+        let look = async {
+            let mut found = Vec::new();
+            let Some(d) = discovery.as_mut() else {
+                return found;
+            };
+            let mut until = Instant::now() + window.min(timeout / 2);
             let mut seen = HashSet::new();
-            while let Ok(Some(found)) = tokio::time::timeout_at(until, d.next()).await {
-                let Some(addr) = found.addrs.first().copied() else {
+            while let Ok(Some(f)) = tokio::time::timeout_at(until, d.next()).await {
+                let Some(addr) = f.addrs.first().copied() else {
                     continue;
                 };
-                if seen.insert(found.device) {
-                    self.record_seen(&found.device, "mdns", addr).await;
-                    targets.push((Some(found.device), addr, "mdns"));
+                if seen.insert(f.device) {
+                    self.record_seen(&f.device, "mdns", addr).await;
+                    found.push((Some(f.device), addr, "mdns"));
                     until = until.min(Instant::now() + DISCOVERY_SETTLE);
                 }
             }
-        }
+            found
+        };
+        let first_relay = async {
+            match relay {
+                Some(_) => Some(relay_party().await),
+                None => None,
+            }
+        };
+        let (first_relay, found) = tokio::join!(first_relay, look);
+        targets.extend(found);
 
         let mut outcome = SyncOutcome::default();
-        let mut relay_ok = relay.is_some();
+        let mut relay_ok = false;
+        let mut received = 0;
+        if let Some(result) = first_relay {
+            relay_ok = result.is_ok();
+            if let Ok(report) = &result {
+                received += report.received;
+                outcome.sealed += report.sealed;
+            }
+            outcome.relay = Some(PartyOutcome {
+                name: relay.clone().unwrap_or_default(),
+                synced: relay_ok,
+                error: result.err(),
+            });
+        }
         let mut peer_ok: Vec<bool> = vec![true; targets.len()];
         let mut results: Vec<Option<PartyOutcome>> = vec![None; targets.len()];
         // A round syncs with every party at once; what one brought is passed to the
-        // others in the next round (at most three).
-        for _round in 0..3 {
+        // others in the next round (at most three). The relay had its first round already.
+        for round in 0..3 {
             let mut parties: Vec<Boxed<'_, (usize, Result<SyncReport, String>)>> = Vec::new();
-            if relay_ok {
-                parties.push(Box::pin(async move {
-                    let until = Until::Synced {
-                        deadline,
-                        admitted: false,
-                    };
-                    let r = self.session(until).await;
-                    self.record_outcome(&r).await;
-                    (usize::MAX, r.map_err(|e| e.into_error().to_string()))
-                }));
+            if relay_ok && round > 0 {
+                parties.push(Box::pin(async move { (usize::MAX, relay_party().await) }));
             }
             for (i, (expect, addr, how)) in targets.iter().enumerate() {
-                if !peer_ok[i] {
+                if !peer_ok[i] || (round > 0 && results[i].is_none()) {
                     continue;
                 }
                 let lan = lan.clone();
                 parties.push(Box::pin(async move {
-                    let until = Until::Synced {
-                        deadline,
-                        admitted: false,
-                    };
-                    let end = self.dial(&lan, *addr, *expect, how, until).await;
+                    let end = self.dial(&lan, *addr, *expect, how, synced_until()).await;
                     (i, peer_result(end))
                 }));
             }
             if parties.is_empty() {
                 break;
             }
-            let mut received = 0;
             for (i, result) in futures_util::future::join_all(parties).await {
                 let (synced, error) = match &result {
                     Ok(report) => {
@@ -339,9 +368,9 @@ impl<D: Documents> Net<D> {
                 }
             }
             outcome.received += received;
+            let parties_synced = usize::from(relay_ok) + peer_ok.iter().filter(|o| **o).count();
             // Nothing new arrived: every party that synced holds the same.
-            if received == 0 || (usize::from(relay_ok) + peer_ok.iter().filter(|o| **o).count()) < 2
-            {
+            if std::mem::take(&mut received) == 0 || parties_synced < 2 {
                 break;
             }
         }
