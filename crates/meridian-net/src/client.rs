@@ -127,6 +127,24 @@ pub fn parse_role(s: &str) -> Result<Role, SyncError> {
     }
 }
 
+impl SyncParts {
+    /// Picks up membership ops another process of this device saved to `sync.db` (a
+    /// `meridian remove-device` beside a running `meridian sync`). Returns whether it did.
+    pub(crate) fn reload_membership(&mut self, now_ms: i64) -> Result<bool, SyncError> {
+        let Some(stored) = self.db.membership(now_ms).map_err(sync_err)? else {
+            return Ok(false);
+        };
+        let newer = self
+            .membership
+            .as_ref()
+            .is_none_or(|m| stored.ops().len() > m.ops().len());
+        if newer {
+            self.membership = Some(stored);
+        }
+        Ok(newer)
+    }
+}
+
 impl<D: Documents> Net<D> {
     /// The runtime for `docs`, over its shared state `client`.
     pub fn new(client: Arc<SyncClient>, docs: D) -> Self {
@@ -304,12 +322,9 @@ impl<D: Documents> Net<D> {
         let now = self.docs.now_ms();
         let mut guard = self.parts().await?;
         let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
-        let log = parts
-            .membership
-            .as_mut()
-            .ok_or(SyncError::NotShared {
-                what: ": no devices to remove",
-            })?;
+        let log = parts.membership.as_mut().ok_or(SyncError::NotShared {
+            what: ": no devices to remove",
+        })?;
         let mut rng = rand::rng();
         let key = EpochKey::generate(&mut rng);
         log.remove_device_and_rotate(&parts.keys, target, &key, now, &mut rng)
@@ -346,7 +361,7 @@ impl<D: Documents> Net<D> {
             if self.docs.heads_key(&sealed) == heads_key {
                 continue;
             }
-            if let Some(changes) = self.docs.unsealed_changes(&id, &sealed).await? {
+            if let Some(changes) = self.docs.unsealed_changes(&id, &sealed, &heads_key).await? {
                 sealer.seal(parts, &id, &changes)?;
                 made += 1;
                 touched.push(id);

@@ -56,11 +56,14 @@ pub trait Documents: Clone + Send + Sync + 'static {
     fn heads_key(&self, heads: &[ChangeHash]) -> String;
 
     /// The changes of `doc` since the `sealed` heads (the whole document when nothing was
-    /// sealed yet), or `None` when there are none.
+    /// sealed yet), or `None` when there are none. `stored` is the document's heads key as
+    /// [`Documents::stored_heads`] just read it: a copy held in memory with other heads is
+    /// behind what another process wrote and must catch up first.
     fn unsealed_changes(
         &self,
         doc: &str,
         sealed: &[ChangeHash],
+        stored: &str,
     ) -> impl Future<Output = Result<Option<Unsealed>, SyncError>> + Send;
 
     /// `doc` saved whole without orphans, with its heads, for a checkpoint.

@@ -50,6 +50,8 @@ const DISCOVERY_WINDOW_WITH_RELAY: Duration = Duration::from_millis(1500);
 const DISCOVERY_SETTLE: Duration = Duration::from_millis(700);
 /// Most connections from devices handled at once.
 const MAX_INBOUND: usize = 32;
+/// Most of them from one address (a device needs one; a few while it reconnects).
+const MAX_INBOUND_PER_HOST: usize = 4;
 /// The port the desktop app and `meridian sync` listen on when free (any free port
 /// otherwise); `--listen` or `MERIDIAN_LAN_LISTEN` choose another.
 pub const DEFAULT_LAN_PORT: u16 = 7461;
@@ -283,15 +285,26 @@ impl<D: Documents> Net<D> {
                 return found;
             };
             let mut until = Instant::now() + window.min(timeout / 2);
-            let mut seen = HashSet::new();
+            let mut seen: HashMap<DeviceId, usize> = HashMap::new();
             while let Ok(Some(f)) = tokio::time::timeout_at(until, d.next()).await {
-                let Some(addr) = f.addrs.first().copied() else {
+                let Some(addr) = best_addr(&f.addrs) else {
                     continue;
                 };
-                if seen.insert(f.device) {
-                    self.record_seen(&f.device, "mdns", addr).await;
-                    found.push((Some(f.device), addr, "mdns"));
-                    until = until.min(Instant::now() + DISCOVERY_SETTLE);
+                self.record_seen(&f.device, "mdns", addr).await;
+                // A later report may add the IPv4 address to a link-local IPv6 one.
+                match seen.get(&f.device) {
+                    Some(&i) => {
+                        let (_, known, _): &mut (Option<DeviceId>, SocketAddr, &str) =
+                            &mut found[i];
+                        if !known.is_ipv4() {
+                            *known = addr;
+                        }
+                    }
+                    None => {
+                        seen.insert(f.device, found.len());
+                        found.push((Some(f.device), addr, "mdns"));
+                        until = until.min(Instant::now() + DISCOVERY_SETTLE);
+                    }
                 }
             }
             found
@@ -390,9 +403,15 @@ impl<D: Documents> Net<D> {
         if let Some(relay) = &outcome.relay
             && let Some(error) = &relay.error
         {
-            return Err(SyncError::Transport(format!(
-                "{error}; and no device of this workspace answered on the local network"
-            )));
+            let lan = match outcome.peers.first() {
+                Some(p) => format!(
+                    "and {} did not sync: {}",
+                    p.name,
+                    p.error.as_deref().unwrap_or("not synced")
+                ),
+                None => "and no device of this workspace was found on the local network".into(),
+            };
+            return Err(SyncError::Transport(format!("{error}; {lan}")));
         }
         Err(SyncError::Transport(match outcome.peers.first() {
             Some(p) => format!(
@@ -476,8 +495,9 @@ impl<D: Documents> Net<D> {
 
     /// Who may connect, from the membership log as it is now.
     async fn roster(&self) -> Result<Roster, SyncError> {
-        let guard = self.parts().await?;
-        let parts = guard.as_ref().ok_or(SyncError::Stopped)?;
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
+        parts.reload_membership(self.docs.now_ms())?;
         let mut members = BTreeMap::new();
         if let Some(log) = &parts.membership {
             for (id, d) in log.state().devices() {
@@ -527,7 +547,7 @@ impl<D: Documents> Net<D> {
                 } => {
                     match next {
                         Some(f) => {
-                            if let Some(addr) = f.addrs.first().copied() {
+                            if let Some(addr) = best_addr(&f.addrs) {
                                 self.record_seen(&f.device, "mdns", addr).await;
                                 let entry = found.entry(f.device).or_insert((addr, Instant::now(), None));
                                 entry.0 = addr;
@@ -605,6 +625,8 @@ impl<D: Documents> Net<D> {
     /// Accepts devices' connections until `stop`, each in a session of its own.
     async fn serve(self, lan: Arc<Lan>, listener: TcpListener, mut stop: watch::Receiver<bool>) {
         let slots = Arc::new(tokio::sync::Semaphore::new(MAX_INBOUND));
+        // Connections per address: one host cannot take every slot.
+        let per_host: Arc<Mutex<HashMap<std::net::IpAddr, usize>>> = Arc::default();
         let mut sessions = JoinSet::new();
         loop {
             let accepted = tokio::select! {
@@ -620,10 +642,29 @@ impl<D: Documents> Net<D> {
                 tracing::warn!(%addr, "too many devices connecting: closing one");
                 continue;
             };
-            let (ws, lan, stop) = (self.clone(), lan.clone(), stop.clone());
+            let host = addr.ip();
+            let admitted = per_host.lock().is_ok_and(|mut m| {
+                let n = m.entry(host).or_default();
+                *n += 1;
+                *n <= MAX_INBOUND_PER_HOST
+            });
+            let (ws, lan, stop, per_host) =
+                (self.clone(), lan.clone(), stop.clone(), per_host.clone());
             sessions.spawn(async move {
-                let end = ws.answer(&lan, stream, addr, Until::Stopped(stop)).await;
-                log_end(&end);
+                if admitted {
+                    let end = ws.answer(&lan, stream, addr, Until::Stopped(stop)).await;
+                    log_end(&end);
+                } else {
+                    tracing::warn!(%addr, "too many connections from one address: closing one");
+                }
+                if let Ok(mut m) = per_host.lock()
+                    && let Some(n) = m.get_mut(&host)
+                {
+                    *n -= 1;
+                    if *n == 0 {
+                        m.remove(&host);
+                    }
+                }
                 drop(slot);
             });
         }
@@ -802,10 +843,27 @@ async fn bind(listen: Option<SocketAddr>) -> Result<TcpListener, SyncError> {
             SyncError::Transport(format!("cannot listen for devices on {addr}: {e}"))
         });
     }
-    match TcpListener::bind(("0.0.0.0", DEFAULT_LAN_PORT)).await {
-        Ok(l) => Ok(l),
-        Err(_) => TcpListener::bind(("0.0.0.0", 0)).await.map_err(io_err),
+    // Both IPv6 and IPv4 where the system allows it (Linux does by default): discovery
+    // may report a device's link-local IPv6 address first.
+    for port in [DEFAULT_LAN_PORT, 0] {
+        if let Ok(l) = TcpListener::bind(("::", port)).await {
+            return Ok(l);
+        }
+        if let Ok(l) = TcpListener::bind(("0.0.0.0", port)).await {
+            return Ok(l);
+        }
     }
+    TcpListener::bind(("0.0.0.0", 0)).await.map_err(io_err)
+}
+
+/// The address to dial among those a device advertises: IPv4 first (every listener has
+/// it), then the rest.
+fn best_addr(addrs: &[SocketAddr]) -> Option<SocketAddr> {
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| addrs.first())
+        .copied()
 }
 
 /// `HOST:PORT` to an address.

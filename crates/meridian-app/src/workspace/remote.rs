@@ -75,8 +75,9 @@ impl Documents for Workspace {
         &self,
         doc: &str,
         sealed: &[ChangeHash],
+        stored: &str,
     ) -> Result<Option<Unsealed>, SyncError> {
-        self.unsealed_of(&doc_id(doc)?, sealed)
+        self.unsealed_of(&doc_id(doc)?, sealed, stored)
             .await
             .map_err(to_sync)
     }
@@ -172,10 +173,34 @@ impl Workspace {
         &self,
         id: &DocId,
         sealed: &[ChangeHash],
+        stored: &str,
     ) -> Result<Option<Unsealed>, Error> {
         let cached = lock(&self.inner.docs).get(id).cloned();
         if let Some(handle) = cached {
-            return Ok(unsealed(&mut handle.lock().await.doc, sealed));
+            let mut open = handle.lock().await;
+            if meridian_store::heads_key(&open.doc.get_heads()) != stored {
+                // Another process (a CLI command beside a running `meridian sync`) wrote
+                // this document: take in what it stored before sealing.
+                let store = self.inner.store.clone();
+                let id = id.clone();
+                let mut newer = tokio::task::spawn_blocking(move || {
+                    store.load_blocking(&id, TextEncoding::Utf16CodeUnit)
+                })
+                .await
+                .map_err(|_| Error::Stopped)??;
+                let heads = open.doc.get_heads();
+                let caught_up = open.persisted == heads;
+                open.doc.merge(&mut newer).map_err(|e| {
+                    Error::Sync(SyncError::Documents(format!(
+                        "the stored copy of {} cannot be merged: {e}",
+                        open.kind
+                    )))
+                })?;
+                if caught_up {
+                    open.persisted = open.doc.get_heads();
+                }
+            }
+            return Ok(unsealed(&mut open.doc, sealed));
         }
         let store = self.inner.store.clone();
         let (id, sealed) = (id.clone(), sealed.to_vec());
