@@ -44,6 +44,9 @@ meridian_deps() {
   fi
   if [ "$what" = test ]; then
     _apt_ensure webkit2gtk-driver xvfb xauth
+    # The local-network tests build network namespaces (ip, unshare, nsenter) and open
+    # sockets from inside them with python3.
+    _apt_ensure iproute2 util-linux python3
     if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
       echo "==> installing tauri-driver"
       cargo install tauri-driver --version 2.1.0 --locked
@@ -78,5 +81,8 @@ meridian_e2e_env() {
   export MERIDIAN_CLI_BIN="$CARGO_TARGET_DIR/debug/meridian"
   export MERIDIAN_RELAY_BIN="$CARGO_TARGET_DIR/debug/meridian-relay"
   export MERIDIAN_E2E_ARTIFACTS="${MERIDIAN_E2E_ARTIFACTS:-$MERIDIAN_ROOT/artifacts/e2e}"
+  # The local-network tests (tests/it/lan_*) need root for network namespaces; as root
+  # they must run, not skip.
+  if [ "$(id -u)" = 0 ]; then export MERIDIAN_REQUIRE_NETNS=1; fi
   mkdir -p "$MERIDIAN_E2E_ARTIFACTS"
 }

@@ -89,7 +89,7 @@ impl Workspace {
     /// sealed is sealed later by the outbox, as for any local change.
     #[doc(hidden)]
     pub async fn merge_changes_for_tests(&self, id: &DocId, bytes: &[u8]) -> Result<(), Error> {
-        self.merge_remote(id, bytes, &[], |_| Ok(())).await?;
+        meridian_net::Documents::merge_remote(self, id.as_str(), bytes, &[], |_| Ok(())).await?;
         Ok(())
     }
 

@@ -25,8 +25,6 @@ mod threads;
 mod trash;
 mod views;
 
-pub(crate) use remote::Unsealed;
-
 pub use decisions::item_id;
 pub use views::Snapshot;
 
@@ -87,11 +85,9 @@ struct Inner {
     search_queue: Mutex<Option<tokio::sync::mpsc::UnboundedSender<DocId>>>,
     /// This device's Automerge actor, the author of every change made here.
     actor: automerge::ActorId,
-    /// Sync state (`sync.db`, keys, membership), opened on first use.
-    sync: tokio::sync::Mutex<Option<crate::sync::SyncParts>>,
-    /// Wakes a running sync session to send what changed outside documents (membership).
-    /// Counts nudges: every sync session (relay and peers) watches it.
-    sync_nudge: tokio::sync::watch::Sender<u64>,
+    /// Sync state (`sync.db`, keys, membership, running sessions' nudges), shared by every
+    /// clone; `meridian_net` opens it on first use.
+    sync: Arc<meridian_net::SyncClient>,
     /// What each document links to, and the page tree (see `links`).
     links: links::LinkCache,
 }
@@ -354,8 +350,7 @@ impl Workspace {
                 search,
                 search_queue: Mutex::new(None),
                 actor,
-                sync: tokio::sync::Mutex::new(None),
-                sync_nudge: tokio::sync::watch::Sender::new(0),
+                sync: Arc::default(),
                 links: Mutex::new(HashMap::new()),
             }),
         };
@@ -397,22 +392,9 @@ impl Workspace {
         &self.inner.store
     }
 
-    /// This device's sync state, opened by `crate::sync` on first use.
-    pub(crate) fn sync_slot(&self) -> &tokio::sync::Mutex<Option<crate::sync::SyncParts>> {
-        &self.inner.sync
-    }
-
-    /// Asks every running sync session to send what changed (a new invite, a removal,
-    /// envelopes another session received).
-    pub(crate) fn nudge_sync(&self) {
-        self.inner
-            .sync_nudge
-            .send_modify(|n| *n = n.wrapping_add(1));
-    }
-
-    /// Nudges from now on ([`Workspace::nudge_sync`]): `changed()` resolves after each.
-    pub(crate) fn sync_nudges(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.inner.sync_nudge.subscribe()
+    /// The sync runtime over this workspace's documents.
+    pub(crate) fn net(&self) -> meridian_net::Net<Workspace> {
+        meridian_net::Net::new(self.inner.sync.clone(), self.clone())
     }
 
     /// The folder holding this workspace's files.

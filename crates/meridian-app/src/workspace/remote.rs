@@ -1,21 +1,154 @@
-//! The document side of sync: the changes a document has that its envelopes do not yet
-//! cover, and merging changes that came from other devices.
+//! The document side of sync: [`meridian_net::Documents`] for the workspace — the changes
+//! a document has that its envelopes do not yet cover, merging changes that came from other
+//! devices, checkpoints, and members for joining devices.
+
+use std::collections::BTreeMap;
+
+use meridian_net::{Documents, Merged, SyncError, Unsealed};
+use meridian_sync::{Role, WorkspaceId};
 
 use super::*;
 
-/// A document's changes after some heads, ready to seal.
-pub(crate) struct Unsealed {
-    pub bytes: Vec<u8>,
-    /// The heads the bytes bring the document to.
-    pub heads: Vec<ChangeHash>,
+/// An engine error as the sync runtime reports it.
+fn to_sync(e: Error) -> SyncError {
+    match e {
+        Error::Sync(e) => e,
+        Error::Stopped => SyncError::Stopped,
+        other => SyncError::Documents(other.to_string()),
+    }
 }
 
-/// What merging remote changes did to a document.
-pub(crate) struct Merged {
-    pub heads: Vec<ChangeHash>,
-    /// No change is waiting for a dependency this device has not received yet.
-    pub complete: bool,
-    pub kind: Option<Kind>,
+fn doc_id(doc: &str) -> Result<DocId, SyncError> {
+    doc.parse().map_err(|e: meridian_core::Error| {
+        SyncError::Protocol(format!("{doc:?} is not a document id: {e}"))
+    })
+}
+
+impl Documents for Workspace {
+    type Event = Event;
+
+    fn now_ms(&self) -> i64 {
+        Workspace::now_ms(self)
+    }
+
+    fn workspace(&self) -> Result<WorkspaceId, SyncError> {
+        self.workspace_info()
+            .id
+            .as_str()
+            .parse()
+            .map_err(SyncError::from)
+    }
+
+    fn me(&self) -> String {
+        self.workspace_info().me.id.to_string()
+    }
+
+    fn my_name(&self) -> String {
+        self.workspace_info().me.name
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        Workspace::data_dir(self)
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Event> {
+        Workspace::subscribe(self)
+    }
+
+    async fn stored_heads(&self) -> Result<Vec<(String, String)>, SyncError> {
+        let store = self.store().clone();
+        let stored = tokio::task::spawn_blocking(move || store.heads_blocking())
+            .await
+            .map_err(|_| SyncError::Stopped)?
+            .map_err(|e| to_sync(e.into()))?;
+        Ok(stored
+            .into_iter()
+            .map(|(id, key, _trashed)| (id.to_string(), key))
+            .collect())
+    }
+
+    fn heads_key(&self, heads: &[ChangeHash]) -> String {
+        meridian_store::heads_key(heads)
+    }
+
+    async fn unsealed_changes(
+        &self,
+        doc: &str,
+        sealed: &[ChangeHash],
+        stored: &str,
+    ) -> Result<Option<Unsealed>, SyncError> {
+        self.unsealed_of(&doc_id(doc)?, sealed, stored)
+            .await
+            .map_err(to_sync)
+    }
+
+    async fn checkpoint_state(&self, doc: &str) -> Result<(Vec<ChangeHash>, Vec<u8>), SyncError> {
+        self.checkpoint_of(&doc_id(doc)?).await.map_err(to_sync)
+    }
+
+    async fn merge_remote<F>(
+        &self,
+        doc: &str,
+        bytes: &[u8],
+        sealed: &[ChangeHash],
+        seal_local: F,
+    ) -> Result<Merged, SyncError>
+    where
+        F: FnOnce(Unsealed) -> Result<(), SyncError> + Send,
+    {
+        let id = doc_id(doc)?;
+        let (merged, kind) = self
+            .merge_from_remote(&id, bytes, sealed, seal_local)
+            .await
+            .map_err(to_sync)?;
+        if merged.complete && matches!(kind, Some(Kind::Workspace | Kind::Member | Kind::Charter)) {
+            // Names, members and message kinds may have changed.
+            if let Err(e) = self.refresh_context().await {
+                tracing::debug!(error = %e, "context not refreshed after sync");
+            }
+        }
+        Ok(merged)
+    }
+
+    fn has_document(&self, doc: &str) -> bool {
+        doc.parse::<DocId>()
+            .ok()
+            .and_then(|id| self.store().entry_blocking(&id).ok().flatten())
+            .is_some()
+    }
+
+    async fn member_for_join(&self, name: &str, tz: &str, role: Role) -> Result<String, SyncError> {
+        self.member_for(name, tz, role).await.map_err(to_sync)
+    }
+
+    async fn member_names(
+        &self,
+        members: Vec<String>,
+    ) -> Result<BTreeMap<String, String>, SyncError> {
+        self.store()
+            .read(move |s| {
+                Ok::<_, meridian_store::Error>(
+                    members
+                        .into_iter()
+                        .filter_map(|m| {
+                            let id = m.parse::<DocId>().ok()?;
+                            let entry = s.entry_blocking(&id).ok().flatten()?;
+                            Some((m, entry.title))
+                        })
+                        .collect(),
+                )
+            })
+            .await
+            .map_err(|e| to_sync(e.into()))
+    }
+}
+
+// `Documents` asks for `Send` futures; this checks the workspace's are.
+#[allow(dead_code)]
+fn assert_send<T: Send>(_: T) {}
+#[allow(dead_code)]
+fn futures_are_send(ws: &Workspace) {
+    assert_send(Documents::stored_heads(ws));
 }
 
 fn unsealed(doc: &mut AutoCommit, sealed: &[ChangeHash]) -> Option<Unsealed> {
@@ -36,14 +169,38 @@ impl Workspace {
     /// The changes of document `id` after `sealed`, or `None` if there are none. A document
     /// not in the cache is read from the store and not cached (sealing a whole workspace
     /// must not load it all into memory).
-    pub(crate) async fn unsealed_changes(
+    async fn unsealed_of(
         &self,
         id: &DocId,
         sealed: &[ChangeHash],
+        stored: &str,
     ) -> Result<Option<Unsealed>, Error> {
         let cached = lock(&self.inner.docs).get(id).cloned();
         if let Some(handle) = cached {
-            return Ok(unsealed(&mut handle.lock().await.doc, sealed));
+            let mut open = handle.lock().await;
+            if meridian_store::heads_key(&open.doc.get_heads()) != stored {
+                // Another process (a CLI command beside a running `meridian sync`) wrote
+                // this document: take in what it stored before sealing.
+                let store = self.inner.store.clone();
+                let id = id.clone();
+                let mut newer = tokio::task::spawn_blocking(move || {
+                    store.load_blocking(&id, TextEncoding::Utf16CodeUnit)
+                })
+                .await
+                .map_err(|_| Error::Stopped)??;
+                let heads = open.doc.get_heads();
+                let caught_up = open.persisted == heads;
+                open.doc.merge(&mut newer).map_err(|e| {
+                    Error::Sync(SyncError::Documents(format!(
+                        "the stored copy of {} cannot be merged: {e}",
+                        open.kind
+                    )))
+                })?;
+                if caught_up {
+                    open.persisted = open.doc.get_heads();
+                }
+            }
+            return Ok(unsealed(&mut open.doc, sealed));
         }
         let store = self.inner.store.clone();
         let (id, sealed) = (id.clone(), sealed.to_vec());
@@ -59,13 +216,13 @@ impl Workspace {
     /// persists the result and announces it. Under the document's lock, changes made here
     /// and not yet covered by `sealed` are handed to `seal_local` first, so that after the
     /// merge every head of the document is covered by an envelope.
-    pub(crate) async fn merge_remote(
+    async fn merge_from_remote(
         &self,
         id: &DocId,
         bytes: &[u8],
         sealed: &[ChangeHash],
-        seal_local: impl FnOnce(Unsealed) -> Result<(), Error>,
-    ) -> Result<Merged, Error> {
+        seal_local: impl FnOnce(Unsealed) -> Result<(), SyncError>,
+    ) -> Result<(Merged, Option<Kind>), Error> {
         let exists = self.exists(id).await?;
         let handle = if exists {
             self.open_doc(id).await?
@@ -83,7 +240,7 @@ impl Workspace {
             seal_local(local)?;
         }
         open.doc.load_incremental(bytes).map_err(|e| {
-            Error::Sync(crate::sync::SyncError::Protocol(format!(
+            Error::Sync(SyncError::Protocol(format!(
                 "a remote change of {id} cannot be merged: {e}"
             )))
         })?;
@@ -93,11 +250,13 @@ impl Workspace {
             Ok(object) => object,
             // A new document whose first changes have not arrived yet.
             Err(_) if !exists => {
-                return Ok(Merged {
-                    heads,
-                    complete: false,
-                    kind: None,
-                });
+                return Ok((
+                    Merged {
+                        heads,
+                        complete: false,
+                    },
+                    None,
+                ));
             }
             Err(e) => return Err(e.into()),
         };
@@ -120,21 +279,12 @@ impl Workspace {
                 .events
                 .send(trash::change_event(was_trashed, summary));
         }
-        Ok(Merged {
-            heads,
-            complete,
-            kind: Some(kind),
-        })
+        Ok((Merged { heads, complete }, Some(kind)))
     }
 
-    /// Reloads names, members and message kinds after sync changed them. A workspace still
-    /// joining (its own member not yet made) is left as it is.
     /// The heads and saved state of document `id` for a checkpoint: the whole document,
     /// without changes still waiting for a dependency, so it holds exactly what it names.
-    pub(crate) async fn checkpoint_state(
-        &self,
-        id: &DocId,
-    ) -> Result<(Vec<ChangeHash>, Vec<u8>), Error> {
+    async fn checkpoint_of(&self, id: &DocId) -> Result<(Vec<ChangeHash>, Vec<u8>), Error> {
         let options = automerge::SaveOptions {
             deflate: true,
             retain_orphans: false,
@@ -156,9 +306,30 @@ impl Workspace {
         .map_err(|_| Error::Stopped)?
     }
 
-    pub(crate) async fn refresh_after_sync(&self) {
-        if let Err(e) = self.refresh_context().await {
-            tracing::debug!(error = %e, "context not refreshed after sync");
+    /// The member a joining device belongs to: the member of that name if there is one
+    /// (the same person on another device), else a new one.
+    async fn member_for(&self, name: &str, tz: &str, role: Role) -> Result<String, Error> {
+        let name = name.trim();
+        let members = self
+            .store()
+            .read(|s| s.list_blocking(Some(Kind::Member), false))
+            .await?;
+        if let Some(m) = members.iter().find(|m| m.title.eq_ignore_ascii_case(name)) {
+            return Ok(m.id.to_string());
         }
+        let role = match role {
+            Role::Admin => meridian_core::Role::Admin,
+            Role::Editor => meridian_core::Role::Editor,
+            Role::Viewer => meridian_core::Role::Reader,
+        };
+        let tz = if tz.parse::<chrono_tz::Tz>().is_ok() {
+            tz
+        } else {
+            "UTC"
+        };
+        let (id, _) = self
+            .create_object(meridian_core::Member::new(name, tz, role))
+            .await?;
+        Ok(id.to_string())
     }
 }

@@ -17,9 +17,9 @@ use meridian_sync::keyfile::{KdfParams, read_key_file_blocking, write_key_file_b
 use meridian_sync::keys::DEVICE_SECRET_BYTES;
 use zeroize::Zeroizing;
 
-use super::db::{SyncDb, key};
-use super::{SyncError, sync_err};
-use crate::error::Error;
+use crate::SyncError;
+use crate::client::sync_err;
+use crate::db::{SyncDb, key};
 
 const KEY_FILE: &str = "device.key";
 const KEYCHAIN_SERVICE: &str = "meridian";
@@ -27,22 +27,22 @@ const IN_KEYCHAIN: &str = "keychain";
 const IN_FILE: &str = "file";
 
 /// Loads this device's keys, creating and storing them on first use.
-pub(super) fn load_or_create(dir: &Path, db: &SyncDb) -> Result<DeviceKeys, Error> {
+pub(super) fn load_or_create(dir: &Path, db: &SyncDb) -> Result<DeviceKeys, SyncError> {
     load_or_create_in(dir, db, keychain_enabled())
 }
 
-fn load_or_create_in(dir: &Path, db: &SyncDb, try_keychain: bool) -> Result<DeviceKeys, Error> {
+fn load_or_create_in(dir: &Path, db: &SyncDb, try_keychain: bool) -> Result<DeviceKeys, SyncError> {
     let account = keychain_account(dir);
     match db.get_str(key::DEVICE_KEY_STORE).map_err(sync_err)?.as_deref() {
         Some(IN_KEYCHAIN) => keychain_read(&account).map_err(|e| {
-            Error::Sync(SyncError::Storage(format!(
+            SyncError::Storage(format!(
                 "this device's key is in the OS keychain, which cannot be read now ({e}); unlock or start the keychain and try again"
-            )))
+            ))
         }),
         Some(_) => read_key_file_blocking(&dir.join(KEY_FILE), &passphrase(dir)).map_err(|e| {
-            Error::Sync(SyncError::Storage(format!(
+            SyncError::Storage(format!(
                 "cannot read this device's key file ({e}); if MERIDIAN_KEY_PASSPHRASE was set when it was made, set it again"
-            )))
+            ))
         }),
         None => {
             let keys = DeviceKeys::generate(&mut rand::rng());

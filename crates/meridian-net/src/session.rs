@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use meridian_net::channel::Channel;
+use crate::channel::Channel;
 use meridian_sync::{
     Closed, Ctx, DeviceId, EnvelopeLog, ErrorCode, Frame, PeerKind, Session, Step,
 };
@@ -15,11 +15,11 @@ use rand::RngCore;
 use tokio::sync::{broadcast, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::db::key;
-use super::transport::Link;
-use super::{SyncError, SyncParts, sync_err, workspace_id};
-use crate::error::Error;
-use crate::workspace::Workspace;
+use crate::SyncError;
+use crate::client::{Net, SyncParts, sync_err};
+use crate::db::key;
+use crate::docs::Documents;
+use crate::transport::Link;
 
 const TICK: Duration = Duration::from_secs(5);
 /// Local changes are sealed at most this often while edits keep coming.
@@ -89,11 +89,9 @@ impl Conn {
 
 /// When a session ends by itself.
 pub(super) enum Until {
-    /// Both sides hold the same vector (and `also` holds).
-    Synced {
-        deadline: Instant,
-        also: fn(&Workspace, &SyncParts) -> bool,
-    },
+    /// Both sides hold the same (and, with `admitted`, this device was admitted and its
+    /// member's document arrived: joining).
+    Synced { deadline: Instant, admitted: bool },
     /// Only when `stop` turns true (or the connection ends).
     Stopped(watch::Receiver<bool>),
 }
@@ -106,36 +104,32 @@ pub(super) enum Ended {
     /// The network or the relay went away.
     Lost(String),
     /// Something local failed.
-    Local(Error),
+    Local(SyncError),
 }
 
 impl Ended {
-    pub(super) fn into_error(self) -> Error {
+    pub(super) fn into_error(self) -> SyncError {
         match self {
-            Ended::Refused { code, message } => Error::Sync(SyncError::Refused { code, message }),
-            Ended::Lost(m) => Error::Sync(SyncError::Transport(m)),
+            Ended::Refused { code, message } => SyncError::Refused { code, message },
+            Ended::Lost(m) => SyncError::Transport(m),
             Ended::Local(e) => e,
         }
     }
 }
 
-impl From<Error> for Ended {
-    fn from(e: Error) -> Self {
+impl From<SyncError> for Ended {
+    fn from(e: SyncError) -> Self {
         Ended::Local(e)
     }
 }
 
-fn always(_: &Workspace, _: &SyncParts) -> bool {
-    true
-}
-
-impl Workspace {
+impl<D: Documents> Net<D> {
     /// Connects to the relay, exchanges everything, and returns once both sides hold the
     /// same vector, or fails after `timeout`.
-    pub async fn sync_once(&self, timeout: Duration) -> Result<SyncReport, Error> {
+    pub async fn sync_once(&self, timeout: Duration) -> Result<SyncReport, SyncError> {
         let until = Until::Synced {
             deadline: Instant::now() + timeout,
-            also: always,
+            admitted: false,
         };
         let result = self.session(until).await;
         self.record_outcome(&result).await;
@@ -145,7 +139,7 @@ impl Workspace {
     /// Syncs until `stop` turns true: seals local changes as they are made, applies
     /// remote ones as they arrive, reconnects with backoff when the connection drops.
     /// Returns early only if this device was removed or the workspace is not shared.
-    pub async fn run_sync(&self, mut stop: watch::Receiver<bool>) -> Result<(), Error> {
+    pub async fn run_sync(&self, mut stop: watch::Receiver<bool>) -> Result<(), SyncError> {
         let mut backoff = Duration::from_millis(500);
         while !*stop.borrow() {
             let started = Instant::now();
@@ -157,9 +151,9 @@ impl Workspace {
                     code: ErrorCode::Removed | ErrorCode::NotAMember,
                     message,
                 }) => {
-                    return Err(Error::Sync(SyncError::Removed { message }));
+                    return Err(SyncError::Removed { message });
                 }
-                Err(Ended::Local(e @ Error::Sync(SyncError::NotShared { .. }))) => {
+                Err(Ended::Local(e @ SyncError::NotShared { .. })) => {
                     return Err(e);
                 }
                 Err(e) => {
@@ -181,7 +175,7 @@ impl Workspace {
 
     /// Remembers how the last session went, for the status panel.
     pub(super) async fn record_outcome(&self, result: &Result<SyncReport, Ended>) {
-        let Ok(mut guard) = self.sync_parts().await else {
+        let Ok(mut guard) = self.parts().await else {
             return;
         };
         let Some(parts) = guard.as_mut() else { return };
@@ -198,21 +192,21 @@ impl Workspace {
     pub(super) async fn session(&self, until: Until) -> Result<SyncReport, Ended> {
         let mut report = SyncReport::default();
         let (url, pin, register) = {
-            let mut guard = self.sync_parts().await?;
-            let parts = guard.as_mut().ok_or(Error::Stopped)?;
+            let mut guard = self.parts().await?;
+            let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
             report.sealed += self.seal_with(parts, true).await? as u64;
             self.apply_unapplied(parts).await?;
             let Some(log) = &parts.membership else {
-                return Err(Error::Sync(SyncError::NotShared {
+                return Err(SyncError::NotShared {
                     what: ": create an invite with --relay URL first",
-                })
+                }
                 .into());
             };
             let url = parts
                 .db
                 .get_str(key::RELAY)
                 .map_err(sync_err)?
-                .ok_or_else(|| Error::Sync(SyncError::NoRelay))?;
+                .ok_or(SyncError::NoRelay)?;
             let pin = parts.db.relay_pin().map_err(sync_err)?;
             let register = parts.db.get(key::REGISTERED).map_err(sync_err)?.is_none()
                 && !log.is_empty()
@@ -225,8 +219,8 @@ impl Workspace {
         if pin.is_none()
             && let Some(cert) = link.cert
         {
-            let mut guard = self.sync_parts().await?;
-            let parts = guard.as_mut().ok_or(Error::Stopped)?;
+            let mut guard = self.parts().await?;
+            let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
             parts.db.set_relay_pin(&cert).map_err(sync_err)?;
         }
         if let Some(ops) = register {
@@ -235,8 +229,8 @@ impl Workspace {
                 .map_err(Ended::Lost)?;
             match link.recv().await.map_err(Ended::Lost)? {
                 Some(Frame::Registered { .. }) => {
-                    let mut guard = self.sync_parts().await?;
-                    let parts = guard.as_mut().ok_or(Error::Stopped)?;
+                    let mut guard = self.parts().await?;
+                    let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
                     parts.db.set(key::REGISTERED, b"1").map_err(sync_err)?;
                 }
                 Some(Frame::Error { code, message }) => {
@@ -265,10 +259,10 @@ impl Workspace {
         conn: &mut Conn,
         expect: Option<PeerKind>,
     ) -> Result<Session, Ended> {
-        let ws = workspace_id(&self.workspace_info().id)?;
+        let ws = self.docs.workspace()?;
         let hello = {
-            let mut guard = self.sync_parts().await?;
-            let parts = guard.as_mut().ok_or(Error::Stopped)?;
+            let mut guard = self.parts().await?;
+            let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
             let mut nonce = [0u8; 32];
             rand::rng().fill_bytes(&mut nonce);
             match expect {
@@ -278,10 +272,10 @@ impl Workspace {
                     kind,
                     nonce,
                     parts.db.id(),
-                    self.now_ms(),
+                    self.docs.now_ms(),
                 ),
                 None => {
-                    let session = Session::responder(ws, nonce, parts.db.id(), self.now_ms());
+                    let session = Session::responder(ws, nonce, parts.db.id(), self.docs.now_ms());
                     return Ok(session);
                 }
             }
@@ -301,8 +295,8 @@ impl Workspace {
         route: Route,
     ) -> Result<SyncReport, Ended> {
         let mut report = SyncReport::default();
-        let mut events = self.subscribe();
-        let mut nudges = self.sync_nudges();
+        let mut events = self.docs.subscribe();
+        let mut nudges = self.nudges();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut unsealed = false;
@@ -313,10 +307,12 @@ impl Workspace {
             Route::Peer(_) => "the device",
         };
         loop {
-            if let Until::Synced { deadline, also } = &until {
-                let mut guard = self.sync_parts().await?;
-                let parts = guard.as_mut().ok_or(Error::Stopped)?;
-                if session.is_synced(&parts.db) && also(self, parts) {
+            if let Until::Synced { deadline, admitted } = &until {
+                let mut guard = self.parts().await?;
+                let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
+                if session.is_synced(&parts.db)
+                    && (!admitted || crate::join::admitted_member(&self.docs, parts).is_some())
+                {
                     drop(guard);
                     // Frames the other side sent right behind (join requests follow
                     // Welcome) are handled before leaving.
@@ -365,7 +361,7 @@ impl Workspace {
                 }
                 event = events.recv(), if matches!(until, Until::Stopped(_)) => {
                     if matches!(event, Err(broadcast::error::RecvError::Closed)) {
-                        return Err(Error::Stopped.into());
+                        return Err(SyncError::Stopped.into());
                     }
                     if !unsealed {
                         unsealed = true;
@@ -375,7 +371,7 @@ impl Workspace {
                 }
                 changed = nudges.changed(), if matches!(until, Until::Stopped(_)) => {
                     if changed.is_err() {
-                        return Err(Error::Stopped.into());
+                        return Err(SyncError::Stopped.into());
                     }
                     unsealed = true;
                     seal_at = Instant::now();
@@ -388,11 +384,26 @@ impl Workspace {
                     step
                 }
                 _ = tick.tick() => {
-                    let mut guard = self.sync_parts().await?;
-                    let parts = guard.as_mut().ok_or(Error::Stopped)?;
-                    let mut step = with_ctx(self, parts, |ctx| session.on_tick(ctx))?;
-                    if self.checkpoint_quiet(parts).await? > 0 && step.closed.is_none() {
-                        let more = with_ctx(self, parts, |ctx| session.on_local_change(ctx))?;
+                    let mut guard = self.parts().await?;
+                    let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
+                    // What another process of this device wrote (a CLI command beside a
+                    // running `meridian sync`) raises no event here: look for it.
+                    let reloaded = parts.reload_membership(self.docs.now_ms())?;
+                    if let Route::Peer(device) = route
+                        && parts.membership.as_ref().is_some_and(|l| l.state().is_removed(&device))
+                    {
+                        let _ = conn.send(&session.close()).await;
+                        return Err(Ended::Refused {
+                            code: ErrorCode::Removed,
+                            message: "the device was removed from this workspace".into(),
+                        });
+                    }
+                    let made = self.seal_with(parts, false).await?;
+                    report.sealed += made as u64;
+                    let mut step = with_ctx(self.docs.now_ms(), parts, |ctx| session.on_tick(ctx))?;
+                    let quiet = self.checkpoint_quiet(parts).await?;
+                    if (quiet > 0 || made > 0 || reloaded) && step.closed.is_none() {
+                        let more = with_ctx(self.docs.now_ms(), parts, |ctx| session.on_local_change(ctx))?;
                         step.send.extend(more.send);
                         step.closed = more.closed;
                     }
@@ -433,11 +444,13 @@ impl Workspace {
 
     /// Seals what changed here and offers it to the other side.
     async fn local_change(&self, session: &mut Session) -> Result<(Step, u64), Ended> {
-        let mut guard = self.sync_parts().await?;
-        let parts = guard.as_mut().ok_or(Error::Stopped)?;
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
         // Edits are coming in: checkpoints wait for the document to go quiet.
         let made = self.seal_with(parts, false).await? as u64;
-        let step = with_ctx(self, parts, |ctx| session.on_local_change(ctx))?;
+        let step = with_ctx(self.docs.now_ms(), parts, |ctx| {
+            session.on_local_change(ctx)
+        })?;
         Ok((step, made))
     }
 
@@ -450,8 +463,8 @@ impl Workspace {
         if !in_flight.is_empty() || !session.is_ready() {
             return Ok(None);
         }
-        let guard = self.sync_parts().await?;
-        let parts = guard.as_ref().ok_or(Error::Stopped)?;
+        let guard = self.parts().await?;
+        let parts = guard.as_ref().ok_or(SyncError::Stopped)?;
         let verdicts = parts
             .db
             .unreported_verdicts(meridian_sync::wire::MAX_VERDICTS_PER_FRAME)
@@ -473,16 +486,18 @@ impl Workspace {
         route: Route,
         memo: &mut Memo,
     ) -> Result<Step, Ended> {
-        let mut guard = self.sync_parts().await?;
-        let parts = guard.as_mut().ok_or(Error::Stopped)?;
-        let now = self.now_ms();
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
+        let now = self.docs.now_ms();
         if let Frame::JoinRequests { requests } = frame {
             if route != Route::Relay {
                 return Ok(Step::default());
             }
             if self.on_join_requests(parts, &requests).await? {
                 self.seal_with(parts, true).await?;
-                return Ok(with_ctx(self, parts, |ctx| session.on_local_change(ctx))?);
+                return Ok(with_ctx(self.docs.now_ms(), parts, |ctx| {
+                    session.on_local_change(ctx)
+                })?);
             }
             return Ok(Step::default());
         }
@@ -495,7 +510,9 @@ impl Workspace {
             parts.contact_recorded_ms = now;
         }
         let was_ready = session.is_ready();
-        let step = with_ctx(self, parts, |ctx| session.on_frame(frame, ctx))?;
+        let step = with_ctx(self.docs.now_ms(), parts, |ctx| {
+            session.on_frame(frame, ctx)
+        })?;
         if route == Route::Relay && session.is_ready() && !was_ready {
             parts.connected = true;
             parts.db.set(key::LAST_ERROR, b"").map_err(sync_err)?;
@@ -563,7 +580,7 @@ impl Workspace {
         drop(guard);
         if grew {
             // The other sessions offer what arrived here to their side.
-            self.nudge_sync();
+            self.nudge();
         }
         Ok(step)
     }
@@ -571,10 +588,10 @@ impl Workspace {
 
 /// Runs `f` with the session context over this device's sync state.
 fn with_ctx<T>(
-    ws: &Workspace,
+    now_ms: i64,
     parts: &mut SyncParts,
-    f: impl FnOnce(&mut Ctx<'_, super::SyncDb>) -> Result<T, super::DbError>,
-) -> Result<T, Error> {
+    f: impl FnOnce(&mut Ctx<'_, crate::SyncDb>) -> Result<T, crate::DbError>,
+) -> Result<T, SyncError> {
     let SyncParts {
         db,
         keys,
@@ -583,12 +600,12 @@ fn with_ctx<T>(
     } = parts;
     let membership = membership
         .as_mut()
-        .ok_or(Error::Sync(SyncError::NotShared { what: "" }))?;
+        .ok_or(SyncError::NotShared { what: "" })?;
     let mut ctx = Ctx {
         log: db,
         membership,
         identity: Some(keys),
-        now_ms: ws.now_ms(),
+        now_ms,
     };
     f(&mut ctx).map_err(sync_err)
 }

@@ -1,37 +1,26 @@
-//! Sync through a relay (ARCHITECTURE: Sync and security): this device's keys, the membership log, sealing local
-//! changes into envelopes, applying remote ones, and sessions over WebSocket.
+//! The runtime's state and the operations on it (ARCHITECTURE: Sync and security): this
+//! device's keys, the membership log, sealing local changes into envelopes, applying remote
+//! ones, invites, removal and status. Sessions over the relay and the local network are in
+//! [`crate::session`] and [`crate::lan`].
 //!
 //! Everything a session needs lives in [`SyncParts`] behind one async lock: `sync.db`
 //! (envelopes, sealed heads, membership, invites), this device's keys and the membership
 //! log. Sealing compares each document's stored heads with its sealed heads, so local
 //! edits made offline or before a crash are sealed on the next pass.
 
-mod admission;
-mod db;
-mod device;
-mod error;
-mod join;
-mod lan;
-mod session;
-mod transport;
-
-pub use admission::PendingJoin;
-pub use db::{DbError, SyncDb};
-pub use error::SyncError;
-pub use lan::{DEFAULT_LAN_PORT, LanPeer, PartyOutcome, Routes, SyncOutcome};
-pub use session::SyncReport;
-
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use meridian_core::{DocId, Kind};
 use meridian_sync::{
     CheckpointId, CheckpointPart, DeviceId, DeviceKeys, DocumentId, Envelope, EpochKey, Header,
     Invite, MembershipLog, Role, VersionVector, WorkspaceId, checkpoint,
 };
 use serde::Serialize;
+use tokio::sync::{Mutex, MutexGuard, watch};
 
-use crate::error::Error;
-use crate::workspace::{Unsealed, Workspace};
+use crate::db::{self, SyncDb};
+use crate::docs::{Documents, Unsealed};
+use crate::{SyncError, device, transport};
 
 const SYNC_DB: &str = "sync.db";
 
@@ -45,11 +34,44 @@ pub struct SyncParts {
     /// A session with the relay is logged in right now.
     pub connected: bool,
     /// When `last_contact_ms` and `relay_has_mine` were last written to `sync.db`.
-    contact_recorded_ms: i64,
-    acked_recorded: Option<u64>,
+    pub(crate) contact_recorded_ms: i64,
+    pub(crate) acked_recorded: Option<u64>,
     /// Documents sealed while someone was typing, and when: each gets an idle checkpoint
     /// pass once [`checkpoint::IDLE_MS`] passed without another.
-    typing: std::collections::HashMap<DocId, i64>,
+    pub(crate) typing: std::collections::HashMap<String, i64>,
+}
+
+/// One workspace's sync state on this device, shared by every session and every clone of
+/// the engine's handle: [`SyncParts`] (opened on first use) behind one async lock, and the
+/// nudges that wake running sessions.
+#[derive(Debug)]
+pub struct SyncClient {
+    slot: Mutex<Option<SyncParts>>,
+    /// Counts nudges: every session (relay and devices) watches it.
+    nudge: watch::Sender<u64>,
+}
+
+impl Default for SyncClient {
+    fn default() -> Self {
+        SyncClient {
+            slot: Mutex::new(None),
+            nudge: watch::Sender::new(0),
+        }
+    }
+}
+
+/// The sync runtime over one workspace's documents. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Net<D> {
+    client: Arc<SyncClient>,
+    pub(crate) docs: D,
+}
+
+/// A time in milliseconds since the Unix epoch, as RFC 3339 in UTC.
+pub(crate) fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// One device of the workspace, for `meridian devices`.
@@ -81,15 +103,11 @@ pub struct SyncStatus {
     pub via: Option<String>,
 }
 
-fn sync_err(e: impl Into<SyncError>) -> Error {
-    Error::Sync(e.into())
+pub(crate) fn sync_err(e: impl Into<SyncError>) -> SyncError {
+    e.into()
 }
 
-pub(crate) fn workspace_id(id: &DocId) -> Result<WorkspaceId, Error> {
-    id.as_str().parse().map_err(sync_err)
-}
-
-fn role_name(r: Role) -> &'static str {
+pub(crate) fn role_name(r: Role) -> &'static str {
     match r {
         Role::Admin => "admin",
         Role::Editor => "editor",
@@ -98,27 +116,59 @@ fn role_name(r: Role) -> &'static str {
 }
 
 /// Parses a role name given on the command line or in the app.
-pub fn parse_role(s: &str) -> Result<Role, Error> {
+pub fn parse_role(s: &str) -> Result<Role, SyncError> {
     match s.trim().to_lowercase().as_str() {
         "admin" => Ok(Role::Admin),
         "editor" => Ok(Role::Editor),
         "viewer" => Ok(Role::Viewer),
-        other => Err(Error::Sync(SyncError::Invalid(format!(
+        other => Err(SyncError::Invalid(format!(
             "unknown role {other:?}: use admin, editor or viewer"
-        )))),
+        ))),
     }
 }
 
-impl Workspace {
+impl SyncParts {
+    /// Picks up membership ops another process of this device saved to `sync.db` (a
+    /// `meridian remove-device` beside a running `meridian sync`). Returns whether it did.
+    pub(crate) fn reload_membership(&mut self, now_ms: i64) -> Result<bool, SyncError> {
+        let Some(stored) = self.db.membership(now_ms).map_err(sync_err)? else {
+            return Ok(false);
+        };
+        let newer = self
+            .membership
+            .as_ref()
+            .is_none_or(|m| stored.ops().len() > m.ops().len());
+        if newer {
+            self.membership = Some(stored);
+        }
+        Ok(newer)
+    }
+}
+
+impl<D: Documents> Net<D> {
+    /// The runtime for `docs`, over its shared state `client`.
+    pub fn new(client: Arc<SyncClient>, docs: D) -> Self {
+        Net { client, docs }
+    }
+
+    /// Asks every running session to send what changed (a new invite, a removal,
+    /// envelopes another session received).
+    pub fn nudge(&self) {
+        self.client.nudge.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Nudges from now on: `changed()` resolves after each.
+    pub(crate) fn nudges(&self) -> watch::Receiver<u64> {
+        self.client.nudge.subscribe()
+    }
+
     /// The sync state, opening `sync.db` and the device key on first use.
-    pub(crate) async fn sync_parts(
-        &self,
-    ) -> Result<tokio::sync::MutexGuard<'_, Option<SyncParts>>, Error> {
-        let mut guard = self.sync_slot().lock().await;
+    pub(crate) async fn parts(&self) -> Result<MutexGuard<'_, Option<SyncParts>>, SyncError> {
+        let mut guard = self.client.slot.lock().await;
         if guard.is_none() {
-            let dir = self.data_dir();
-            let now = self.now_ms();
-            let parts = tokio::task::spawn_blocking(move || -> Result<SyncParts, Error> {
+            let dir = self.docs.data_dir();
+            let now = self.docs.now_ms();
+            let parts = tokio::task::spawn_blocking(move || -> Result<SyncParts, SyncError> {
                 let db = SyncDb::open(&dir.join(SYNC_DB)).map_err(sync_err)?;
                 let keys = device::load_or_create(&dir, &db)?;
                 let membership = db.membership(now).map_err(sync_err)?;
@@ -133,7 +183,7 @@ impl Workspace {
                 })
             })
             .await
-            .map_err(|_| Error::Stopped)??;
+            .map_err(|_| SyncError::Stopped)??;
             *guard = Some(parts);
         }
         Ok(guard)
@@ -141,28 +191,20 @@ impl Workspace {
 
     /// Starts sharing this workspace: its membership log, with this device as the first
     /// admin, and the first epoch key. Does nothing if it is already shared.
-    pub async fn share(&self) -> Result<(), Error> {
-        let info = self.workspace_info();
-        let ws = workspace_id(&info.id)?;
-        let now = self.now_ms();
-        let mut guard = self.sync_parts().await?;
-        let parts = guard.as_mut().ok_or(Error::Stopped)?;
+    pub async fn share(&self) -> Result<(), SyncError> {
+        let ws = self.docs.workspace()?;
+        let me = self.docs.me();
+        let now = self.docs.now_ms();
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
         if parts.membership.is_some() {
             return Ok(());
         }
         let mut rng = rand::rng();
         let key = EpochKey::generate(&mut rng);
         // The log is read by the relay: it names the member by id, the workspace not at all.
-        let log = MembershipLog::create(
-            &parts.keys,
-            ws,
-            "",
-            info.me.id.as_str(),
-            &key,
-            now,
-            &mut rng,
-        )
-        .map_err(sync_err)?;
+        let log = MembershipLog::create(&parts.keys, ws, "", &me, &key, now, &mut rng)
+            .map_err(sync_err)?;
         parts.db.save_membership(&log).map_err(sync_err)?;
         parts.membership = Some(log);
         Ok(())
@@ -170,10 +212,10 @@ impl Workspace {
 
     /// Whether this workspace syncs with a relay (it was shared or joined).
     pub async fn is_shared(&self) -> bool {
-        if !self.data_dir().join(SYNC_DB).exists() {
+        if !self.docs.data_dir().join(SYNC_DB).exists() {
             return false;
         }
-        let Ok(guard) = self.sync_parts().await else {
+        let Ok(guard) = self.parts().await else {
             return false;
         };
         guard.as_ref().is_some_and(|p| {
@@ -188,19 +230,19 @@ impl Workspace {
         relay_url: &str,
         role: Role,
         valid_ms: i64,
-    ) -> Result<String, Error> {
+    ) -> Result<String, SyncError> {
         let relay_url = &normalise_relay_url(relay_url)?;
         self.share().await?;
-        let ws = workspace_id(&self.workspace_info().id)?;
-        let now = self.now_ms();
-        let mut guard = self.sync_parts().await?;
-        let parts = guard.as_mut().ok_or(Error::Stopped)?;
+        let ws = self.docs.workspace()?;
+        let now = self.docs.now_ms();
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
         let me = parts.keys.id();
-        let log = parts.membership.as_mut().ok_or(Error::Stopped)?;
+        let log = parts.membership.as_mut().ok_or(SyncError::Stopped)?;
         if log.state().role(&me) != Some(Role::Admin) {
-            return Err(Error::Sync(SyncError::Invalid(
+            return Err(SyncError::Invalid(
                 "only an admin device can invite: ask an admin of this workspace".into(),
-            )));
+            ));
         }
         let pin = relay_pin(&mut parts.db, relay_url).await?;
         let mut rng = rand::rng();
@@ -232,19 +274,19 @@ impl Workspace {
                 .map_err(sync_err)?;
         }
         drop(guard);
-        self.nudge_sync();
+        self.nudge();
         Ok(code)
     }
 
     /// The devices of the workspace.
-    pub async fn devices(&self) -> Result<Vec<DeviceInfo>, Error> {
-        let mut guard = self.sync_parts().await?;
-        let parts = guard.as_mut().ok_or(Error::Stopped)?;
+    pub async fn devices(&self) -> Result<Vec<DeviceInfo>, SyncError> {
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
         let me = parts.keys.id();
         let Some(log) = &parts.membership else {
             return Ok(vec![DeviceInfo {
                 id: me.to_string(),
-                member: self.workspace_info().me.name,
+                member: self.docs.my_name(),
                 role: "admin".into(),
                 removed: false,
                 this_device: true,
@@ -264,21 +306,7 @@ impl Workspace {
         drop(guard);
         // Member ids become names where the member's document has arrived.
         let members: Vec<String> = devices.iter().map(|d| d.member.clone()).collect();
-        let names: BTreeMap<String, String> = self
-            .store()
-            .read(move |s| {
-                Ok::<_, meridian_store::Error>(
-                    members
-                        .into_iter()
-                        .filter_map(|m| {
-                            let id = m.parse::<DocId>().ok()?;
-                            let entry = s.entry_blocking(&id).ok().flatten()?;
-                            Some((m, entry.title))
-                        })
-                        .collect(),
-                )
-            })
-            .await?;
+        let names = self.docs.member_names(members).await?;
         for d in &mut devices {
             if let Some(name) = names.get(&d.member) {
                 d.member.clone_from(name);
@@ -287,49 +315,15 @@ impl Workspace {
         Ok(devices)
     }
 
-    /// The member a joining device belongs to: the member of that name if there is one
-    /// (the same person on another device), else a new one.
-    pub(crate) async fn member_for_join(
-        &self,
-        name: &str,
-        tz: &str,
-        role: Role,
-    ) -> Result<DocId, Error> {
-        let name = name.trim();
-        let members = self
-            .store()
-            .read(|s| s.list_blocking(Some(Kind::Member), false))
-            .await?;
-        if let Some(m) = members.iter().find(|m| m.title.eq_ignore_ascii_case(name)) {
-            return Ok(m.id.clone());
-        }
-        let role = match role {
-            Role::Admin => meridian_core::Role::Admin,
-            Role::Editor => meridian_core::Role::Editor,
-            Role::Viewer => meridian_core::Role::Reader,
-        };
-        let tz = if tz.parse::<chrono_tz::Tz>().is_ok() {
-            tz
-        } else {
-            "UTC"
-        };
-        let (id, _) = self
-            .create_object(meridian_core::Member::new(name, tz, role))
-            .await?;
-        Ok(id)
-    }
-
     /// Removes a device and rotates the key in the same step. The removed device keeps what
     /// it already synced; it can read nothing written after this.
-    pub async fn remove_device(&self, device: &str) -> Result<(), Error> {
+    pub async fn remove_device(&self, device: &str) -> Result<(), SyncError> {
         let target: DeviceId = device.trim().parse().map_err(sync_err)?;
-        let now = self.now_ms();
-        let mut guard = self.sync_parts().await?;
-        let parts = guard.as_mut().ok_or(Error::Stopped)?;
-        let log = parts.membership.as_mut().ok_or_else(|| {
-            Error::Sync(SyncError::NotShared {
-                what: ": no devices to remove",
-            })
+        let now = self.docs.now_ms();
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
+        let log = parts.membership.as_mut().ok_or(SyncError::NotShared {
+            what: ": no devices to remove",
         })?;
         let mut rng = rand::rng();
         let key = EpochKey::generate(&mut rng);
@@ -337,46 +331,43 @@ impl Workspace {
             .map_err(sync_err)?;
         parts.db.save_membership(log).map_err(sync_err)?;
         drop(guard);
-        self.nudge_sync();
+        self.nudge();
         Ok(())
     }
 
     /// Seals every local change not yet in an envelope. Returns how many envelopes it made.
-    pub async fn seal_pending(&self) -> Result<usize, Error> {
-        let mut guard = self.sync_parts().await?;
-        let parts = guard.as_mut().ok_or(Error::Stopped)?;
+    pub async fn seal_pending(&self) -> Result<usize, SyncError> {
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
         self.seal_with(parts, true).await
     }
 
     /// Seals every document whose stored heads passed its sealed heads, then checkpoints
     /// those whose tail calls for it. `idle`: nobody is typing (a one-off sync, a start);
-    /// otherwise the documents are remembered for [`Workspace::checkpoint_quiet`].
+    /// otherwise the documents are remembered for [`Net::checkpoint_quiet`].
     pub(crate) async fn seal_with(
         &self,
         parts: &mut SyncParts,
         idle: bool,
-    ) -> Result<usize, Error> {
-        let Some(sealer) = Sealer::new(self, parts)? else {
+    ) -> Result<usize, SyncError> {
+        let Some(sealer) = Sealer::new(&self.docs, parts)? else {
             return Ok(0);
         };
-        let store = self.store().clone();
-        let stored = tokio::task::spawn_blocking(move || store.heads_blocking())
-            .await
-            .map_err(|_| Error::Stopped)??;
+        let stored = self.docs.stored_heads().await?;
         let mut made = 0;
         let mut touched = Vec::new();
-        for (id, heads_key, _trashed) in stored {
-            let sealed = parts.db.sealed(id.as_str()).map_err(sync_err)?;
-            if meridian_store::heads_key(&sealed) == heads_key {
+        for (id, heads_key) in stored {
+            let sealed = parts.db.sealed(&id).map_err(sync_err)?;
+            if self.docs.heads_key(&sealed) == heads_key {
                 continue;
             }
-            if let Some(changes) = self.unsealed_changes(&id, &sealed).await? {
+            if let Some(changes) = self.docs.unsealed_changes(&id, &sealed, &heads_key).await? {
                 sealer.seal(parts, &id, &changes)?;
                 made += 1;
                 touched.push(id);
             }
         }
-        let now = self.now_ms();
+        let now = self.docs.now_ms();
         for id in touched {
             if !idle {
                 parts.typing.insert(id.clone(), now);
@@ -390,9 +381,9 @@ impl Workspace {
 
     /// Gives the documents nobody typed in for [`checkpoint::IDLE_MS`] their idle
     /// checkpoint pass. Returns how many checkpoints it sealed.
-    pub(crate) async fn checkpoint_quiet(&self, parts: &mut SyncParts) -> Result<usize, Error> {
-        let now = self.now_ms();
-        let quiet: Vec<DocId> = parts
+    pub(crate) async fn checkpoint_quiet(&self, parts: &mut SyncParts) -> Result<usize, SyncError> {
+        let now = self.docs.now_ms();
+        let quiet: Vec<String> = parts
             .typing
             .iter()
             .filter(|(_, at)| now - **at >= checkpoint::IDLE_MS)
@@ -401,7 +392,7 @@ impl Workspace {
         if quiet.is_empty() {
             return Ok(0);
         }
-        let Some(sealer) = Sealer::new(self, parts)? else {
+        let Some(sealer) = Sealer::new(&self.docs, parts)? else {
             parts.typing.clear();
             return Ok(0);
         };
@@ -422,10 +413,10 @@ impl Workspace {
         &self,
         parts: &mut SyncParts,
         sealer: &Sealer,
-        id: &DocId,
+        id: &str,
         idle: bool,
-    ) -> Result<bool, Error> {
-        let doc: DocumentId = id.as_str().parse().map_err(sync_err)?;
+    ) -> Result<bool, SyncError> {
+        let doc: DocumentId = id.parse().map_err(sync_err)?;
         let tail = parts.db.tail(&doc, &sealer.me).map_err(sync_err)?;
         if !tail.mine || !checkpoint::due(&tail.stats, idle) {
             return Ok(false);
@@ -436,16 +427,14 @@ impl Workspace {
         if covers.is_empty() {
             return Ok(false);
         }
-        let (heads, saved) = self.checkpoint_state(id).await?;
+        let (heads, saved) = self.docs.checkpoint_state(id).await?;
         let loaded = automerge::Automerge::load(&saved).map_err(|e| {
-            Error::Sync(SyncError::Protocol(format!(
-                "a checkpoint of {id} does not load back: {e}"
-            )))
+            SyncError::Protocol(format!("a checkpoint of {id} does not load back: {e}"))
         })?;
         if sorted(loaded.get_heads()) != sorted(heads.clone()) {
-            return Err(Error::Sync(SyncError::Protocol(format!(
+            return Err(SyncError::Protocol(format!(
                 "a checkpoint of {id} loads back with other heads than it was saved with"
-            ))));
+            )));
         }
         let heads: Vec<[u8; 32]> = heads.iter().map(|h| h.0).collect();
         let body = checkpoint::encode_body(&heads, &saved);
@@ -459,14 +448,14 @@ impl Workspace {
     /// Applies a remote envelope accepted by a session: decrypts it, merges its changes
     /// into the document (creating it if new), persists and announces the result. It is
     /// marked applied once the document has every change it depends on; until then it is
-    /// retried by [`Workspace::apply_unapplied`]. A checkpoint part waits for the others,
-    /// then the checkpoint is checked, merged and judged ([`Workspace::apply_checkpoint`]).
+    /// retried by [`Net::apply_unapplied`]. A checkpoint part waits for the others,
+    /// then the checkpoint is checked, merged and judged ([`Net::apply_checkpoint`]).
     pub(crate) async fn apply_envelope(
         &self,
         parts: &mut SyncParts,
         env: &Envelope,
         keys: &BTreeMap<u64, EpochKey>,
-    ) -> Result<bool, Error> {
+    ) -> Result<bool, SyncError> {
         let header = env.header();
         if header.device == parts.keys.id() {
             // Our own, coming back (after a restore): already in the document.
@@ -477,7 +466,7 @@ impl Workspace {
             return self.apply_checkpoint(parts, &header.doc, &ck, keys).await;
         }
         let bytes = open_body(parts, env, keys)?;
-        let id: DocId = header.doc.to_string().parse()?;
+        let id = header.doc.to_string();
         let applied = self.merge_into(parts, &id, &bytes).await?;
         if applied {
             parts.db.mark_applied(env).map_err(sync_err)?;
@@ -490,12 +479,13 @@ impl Workspace {
     async fn merge_into(
         &self,
         parts: &mut SyncParts,
-        id: &DocId,
+        id: &str,
         bytes: &[u8],
-    ) -> Result<bool, Error> {
-        let sealed = parts.db.sealed(id.as_str()).map_err(sync_err)?;
-        let sealer = Sealer::new(self, parts)?;
+    ) -> Result<bool, SyncError> {
+        let sealed = parts.db.sealed(id).map_err(sync_err)?;
+        let sealer = Sealer::new(&self.docs, parts)?;
         let merged = self
+            .docs
             .merge_remote(id, bytes, &sealed, |local| match &sealer {
                 Some(sealer) => sealer.seal(parts, id, &local),
                 None => Ok(()),
@@ -504,16 +494,7 @@ impl Workspace {
         if !merged.complete {
             return Ok(false);
         }
-        parts
-            .db
-            .set_sealed(id.as_str(), &merged.heads)
-            .map_err(sync_err)?;
-        if matches!(
-            merged.kind,
-            Some(Kind::Workspace | Kind::Member | Kind::Charter)
-        ) {
-            self.refresh_after_sync().await;
-        }
+        parts.db.set_sealed(id, &merged.heads).map_err(sync_err)?;
         Ok(true)
     }
 
@@ -527,7 +508,7 @@ impl Workspace {
         doc: &DocumentId,
         ck: &CheckpointId,
         keys: &BTreeMap<u64, EpochKey>,
-    ) -> Result<bool, Error> {
+    ) -> Result<bool, SyncError> {
         if parts.db.has_verdict(ck).map_err(sync_err)? {
             return Ok(true);
         }
@@ -545,7 +526,7 @@ impl Workspace {
             body.extend_from_slice(&open_body(parts, piece, keys)?);
         }
         let verdict = check_checkpoint(parts, doc, &covers, &body, keys);
-        let id: DocId = doc.to_string().parse()?;
+        let id = doc.to_string();
         let merged = match checkpoint::decode_body(&body) {
             Some((_, saved)) => self.merge_into(parts, &id, saved).await?,
             None => true,
@@ -566,7 +547,7 @@ impl Workspace {
 
     /// Applies envelopes received but not applied: after a crash between the two, or
     /// while a change they depend on had not arrived. Repeats while it makes progress.
-    pub(crate) async fn apply_unapplied(&self, parts: &mut SyncParts) -> Result<(), Error> {
+    pub(crate) async fn apply_unapplied(&self, parts: &mut SyncParts) -> Result<(), SyncError> {
         let Some(log) = &parts.membership else {
             return Ok(());
         };
@@ -589,9 +570,9 @@ impl Workspace {
     }
 
     /// What sync knows, from acknowledged facts.
-    pub async fn sync_status(&self) -> Result<SyncStatus, Error> {
-        let mut guard = self.sync_parts().await?;
-        let parts = guard.as_mut().ok_or(Error::Stopped)?;
+    pub async fn sync_status(&self) -> Result<SyncStatus, SyncError> {
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
         let me = parts.keys.id();
         let relay = parts.db.get_str(db::key::RELAY).map_err(sync_err)?;
         let acked: u64 = parts
@@ -603,15 +584,12 @@ impl Workspace {
         let pending = parts.db.own_after(acked).map_err(sync_err)?;
         let last_contact = parts.db.get_str(db::key::LAST_CONTACT).map_err(sync_err)?;
         let last_error = parts.db.get_str(db::key::LAST_ERROR).map_err(sync_err)?;
-        let store = self.store().clone();
-        let stored = tokio::task::spawn_blocking(move || store.heads_blocking())
-            .await
-            .map_err(|_| Error::Stopped)??;
+        let stored = self.docs.stored_heads().await?;
         let mut unsealed = 0;
         if parts.membership.is_some() {
-            for (id, heads_key, _) in &stored {
-                let sealed = parts.db.sealed(id.as_str()).map_err(sync_err)?;
-                if meridian_store::heads_key(&sealed) != *heads_key {
+            for (id, heads_key) in &stored {
+                let sealed = parts.db.sealed(id).map_err(sync_err)?;
+                if self.docs.heads_key(&sealed) != *heads_key {
                     unsealed += 1;
                 }
             }
@@ -691,7 +669,7 @@ impl Workspace {
             unsealed_documents: unsealed,
             last_contact: last_contact
                 .and_then(|ms| ms.parse::<i64>().ok())
-                .map(crate::workspace::rfc3339),
+                .map(crate::client::rfc3339),
             synced: reason.is_none(),
             reason,
             via,
@@ -700,7 +678,7 @@ impl Workspace {
 }
 
 /// Why sync is not complete when envelopes of some document are missing below ones held.
-fn withheld(db: &SyncDb) -> Result<Option<String>, Error> {
+fn withheld(db: &SyncDb) -> Result<Option<String>, SyncError> {
     let gaps = db.gaps().map_err(sync_err)?;
     let Some((doc, device, doc_seq)) = gaps.first() else {
         return Ok(None);
@@ -718,7 +696,7 @@ fn sorted(mut heads: Vec<automerge::ChangeHash>) -> Vec<automerge::ChangeHash> {
 }
 
 /// How far into this device's log the relay acknowledged holding.
-fn relay_acked(db: &SyncDb) -> Result<u64, Error> {
+fn relay_acked(db: &SyncDb) -> Result<u64, SyncError> {
     Ok(db
         .get_str(db::key::RELAY_HAS_MINE)
         .map_err(sync_err)?
@@ -731,19 +709,19 @@ fn open_body(
     parts: &SyncParts,
     env: &Envelope,
     keys: &BTreeMap<u64, EpochKey>,
-) -> Result<Vec<u8>, Error> {
+) -> Result<Vec<u8>, SyncError> {
     let header = env.header();
     let key = keys.get(&header.epoch).ok_or_else(|| {
-        Error::Sync(SyncError::Protocol(format!(
+        SyncError::Protocol(format!(
             "no key for epoch {} (this device was added later or removed)",
             header.epoch
-        )))
+        ))
     })?;
     let ws = parts
         .membership
         .as_ref()
         .and_then(|l| l.state().workspace())
-        .ok_or(Error::Sync(SyncError::NotShared { what: "" }))?;
+        .ok_or(SyncError::NotShared { what: "" })?;
     env.decrypt(&ws, key).map_err(sync_err)
 }
 
@@ -829,7 +807,7 @@ fn change_hashes(body: &[u8]) -> Result<Vec<automerge::ChangeHash>, String> {
 /// The certificate pin invites to a `wss://` relay carry: the one this device recorded, or
 /// the certificate the relay presents now (trust on first use by the admin, who runs or
 /// chose the relay; every joiner then accepts only that certificate).
-async fn relay_pin(db: &mut SyncDb, relay_url: &str) -> Result<Option<[u8; 32]>, Error> {
+async fn relay_pin(db: &mut SyncDb, relay_url: &str) -> Result<Option<[u8; 32]>, SyncError> {
     if !relay_url.starts_with("wss://") {
         return Ok(None);
     }
@@ -839,11 +817,7 @@ async fn relay_pin(db: &mut SyncDb, relay_url: &str) -> Result<Option<[u8; 32]>,
     }
     let link = transport::Link::connect(relay_url, None)
         .await
-        .map_err(|e| {
-            Error::Sync(SyncError::Transport(format!(
-                "cannot read the relay's certificate: {e}"
-            )))
-        })?;
+        .map_err(|e| SyncError::Transport(format!("cannot read the relay's certificate: {e}")))?;
     let pin = link.cert;
     link.close().await;
     if let Some(pin) = &pin {
@@ -856,8 +830,8 @@ async fn relay_pin(db: &mut SyncDb, relay_url: &str) -> Result<Option<[u8; 32]>,
 
 /// The relay address to use for `url`: refuses what is not a WebSocket URL, and adds the
 /// relay's `/sync` path when `url` has no path (`ws://host:7447`).
-pub fn normalise_relay_url(url: &str) -> Result<String, Error> {
-    transport::with_sync_path(url).map_err(|m| Error::Sync(SyncError::Invalid(m)))
+pub fn normalise_relay_url(url: &str) -> Result<String, SyncError> {
+    transport::with_sync_path(url).map_err(SyncError::Invalid)
 }
 
 /// What sealing needs: the workspace, this device, and the current epoch and its key.
@@ -871,7 +845,7 @@ struct Sealer {
 
 impl Sealer {
     /// `None` when this device cannot seal: not shared, or not allowed to write.
-    fn new(ws: &Workspace, parts: &SyncParts) -> Result<Option<Sealer>, Error> {
+    fn new(docs: &impl Documents, parts: &SyncParts) -> Result<Option<Sealer>, SyncError> {
         let Some(log) = &parts.membership else {
             return Ok(None);
         };
@@ -880,19 +854,19 @@ impl Sealer {
             return Ok(None);
         }
         Ok(Some(Sealer {
-            ws: workspace_id(&ws.workspace_info().id)?,
+            ws: docs.workspace()?,
             me,
             epoch: log.state().epoch(),
             key: log.state().current_key_for(&parts.keys).map_err(sync_err)?,
-            now_ms: ws.now_ms(),
+            now_ms: docs.now_ms(),
         }))
     }
 
     /// Seals `changes` of `doc` as this device's next envelope and records the heads they
     /// cover, in one transaction.
-    fn seal(&self, parts: &mut SyncParts, doc: &DocId, changes: &Unsealed) -> Result<(), Error> {
-        let (seq, doc_seq) = parts.db.next_numbers(doc.as_str()).map_err(sync_err)?;
-        let doc_id: DocumentId = doc.as_str().parse().map_err(sync_err)?;
+    fn seal(&self, parts: &mut SyncParts, doc: &str, changes: &Unsealed) -> Result<(), SyncError> {
+        let (seq, doc_seq) = parts.db.next_numbers(doc).map_err(sync_err)?;
+        let doc_id: DocumentId = doc.parse().map_err(sync_err)?;
         let header = Header::changes(doc_id, self.epoch, self.me, seq, doc_seq, self.now_ms);
         let env = Envelope::seal(
             &self.ws,
@@ -905,7 +879,7 @@ impl Sealer {
         .map_err(sync_err)?;
         parts
             .db
-            .append_own(&[env], doc.as_str(), Some(&changes.heads))
+            .append_own(&[env], doc, Some(&changes.heads))
             .map_err(sync_err)
     }
 
@@ -918,7 +892,7 @@ impl Sealer {
         doc: &DocumentId,
         covers: &VersionVector,
         body: &[u8],
-    ) -> Result<CheckpointId, Error> {
+    ) -> Result<CheckpointId, SyncError> {
         let pieces = checkpoint::split_body(body);
         let count = u32::try_from(pieces.len()).map_err(sync_err)?;
         let first = parts.db.next_seq();

@@ -1,9 +1,9 @@
 //! Why sync could not do what was asked, as a type: callers (the session loop, the CLI, the
-//! UI through [`crate::ErrorKind`]) decide on the variant, never on the text.
+//! UI through the engine's `ErrorKind`) decide on the variant, never on the text.
 
 use meridian_sync::ErrorCode;
 
-use super::DbError;
+use crate::DbError;
 
 /// A failure of sync. Each variant's text says what happened and what to do.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +33,12 @@ pub enum SyncError {
     /// Input that cannot be used (a role name, an invite, a join request).
     #[error("{0}")]
     Invalid(String),
+    /// The documents (the engine's store) failed to read, merge or save.
+    #[error("{0}")]
+    Documents(String),
+    /// The workspace is closing.
+    #[error("the workspace is closing")]
+    Stopped,
 }
 
 /// `From` impls that keep an error's text under one variant.

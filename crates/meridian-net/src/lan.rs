@@ -5,7 +5,7 @@
 //! authenticated by device keys, [`meridian_net::channel`]), advertises itself with mDNS
 //! ([`meridian_net::discovery`]: readable by members only) and connects to the devices it
 //! finds or is given (`--peer HOST:PORT`). Every connection runs the same sans-IO session
-//! as the relay, through [`Workspace::drive`], on the same `sync.db`: what one route
+//! as the relay, through [`Net::drive`], on the same `sync.db`: what one route
 //! brings, the others pass on, and an envelope that arrives twice is stored and applied
 //! once. Of two devices that find each other, the one with the smaller id connects (the
 //! other does too if no session started within [`DIAL_FALLBACK`]), so one session links
@@ -18,8 +18,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use meridian_net::channel::{Channel, ChannelError, Refusal};
-use meridian_net::discovery::{Discovery, LanKey};
+use crate::channel::{Channel, ChannelError, Refusal};
+use crate::discovery::{Discovery, LanKey};
 use meridian_sync::{DeviceId, DeviceKeys, ErrorCode, PeerKind};
 use serde::Serialize;
 use tokio::net::TcpListener;
@@ -27,11 +27,13 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::db::key;
-use super::session::{Conn, Ended, Route, SyncReport, Until};
-use super::{SyncError, sync_err, workspace_id};
-use crate::error::Error;
-use crate::workspace::{Workspace, rfc3339};
+use crate::SyncError;
+use crate::client::{Net, sync_err};
+use crate::db::key;
+use crate::docs::Documents;
+use crate::session::{Conn, Ended, Route, SyncReport, Until};
+
+use crate::client::rfc3339;
 
 /// A device found on the network that should connect to this one but has not is dialled
 /// after this long anyway.
@@ -42,10 +44,14 @@ const REDIAL: Duration = Duration::from_secs(5);
 const REDIAL_MAX: Duration = Duration::from_secs(30);
 /// How long `sync --once` looks for devices on the network before syncing with those found.
 const DISCOVERY_WINDOW: Duration = Duration::from_secs(3);
+/// The same with a relay set (its session runs meanwhile).
+const DISCOVERY_WINDOW_WITH_RELAY: Duration = Duration::from_millis(1500);
 /// Once one device is found, how much longer `sync --once` waits for others.
 const DISCOVERY_SETTLE: Duration = Duration::from_millis(700);
 /// Most connections from devices handled at once.
 const MAX_INBOUND: usize = 32;
+/// Most of them from one address (a device needs one; a few while it reconnects).
+const MAX_INBOUND_PER_HOST: usize = 4;
 /// The port the desktop app and `meridian sync` listen on when free (any free port
 /// otherwise); `--listen` or `MERIDIAN_LAN_LISTEN` choose another.
 pub const DEFAULT_LAN_PORT: u16 = 7461;
@@ -186,7 +192,7 @@ enum PeerEnd {
 
 type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-impl Workspace {
+impl<D: Documents> Net<D> {
     /// Syncs until `stop` turns true over the relay (when one is set) and the local-network
     /// routes in `routes`. Returns early only if this device was removed or the workspace
     /// is not shared.
@@ -194,7 +200,7 @@ impl Workspace {
         &self,
         stop: watch::Receiver<bool>,
         routes: &Routes,
-    ) -> Result<(), Error> {
+    ) -> Result<(), SyncError> {
         let has_relay = self.relay_url().await?.is_some();
         let lan = if routes.uses_lan() {
             self.lan().await?
@@ -221,7 +227,7 @@ impl Workspace {
         &self,
         timeout: Duration,
         routes: &Routes,
-    ) -> Result<SyncOutcome, Error> {
+    ) -> Result<SyncOutcome, SyncError> {
         let relay = self.relay_url().await?;
         let lan = if routes.uses_lan() {
             self.lan().await?
@@ -258,59 +264,97 @@ impl Workspace {
         for peer in &routes.peers {
             targets.push((None, resolve(peer).await?, "address"));
         }
-        if let Some(d) = discovery.as_mut() {
-            let window = Instant::now() + DISCOVERY_WINDOW.min(timeout / 2);
-            let mut until = window;
-            let mut seen = HashSet::new();
-            while let Ok(Some(found)) = tokio::time::timeout_at(until, d.next()).await {
-                let Some(addr) = found.addrs.first().copied() else {
+        let synced_until = move || Until::Synced {
+            deadline,
+            admitted: false,
+        };
+        let relay_party = move || async move {
+            let r = self.session(synced_until()).await;
+            self.record_outcome(&r).await;
+            r.map_err(|e| e.into_error().to_string())
+        };
+        // The relay's first round runs while devices are looked for.
+        let window = if relay.is_some() {
+            DISCOVERY_WINDOW_WITH_RELAY
+        } else {
+            DISCOVERY_WINDOW
+        };
+        let look = async {
+            let mut found = Vec::new();
+            let Some(d) = discovery.as_mut() else {
+                return found;
+            };
+            let mut until = Instant::now() + window.min(timeout / 2);
+            let mut seen: HashMap<DeviceId, usize> = HashMap::new();
+            while let Ok(Some(f)) = tokio::time::timeout_at(until, d.next()).await {
+                let Some(addr) = best_addr(&f.addrs) else {
                     continue;
                 };
-                if seen.insert(found.device) {
-                    self.record_seen(&found.device, "mdns", addr).await;
-                    targets.push((Some(found.device), addr, "mdns"));
-                    until = until.min(Instant::now() + DISCOVERY_SETTLE);
+                self.record_seen(&f.device, "mdns", addr).await;
+                // A later report may add the IPv4 address to a link-local IPv6 one.
+                match seen.get(&f.device) {
+                    Some(&i) => {
+                        let (_, known, _): &mut (Option<DeviceId>, SocketAddr, &str) =
+                            &mut found[i];
+                        if !known.is_ipv4() {
+                            *known = addr;
+                        }
+                    }
+                    None => {
+                        seen.insert(f.device, found.len());
+                        found.push((Some(f.device), addr, "mdns"));
+                        until = until.min(Instant::now() + DISCOVERY_SETTLE);
+                    }
                 }
             }
-        }
+            found
+        };
+        let first_relay = async {
+            match relay {
+                Some(_) => Some(relay_party().await),
+                None => None,
+            }
+        };
+        let (first_relay, found) = tokio::join!(first_relay, look);
+        targets.extend(found);
 
         let mut outcome = SyncOutcome::default();
-        let mut relay_ok = relay.is_some();
+        let mut relay_ok = false;
+        let mut received = 0;
+        if let Some(result) = first_relay {
+            relay_ok = result.is_ok();
+            if let Ok(report) = &result {
+                received += report.received;
+                outcome.sealed += report.sealed;
+            }
+            outcome.relay = Some(PartyOutcome {
+                name: relay.clone().unwrap_or_default(),
+                synced: relay_ok,
+                error: result.err(),
+            });
+        }
         let mut peer_ok: Vec<bool> = vec![true; targets.len()];
         let mut results: Vec<Option<PartyOutcome>> = vec![None; targets.len()];
         // A round syncs with every party at once; what one brought is passed to the
-        // others in the next round (at most three).
-        for _round in 0..3 {
+        // others in the next round (at most three). The relay had its first round already.
+        for round in 0..3 {
             let mut parties: Vec<Boxed<'_, (usize, Result<SyncReport, String>)>> = Vec::new();
-            if relay_ok {
-                parties.push(Box::pin(async move {
-                    let until = Until::Synced {
-                        deadline,
-                        also: |_, _| true,
-                    };
-                    let r = self.session(until).await;
-                    self.record_outcome(&r).await;
-                    (usize::MAX, r.map_err(|e| e.into_error().to_string()))
-                }));
+            if relay_ok && round > 0 {
+                parties.push(Box::pin(async move { (usize::MAX, relay_party().await) }));
             }
             for (i, (expect, addr, how)) in targets.iter().enumerate() {
-                if !peer_ok[i] {
+                if !peer_ok[i] || (round > 0 && results[i].is_none()) {
                     continue;
                 }
                 let lan = lan.clone();
                 parties.push(Box::pin(async move {
-                    let until = Until::Synced {
-                        deadline,
-                        also: |_, _| true,
-                    };
-                    let end = self.dial(&lan, *addr, *expect, how, until).await;
+                    let end = self.dial(&lan, *addr, *expect, how, synced_until()).await;
                     (i, peer_result(end))
                 }));
             }
             if parties.is_empty() {
                 break;
             }
-            let mut received = 0;
             for (i, result) in futures_util::future::join_all(parties).await {
                 let (synced, error) = match &result {
                     Ok(report) => {
@@ -337,9 +381,9 @@ impl Workspace {
                 }
             }
             outcome.received += received;
+            let parties_synced = usize::from(relay_ok) + peer_ok.iter().filter(|o| **o).count();
             // Nothing new arrived: every party that synced holds the same.
-            if received == 0 || (usize::from(relay_ok) + peer_ok.iter().filter(|o| **o).count()) < 2
-            {
+            if std::mem::take(&mut received) == 0 || parties_synced < 2 {
                 break;
             }
         }
@@ -359,25 +403,31 @@ impl Workspace {
         if let Some(relay) = &outcome.relay
             && let Some(error) = &relay.error
         {
-            return Err(Error::Sync(SyncError::Transport(format!(
-                "{error}; and no device of this workspace answered on the local network"
-            ))));
+            let lan = match outcome.peers.first() {
+                Some(p) => format!(
+                    "and {} did not sync: {}",
+                    p.name,
+                    p.error.as_deref().unwrap_or("not synced")
+                ),
+                None => "and no device of this workspace was found on the local network".into(),
+            };
+            return Err(SyncError::Transport(format!("{error}; {lan}")));
         }
-        Err(Error::Sync(SyncError::Transport(match outcome.peers.first() {
+        Err(SyncError::Transport(match outcome.peers.first() {
             Some(p) => format!(
                 "no relay is set and no device synced on the local network ({}: {})",
                 p.name,
                 p.error.as_deref().unwrap_or("not synced")
             ),
             None => "no relay is set and no device of this workspace was found on the local network: start `meridian sync` on another device, or give one with --peer HOST:PORT".into(),
-        })))
+        }))
     }
 
     /// The devices met on the local network, most recently seen first.
-    pub async fn lan_peers(&self) -> Result<Vec<LanPeer>, Error> {
+    pub async fn lan_peers(&self) -> Result<Vec<LanPeer>, SyncError> {
         let rows = {
-            let mut guard = self.sync_parts().await?;
-            let parts = guard.as_mut().ok_or(Error::Stopped)?;
+            let mut guard = self.parts().await?;
+            let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
             let mut rows = Vec::new();
             for row in parts.db.lan_peers().map_err(sync_err)? {
                 let all = parts.db.own_after(row.has_mine).map_err(sync_err)? == 0;
@@ -405,7 +455,7 @@ impl Workspace {
     }
 
     /// Member names by device id (the member's id until its document arrived).
-    pub(super) async fn device_members(&self) -> Result<BTreeMap<String, String>, Error> {
+    pub(super) async fn device_members(&self) -> Result<BTreeMap<String, String>, SyncError> {
         Ok(self
             .devices()
             .await?
@@ -415,18 +465,18 @@ impl Workspace {
     }
 
     /// The relay's address, if one is set.
-    async fn relay_url(&self) -> Result<Option<String>, Error> {
-        let mut guard = self.sync_parts().await?;
-        let parts = guard.as_mut().ok_or(Error::Stopped)?;
+    async fn relay_url(&self) -> Result<Option<String>, SyncError> {
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
         parts.db.get_str(key::RELAY).map_err(sync_err)
     }
 
     /// What this device needs on the local network; `None` while the workspace is not
     /// shared, or once this device was removed.
-    async fn lan(&self) -> Result<Option<Lan>, Error> {
-        let ws = workspace_id(&self.workspace_info().id)?;
-        let mut guard = self.sync_parts().await?;
-        let parts = guard.as_mut().ok_or(Error::Stopped)?;
+    async fn lan(&self) -> Result<Option<Lan>, SyncError> {
+        let ws = self.docs.workspace()?;
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
         let Some(log) = parts.membership.as_ref().filter(|l| !l.is_empty()) else {
             return Ok(None);
         };
@@ -444,9 +494,10 @@ impl Workspace {
     }
 
     /// Who may connect, from the membership log as it is now.
-    async fn roster(&self) -> Result<Roster, Error> {
-        let guard = self.sync_parts().await?;
-        let parts = guard.as_ref().ok_or(Error::Stopped)?;
+    async fn roster(&self) -> Result<Roster, SyncError> {
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
+        parts.reload_membership(self.docs.now_ms())?;
         let mut members = BTreeMap::new();
         if let Some(log) = &parts.membership {
             for (id, d) in log.state().devices() {
@@ -463,7 +514,7 @@ impl Workspace {
         lan: Lan,
         routes: &Routes,
         mut stop: watch::Receiver<bool>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), SyncError> {
         let lan = Arc::new(lan);
         let me = lan.keys.id();
         let listener = bind(routes.listen).await?;
@@ -496,7 +547,7 @@ impl Workspace {
                 } => {
                     match next {
                         Some(f) => {
-                            if let Some(addr) = f.addrs.first().copied() {
+                            if let Some(addr) = best_addr(&f.addrs) {
                                 self.record_seen(&f.device, "mdns", addr).await;
                                 let entry = found.entry(f.device).or_insert((addr, Instant::now(), None));
                                 entry.0 = addr;
@@ -574,6 +625,8 @@ impl Workspace {
     /// Accepts devices' connections until `stop`, each in a session of its own.
     async fn serve(self, lan: Arc<Lan>, listener: TcpListener, mut stop: watch::Receiver<bool>) {
         let slots = Arc::new(tokio::sync::Semaphore::new(MAX_INBOUND));
+        // Connections per address: one host cannot take every slot.
+        let per_host: Arc<Mutex<HashMap<std::net::IpAddr, usize>>> = Arc::default();
         let mut sessions = JoinSet::new();
         loop {
             let accepted = tokio::select! {
@@ -589,10 +642,29 @@ impl Workspace {
                 tracing::warn!(%addr, "too many devices connecting: closing one");
                 continue;
             };
-            let (ws, lan, stop) = (self.clone(), lan.clone(), stop.clone());
+            let host = addr.ip();
+            let admitted = per_host.lock().is_ok_and(|mut m| {
+                let n = m.entry(host).or_default();
+                *n += 1;
+                *n <= MAX_INBOUND_PER_HOST
+            });
+            let (ws, lan, stop, per_host) =
+                (self.clone(), lan.clone(), stop.clone(), per_host.clone());
             sessions.spawn(async move {
-                let end = ws.answer(&lan, stream, addr, Until::Stopped(stop)).await;
-                log_end(&end);
+                if admitted {
+                    let end = ws.answer(&lan, stream, addr, Until::Stopped(stop)).await;
+                    log_end(&end);
+                } else {
+                    tracing::warn!(%addr, "too many connections from one address: closing one");
+                }
+                if let Ok(mut m) = per_host.lock()
+                    && let Some(n) = m.get_mut(&host)
+                {
+                    *n -= 1;
+                    if *n == 0 {
+                        m.remove(&host);
+                    }
+                }
                 drop(slot);
             });
         }
@@ -678,11 +750,11 @@ impl Workspace {
         until: Until,
     ) -> PeerEnd {
         let prepared = async {
-            let mut guard = self.sync_parts().await?;
-            let parts = guard.as_mut().ok_or(Error::Stopped)?;
+            let mut guard = self.parts().await?;
+            let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
             let sealed = self.seal_with(parts, true).await? as u64;
             self.apply_unapplied(parts).await?;
-            Ok::<_, Error>(sealed)
+            Ok::<_, SyncError>(sealed)
         }
         .await;
         let sealed = match prepared {
@@ -713,8 +785,8 @@ impl Workspace {
     }
 
     async fn record_seen(&self, device: &DeviceId, how: &str, addr: SocketAddr) {
-        let now = self.now_ms();
-        if let Ok(mut guard) = self.sync_parts().await
+        let now = self.docs.now_ms();
+        if let Ok(mut guard) = self.parts().await
             && let Some(parts) = guard.as_mut()
             && let Err(e) = parts.db.peer_seen(device, how, &addr.to_string(), now)
         {
@@ -723,7 +795,7 @@ impl Workspace {
     }
 
     async fn record_refused(&self, device: &DeviceId, reason: &str) {
-        if let Ok(mut guard) = self.sync_parts().await
+        if let Ok(mut guard) = self.parts().await
             && let Some(parts) = guard.as_mut()
             && let Err(e) = parts.db.peer_refused(device, Some(reason))
         {
@@ -740,7 +812,7 @@ impl Workspace {
         let Ok(names) = self.device_members().await else {
             return;
         };
-        let rows = match self.sync_parts().await {
+        let rows = match self.parts().await {
             Ok(guard) => guard
                 .as_ref()
                 .and_then(|p| p.db.lan_peers().ok())
@@ -765,26 +837,41 @@ impl Workspace {
 }
 
 /// Listens on `listen`, or on [`DEFAULT_LAN_PORT`] (any free port if taken).
-async fn bind(listen: Option<SocketAddr>) -> Result<TcpListener, Error> {
+async fn bind(listen: Option<SocketAddr>) -> Result<TcpListener, SyncError> {
     if let Some(addr) = listen {
         return TcpListener::bind(addr).await.map_err(|e| {
-            Error::Sync(SyncError::Transport(format!(
-                "cannot listen for devices on {addr}: {e}"
-            )))
+            SyncError::Transport(format!("cannot listen for devices on {addr}: {e}"))
         });
     }
-    match TcpListener::bind(("0.0.0.0", DEFAULT_LAN_PORT)).await {
-        Ok(l) => Ok(l),
-        Err(_) => TcpListener::bind(("0.0.0.0", 0)).await.map_err(io_err),
+    // Both IPv6 and IPv4 where the system allows it (Linux does by default): discovery
+    // may report a device's link-local IPv6 address first.
+    for port in [DEFAULT_LAN_PORT, 0] {
+        if let Ok(l) = TcpListener::bind(("::", port)).await {
+            return Ok(l);
+        }
+        if let Ok(l) = TcpListener::bind(("0.0.0.0", port)).await {
+            return Ok(l);
+        }
     }
+    TcpListener::bind(("0.0.0.0", 0)).await.map_err(io_err)
+}
+
+/// The address to dial among those a device advertises: IPv4 first (every listener has
+/// it), then the rest.
+fn best_addr(addrs: &[SocketAddr]) -> Option<SocketAddr> {
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| addrs.first())
+        .copied()
 }
 
 /// `HOST:PORT` to an address.
-async fn resolve(peer: &str) -> Result<SocketAddr, Error> {
+async fn resolve(peer: &str) -> Result<SocketAddr, SyncError> {
     let invalid = || {
-        Error::Sync(SyncError::Invalid(format!(
+        SyncError::Invalid(format!(
             "{peer:?} is not a device address: use HOST:PORT (the port `meridian sync` prints)"
-        )))
+        ))
     };
     if let Ok(addr) = peer.parse() {
         return Ok(addr);
@@ -806,10 +893,8 @@ fn start_discovery(lan: &Lan, port: u16) -> Option<Discovery> {
 }
 
 #[allow(clippy::needless_pass_by_value)] // Used as `map_err(io_err)`.
-fn io_err(e: std::io::Error) -> Error {
-    Error::Sync(SyncError::Transport(format!(
-        "cannot listen for devices: {e}"
-    )))
+fn io_err(e: std::io::Error) -> SyncError {
+    SyncError::Transport(format!("cannot listen for devices: {e}"))
 }
 
 /// A channel failure in words for the record.

@@ -4,10 +4,12 @@
 use meridian_sync::{Invite, JoinRequest, admit, verify_join};
 use serde::Serialize;
 
-use super::db::key;
-use super::{SyncError, SyncParts, role_name, sync_err};
-use crate::error::Error;
-use crate::workspace::{Workspace, rfc3339};
+use crate::SyncError;
+use crate::client::{Net, SyncParts, role_name, sync_err};
+use crate::db::key;
+use crate::docs::Documents;
+
+use crate::client::rfc3339;
 
 /// A join request waiting for approval.
 #[derive(Debug, Clone, Serialize)]
@@ -27,7 +29,7 @@ struct Opened {
     tz: String,
 }
 
-fn open(parts: &SyncParts, bytes: &[u8]) -> Result<Option<Opened>, Error> {
+fn open(parts: &SyncParts, bytes: &[u8]) -> Result<Option<Opened>, SyncError> {
     let Ok(req) = JoinRequest::decode(bytes) else {
         return Ok(None);
     };
@@ -50,14 +52,14 @@ fn open(parts: &SyncParts, bytes: &[u8]) -> Result<Option<Opened>, Error> {
     }))
 }
 
-impl Workspace {
+impl<D: Documents> Net<D> {
     /// Handles join requests the relay passed on. Returns whether the membership log
     /// changed (then it must be sent).
     pub(super) async fn on_join_requests(
         &self,
         parts: &mut SyncParts,
         requests: &[Vec<u8>],
-    ) -> Result<bool, Error> {
+    ) -> Result<bool, SyncError> {
         let manual = parts
             .db
             .get_str(key::MANUAL_APPROVAL)
@@ -69,10 +71,12 @@ impl Workspace {
             let Some(opened) = open(parts, bytes)? else {
                 continue;
             };
-            let valid = parts
-                .membership
-                .as_ref()
-                .is_some_and(|l| opened.req.check_public(l.state(), self.now_ms()).is_ok());
+            let valid = parts.membership.as_ref().is_some_and(|l| {
+                opened
+                    .req
+                    .check_public(l.state(), self.docs.now_ms())
+                    .is_ok()
+            });
             if manual && valid {
                 parts
                     .db
@@ -85,8 +89,8 @@ impl Workspace {
         Ok(changed)
     }
 
-    async fn admit_opened(&self, parts: &mut SyncParts, o: Opened) -> Result<bool, Error> {
-        let now = self.now_ms();
+    async fn admit_opened(&self, parts: &mut SyncParts, o: Opened) -> Result<bool, SyncError> {
+        let now = self.docs.now_ms();
         let Some(log) = parts.membership.as_mut() else {
             return Ok(false);
         };
@@ -97,7 +101,7 @@ impl Workspace {
                 return Ok(false);
             }
         };
-        let member = self.member_for_join(&o.name, &o.tz, role).await?;
+        let member = self.docs.member_for_join(&o.name, &o.tz, role).await?;
         let keys = log.state().epoch_keys_for(&parts.keys).map_err(sync_err)?;
         match admit(
             log,
@@ -125,11 +129,11 @@ impl Workspace {
         }
     }
 
-    /// Whether join requests wait for [`Workspace::approve`] instead of being admitted as
+    /// Whether join requests wait for [`Net::approve`] instead of being admitted as
     /// they arrive.
-    pub async fn set_manual_approval(&self, manual: bool) -> Result<(), Error> {
-        let mut guard = self.sync_parts().await?;
-        let parts = guard.as_mut().ok_or(Error::Stopped)?;
+    pub async fn set_manual_approval(&self, manual: bool) -> Result<(), SyncError> {
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
         parts
             .db
             .set(key::MANUAL_APPROVAL, if manual { b"1" } else { b"0" })
@@ -137,11 +141,11 @@ impl Workspace {
     }
 
     /// Join requests waiting for approval.
-    pub async fn pending_joins(&self) -> Result<Vec<PendingJoin>, Error> {
-        let mut guard = self.sync_parts().await?;
-        let parts = guard.as_mut().ok_or(Error::Stopped)?;
+    pub async fn pending_joins(&self) -> Result<Vec<PendingJoin>, SyncError> {
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
         let mut out = Vec::new();
-        let now = self.now_ms();
+        let now = self.docs.now_ms();
         for bytes in parts.db.join_requests().map_err(sync_err)? {
             let Some(o) = open(parts, &bytes)? else {
                 continue;
@@ -173,9 +177,9 @@ impl Workspace {
     }
 
     /// Admits a device whose join request waits for approval. Send the change with a sync.
-    pub async fn approve(&self, device: &str) -> Result<(), Error> {
-        let mut guard = self.sync_parts().await?;
-        let parts = guard.as_mut().ok_or(Error::Stopped)?;
+    pub async fn approve(&self, device: &str) -> Result<(), SyncError> {
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
         let device = device.trim();
         let bytes = parts
             .db
@@ -184,21 +188,20 @@ impl Workspace {
             .into_iter()
             .find(|b| JoinRequest::decode(b).is_ok_and(|r| r.device.id.to_string() == device))
             .ok_or_else(|| {
-                Error::Sync(SyncError::Invalid(format!(
+                SyncError::Invalid(format!(
                     "no join request from device {device} waits for approval"
-                )))
+                ))
             })?;
-        let opened = open(parts, &bytes)?.ok_or_else(|| {
-            Error::Sync(SyncError::Invalid("that join request is unreadable".into()))
-        })?;
+        let opened = open(parts, &bytes)?
+            .ok_or_else(|| SyncError::Invalid("that join request is unreadable".into()))?;
         if self.admit_opened(parts, opened).await? {
             drop(guard);
-            self.nudge_sync();
+            self.nudge();
             Ok(())
         } else {
-            Err(Error::Sync(SyncError::Invalid(format!(
+            Err(SyncError::Invalid(format!(
                 "the join request of {device} is no longer valid (expired, used, or the device is already a member)"
-            ))))
+            )))
         }
     }
 }
