@@ -9,10 +9,11 @@
 //! `scripts/deps.sh`) and network namespaces (root); without them a test prints why and
 //! passes.
 //!
-//! A device writes with its `meridian sync` stopped and starts it again after: a running
-//! `meridian sync` does not see what another process writes to its folder (the ignored
-//! test [`an_edit_made_while_sync_runs_goes_out`] shows it), and a new process seals what
-//! it finds when a session starts.
+//! Most scenarios write with a device's `meridian sync` stopped and start it again after
+//! (a new process seals what it finds when a session starts); three check what happens
+//! while it runs: an edit made by another process goes out on the next tick, a device
+//! removed by another process is refused at once, and `sync --once` reaches a device
+//! found on the network even when discovery reports its IPv6 address first.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -870,12 +871,10 @@ fn hostile_peers_are_refused_and_members_keep_syncing() {
     );
 }
 
-/// Product bug (reported): a running `meridian sync` does not notice what another process
-/// (`meridian page new` in another terminal) writes to the same folder; the change goes out
-/// only when a new session starts (a relay reconnect, a restart), and an edit to a document
-/// the running process has open never does.
+/// What another process (`meridian page new` in another terminal) writes to the folder of a
+/// running `meridian sync` goes out on its next tick, with no restart (this was a bug: it
+/// went out only when a new session started).
 #[test]
-#[ignore = "product bug: a running `meridian sync` does not see another process's writes"]
 fn an_edit_made_while_sync_runs_goes_out() {
     let _turn = one_at_a_time();
     let test = "lan_sync::an_edit_made_while_sync_runs_goes_out";
@@ -901,11 +900,10 @@ fn an_edit_made_while_sync_runs_goes_out() {
     assert_eq!(status["unsealed_documents"], 0, "{status}");
 }
 
-/// Product bug (reported): `meridian remove-device` run while the admin's `meridian sync`
-/// runs changes the membership log on disk, but the running process keeps the log it read
-/// at start and goes on admitting the removed device over the LAN.
+/// `meridian remove-device` run while the admin's `meridian sync` runs is seen by the
+/// running process before it admits anyone: the removed device is refused at once (this was
+/// a bug: the process kept the log it read at start).
 #[test]
-#[ignore = "product bug: a running `meridian sync` keeps admitting a device removed by another process"]
 fn a_device_removed_while_sync_runs_is_refused_at_once() {
     let _turn = one_at_a_time();
     let test = "lan_sync::a_device_removed_while_sync_runs_is_refused_at_once";
@@ -938,12 +936,10 @@ fn a_device_removed_while_sync_runs_is_refused_at_once() {
     );
 }
 
-/// Product bug (reported): `sync --once` takes the first address discovery reports for a
-/// device, which is often its IPv6 link-local address alone (the IPv4 one follows ~20 ms
-/// later), while `meridian sync` listens on 0.0.0.0 only: the connection is refused and
-/// `sync --once` fails with "no device of this workspace answered on the local network".
+/// `sync --once` reaches a device found on the network although discovery often reports its
+/// IPv6 link-local address alone first (the IPv4 one follows ~20 ms later): devices listen
+/// on both, and the IPv4 address is preferred as it arrives (this was a bug).
 #[test]
-#[ignore = "product bug: sync --once dials a device's IPv6 address, which nothing listens on"]
 fn sync_once_reaches_a_device_found_on_the_lan() {
     let _turn = one_at_a_time();
     let test = "lan_sync::sync_once_reaches_a_device_found_on_the_lan";

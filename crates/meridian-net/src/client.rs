@@ -376,6 +376,10 @@ impl<D: Documents> Net<D> {
                 made += 1;
             }
         }
+        if made > 0 {
+            // Every running session offers them, not only the one that sealed.
+            self.nudge();
+        }
         Ok(made)
     }
 

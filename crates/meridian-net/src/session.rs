@@ -388,7 +388,7 @@ impl<D: Documents> Net<D> {
                     let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
                     // What another process of this device wrote (a CLI command beside a
                     // running `meridian sync`) raises no event here: look for it.
-                    let reloaded = parts.reload_membership(self.docs.now_ms())?;
+                    parts.reload_membership(self.docs.now_ms())?;
                     if let Route::Peer(device) = route
                         && parts.membership.as_ref().is_some_and(|l| l.state().is_removed(&device))
                     {
@@ -401,8 +401,10 @@ impl<D: Documents> Net<D> {
                     let made = self.seal_with(parts, false).await?;
                     report.sealed += made as u64;
                     let mut step = with_ctx(self.docs.now_ms(), parts, |ctx| session.on_tick(ctx))?;
-                    let quiet = self.checkpoint_quiet(parts).await?;
-                    if (quiet > 0 || made > 0 || reloaded) && step.closed.is_none() {
+                    self.checkpoint_quiet(parts).await?;
+                    // Anything stored since (sealed by this pass, by another session, or
+                    // ops of a reloaded membership log) goes out now.
+                    if step.closed.is_none() {
                         let more = with_ctx(self.docs.now_ms(), parts, |ctx| session.on_local_change(ctx))?;
                         step.send.extend(more.send);
                         step.closed = more.closed;
