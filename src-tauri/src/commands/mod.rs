@@ -25,7 +25,7 @@ use meridian_app::core::{
     Task, TextSplice, Thread,
 };
 use meridian_app::search::Hit;
-use meridian_app::sync::{DeviceInfo, SyncStatus};
+use meridian_app::sync::{DeviceInfo, LanPeer, SyncStatus};
 use meridian_app::{
     AgendaItemPatch, ApiError, CheckinsView, DecisionPatch, InboxView, Links, MeetingOutcome,
     MeetingText, MeetingTimes, MemberPatch, MemberView, NewAgendaItem, NewCheckin, NewDecision,

@@ -1,8 +1,9 @@
-//! First run (create or join) and sync: invites with a QR code, devices, removal, status.
+//! First run (create or join) and sync: invites with a QR code, devices, removal, status,
+//! devices met on the local network.
 
 use std::time::Duration;
 
-use meridian_app::sync::{DeviceInfo, SyncStatus, parse_role};
+use meridian_app::sync::{DeviceInfo, LanPeer, SyncStatus, parse_role};
 use meridian_app::{ApiError, Error, Workspace, WorkspaceInfo, default_data_dir};
 use serde::Serialize;
 use tauri::AppHandle;
@@ -97,6 +98,10 @@ pub async fn sync_status(state: State<'_>) -> Result<SyncStatus, ApiError> {
 
 pub async fn devices(state: State<'_>) -> Result<Vec<DeviceInfo>, ApiError> {
     Ok(state.workspace()?.devices().await?)
+}
+
+pub async fn lan_peers(state: State<'_>) -> Result<Vec<LanPeer>, ApiError> {
+    Ok(state.workspace()?.lan_peers().await?)
 }
 
 /// An invite: the code to send, and the same code as a QR code (SVG) to scan.

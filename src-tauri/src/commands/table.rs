@@ -110,6 +110,8 @@ meridian_commands! {
     sync::join_workspace[app, state](code: String, me: String, tz: String) -> WorkspaceInfo,
     sync::sync_status[state]() -> SyncStatus,
     sync::devices[state]() -> Vec<DeviceInfo>,
+    /// The devices met on the local network, most recently seen first.
+    sync::lan_peers[state]() -> Vec<LanPeer>,
     /// An invite: the code to send, and the same code as a QR code (SVG) to scan.
     sync::create_invite[app, state](relay: String, role: String, expires_hours: u32) -> Invitation,
     sync::remove_device[state](device: String) -> (),

@@ -28,14 +28,17 @@ async fn the_desktop_app_end_to_end() {
         return;
     };
     let _turn = harness::one_at_a_time().await;
-    let harness = Harness::start(config.clone());
+    // The app listens for devices on loopback once its workspace is shared (only the sync
+    // scenario shares it), so the CLI device can reach it without the relay.
+    let lan = sync::lan_listen_addr().expect("find a free port for the app to listen on");
+    let harness = Harness::start_with_env(config.clone(), &[("MERIDIAN_LAN_LISTEN", &lan)]);
     let outcome = tokio::time::timeout(Duration::from_secs(900), async {
         scenario::run(&harness).await?;
         // Teammates arrive while the app is closed, as sync would bring them.
         let seeded = views::seed(&harness.data_dir()).await?;
         views::run(&harness, &seeded).await?;
         flows::run(&harness).await?;
-        sync::invite_a_cli_device(&harness).await?;
+        sync::invite_a_cli_device(&harness, &lan).await?;
         // A second app, on a fresh data folder, joins on its first run.
         let fresh = Harness::start(config);
         let joined = sync::join_on_first_run(&fresh).await;

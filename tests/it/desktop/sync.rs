@@ -1,8 +1,10 @@
 //! Sync in the app, against a real `meridian-relay` process and a `meridian` CLI device:
-//! the app invites (code and QR) and the CLI joins; a second app joins on its first run;
-//! changes from the other device appear in the app without reloading.
+//! the app invites (code and QR) and the CLI joins; with the relay gone, the CLI syncs with
+//! the app directly on the local network (loopback here); a second app joins on its first
+//! run; changes from the other device appear in the app without reloading.
 
 use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
@@ -67,18 +69,26 @@ async fn cli(h: &Harness, dir: &Path, args: &[&str]) -> TestResult<String> {
     Ok(String::from_utf8(out.stdout)?)
 }
 
-/// The app invites; a CLI device joins, writes, and its page appears in the app live.
-pub async fn invite_a_cli_device(h: &Harness) -> TestResult {
+/// A loopback address for the app to listen for devices on (`MERIDIAN_LAN_LISTEN`): a port
+/// that was free a moment ago.
+pub fn lan_listen_addr() -> TestResult<String> {
+    let port = TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port();
+    Ok(format!("127.0.0.1:{port}"))
+}
+
+/// The app invites; a CLI device joins, writes, and its page appears in the app live. Then
+/// the relay stops and the CLI reaches the app at `lan` (where the harness made it listen).
+pub async fn invite_a_cli_device(h: &Harness, lan: &str) -> TestResult {
     let relay = Relay::start(h)?;
     let client = h.launch().await?;
-    let result = invite_flow(h, &client, &relay).await;
+    let result = invite_flow(h, &client, relay, lan).await;
     let closed = client.close().await;
     result?;
     closed?;
     Ok(())
 }
 
-async fn invite_flow(h: &Harness, c: &Client, relay: &Relay) -> TestResult {
+async fn invite_flow(h: &Harness, c: &Client, relay: Relay, lan: &str) -> TestResult {
     step("sync: create an invite in the app");
     wait_for(c, "[data-testid=status-bar]").await?;
     wait_text(c, "[data-testid=status-sync]", "Local only").await?;
@@ -134,6 +144,34 @@ async fn invite_flow(h: &Harness, c: &Client, relay: &Relay) -> TestResult {
     wait_text(c, "[data-testid=device-list]", "Cli").await?;
     wait_text(c, "[data-testid=status-sync]", "Synced").await?;
     h.screenshot(c, "21-synced").await?;
+
+    step("sync: the relay stops; the CLI syncs with the app on the local network");
+    drop(relay);
+    cli(
+        h,
+        device.path(),
+        &[
+            "page",
+            "new",
+            "--title",
+            "Written beside the app",
+            "--body",
+            "no relay in between",
+        ],
+    )
+    .await?;
+    cli(h, device.path(), &["sync", "--once", "--peer", lan]).await?;
+    click(c, "[data-testid=nav-pages]").await?;
+    wait_text(c, "[data-testid=page-list]", "Written beside the app").await?;
+
+    step("sync: Devices & sync lists the CLI device as met on the local network");
+    click(c, "[data-testid=nav-sync]").await?;
+    wait_text(c, "[data-testid=lan-peer-item]", "Cli").await?;
+    wait_text(c, "[data-testid=lan-peer-item]", "connected here, synced").await?;
+    // Without the relay, the CLI device is the one route holding what the app made.
+    wait_text(c, "[data-testid=status-sync]", "Synced with Cli's device").await?;
+    wait_text(c, "[data-testid=status-sync]", "on the local network").await?;
+    h.screenshot(c, "22-lan-peer").await?;
     Ok(())
 }
 

@@ -18,6 +18,7 @@ import type {
   Hit,
   InboxView,
   Kind,
+  LanPeer,
   Links,
   Meeting,
   MeetingOutcome,
@@ -222,6 +223,9 @@ export const commands = {
     invoke<SyncStatus>('sync_status'),
   devices: (): Promise<Array<DeviceInfo>> =>
     invoke<Array<DeviceInfo>>('devices'),
+  /** The devices met on the local network, most recently seen first. */
+  lanPeers: (): Promise<Array<LanPeer>> =>
+    invoke<Array<LanPeer>>('lan_peers'),
   /** An invite: the code to send, and the same code as a QR code (SVG) to scan. */
   createInvite: (relay: string, role: string, expiresHours: number): Promise<Invitation> =>
     invoke<Invitation>('create_invite', { relay, role, expiresHours }),
