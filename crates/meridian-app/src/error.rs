@@ -61,6 +61,10 @@ pub enum Error {
     /// Sync could not do what was asked.
     #[error(transparent)]
     Sync(#[from] crate::sync::SyncError),
+    /// A file of the Markdown mirror folder cannot be applied, or the mirror cannot run;
+    /// the text says which and what to do.
+    #[error("{0}")]
+    Mirror(String),
     /// A file of the sample workspace bundled with this build does not import: a defect of
     /// the build, never of the user's data.
     #[error(
@@ -115,7 +119,7 @@ impl Error {
             Error::Search(meridian_search::Error::Query(_)) => ErrorKind::Invalid,
             Error::Search(_) | Error::SearchUnavailable => ErrorKind::Storage,
             Error::Sync(SyncError::Storage(_)) => ErrorKind::Storage,
-            Error::Sync(SyncError::Invalid(_)) => ErrorKind::Invalid,
+            Error::Sync(SyncError::Invalid(_)) | Error::Mirror(_) => ErrorKind::Invalid,
             Error::Sync(_) => ErrorKind::Sync,
         }
     }

@@ -12,6 +12,7 @@ pub mod bindings;
 mod clock;
 mod error;
 mod markdown;
+pub mod mirror;
 mod sample;
 pub mod sync;
 mod workspace;

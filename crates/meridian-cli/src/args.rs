@@ -90,6 +90,23 @@ pub enum Command {
     /// The devices met on the local network: how they were found, when they last synced,
     /// and why one was refused
     Peers,
+    /// Keep a folder of Markdown files in step with the workspace, both ways, until
+    /// interrupted (Ctrl-C): edits in any editor, git or script flow in, changes made here
+    /// or synced flow out
+    Mirror {
+        /// The folder (remembered: later runs may leave it out)
+        dir: Option<std::path::PathBuf>,
+        /// Reconcile both ways once and exit: non-zero when a file was refused or the
+        /// mass-delete guard held deletions back
+        #[arg(long)]
+        once: bool,
+        /// Where the mirror is, when it last ran, and what it refused
+        #[arg(long, conflicts_with_all = ["once", "dir", "allow_mass_delete"])]
+        status: bool,
+        /// Let a pass trash more objects at once than the guard allows (max(5, 10%))
+        #[arg(long)]
+        allow_mass_delete: bool,
+    },
     /// The devices of this workspace
     Devices,
     /// Admit join requests automatically (the default) or only when approved

@@ -8,8 +8,8 @@ use meridian_app::sync::Routes;
 use crate::args::*;
 use crate::output::{Done, Reply};
 use crate::{
-    charter, checkins, decisions, meetings, members, pages, search, sync, tasks, threads, views,
-    workspace,
+    charter, checkins, decisions, meetings, members, mirror, pages, search, sync, tasks, threads,
+    views, workspace,
 };
 
 /// Runs one command. `None`: nothing to print (`sync` until interrupted).
@@ -59,6 +59,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<Option<Reply>> {
             return sync::sync(&ws, once, &timeout, &routes).await;
         }
         Command::Peers => sync::peers(&ws).await?,
+        Command::Mirror {
+            dir,
+            once,
+            status,
+            allow_mass_delete,
+        } => {
+            if status {
+                mirror::status(&ws).await?
+            } else if once {
+                mirror::once(&ws, dir.as_deref(), allow_mass_delete).await?
+            } else {
+                return mirror::watch(&ws, dir.as_deref()).await;
+            }
+        }
         Command::Devices => sync::devices(&ws).await?,
         Command::Approval { mode } => sync::approval(&ws, &mode).await?,
         Command::JoinRequests => sync::join_requests(&ws).await?,

@@ -12,6 +12,7 @@ mod decisions;
 mod input;
 mod meetings;
 mod members;
+mod mirror;
 mod output;
 mod pages;
 mod search;
@@ -48,7 +49,12 @@ fn main() -> ExitCode {
     let printed = runtime
         .block_on(commands::run(cli))
         .and_then(|report| match report {
-            Some(report) => output::emit(&*report, json),
+            Some(report) => {
+                output::emit(&*report, json)?;
+                report
+                    .failure()
+                    .map_or(Ok(()), |why| Err(anyhow::anyhow!(why)))
+            }
             None => Ok(()),
         });
     match printed {

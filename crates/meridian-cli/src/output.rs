@@ -18,6 +18,12 @@ pub trait Report: Json {
     fn advice(&self, _err: &mut dyn Write) -> io::Result<()> {
         Ok(())
     }
+
+    /// Why the command failed although it has a report to print (the process then exits
+    /// non-zero after printing it): `mirror --once` that refused a file.
+    fn failure(&self) -> Option<String> {
+        None
+    }
 }
 
 /// `Serialize` in a form that boxed reports can use (`Serialize` itself is not object safe).

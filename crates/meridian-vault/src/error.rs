@@ -35,4 +35,28 @@ pub enum Error {
     SymlinkInTheWay(PathBuf),
     #[error("refusing to write {0}: it would land outside the export folder")]
     OutsideFolder(PathBuf),
+    #[error("cannot remove {path}: {source}; check its permissions")]
+    RemoveFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0} is a folder, not a file: the mirror only removes files it wrote")]
+    NotAFile(PathBuf),
+    #[error("the path {0:?} is not valid UTF-8: rename it, or choose a folder whose path is")]
+    PathNotUtf8(PathBuf),
+    #[error(
+        "the mirror state database failed: {0}; if this repeats, remove mirror.db (the mirror rebuilds it from the folder)"
+    )]
+    State(#[from] rusqlite::Error),
+    #[error(
+        "the mirror state database holds an unreadable value ({0}); remove mirror.db (the mirror rebuilds it from the folder)"
+    )]
+    StateCorrupt(String),
+    #[error(
+        "cannot watch {path}: {source}; the folder may be gone or on a file system without change events"
+    )]
+    Watch {
+        path: PathBuf,
+        source: notify::Error,
+    },
 }

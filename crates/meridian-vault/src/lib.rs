@@ -2,7 +2,9 @@
 //! (`meridian import DIR`: any file a page, MADR decision records decisions) and objects
 //! back into files (`meridian export DIR`: `pages/<slug>.md`, `decisions/NNNN-<slug>.md`
 //! with `id:` and metadata in YAML front matter), written atomically and never through a
-//! symlink or outside the folder.
+//! symlink or outside the folder. The [`mirror`] module keeps such a folder in step with
+//! the workspace both ways (scan, a pure plan, atomic writes, a file watcher, and the
+//! mirror's own SQLite state).
 //!
 //! It depends on `meridian-core` only, for the object types. It must not depend on the
 //! store, search, sync or app crates and does no Automerge work: `meridian-app` calls it
@@ -19,9 +21,11 @@
 //!   `Neutral, because x` arguments become pros written `Neutral: x`.
 //! - Empty files import as empty pages titled after the file.
 
+mod confined;
 mod error;
 mod export;
 mod import;
+pub mod mirror;
 mod slug;
 
 pub use error::Error;

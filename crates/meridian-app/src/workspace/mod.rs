@@ -14,6 +14,7 @@ mod charter;
 mod checkins;
 mod decisions;
 mod documents;
+mod files;
 mod links;
 mod meetings;
 mod members;
@@ -26,6 +27,7 @@ mod trash;
 mod views;
 
 pub use decisions::item_id;
+pub(crate) use files::heads_from_key;
 pub use views::Snapshot;
 
 use std::collections::{BTreeSet, HashMap};

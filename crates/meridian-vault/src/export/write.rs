@@ -1,13 +1,13 @@
 //! Writing the export folder: temp file, fsync, rename; never through a symlink.
 
 use std::fs;
-use std::io::Write;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use meridian_core::{Decision, DocId, Page};
 
 use super::render::{render_decision, render_page};
 use crate::Error;
+use crate::confined::write_inside;
 use crate::slug::{slugify, unique};
 
 /// One object to export.
@@ -76,70 +76,4 @@ fn ensure_dir(dir: &Path) -> Result<(), Error> {
             source,
         }),
     }
-}
-
-/// Writes `root/rel` atomically. Every existing component below `root` must be a real
-/// folder (or, for the last, a real file): a symlink could point anywhere.
-fn write_inside(root: &Path, rel: &Path, bytes: &[u8]) -> Result<PathBuf, Error> {
-    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
-        return Err(Error::OutsideFolder(root.join(rel)));
-    }
-    let target = root.join(rel);
-    let parent = target.parent().unwrap_or(root).to_owned();
-    let mut at = root.to_owned();
-    for c in parent
-        .strip_prefix(root)
-        .unwrap_or(Path::new(""))
-        .components()
-    {
-        at.push(c);
-        match fs::symlink_metadata(&at) {
-            Ok(m) if m.file_type().is_symlink() => return Err(Error::SymlinkInTheWay(at)),
-            Ok(m) if m.is_dir() => {}
-            Ok(_) => return Err(Error::NotADirectory(at)),
-            Err(_) => fs::create_dir(&at).map_err(|source| Error::CreateDir {
-                path: at.clone(),
-                source,
-            })?,
-        }
-    }
-    if let Ok(m) = fs::symlink_metadata(&target) {
-        if m.file_type().is_symlink() {
-            return Err(Error::SymlinkInTheWay(target));
-        }
-        if m.is_dir() {
-            return Err(Error::WriteFile {
-                path: target,
-                source: std::io::Error::other("a folder has this name"),
-            });
-        }
-    }
-    let file_name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = parent.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let fail = |source| Error::WriteFile {
-        path: target.clone(),
-        source,
-    };
-    let result = (|| {
-        // `create_new` refuses to follow a symlink planted at the temp path.
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, &target)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(fail(e));
-    }
-    // Make the rename itself durable (not possible on every platform; best effort).
-    if let Ok(d) = fs::File::open(&parent) {
-        let _ = d.sync_all();
-    }
-    Ok(target)
 }

@@ -76,6 +76,15 @@ pub fn parse_markdown(
     Ok((id, parsed))
 }
 
+/// The `id:` of a text's front matter, when it is a valid object id; an error when the
+/// front matter is not valid YAML.
+pub(crate) fn front_matter_id(text: &str) -> Result<Option<DocId>, Error> {
+    let (mut meta, _) = frontmatter::split(text)?;
+    Ok(meta
+        .take_if(&["id"], |s| s.parse::<DocId>().is_ok())
+        .and_then(|s| s.parse().ok()))
+}
+
 fn is_madr(outline: &Outline<'_>) -> bool {
     outline.headings.iter().any(|h| {
         h.level == 2

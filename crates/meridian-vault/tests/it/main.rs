@@ -1,9 +1,10 @@
 //! Integration tests of meridian-vault: the real corpus, hostile input, export and the
-//! render → parse round trip.
+//! render → parse round trip, and the live mirror.
 
 mod corpus;
 mod export;
 mod hostile;
+mod mirror;
 mod roundtrip;
 
 use std::path::PathBuf;

@@ -1,0 +1,534 @@
+//! The Markdown mirror, wired (ADR 0008): the workspace as a folder of plain files that any
+//! editor, git or script can change, both ways. `meridian-vault` scans the folder, plans
+//! what to do (by content hash: Meridian's own writes are recognised by their hash, never
+//! by timing) and writes files atomically; this module renders the objects, applies the
+//! plan to the workspace and keeps the mirror's memory (`mirror.db` in the data folder).
+//!
+//! A reconcile pass: render pages and decisions (only those whose heads moved since the
+//! mirror last saw them), scan the folder, plan, then apply each action: write a file,
+//! apply an edited file three ways (`Workspace::apply_file_edit`), make an object of a new
+//! file, follow a move, trash the object of a deleted file (unless the mass-delete guard
+//! holds them back), remove the file of a trashed object. Passes repeat until nothing is
+//! left to do, so a file edit that merged with a remote change is written back merged.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use meridian_core::{DocId, Kind, Object};
+use meridian_vault::Parsed;
+use meridian_vault::mirror::{self, Action, Entry, MirrorState, Rendered};
+use serde::Serialize;
+use tokio::sync::watch;
+
+use crate::api::SkippedFile;
+use crate::error::Error;
+use crate::workspace::{Workspace, heads_from_key, rfc3339};
+
+const MIRROR_DB: &str = "mirror.db";
+/// Most passes of one reconcile (each may write back what the previous one applied).
+const MAX_PASSES: usize = 4;
+/// Changes coming in (edits, saves) are gathered this long before a pass.
+const SETTLE: Duration = Duration::from_millis(300);
+/// A full pass runs this often even when nothing announced a change.
+const RESCAN: Duration = Duration::from_secs(60);
+
+/// What one reconcile did.
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+pub struct MirrorReport {
+    pub folder: String,
+    /// Files written from objects.
+    pub written: u32,
+    /// Edited files applied to their objects.
+    pub applied: u32,
+    /// New files that became objects.
+    pub created: u32,
+    pub moved: u32,
+    /// Objects moved to the trash because their file was deleted.
+    pub trashed: u32,
+    /// Files removed because their object was trashed in the workspace.
+    pub removed: u32,
+    /// Files that could not be applied, with the reason (the file is left as it is).
+    pub refused: Vec<SkippedFile>,
+    /// Set when more files disappeared at once than the guard allows: nothing was trashed.
+    pub held_deletes: Option<HeldDeletes>,
+}
+
+/// Deletions the mass-delete guard held back.
+#[derive(Debug, Clone, Copy, Serialize, ts_rs::TS)]
+pub struct HeldDeletes {
+    pub gone: u32,
+    pub known: u32,
+}
+
+impl MirrorReport {
+    /// The folder and the workspace hold the same, nothing refused, nothing held.
+    pub fn in_sync(&self) -> bool {
+        self.refused.is_empty() && self.held_deletes.is_none()
+    }
+}
+
+/// Where the mirror is, when it last ran, what it refused.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct MirrorStatus {
+    pub folder: Option<String>,
+    pub last_run: Option<String>,
+    pub files: u32,
+    pub refused: Vec<SkippedFile>,
+}
+
+impl Workspace {
+    fn mirror_state(&self) -> Result<MirrorState, Error> {
+        Ok(MirrorState::open(&self.data_dir().join(MIRROR_DB))?)
+    }
+
+    /// The mirror folder: `dir` (made if missing, and remembered) or the one chosen before.
+    fn mirror_root(&self, state: &mut MirrorState, dir: Option<&Path>) -> Result<PathBuf, Error> {
+        let Some(dir) = dir else {
+            return state.root()?.ok_or_else(|| {
+                Error::Mirror(
+                    "no Markdown folder is chosen for this workspace: run `meridian mirror DIR` (in the app: Settings → Markdown folder)".into(),
+                )
+            });
+        };
+        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let root = dir.canonicalize().map_err(|source| Error::Write {
+            path: dir.to_owned(),
+            source,
+        })?;
+        if root.starts_with(self.data_dir().canonicalize().unwrap_or_default()) {
+            return Err(Error::Mirror(format!(
+                "{} is inside the workspace's data folder: choose a folder of its own",
+                root.display()
+            )));
+        }
+        if state.root()?.as_deref() != Some(root.as_path()) {
+            state.set_root(&root)?;
+        }
+        Ok(root)
+    }
+
+    /// Reconciles the mirror folder and the workspace both ways once. `dir` chooses the
+    /// folder (remembered); `None` uses the one chosen before. `allow_mass_delete` lets a
+    /// pass trash more objects at once than the guard allows.
+    pub async fn mirror_once(
+        &self,
+        dir: Option<&Path>,
+        allow_mass_delete: bool,
+    ) -> Result<MirrorReport, Error> {
+        let mut state = self.mirror_state()?;
+        let root = self.mirror_root(&mut state, dir)?;
+        let mut report = MirrorReport {
+            folder: root.display().to_string(),
+            ..MirrorReport::default()
+        };
+        for _ in 0..MAX_PASSES {
+            if !self
+                .mirror_pass(&mut state, &root, allow_mass_delete, &mut report)
+                .await?
+            {
+                break;
+            }
+        }
+        state.set_last_run(self.now_ms())?;
+        Ok(report)
+    }
+
+    /// One pass; returns whether it changed anything (then another pass follows).
+    async fn mirror_pass(
+        &self,
+        state: &mut MirrorState,
+        root: &Path,
+        allow_mass_delete: bool,
+        report: &mut MirrorReport,
+    ) -> Result<bool, Error> {
+        let entries = state.entries()?;
+        let objects = self.rendered(&entries).await?;
+        let scan_root = root.to_owned();
+        let disk = tokio::task::spawn_blocking(move || mirror::scan(&scan_root))
+            .await
+            .map_err(|_| Error::Stopped)??;
+        let plan = mirror::plan(&entries, &disk, &objects, allow_mass_delete);
+        report.held_deletes = plan.held_deletes.map(|h| HeldDeletes {
+            gone: h.gone as u32,
+            known: h.known as u32,
+        });
+        let by_id: HashMap<DocId, &Entry> = entries.iter().map(|e| (e.id.clone(), e)).collect();
+        let mut changed = false;
+        let now = self.now_ms();
+        for action in plan.actions {
+            match action {
+                Action::Write {
+                    id,
+                    kind,
+                    path,
+                    text,
+                    heads,
+                } => {
+                    // Saved again since the scan: the next pass applies that first.
+                    if !unchanged_since(root, &path, by_id.get(&id).map(|e| e.hash.as_str())) {
+                        changed = true;
+                        continue;
+                    }
+                    let hash = mirror::write_file(root, &path, &text)?;
+                    state.record(&Entry {
+                        id,
+                        kind,
+                        path: path.clone(),
+                        hash,
+                        base: text,
+                        heads,
+                    })?;
+                    state.clear_refusal(&path)?;
+                    report.written += 1;
+                }
+                Action::Apply {
+                    id,
+                    path,
+                    base,
+                    text,
+                    hash,
+                } => match self.apply_mirror_file(&id, &path, &base, &text).await {
+                    Ok(()) => {
+                        let heads = self.heads_key_of(&id).await?;
+                        state.record(&Entry {
+                            id,
+                            kind: base.kind,
+                            path: path.clone(),
+                            hash,
+                            base: text,
+                            heads,
+                        })?;
+                        state.clear_refusal(&path)?;
+                        report.applied += 1;
+                        changed = true;
+                    }
+                    Err(e) => refuse(state, &path, &e, now, report)?,
+                },
+                Action::Create { path, text, hash } => {
+                    match self.create_from_file(&path, &text).await {
+                        Ok((id, kind)) => {
+                            // The base is what the file says now; the next pass writes the
+                            // file back with its `id:`.
+                            state.record(&Entry {
+                                id,
+                                kind,
+                                path: path.clone(),
+                                hash,
+                                base: text,
+                                heads: String::new(),
+                            })?;
+                            state.clear_refusal(&path)?;
+                            report.created += 1;
+                            changed = true;
+                        }
+                        Err(e) => refuse(state, &path, &e, now, report)?,
+                    }
+                }
+                Action::Move { id, from: _, to } => {
+                    if let Some(entry) = by_id.get(&id) {
+                        state.record(&Entry {
+                            path: to,
+                            ..(*entry).clone()
+                        })?;
+                        report.moved += 1;
+                        changed = true;
+                    }
+                }
+                Action::Trash { id, path } => match self.trash_object(&id).await {
+                    Ok(_) | Err(Error::NotFound(_)) => {
+                        state.forget(&id)?;
+                        report.trashed += 1;
+                        changed = true;
+                    }
+                    Err(e) => refuse(state, &path, &e, now, report)?,
+                },
+                Action::Forget { id } => {
+                    state.forget(&id)?;
+                }
+                Action::Remove { id, path } => {
+                    if !unchanged_since(root, &path, by_id.get(&id).map(|e| e.hash.as_str())) {
+                        changed = true;
+                        continue;
+                    }
+                    mirror::remove_file(root, &path)?;
+                    state.forget(&id)?;
+                    report.removed += 1;
+                }
+                Action::Refuse { path, reason } => {
+                    state.refuse(&path, &reason, now)?;
+                    report.refused.push(SkippedFile {
+                        path: path.display().to_string(),
+                        reason,
+                    });
+                }
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Pages and decisions as the mirror shows them. An object whose heads did not move
+    /// since the mirror last wrote or applied its file is not read again: its text is the
+    /// entry's.
+    async fn rendered(&self, entries: &[Entry]) -> Result<Vec<Rendered>, Error> {
+        let known: HashMap<&DocId, &Entry> = entries.iter().map(|e| (&e.id, e)).collect();
+        let store = self.store().clone();
+        let heads: HashMap<DocId, String> = tokio::task::spawn_blocking(move || {
+            store.heads_blocking().map(|all| {
+                all.into_iter()
+                    .filter(|(_, _, trashed)| !trashed)
+                    .map(|(id, key, _)| (id, key))
+                    .collect()
+            })
+        })
+        .await
+        .map_err(|_| Error::Stopped)??;
+        let mut out = Vec::new();
+        for kind in [Kind::Page, Kind::Decision] {
+            let mut listed = self
+                .store()
+                .read(move |s| s.list_blocking(Some(kind), false))
+                .await?;
+            listed.sort_by(|a, b| a.id.cmp(&b.id));
+            let mut items = Vec::with_capacity(listed.len());
+            for entry in listed {
+                let Some(key) = heads.get(&entry.id) else {
+                    continue;
+                };
+                if let Some(e) = known.get(&entry.id).filter(|e| e.heads == *key) {
+                    items.push((
+                        0,
+                        Rendered {
+                            id: entry.id.clone(),
+                            kind,
+                            title: entry.title.clone(),
+                            folder: folder_of(kind),
+                            number: None,
+                            text: e.base.clone(),
+                            heads: key.clone(),
+                        },
+                    ));
+                    continue;
+                }
+                let object = self.show_object(&entry.id).await?.object;
+                let (text, created) = match &object {
+                    Object::Page(p) => (meridian_vault::render_page(&entry.id, p), p.created_at_ms),
+                    Object::Decision(d) => (
+                        meridian_vault::render_decision(&entry.id, d),
+                        d.created_at_ms,
+                    ),
+                    _ => continue,
+                };
+                items.push((
+                    created,
+                    Rendered {
+                        id: entry.id.clone(),
+                        kind,
+                        title: entry.title.clone(),
+                        folder: folder_of(kind),
+                        number: None,
+                        text,
+                        heads: key.clone(),
+                    },
+                ));
+            }
+            // Decision numbers follow the order decisions were recorded.
+            items.sort_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
+            for (n, (_, mut r)) in items.into_iter().enumerate() {
+                if kind == Kind::Decision {
+                    r.number = Some(n as u32 + 1);
+                }
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies an edited file to its object, against the text it was based on.
+    async fn apply_mirror_file(
+        &self,
+        id: &DocId,
+        path: &Path,
+        base: &Entry,
+        text: &str,
+    ) -> Result<(), Error> {
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        let now = self.now_ms();
+        let (_, old) = meridian_vault::parse_markdown(&base.base, stem, now)?;
+        let (_, new) = meridian_vault::parse_markdown(text, stem, now)?;
+        let heads = heads_from_key(&base.heads).unwrap_or_default();
+        self.apply_file_edit(id, &heads, &old, &new).await?;
+        Ok(())
+    }
+
+    /// Makes a page or decision of a new file. Returns its id and kind.
+    async fn create_from_file(&self, path: &Path, text: &str) -> Result<(DocId, Kind), Error> {
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        let (id, parsed) = meridian_vault::parse_markdown(text, stem, self.now_ms())?;
+        // The file's own id when no object has it (a file made elsewhere, or put back
+        // after its object was deleted for good); a new one otherwise.
+        let id = match id {
+            Some(id) if !self.exists(&id).await? => id,
+            _ => DocId::from_bytes(rand::random()),
+        };
+        let kind = match &parsed {
+            Parsed::Page(_) => Kind::Page,
+            Parsed::Decision(_) => Kind::Decision,
+        };
+        let mut results = self.insert_many(vec![(id.clone(), parsed)]).await?;
+        match results.pop() {
+            Some(Ok(_)) => Ok((id, kind)),
+            Some(Err(e)) => Err(e),
+            None => Err(Error::Stopped),
+        }
+    }
+
+    /// Where the mirror is and what it refused.
+    pub async fn mirror_status(&self) -> Result<MirrorStatus, Error> {
+        let path = self.data_dir().join(MIRROR_DB);
+        tokio::task::spawn_blocking(move || {
+            let state = MirrorState::open(&path)?;
+            Ok(MirrorStatus {
+                folder: state.root()?.map(|p| p.display().to_string()),
+                last_run: state.last_run()?.map(rfc3339),
+                files: state.entries()?.len() as u32,
+                refused: state
+                    .refusals()?
+                    .into_iter()
+                    .map(|r| SkippedFile {
+                        path: r.path.display().to_string(),
+                        reason: r.reason,
+                    })
+                    .collect(),
+            })
+        })
+        .await
+        .map_err(|_| Error::Stopped)?
+    }
+
+    /// Keeps the mirror folder and the workspace in step until `stop` turns true: a pass at
+    /// start, after every change to the workspace (an edit here or through sync) and to the
+    /// folder (a save in any editor, git), and every minute.
+    pub async fn run_mirror(
+        &self,
+        dir: Option<&Path>,
+        mut stop: watch::Receiver<bool>,
+    ) -> Result<(), Error> {
+        let first = self.mirror_once(dir, false).await?;
+        log_pass(&first);
+        let root = PathBuf::from(&first.folder);
+        let (watcher, changes) = mirror::Watcher::start(&root)?;
+        // The watcher's channel is a std one (the vault has no runtime): a thread passes
+        // its news on.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::Builder::new()
+            .name("meridian-mirror-watch".into())
+            .spawn(move || {
+                while let Ok(change) = changes.recv() {
+                    if tx.send(change).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| Error::Mirror(format!("cannot watch {}: {e}", root.display())))?;
+        let mut events = self.subscribe();
+        let mut rescan = tokio::time::interval(RESCAN);
+        rescan.reset();
+        loop {
+            tokio::select! {
+                _ = stop.changed() => break,
+                change = rx.recv() => {
+                    if change.is_none() {
+                        break;
+                    }
+                }
+                event = events.recv() => {
+                    if matches!(event, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
+                        break;
+                    }
+                }
+                _ = rescan.tick() => {}
+            }
+            // Gather what else comes in the next moment into the same pass.
+            let settle = tokio::time::sleep(SETTLE);
+            tokio::pin!(settle);
+            loop {
+                tokio::select! {
+                    () = &mut settle => break,
+                    Some(_) = rx.recv() => {}
+                    Ok(_) = events.recv() => {}
+                }
+            }
+            match self.mirror_once(None, false).await {
+                Ok(report) => log_pass(&report),
+                Err(e) => tracing::warn!(error = %e, "a mirror pass failed"),
+            }
+            // Our own writes come back as watcher events: the next pass finds every hash
+            // as recorded and does nothing, so nothing is drained (a save made meanwhile
+            // must not be lost).
+        }
+        drop(watcher);
+        Ok(())
+    }
+}
+
+fn refuse(
+    state: &mut MirrorState,
+    path: &Path,
+    error: &Error,
+    now: i64,
+    report: &mut MirrorReport,
+) -> Result<(), Error> {
+    let reason = error.to_string();
+    tracing::warn!(path = %path.display(), %reason, "a mirror file was not applied");
+    state.refuse(path, &reason, now)?;
+    report.refused.push(SkippedFile {
+        path: path.display().to_string(),
+        reason,
+    });
+    Ok(())
+}
+
+/// Whether the file at `rel` is still what the mirror recorded (`expected`: its hash; a
+/// file the mirror never wrote must not exist).
+fn unchanged_since(root: &Path, rel: &Path, expected: Option<&str>) -> bool {
+    match (std::fs::read(root.join(rel)), expected) {
+        (Ok(bytes), Some(hash)) => mirror::hash(&bytes) == hash,
+        (Ok(_), None) => false,
+        (Err(_), _) => true,
+    }
+}
+
+fn folder_of(kind: Kind) -> PathBuf {
+    PathBuf::from(match kind {
+        Kind::Decision => "decisions",
+        _ => "pages",
+    })
+}
+
+fn log_pass(r: &MirrorReport) {
+    if r.written + r.applied + r.created + r.moved + r.trashed + r.removed > 0 {
+        tracing::info!(
+            written = r.written,
+            applied = r.applied,
+            created = r.created,
+            moved = r.moved,
+            trashed = r.trashed,
+            removed = r.removed,
+            "mirror pass"
+        );
+    }
+    for f in &r.refused {
+        tracing::warn!(path = %f.path, reason = %f.reason, "mirror file refused");
+    }
+    if let Some(h) = r.held_deletes {
+        tracing::warn!(
+            gone = h.gone,
+            known = h.known,
+            "many mirror files disappeared at once: nothing was trashed (run `meridian mirror --once --allow-mass-delete` if that was meant)"
+        );
+    }
+}

@@ -1,0 +1,146 @@
+//! Applying a Markdown file edited outside Meridian (the mirror folder, ADR 0008) to its
+//! object, three ways: only the fields the file changed since the version it was based on,
+//! and those applied to the document *as it was then* (a fork at the recorded heads) and
+//! merged into the document as it is now. So a teammate's edit that arrived meanwhile, in
+//! another paragraph or another field, survives; prose merges character by character
+//! (autosurgeon reconciles a changed string with Automerge's own text diff, ADR 0001).
+
+use super::*;
+
+/// Heads as the mirror records them: [`meridian_store::heads_key`], the sorted hashes in
+/// hex, concatenated. `None` when the text is not such a key.
+pub(crate) fn heads_from_key(key: &str) -> Option<Vec<ChangeHash>> {
+    if !key.len().is_multiple_of(64) || !key.is_ascii() {
+        return None;
+    }
+    (0..key.len() / 64)
+        .map(|i| key[i * 64..(i + 1) * 64].parse().ok())
+        .collect()
+}
+
+/// Copies into `value` each listed field that differs between `base` and `new` (the
+/// object parsed from the file's base text and from its new text).
+macro_rules! changed_fields {
+    ($value:expr, $base:expr, $new:expr, [$($field:ident),+ $(,)?]) => {{
+        let mut changed = false;
+        $(
+            if $base.$field != $new.$field {
+                $value.$field = $new.$field.clone();
+                changed = true;
+            }
+        )+
+        changed
+    }};
+}
+
+impl Workspace {
+    /// Applies the edit of a mirror file to page or decision `id`: `base` is the object
+    /// parsed from the text the file last had when the mirror wrote or applied it, `new`
+    /// the object parsed from the file now, `base_heads` the document's heads then. Runs
+    /// the same validation as any edit. Returns whether anything changed.
+    pub(crate) async fn apply_file_edit(
+        &self,
+        id: &DocId,
+        base_heads: &[ChangeHash],
+        base: &meridian_vault::Parsed,
+        new: &meridian_vault::Parsed,
+    ) -> Result<bool, Error> {
+        use meridian_vault::Parsed;
+        match (base, new) {
+            (Parsed::Page(b), Parsed::Page(n)) => {
+                self.apply_forked::<Page>(id, base_heads, |v| {
+                    changed_fields!(
+                        v,
+                        b,
+                        n,
+                        [title, body, tags, parent, owner, review_by, properties]
+                    )
+                })
+                .await
+            }
+            (Parsed::Decision(b), Parsed::Decision(n)) => {
+                self.apply_forked::<Decision>(id, base_heads, |v| {
+                    changed_fields!(
+                        v,
+                        b,
+                        n,
+                        [
+                            title,
+                            status,
+                            context,
+                            drivers,
+                            options,
+                            chosen_option,
+                            rationale,
+                            consequences,
+                            deciders,
+                            consulted,
+                            informed,
+                            decide_by_ms,
+                            supersedes,
+                            superseded_by,
+                            review_by,
+                            properties,
+                        ]
+                    )
+                })
+                .await
+            }
+            _ => Err(Error::Mirror(
+                "the file now reads as another kind of object than it was written as (a page \
+                 became a decision record or the reverse): make a new file for the new object"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Changes `T` by `change` on a fork of the document at `base_heads` and merges it in;
+    /// on the document as it is when those heads are unknown here.
+    async fn apply_forked<T: ObjectSchema>(
+        &self,
+        id: &DocId,
+        base_heads: &[ChangeHash],
+        change: impl FnOnce(&mut T) -> bool,
+    ) -> Result<bool, Error> {
+        let mut open = self.lock_doc::<T>(id).await?;
+        let known = !base_heads.is_empty()
+            && base_heads
+                .iter()
+                .all(|h| open.doc.get_change_by_hash(h).is_some());
+        let mut changed = false;
+        self.apply(&mut open, |doc, ctx| {
+            if known {
+                let mut fork = doc.fork_at(base_heads)?;
+                let mut value: T = meridian_core::read(&fork)?;
+                changed = change(&mut value);
+                if changed {
+                    meridian_core::write(&mut fork, &value, ctx)?;
+                    fork.commit();
+                    doc.merge(&mut fork)?;
+                }
+            } else {
+                let mut value: T = meridian_core::read(doc)?;
+                changed = change(&mut value);
+                if changed {
+                    meridian_core::write(doc, &value, ctx)?;
+                }
+            }
+            Ok(())
+        })?;
+        if !changed {
+            return Ok(false);
+        }
+        let value: T = meridian_core::read(&open.doc)?;
+        let summary = self.persist(id, &mut open, &value).await?;
+        drop(open);
+        let _ = self.inner.events.send(Event::ObjectChanged { summary });
+        Ok(true)
+    }
+
+    /// The document's heads as the mirror records them.
+    pub(crate) async fn heads_key_of(&self, id: &DocId) -> Result<String, Error> {
+        let handle = self.open_doc(id).await?;
+        let mut open = handle.lock().await;
+        Ok(meridian_store::heads_key(&open.doc.get_heads()))
+    }
+}
