@@ -637,6 +637,8 @@ impl<D: Documents> Net<D> {
             let Ok((stream, addr)) = accepted else {
                 continue;
             };
+            // A dual-stack listener sees IPv4 peers as `::ffff:a.b.c.d`: name them plainly.
+            let addr = SocketAddr::new(addr.ip().to_canonical(), addr.port());
             // Past the limit a connection is closed at once.
             let Ok(slot) = slots.clone().try_acquire_owned() else {
                 tracing::warn!(%addr, "too many devices connecting: closing one");

@@ -66,6 +66,13 @@ pub async fn wait_enabled(el: &Element) -> TestResult {
 pub async fn click(c: &Client, css: &str) -> TestResult {
     let el = wait_for(c, css).await?;
     wait_enabled(&el).await?;
+    // WebKitWebDriver does not always scroll an element into view before clicking it (a
+    // button below the fold fails with an empty error): do it first.
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center'})",
+        vec![serde_json::to_value(&el)?],
+    )
+    .await?;
     el.click().await?;
     Ok(())
 }
