@@ -11,7 +11,7 @@
 //! holds them back), remove the file of a trashed object. Passes repeat until nothing is
 //! left to do, so a file edit that merged with a remote change is written back merged.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -133,6 +133,14 @@ impl Workspace {
                 break;
             }
         }
+        // The last pass's refusals are the ones standing: a refused file deleted or fixed
+        // since (and not applied, so never cleared one by one) must leave the status.
+        let standing: HashSet<&str> = report.refused.iter().map(|f| f.path.as_str()).collect();
+        for old in state.refusals()? {
+            if !standing.contains(old.path.display().to_string().as_str()) {
+                state.clear_refusal(&old.path)?;
+            }
+        }
         state.set_last_run(self.now_ms())?;
         Ok(report)
     }
@@ -145,6 +153,9 @@ impl Workspace {
         allow_mass_delete: bool,
         report: &mut MirrorReport,
     ) -> Result<bool, Error> {
+        // Each pass plans from scratch, so its refusals are the ones standing (a file
+        // refused in one pass is refused again in the next).
+        report.refused.clear();
         let entries = state.entries()?;
         let objects = self.rendered(&entries).await?;
         let scan_root = root.to_owned();
@@ -192,8 +203,7 @@ impl Workspace {
                     text,
                     hash,
                 } => match self.apply_mirror_file(&id, &path, &base, &text).await {
-                    Ok(()) => {
-                        let heads = self.heads_key_of(&id).await?;
+                    Ok(heads) => {
                         state.record(&Entry {
                             id,
                             kind: base.kind,
@@ -210,17 +220,29 @@ impl Workspace {
                 },
                 Action::Create { path, text, hash } => {
                     match self.create_from_file(&path, &text).await {
-                        Ok((id, kind)) => {
+                        Ok((id, kind, carried)) => {
                             // The base is what the file says now; the next pass writes the
                             // file back with its `id:`.
-                            state.record(&Entry {
-                                id,
+                            let mut entry = Entry {
+                                id: id.clone(),
                                 kind,
                                 path: path.clone(),
-                                hash,
+                                hash: hash.clone(),
                                 base: text,
                                 heads: String::new(),
-                            })?;
+                            };
+                            // The file carries another object's id (one in the trash, say):
+                            // it gets its own now, or the next pass would take it for that
+                            // object's file again, trash this object and make yet another.
+                            if carried.is_some_and(|c| c != id)
+                                && unchanged_since(root, &path, Some(&hash))
+                                && let Some((text, _)) = self.render_object(&id).await?
+                            {
+                                entry.hash = mirror::write_file(root, &path, &text)?;
+                                entry.base = text;
+                                entry.heads = self.heads_key_of(&id).await?;
+                            }
+                            state.record(&entry)?;
                             state.clear_refusal(&path)?;
                             report.created += 1;
                             changed = true;
@@ -313,14 +335,8 @@ impl Workspace {
                     ));
                     continue;
                 }
-                let object = self.show_object(&entry.id).await?.object;
-                let (text, created) = match &object {
-                    Object::Page(p) => (meridian_vault::render_page(&entry.id, p), p.created_at_ms),
-                    Object::Decision(d) => (
-                        meridian_vault::render_decision(&entry.id, d),
-                        d.created_at_ms,
-                    ),
-                    _ => continue,
+                let Some((text, created)) = self.render_object(&entry.id).await? else {
+                    continue;
                 };
                 items.push((
                     created,
@@ -347,31 +363,49 @@ impl Workspace {
         Ok(out)
     }
 
-    /// Applies an edited file to its object, against the text it was based on.
+    /// A page or decision as its mirror file, with when it was created; `None` for other
+    /// kinds.
+    async fn render_object(&self, id: &DocId) -> Result<Option<(String, i64)>, Error> {
+        Ok(match &self.show_object(id).await?.object {
+            Object::Page(p) => Some((meridian_vault::render_page(id, p), p.created_at_ms)),
+            Object::Decision(d) => Some((meridian_vault::render_decision(id, d), d.created_at_ms)),
+            _ => None,
+        })
+    }
+
+    /// Applies an edited file to its object, against the text it was based on. Returns the
+    /// heads (as the mirror records them) at which the object says what `text` says: when
+    /// the object changed meanwhile they are not its heads now, so the next pass renders
+    /// it and writes the merged result back.
     async fn apply_mirror_file(
         &self,
         id: &DocId,
         path: &Path,
         base: &Entry,
         text: &str,
-    ) -> Result<(), Error> {
+    ) -> Result<String, Error> {
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         let now = self.now_ms();
         let (_, old) = meridian_vault::parse_markdown(&base.base, stem, now)?;
         let (_, new) = meridian_vault::parse_markdown(text, stem, now)?;
         let heads = heads_from_key(&base.heads).unwrap_or_default();
-        self.apply_file_edit(id, &heads, &old, &new).await?;
-        Ok(())
+        let said_at = self.apply_file_edit(id, &heads, &old, &new).await?;
+        Ok(meridian_store::heads_key(&said_at))
     }
 
-    /// Makes a page or decision of a new file. Returns its id and kind.
-    async fn create_from_file(&self, path: &Path, text: &str) -> Result<(DocId, Kind), Error> {
+    /// Makes a page or decision of a new file. Returns its id and kind, and the id the file
+    /// carried.
+    async fn create_from_file(
+        &self,
+        path: &Path,
+        text: &str,
+    ) -> Result<(DocId, Kind, Option<DocId>), Error> {
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-        let (id, parsed) = meridian_vault::parse_markdown(text, stem, self.now_ms())?;
+        let (carried, parsed) = meridian_vault::parse_markdown(text, stem, self.now_ms())?;
         // The file's own id when no object has it (a file made elsewhere, or put back
         // after its object was deleted for good); a new one otherwise.
-        let id = match id {
-            Some(id) if !self.exists(&id).await? => id,
+        let id = match &carried {
+            Some(id) if !self.exists(id).await? => id.clone(),
             _ => DocId::from_bytes(rand::random()),
         };
         let kind = match &parsed {
@@ -380,7 +414,7 @@ impl Workspace {
         };
         let mut results = self.insert_many(vec![(id.clone(), parsed)]).await?;
         match results.pop() {
-            Some(Ok(_)) => Ok((id, kind)),
+            Some(Ok(_)) => Ok((id, kind, carried)),
             Some(Err(e)) => Err(e),
             None => Err(Error::Stopped),
         }
@@ -417,10 +451,12 @@ impl Workspace {
         dir: Option<&Path>,
         mut stop: watch::Receiver<bool>,
     ) -> Result<(), Error> {
-        let first = self.mirror_once(dir, false).await?;
-        log_pass(&first);
-        let root = PathBuf::from(&first.folder);
+        let root = self.mirror_root(&mut self.mirror_state()?, dir)?;
+        // Watching starts before the first pass: a save made while it runs (or just after
+        // it wrote the files) would otherwise wait for the next rescan, a minute away.
         let (watcher, changes) = mirror::Watcher::start(&root)?;
+        let first = self.mirror_once(Some(&root), false).await?;
+        log_pass(&first);
         // The watcher's channel is a std one (the vault has no runtime): a thread passes
         // its news on.
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();

@@ -70,8 +70,8 @@ impl Report for Reconciled {
         let r = &self.0;
         if let Some(h) = r.held_deletes {
             return Some(format!(
-                "the mirror held back {} deletions (more than the guard allows)",
-                h.gone
+                "the mirror held back {} deletions of {} files (more than the guard allows): restore the files, or run `meridian mirror --once --allow-mass-delete` if that was meant",
+                h.gone, h.known
             ));
         }
         (!r.refused.is_empty()).then(|| {

@@ -37,14 +37,15 @@ impl Workspace {
     /// Applies the edit of a mirror file to page or decision `id`: `base` is the object
     /// parsed from the text the file last had when the mirror wrote or applied it, `new`
     /// the object parsed from the file now, `base_heads` the document's heads then. Runs
-    /// the same validation as any edit. Returns whether anything changed.
+    /// the same validation as any edit. Returns the heads at which the document says what
+    /// the file says (see [`Workspace::apply_forked`]).
     pub(crate) async fn apply_file_edit(
         &self,
         id: &DocId,
         base_heads: &[ChangeHash],
         base: &meridian_vault::Parsed,
         new: &meridian_vault::Parsed,
-    ) -> Result<bool, Error> {
+    ) -> Result<Vec<ChangeHash>, Error> {
         use meridian_vault::Parsed;
         match (base, new) {
             (Parsed::Page(b), Parsed::Page(n)) => {
@@ -96,18 +97,25 @@ impl Workspace {
 
     /// Changes `T` by `change` on a fork of the document at `base_heads` and merges it in;
     /// on the document as it is when those heads are unknown here.
+    ///
+    /// Returns the heads at which the document is what the file says: the fork's (not the
+    /// merged document's). The mirror records them with the file's text as its base, so a
+    /// teammate's edit merged in meanwhile reads as a change of the object and the merged
+    /// result is written back to the file; recording the merged heads would make the mirror
+    /// take the file's text for the object's and never write the merge back.
     async fn apply_forked<T: ObjectSchema>(
         &self,
         id: &DocId,
         base_heads: &[ChangeHash],
         change: impl FnOnce(&mut T) -> bool,
-    ) -> Result<bool, Error> {
+    ) -> Result<Vec<ChangeHash>, Error> {
         let mut open = self.lock_doc::<T>(id).await?;
         let known = !base_heads.is_empty()
             && base_heads
                 .iter()
                 .all(|h| open.doc.get_change_by_hash(h).is_some());
         let mut changed = false;
+        let mut said_at = base_heads.to_vec();
         self.apply(&mut open, |doc, ctx| {
             if known {
                 let mut fork = doc.fork_at(base_heads)?;
@@ -116,6 +124,7 @@ impl Workspace {
                 if changed {
                     meridian_core::write(&mut fork, &value, ctx)?;
                     fork.commit();
+                    said_at = fork.get_heads();
                     doc.merge(&mut fork)?;
                 }
             } else {
@@ -127,14 +136,18 @@ impl Workspace {
             }
             Ok(())
         })?;
+        if !known {
+            // No fork: the document as it is now is the closest to what the file says.
+            said_at = open.doc.get_heads();
+        }
         if !changed {
-            return Ok(false);
+            return Ok(said_at);
         }
         let value: T = meridian_core::read(&open.doc)?;
         let summary = self.persist(id, &mut open, &value).await?;
         drop(open);
         let _ = self.inner.events.send(Event::ObjectChanged { summary });
-        Ok(true)
+        Ok(said_at)
     }
 
     /// The document's heads as the mirror records them.

@@ -5,6 +5,7 @@ mod errors;
 mod import_export;
 mod meetings;
 mod members;
+mod mirror;
 mod objects;
 mod search;
 mod sync;

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::{fails, init, json, meridian, ok};
 
 /// A `meridian-relay` process.
-struct Relay {
+pub(crate) struct Relay {
     child: Child,
     url: String,
     addr: String,
@@ -31,7 +31,7 @@ fn relay_binary() -> PathBuf {
 }
 
 impl Relay {
-    fn start(data: &Path) -> Relay {
+    pub(crate) fn start(data: &Path) -> Relay {
         Relay::start_on(data, "127.0.0.1:0")
     }
 
@@ -126,7 +126,7 @@ fn invite(dir: &Path, relay: &Relay, role: &str) -> String {
 }
 
 /// Joins into a fresh folder while `admin` syncs to admit it.
-fn join(admin: &Path, relay: &Relay, name: &str, role: &str) -> tempfile::TempDir {
+pub(crate) fn join(admin: &Path, relay: &Relay, name: &str, role: &str) -> tempfile::TempDir {
     let code = invite(admin, relay, role);
     let dir = tempfile::tempdir().expect("temp dir");
     let _admin = Syncing::start(admin);
@@ -146,7 +146,7 @@ fn join(admin: &Path, relay: &Relay, name: &str, role: &str) -> tempfile::TempDi
     dir
 }
 
-fn once(dir: &Path) {
+pub(crate) fn once(dir: &Path) {
     ok(dir, &["sync", "--once", "--timeout", "1m"]);
 }
 
