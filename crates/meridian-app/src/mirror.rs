@@ -388,6 +388,7 @@ impl Workspace {
         let now = self.now_ms();
         let (_, old) = meridian_vault::parse_markdown(&base.base, stem, now)?;
         let (_, new) = meridian_vault::parse_markdown(text, stem, now)?;
+        refuse_invalid_fields(&old, &new)?;
         let heads = heads_from_key(&base.heads).unwrap_or_default();
         let said_at = self.apply_file_edit(id, &heads, &old, &new).await?;
         Ok(meridian_store::heads_key(&said_at))
@@ -525,6 +526,46 @@ fn refuse(
         path: path.display().to_string(),
         reason,
     });
+    Ok(())
+}
+
+/// Field values the importer could not take (a `review_by` that is no date, an unknown
+/// decision status, an `owner` that is no id): it keeps them as properties, which is right
+/// for a one-time import but would hide a mistake in a file edited in the mirror, so such
+/// a value, new since the base, refuses the whole file with the reason.
+fn refuse_invalid_fields(base: &Parsed, new: &Parsed) -> Result<(), Error> {
+    const FIELDS: &[(&str, &str)] = &[
+        ("review_by", "is not a date (YYYY-MM-DD)"),
+        ("parent", "is not the id of a page"),
+        ("owner", "is not the id of a member"),
+        ("supersedes", "is not the id of a decision"),
+        ("superseded_by", "is not the id of a decision"),
+        ("decide_by_ms", "is not a time in milliseconds"),
+        (
+            "original_status",
+            "is not a decision status (draft, proposed, accepted, rejected, deprecated, superseded)",
+        ),
+    ];
+    let props = |p: &Parsed| match p {
+        Parsed::Page(p) => p.properties.clone(),
+        Parsed::Decision(d) => d.properties.clone(),
+    };
+    let (before, after) = (props(base), props(new));
+    for (key, why) in FIELDS {
+        if let Some(value) = after.get(*key)
+            && before.get(*key) != Some(value)
+        {
+            let field = if *key == "original_status" {
+                "status"
+            } else {
+                key
+            };
+            return Err(Error::Mirror(format!(
+                "{field}: {} {why}; nothing of this file was applied",
+                value.trim_matches('"')
+            )));
+        }
+    }
     Ok(())
 }
 

@@ -477,11 +477,10 @@ fn front_matter_changes_apply_and_invalid_values_are_refused_without_losing_the_
     assert_eq!(status["refused"], serde_json::json!([]), "{status}");
 }
 
-/// What happens today: the importer keeps a `review_by:` it cannot read as a date in
-/// `properties` (`{"review_by": "\"not-a-date\""}`), applies the body edit and exits 0,
-/// so the person is never told the date did not take.
+/// A `review_by:` that is no date refuses the whole file with the reason (the importer
+/// would keep it as a property: right for a one-time import, not for an edit), and once it
+/// is fixed the rest of the edit applies.
 #[test]
-#[ignore = "bug: an invalid `review_by:` in a page file is kept as a property, not refused (meridian-vault import)"]
 fn an_invalid_review_by_in_a_page_file_is_refused() {
     let d = init();
     let root = tempfile::tempdir().expect("temp dir");
@@ -501,7 +500,7 @@ fn an_invalid_review_by_in_a_page_file_is_refused() {
     let (success, r, stderr) = mirror_once(d.path(), &[]);
     assert!(!success, "{r}");
     let refused = &r["refused"][0];
-    assert_eq!(refused["path"], "pages/plans.md", "{r}");
+    assert_eq!(refused["path"], "pages/plans-for-q3.md", "{r}");
     let reason = refused["reason"].as_str().expect("reason");
     assert!(
         reason.contains("review_by") || reason.contains("date"),
@@ -511,7 +510,10 @@ fn an_invalid_review_by_in_a_page_file_is_refused() {
     assert_eq!(body(d.path(), &id), before, "nothing applied");
     assert_eq!(read(&file), saved, "the file is not overwritten");
     let status = json(d.path(), &["mirror", "--status"]);
-    assert_eq!(status["refused"][0]["path"], "pages/plans.md", "{status}");
+    assert_eq!(
+        status["refused"][0]["path"], "pages/plans-for-q3.md",
+        "{status}"
+    );
     write(
         &file,
         &saved.replace("review_by: not-a-date\n", "review_by: 2027-01-15\n"),
@@ -997,11 +999,9 @@ fn round_trip_of_real_handbook_pages_changes_only_what_was_edited() {
     assert_eq!(count(&r, "written") + count(&r, "applied"), 0, "{r}");
 }
 
-/// What happens today: the importer reads a status it does not know as `proposed`, so a
-/// draft silently becomes proposed, `mirror --once` exits 0, and the file keeps saying
-/// `status: nonsense` while the object says `proposed`.
+/// A status the app does not know refuses the file (the importer alone would read it as
+/// `proposed`); the object and the file stay as they were.
 #[test]
-#[ignore = "bug: `status: nonsense` in a decision file is applied as `proposed`, not refused (meridian-vault import)"]
 fn an_unknown_decision_status_in_a_file_is_refused() {
     let d = init();
     let root = tempfile::tempdir().expect("temp dir");
