@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use ts_rs::TS;
 
+use crate::commands::mirror::MirrorView;
 use crate::commands::sync::{FirstRun, Invitation};
 use crate::{commands, events};
 
@@ -79,6 +80,11 @@ pub fn typescript() -> String {
             Invitation::decl(),
             "An invite: the code, and the same code as an SVG QR code.",
         ),
+        (
+            "MirrorView",
+            MirrorView::decl(),
+            "The Markdown mirror's state, and whether the app's background mirror runs.",
+        ),
     ];
 
     let mut imports = BTreeSet::new();
@@ -90,6 +96,9 @@ pub fn typescript() -> String {
     }
     for e in &events {
         referenced(&e.payload, &mut imports);
+    }
+    for (_, decl, _) in &local {
+        referenced(decl, &mut imports);
     }
     for (name, _, _) in &local {
         imports.remove(*name);

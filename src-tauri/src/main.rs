@@ -31,10 +31,15 @@ fn main() {
         .setup(|app| {
             // Opened once, before the window loads; a failure is kept and shown by the UI.
             let opened = tauri::async_runtime::block_on(startup::open_workspace());
-            if let state::Opened::Ready(ws) = &opened {
-                startup::start_background(app.handle(), ws);
-            }
+            let ready = match &opened {
+                state::Opened::Ready(ws) => Some(ws.clone()),
+                _ => None,
+            };
+            // Managed first: the background tasks find their slots in it.
             app.manage(state::AppState::new(opened));
+            if let Some(ws) = ready {
+                startup::start_background(app.handle(), &ws);
+            }
             Ok(())
         })
         .invoke_handler(commands::handler())

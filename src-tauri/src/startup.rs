@@ -25,13 +25,23 @@ pub async fn open_workspace() -> Opened {
     }
 }
 
-/// What runs beside an open workspace: events to the UI, notifications, search catch-up
-/// and, once the workspace is shared, sync.
+/// What runs beside an open workspace: events to the UI, notifications, search catch-up,
+/// once the workspace is shared, sync, and once a Markdown folder is chosen, the mirror.
 pub fn start_background(app: &AppHandle, ws: &Workspace) {
     events::forward(app.clone(), ws.subscribe());
     notifier::start(app.clone(), ws.clone());
     commands::search::catch_up(app.clone(), ws.clone());
     start_sync(app, ws);
+    start_mirror(app, ws);
+}
+
+/// Starts the Markdown mirror if a folder is chosen and none runs yet (ADR 0008).
+pub fn start_mirror(app: &AppHandle, ws: &Workspace) {
+    let app = app.clone();
+    let ws = ws.clone();
+    tauri::async_runtime::spawn(async move {
+        app.state::<AppState>().start_mirror(&ws).await;
+    });
 }
 
 /// Starts the sync task if the workspace is shared and none runs yet.

@@ -1,9 +1,10 @@
 //! What every command shares: the one workspace of this data folder once it is open (or
-//! why it could not be), and the background sync task.
+//! why it could not be), and the background sync and Markdown mirror tasks.
 
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
-use meridian_app::{ApiError, ErrorKind, Workspace};
+use meridian_app::{ApiError, Error, ErrorKind, Workspace};
+use tauri::async_runtime::JoinHandle;
 use tokio::sync::watch;
 
 /// Where the app stands with its data folder.
@@ -20,6 +21,58 @@ pub struct AppState {
     opened: RwLock<Opened>,
     /// Stops the running sync task, if one runs.
     sync: Mutex<Option<watch::Sender<bool>>>,
+    /// The running background mirror, if one runs. Held across a pass the commands run, so
+    /// that no two passes overlap (the mirror is single-process, ADR 0008).
+    mirror: tokio::sync::Mutex<Option<MirrorTask>>,
+    /// How the background mirror stands, as its task last said.
+    mirror_health: Arc<Mutex<MirrorHealth>>,
+}
+
+/// Whether the background mirror runs, and why it stopped if it stopped on an error.
+#[derive(Debug, Clone, Default)]
+pub struct MirrorHealth {
+    pub running: bool,
+    pub error: Option<String>,
+}
+
+/// The background mirror: how to stop it and how to know it has stopped.
+#[derive(Debug)]
+struct MirrorTask {
+    stop: watch::Sender<bool>,
+    done: JoinHandle<()>,
+}
+
+impl MirrorTask {
+    /// Runs `Workspace::run_mirror` on the folder chosen before, until stopped.
+    fn spawn(ws: Workspace, health: Arc<Mutex<MirrorHealth>>) -> MirrorTask {
+        let (stop, stopped) = watch::channel(false);
+        *lock(&health) = MirrorHealth {
+            running: true,
+            error: None,
+        };
+        let done = tauri::async_runtime::spawn(async move {
+            let result = ws.run_mirror(None, stopped).await;
+            let mut health = lock(&health);
+            health.running = false;
+            if let Err(error) = result {
+                tracing::warn!(%error, "the Markdown mirror stopped");
+                health.error = Some(error.to_string());
+            }
+        });
+        MirrorTask { stop, done }
+    }
+
+    /// Asks the task to stop and waits until it has (a pass under way ends first).
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(error) = self.done.await {
+            tracing::warn!(%error, "the Markdown mirror task ended abnormally");
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl AppState {
@@ -27,6 +80,8 @@ impl AppState {
         AppState {
             opened: RwLock::new(opened),
             sync: Mutex::new(None),
+            mirror: tokio::sync::Mutex::new(None),
+            mirror_health: Arc::default(),
         }
     }
 
@@ -62,5 +117,51 @@ impl AppState {
         let (tx, rx) = watch::channel(false);
         *slot = Some(tx);
         Some(rx)
+    }
+
+    /// Runs `pass` (a mirror pass a command asked for) with the background mirror stopped,
+    /// then starts the background mirror again if a folder is chosen (the one `pass` chose,
+    /// or the one before if it failed).
+    pub async fn with_mirror_paused<T>(
+        &self,
+        ws: &Workspace,
+        pass: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let mut slot = self.mirror.lock().await;
+        if let Some(task) = slot.take() {
+            task.stop().await;
+        }
+        let result = pass.await;
+        *slot = self.spawn_mirror_if_chosen(ws).await;
+        result
+    }
+
+    /// Starts the background mirror if a folder is chosen and none runs yet.
+    pub async fn start_mirror(&self, ws: &Workspace) {
+        let mut slot = self.mirror.lock().await;
+        if slot.as_ref().is_some_and(|task| !task.stop.is_closed()) {
+            return;
+        }
+        *slot = self.spawn_mirror_if_chosen(ws).await;
+    }
+
+    async fn spawn_mirror_if_chosen(&self, ws: &Workspace) -> Option<MirrorTask> {
+        match ws.mirror_status().await {
+            Ok(status) => status
+                .folder
+                .map(|_| MirrorTask::spawn(ws.clone(), self.mirror_health.clone())),
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the mirror's state: the mirror does not run");
+                *lock(&self.mirror_health) = MirrorHealth {
+                    running: false,
+                    error: Some(error.to_string()),
+                };
+                None
+            }
+        }
+    }
+
+    pub fn mirror_health(&self) -> MirrorHealth {
+        lock(&self.mirror_health).clone()
     }
 }

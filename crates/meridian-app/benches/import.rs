@@ -8,15 +8,12 @@ use std::time::Instant;
 use meridian_app::Workspace;
 
 fn main() {
-    let corpus =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/handbook/content");
-    if !corpus.exists() {
+    let Some(corpus) = meridian_testkit::corpus("handbook/content") else {
         println!(
-            "skipping: {} is absent (../shared must sit beside the checkout)",
-            corpus.display()
+            "skipping: the handbook corpus is absent (../shared must sit beside the checkout)"
         );
         return;
-    }
+    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -28,15 +28,12 @@ const TIMEOUT: Duration = Duration::from_secs(15);
 const GAP: Duration = Duration::from_millis(1200);
 
 fn main() {
-    let corpus =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/handbook/content");
-    if !corpus.exists() {
+    let Some(corpus) = meridian_testkit::corpus("handbook/content") else {
         println!(
-            "skipping: {} is absent (../shared must sit beside the checkout)",
-            corpus.display()
+            "skipping: the handbook corpus is absent (../shared must sit beside the checkout)"
         );
         return;
-    }
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

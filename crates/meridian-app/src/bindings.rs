@@ -111,6 +111,9 @@ pub fn typescript() -> String {
         crate::sync::SyncStatus,
         crate::sync::DeviceInfo,
         crate::sync::LanPeer,
+        crate::mirror::MirrorReport,
+        crate::mirror::MirrorStatus,
+        crate::mirror::HeldDeletes,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `meridian-app` (ts-rs). Do not edit by hand:\n\

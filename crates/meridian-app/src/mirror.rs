@@ -185,15 +185,17 @@ impl Workspace {
                         continue;
                     }
                     let hash = mirror::write_file(root, &path, &text)?;
-                    state.record(&Entry {
-                        id,
-                        kind,
-                        path: path.clone(),
-                        hash,
-                        base: text,
-                        heads,
-                    })?;
-                    state.clear_refusal(&path)?;
+                    keep(
+                        state,
+                        &Entry {
+                            id,
+                            kind,
+                            path,
+                            hash,
+                            base: text,
+                            heads,
+                        },
+                    )?;
                     report.written += 1;
                 }
                 Action::Apply {
@@ -204,15 +206,17 @@ impl Workspace {
                     hash,
                 } => match self.apply_mirror_file(&id, &path, &base, &text).await {
                     Ok(heads) => {
-                        state.record(&Entry {
-                            id,
-                            kind: base.kind,
-                            path: path.clone(),
-                            hash,
-                            base: text,
-                            heads,
-                        })?;
-                        state.clear_refusal(&path)?;
+                        keep(
+                            state,
+                            &Entry {
+                                id,
+                                kind: base.kind,
+                                path,
+                                hash,
+                                base: text,
+                                heads,
+                            },
+                        )?;
                         report.applied += 1;
                         changed = true;
                     }
@@ -526,6 +530,13 @@ fn refuse(
         path: path.display().to_string(),
         reason,
     });
+    Ok(())
+}
+
+/// Records what the mirror now knows of a file, which is no longer refused.
+fn keep(state: &mut MirrorState, entry: &Entry) -> Result<(), Error> {
+    state.record(entry)?;
+    state.clear_refusal(&entry.path)?;
     Ok(())
 }
 

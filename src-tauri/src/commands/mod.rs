@@ -10,6 +10,7 @@ pub mod checkins;
 pub mod decisions;
 pub mod meetings;
 pub mod members;
+pub mod mirror;
 pub mod pages;
 pub mod search;
 pub mod sync;
@@ -24,6 +25,7 @@ use meridian_app::core::{
     Charter, Checkin, Decision, DecisionStatus, DocId, Kind, Meeting, MeetingState, Page, Stance,
     Task, TextSplice, Thread,
 };
+use meridian_app::mirror::MirrorReport;
 use meridian_app::search::Hit;
 use meridian_app::sync::{DeviceInfo, LanPeer, SyncStatus};
 use meridian_app::{
@@ -33,6 +35,7 @@ use meridian_app::{
     PagePatch, Posting, Shown, SlotQuery, Summarised, TaskList, TaskPatch, TeamView, ThreadKind,
     WorkspaceInfo,
 };
+use mirror::MirrorView;
 use sync::{FirstRun, Invitation};
 
 use crate::state::AppState;

@@ -115,4 +115,13 @@ meridian_commands! {
     /// An invite: the code to send, and the same code as a QR code (SVG) to scan.
     sync::create_invite[app, state](relay: String, role: String, expires_hours: u32) -> Invitation,
     sync::remove_device[state](device: String) -> (),
+
+    /// The Markdown folder, when it last ran, its files and the files it refused, and
+    /// whether the background mirror runs.
+    mirror::mirror_status[state]() -> MirrorView,
+    /// Chooses the Markdown folder (a whole path), mirrors it now and keeps it mirrored.
+    mirror::choose_mirror_folder[state](path: String) -> MirrorReport,
+    /// A mirror pass now; `allow_mass_delete` trashes the objects of files that disappeared
+    /// even when more are gone at once than the guard allows.
+    mirror::mirror_now[state](allow_mass_delete: bool) -> MirrorReport,
 }

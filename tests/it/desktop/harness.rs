@@ -207,6 +207,12 @@ impl Harness {
         self.root.path().join("data")
     }
 
+    /// A folder beside the data folder for the Markdown mirror; it lives as long as the
+    /// harness, so an app started later finds the folder it mirrored.
+    pub fn mirror_dir(&self) -> PathBuf {
+        self.root.path().join("markdown")
+    }
+
     /// Saves a PNG of the window after letting the last DOM change reach the screen.
     pub async fn screenshot(&self, client: &Client, name: &str) -> TestResult {
         // WebKitGTK answers a screenshot at the next rendering update, which a page that

@@ -8,6 +8,7 @@
 mod flows;
 mod harness;
 mod meetings;
+mod mirror;
 mod sample;
 mod scenario;
 mod sync;
@@ -38,6 +39,7 @@ async fn the_desktop_app_end_to_end() {
         let seeded = views::seed(&harness.data_dir()).await?;
         views::run(&harness, &seeded).await?;
         flows::run(&harness).await?;
+        mirror::run(&harness).await?;
         sync::invite_a_cli_device(&harness, &lan).await?;
         // A second app, on a fresh data folder, joins on its first run.
         let fresh = Harness::start(config);

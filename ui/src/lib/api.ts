@@ -7,7 +7,7 @@ import type { UnlistenFn } from '@tauri-apps/api/event'
 import type { ApiError, Event, Kind, NotificationBatch } from './bindings'
 import { commands, listenTo } from './commands.gen'
 
-export type { FirstRun, Invitation } from './commands.gen'
+export type { FirstRun, Invitation, MirrorView } from './commands.gen'
 
 export const api = {
   ...commands,

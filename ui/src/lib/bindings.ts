@@ -791,3 +791,37 @@ refused: string | null,
  * It acknowledged holding every change this device made.
  */
 has_all_mine: boolean, };
+
+export type MirrorReport = { folder: string, 
+/**
+ * Files written from objects.
+ */
+written: number, 
+/**
+ * Edited files applied to their objects.
+ */
+applied: number, 
+/**
+ * New files that became objects.
+ */
+created: number, moved: number, 
+/**
+ * Objects moved to the trash because their file was deleted.
+ */
+trashed: number, 
+/**
+ * Files removed because their object was trashed in the workspace.
+ */
+removed: number, 
+/**
+ * Files that could not be applied, with the reason (the file is left as it is).
+ */
+refused: Array<SkippedFile>, 
+/**
+ * Set when more files disappeared at once than the guard allows: nothing was trashed.
+ */
+held_deletes: HeldDeletes | null, };
+
+export type MirrorStatus = { folder: string | null, last_run: string | null, files: number, refused: Array<SkippedFile>, };
+
+export type HeldDeletes = { gone: number, known: number, };

@@ -27,6 +27,8 @@ import type {
   MeetingTimes,
   MemberPatch,
   MemberView,
+  MirrorReport,
+  MirrorStatus,
   NewAgendaItem,
   NewCheckin,
   NewDecision,
@@ -62,6 +64,9 @@ export type FirstRun = { name: string, me: string, tz: string, data_dir: string,
 
 /** An invite: the code, and the same code as an SVG QR code. */
 export type Invitation = { code: string, qr_svg: string, };
+
+/** The Markdown mirror's state, and whether the app's background mirror runs. */
+export type MirrorView = { status: MirrorStatus, running: boolean, error: string | null, };
 
 /**
  * Every command of the table: each invokes the Tauri command of the same name in
@@ -231,6 +236,21 @@ export const commands = {
     invoke<Invitation>('create_invite', { relay, role, expiresHours }),
   removeDevice: (device: string): Promise<null> =>
     invoke<null>('remove_device', { device }),
+  /**
+   * The Markdown folder, when it last ran, its files and the files it refused, and
+   * whether the background mirror runs.
+   */
+  mirrorStatus: (): Promise<MirrorView> =>
+    invoke<MirrorView>('mirror_status'),
+  /** Chooses the Markdown folder (a whole path), mirrors it now and keeps it mirrored. */
+  chooseMirrorFolder: (path: string): Promise<MirrorReport> =>
+    invoke<MirrorReport>('choose_mirror_folder', { path }),
+  /**
+   * A mirror pass now; `allow_mass_delete` trashes the objects of files that disappeared
+   * even when more are gone at once than the guard allows.
+   */
+  mirrorNow: (allowMassDelete: boolean): Promise<MirrorReport> =>
+    invoke<MirrorReport>('mirror_now', { allowMassDelete }),
 }
 
 /** Each event the shell emits, with its payload. */
