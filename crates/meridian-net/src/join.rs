@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use meridian_sync::{ErrorCode, Frame, Invite, JoinError, JoinRequest, MembershipLog};
+use meridian_sync::{ErrorCode, Frame, Invite, JoinRequest, MembershipLog};
 use tokio::time::Instant;
 
 use crate::SyncError;
@@ -156,8 +156,7 @@ impl<D: Documents> Net<D> {
             }
             Some(Frame::Error { code, message }) => {
                 let why = format!("the relay refused the join request: {message}");
-                let unknown = code == ErrorCode::WrongWorkspace
-                    || message.ends_with(&JoinError::UnknownInvite(invite.invite_id).to_string());
+                let unknown = matches!(code, ErrorCode::WrongWorkspace | ErrorCode::UnknownInvite);
                 Err(if unknown {
                     Retry::Later(why)
                 } else {

@@ -67,6 +67,8 @@ pub enum ErrorCode {
     Timeout,
     /// Something failed on the sending side.
     Internal,
+    /// The relay does not know the invite (yet): the admin's device has not told it.
+    UnknownInvite,
 }
 
 /// One protocol message.

@@ -28,6 +28,7 @@ fn join_code(err: &JoinError) -> ErrorCode {
         JoinError::WrongWorkspace { .. } => ErrorCode::WrongWorkspace,
         JoinError::BadSignature(_) => ErrorCode::BadSignature,
         JoinError::Malformed(_) | JoinError::NameTooLong => ErrorCode::Malformed,
+        JoinError::UnknownInvite(_) => ErrorCode::UnknownInvite,
         _ => ErrorCode::MembershipRejected,
     }
 }
