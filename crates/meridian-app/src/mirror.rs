@@ -179,6 +179,23 @@ impl Workspace {
                     text,
                     heads,
                 } => {
+                    // Already there (written before a crash kept it from being recorded):
+                    // recorded, not written again.
+                    let hash = mirror::hash(text.as_bytes());
+                    if std::fs::read(root.join(&path)).is_ok_and(|b| mirror::hash(&b) == hash) {
+                        keep(
+                            state,
+                            &Entry {
+                                id,
+                                kind,
+                                path,
+                                hash,
+                                base: text,
+                                heads,
+                            },
+                        )?;
+                        continue;
+                    }
                     // Saved again since the scan: the next pass applies that first.
                     if !unchanged_since(root, &path, by_id.get(&id).map(|e| e.hash.as_str())) {
                         changed = true;

@@ -999,6 +999,44 @@ fn round_trip_of_real_handbook_pages_changes_only_what_was_edited() {
     assert_eq!(count(&r, "written") + count(&r, "applied"), 0, "{r}");
 }
 
+/// A crash between writing a file and recording it: the next pass finds a file that
+/// differs from what the mirror recorded but says exactly what the object says. It is
+/// recorded, not applied as an edit (which would insert the object's new text a second
+/// time), and the object is unchanged.
+#[test]
+fn a_crash_between_writing_a_file_and_recording_it_changes_nothing() {
+    let d = init();
+    let root = tempfile::tempdir().expect("temp dir");
+    let folder = root.path().join("notes");
+    let id = new_page(d.path(), "Plans for Q3", &two_paragraphs());
+    reconcile(d.path(), &[folder.to_str().expect("UTF-8")]);
+    let state = d.path().join("mirror.db");
+    let before_pass = std::fs::read(&state).expect("mirror.db");
+    ok(
+        d.path(),
+        &[
+            "page",
+            "edit",
+            &id,
+            "--body",
+            "Alpha, rewritten in the app.\n\nBeta paragraph.\n",
+        ],
+    );
+    let edited = body(d.path(), &id);
+    let r = reconcile(d.path(), &[]);
+    assert_eq!(count(&r, "written"), 1, "{r}");
+    // The crash: the file was written, the record of it lost.
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(d.path().join(format!("mirror.db{suffix}")));
+    }
+    std::fs::write(&state, &before_pass).expect("restore mirror.db");
+    let r = reconcile(d.path(), &[]);
+    assert_eq!(count(&r, "applied"), 0, "{r}");
+    assert_eq!(body(d.path(), &id), edited, "the text is not doubled");
+    let r = reconcile(d.path(), &[]);
+    assert_eq!(count(&r, "written") + count(&r, "applied"), 0, "{r}");
+}
+
 /// A status the app does not know refuses the file (the importer alone would read it as
 /// `proposed`); the object and the file stay as they were.
 #[test]

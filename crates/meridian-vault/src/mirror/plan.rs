@@ -165,7 +165,13 @@ pub fn plan(
                         to: f.path.clone(),
                     });
                 }
-                if changed {
+                if changed && text == o.text {
+                    // The file already says what the object says: written by the mirror
+                    // just before a crash kept it from recording the file, or the same
+                    // edit made on both sides. Applying it would repeat the object's own
+                    // changes on a fork (text inserted twice); it is only recorded.
+                    out.write.push(write(o, f.path.clone()));
+                } else if changed {
                     out.apply.push(Action::Apply {
                         id: e.id.clone(),
                         path: f.path.clone(),
@@ -481,6 +487,27 @@ mod tests {
                 path: "pages/a.md".into(),
                 text: text(1, "A2"),
                 heads: "now1".into(),
+            }]
+        );
+    }
+
+    /// The mirror wrote the object's new text and crashed before recording it: the file
+    /// differs from the entry but says exactly what the object says. It is recorded (a
+    /// Write of the same text), never applied (that would repeat the object's changes).
+    #[test]
+    fn a_file_that_already_says_what_the_object_says_is_recorded_not_applied() {
+        let e = entry(1, "pages/a.md", "A");
+        let f = file(Some(1), "pages/a.md", "A-new");
+        let o = obj(1, "A", "A-new");
+        let acts = run(std::slice::from_ref(&e), &[f], std::slice::from_ref(&o));
+        assert_eq!(
+            acts,
+            vec![Action::Write {
+                id: id(1),
+                kind: Kind::Page,
+                path: "pages/a.md".into(),
+                text: o.text.clone(),
+                heads: o.heads.clone(),
             }]
         );
     }
