@@ -49,11 +49,6 @@ impl MirrorState {
     /// Opens (or creates) the state file at `path`.
     pub fn open(path: &Path) -> Result<MirrorState, Error> {
         let db = Connection::open(path)?;
-        // WAL without a sync per commit: one record per file written would otherwise cost
-        // a disk flush each. Losing the last records in a crash is safe: a file whose hash
-        // is not recorded reads as an edit, and applying it changes no field that differs
-        // from the object (the diff is against the recorded base).
-        db.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
         db.execute_batch(SCHEMA)?;
         Ok(MirrorState { db })
     }
