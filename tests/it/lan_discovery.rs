@@ -29,9 +29,9 @@ const WORKSPACE: &str = "MERIDIAN_TEST_LAN_WORKSPACE";
 const DEVICE: &str = "MERIDIAN_TEST_LAN_DEVICE";
 const PORT: &str = "MERIDIAN_TEST_LAN_PORT";
 /// A child gives up on its own after this long.
-const CHILD_LIMIT: Duration = Duration::from_secs(10);
+const CHILD_LIMIT: Duration = Duration::from_secs(20);
 /// The parent waits this long for everyone to find everyone.
-const PARENT_LIMIT: Duration = Duration::from_secs(15);
+const PARENT_LIMIT: Duration = Duration::from_secs(25);
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

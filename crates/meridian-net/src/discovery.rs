@@ -219,6 +219,9 @@ fn service_info(
     Ok(info.enable_addr_auto())
 }
 
+/// How long without any news before the network is asked again.
+const REQUERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What was last reported for a device, to report again only what changed.
 #[derive(Debug)]
 struct Seen {
@@ -308,7 +311,16 @@ impl Discovery {
     pub async fn next(&mut self) -> Option<Found> {
         let mut browsed_again = false;
         loop {
-            let Ok(event) = self.events.recv_async().await else {
+            // Quiet for a while: ask the network again. A query or an announcement lost on
+            // a busy network would otherwise hide a device until its advert is refreshed,
+            // minutes later; a device already seen is not reported twice.
+            let Ok(received) = tokio::time::timeout(REQUERY, self.events.recv_async()).await else {
+                if let Ok(events) = self.daemon.browse(SERVICE_TYPE) {
+                    self.events = events;
+                }
+                continue;
+            };
+            let Ok(event) = received else {
                 // The daemon drops a subscriber that falls 1000 events behind; browse again
                 // once, and give up if the daemon itself is gone.
                 if browsed_again {
