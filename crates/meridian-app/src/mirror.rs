@@ -182,26 +182,18 @@ impl Workspace {
                     // Already there (written before a crash kept it from being recorded):
                     // recorded, not written again.
                     let hash = mirror::hash(text.as_bytes());
-                    if std::fs::read(root.join(&path)).is_ok_and(|b| mirror::hash(&b) == hash) {
-                        keep(
-                            state,
-                            &Entry {
-                                id,
-                                kind,
-                                path,
-                                hash,
-                                base: text,
-                                heads,
-                            },
-                        )?;
-                        continue;
+                    let there =
+                        std::fs::read(root.join(&path)).is_ok_and(|b| mirror::hash(&b) == hash);
+                    if !there {
+                        // Saved again since the scan: the next pass applies that first.
+                        let expected = by_id.get(&id).map(|e| e.hash.as_str());
+                        if !unchanged_since(root, &path, expected) {
+                            changed = true;
+                            continue;
+                        }
+                        mirror::write_file(root, &path, &text)?;
+                        report.written += 1;
                     }
-                    // Saved again since the scan: the next pass applies that first.
-                    if !unchanged_since(root, &path, by_id.get(&id).map(|e| e.hash.as_str())) {
-                        changed = true;
-                        continue;
-                    }
-                    let hash = mirror::write_file(root, &path, &text)?;
                     keep(
                         state,
                         &Entry {
@@ -213,7 +205,6 @@ impl Workspace {
                             heads,
                         },
                     )?;
-                    report.written += 1;
                 }
                 Action::Apply {
                     id,
