@@ -182,12 +182,13 @@ impl Workspace {
                     // Already there (written before a crash kept it from being recorded):
                     // recorded, not written again.
                     let hash = mirror::hash(text.as_bytes());
-                    let there =
-                        std::fs::read(root.join(&path)).is_ok_and(|b| mirror::hash(&b) == hash);
-                    if !there {
+                    let now_there = std::fs::read(root.join(&path))
+                        .ok()
+                        .map(|b| mirror::hash(&b));
+                    if now_there.as_deref() != Some(hash.as_str()) {
                         // Saved again since the scan: the next pass applies that first.
                         let expected = by_id.get(&id).map(|e| e.hash.as_str());
-                        if !unchanged_since(root, &path, expected) {
+                        if !unchanged_since(now_there.as_deref(), expected) {
                             changed = true;
                             continue;
                         }
@@ -247,15 +248,14 @@ impl Workspace {
                             // it gets its own now, or the next pass would take it for that
                             // object's file again, trash this object and make yet another.
                             if carried.is_some_and(|c| c != id)
-                                && unchanged_since(root, &path, Some(&hash))
+                                && unchanged_since(hash_of(root, &path).as_deref(), Some(&hash))
                                 && let Some((text, _)) = self.render_object(&id).await?
                             {
                                 entry.hash = mirror::write_file(root, &path, &text)?;
                                 entry.base = text;
                                 entry.heads = self.heads_key_of(&id).await?;
                             }
-                            state.record(&entry)?;
-                            state.clear_refusal(&path)?;
+                            keep(state, &entry)?;
                             report.created += 1;
                             changed = true;
                         }
@@ -284,7 +284,13 @@ impl Workspace {
                     state.forget(&id)?;
                 }
                 Action::Remove { id, path } => {
-                    if !unchanged_since(root, &path, by_id.get(&id).map(|e| e.hash.as_str())) {
+                    let now_there = std::fs::read(root.join(&path))
+                        .ok()
+                        .map(|b| mirror::hash(&b));
+                    if !unchanged_since(
+                        now_there.as_deref(),
+                        by_id.get(&id).map(|e| e.hash.as_str()),
+                    ) {
                         changed = true;
                         continue;
                     }
@@ -588,13 +594,18 @@ fn refuse_invalid_fields(base: &Parsed, new: &Parsed) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether the file at `rel` is still what the mirror recorded (`expected`: its hash; a
-/// file the mirror never wrote must not exist).
-fn unchanged_since(root: &Path, rel: &Path, expected: Option<&str>) -> bool {
-    match (std::fs::read(root.join(rel)), expected) {
-        (Ok(bytes), Some(hash)) => mirror::hash(&bytes) == hash,
-        (Ok(_), None) => false,
-        (Err(_), _) => true,
+/// The hash of the file at `rel` now, `None` when there is none.
+fn hash_of(root: &Path, rel: &Path) -> Option<String> {
+    std::fs::read(root.join(rel)).ok().map(|b| mirror::hash(&b))
+}
+
+/// Whether a file (`now`: the hash of what is there, `None` if nothing is) is still what
+/// the mirror recorded (`expected`; a file the mirror never wrote must not exist).
+fn unchanged_since(now: Option<&str>, expected: Option<&str>) -> bool {
+    match (now, expected) {
+        (Some(now), Some(hash)) => now == hash,
+        (Some(_), None) => false,
+        (None, _) => true,
     }
 }
 

@@ -64,18 +64,6 @@ async fn palette_command(c: &Client, typed: &str, command: &str) -> TestResult {
     .await
 }
 
-/// Scrolls the element to the middle of its scroll container, then clicks it (a button at
-/// the bottom edge of a long form can sit under a scrollbar or a toast).
-async fn click_centered(c: &Client, css: &str) -> TestResult {
-    let el = wait_for(c, css).await?;
-    c.execute(
-        "arguments[0].scrollIntoView({block: 'center'})",
-        vec![serde_json::to_value(&el)?],
-    )
-    .await?;
-    click(c, css).await
-}
-
 /// Waits until the element with `testid` has the keyboard focus.
 async fn wait_focused(c: &Client, testid: &str) -> TestResult {
     let mut last = None;
@@ -186,32 +174,32 @@ async fn decision_through_feedback_to_acceptance(h: &Harness, c: &Client) -> Tes
     click(c, "[data-testid=transition-proposed]").await?;
     wait_for(c, "[data-testid=status-badge][data-status=proposed]").await?;
     step("an objection without a reason is refused");
-    click_centered(c, "[data-testid=feedback-stance-object]").await?;
-    click_centered(c, "[data-testid=feedback-submit]").await?;
+    click(c, "[data-testid=feedback-stance-object]").await?;
+    click(c, "[data-testid=feedback-submit]").await?;
     let refused = text_of(&wait_for(c, "[data-testid=decision-error]").await?).await?;
     if !refused.contains("reason") {
         return Err(format!("an objection without a reason showed {refused:?}").into());
     }
     step("a concern with a note is listed");
-    click_centered(c, "[data-testid=feedback-stance-concern]").await?;
+    click(c, "[data-testid=feedback-stance-concern]").await?;
     type_into(
         c,
         "[data-testid=feedback-text]",
         "Keep one live call a month.",
     )
     .await?;
-    click_centered(c, "[data-testid=feedback-submit]").await?;
+    click(c, "[data-testid=feedback-submit]").await?;
     let fb = wait_for(c, "[data-testid=feedback-item][data-stance=concern]").await?;
     if !text_of(&fb).await?.contains("Keep one live call a month.") {
         return Err("the feedback is not listed".into());
     }
 
     step("choose the option, accept, acknowledge");
-    click_centered(c, "[data-testid=option-choose]").await?;
+    click(c, "[data-testid=option-choose]").await?;
     wait_saved(c).await?;
     click(c, "[data-testid=transition-accepted]").await?;
     wait_for(c, "[data-testid=status-badge][data-status=accepted]").await?;
-    click_centered(c, "[data-testid=decision-ack]").await?;
+    click(c, "[data-testid=decision-ack]").await?;
     let acks = wait_for(c, "[data-testid=ack-summary]").await?;
     for _ in 0..50 {
         if text_of(&acks).await?.contains("Acknowledged by") {

@@ -99,12 +99,6 @@ async fn invite_flow(h: &Harness, c: &Client, relay: Relay, lan: &str) -> TestRe
     click(c, "[data-testid=nav-sync]").await?;
     wait_for(c, "[data-testid=sync-view]").await?;
     type_into(c, "[data-testid=invite-relay]", &relay.url).await?;
-    // Below the local-network card the button starts under the fold (and the status bar).
-    c.execute(
-        "document.querySelector('[data-testid=invite-submit]').scrollIntoView({block: 'center'})",
-        vec![],
-    )
-    .await?;
     click(c, "[data-testid=invite-submit]").await?;
     wait_for(c, "[data-testid=invite-qr] svg").await?;
     let code = wait_for(c, "[data-testid=invite-code]")
