@@ -263,6 +263,7 @@ fn assert_found(
 
 #[test]
 fn two_devices_find_each_other() {
+    let _turn = crate::lan_sync::one_at_a_time();
     if !Lan::available_or_skip("lan_discovery::two_devices_find_each_other") {
         return;
     }
@@ -276,6 +277,7 @@ fn two_devices_find_each_other() {
 
 #[test]
 fn three_devices_find_each_other_and_not_an_outsider() {
+    let _turn = crate::lan_sync::one_at_a_time();
     if !Lan::available_or_skip("lan_discovery::three_devices_find_each_other_and_not_an_outsider") {
         return;
     }
@@ -302,6 +304,7 @@ fn three_devices_find_each_other_and_not_an_outsider() {
 /// found once it is there: the daemon notices the new address and announces.
 #[test]
 fn a_device_joining_the_network_later_is_found() {
+    let _turn = crate::lan_sync::one_at_a_time();
     if !Lan::available_or_skip("lan_discovery::a_device_joining_the_network_later_is_found") {
         return;
     }

@@ -40,9 +40,10 @@ const DELIVERY: Duration = Duration::from_secs(20);
 const COMMAND_LIMIT: Duration = Duration::from_secs(75);
 const POLL: Duration = Duration::from_millis(250);
 
-/// The tests take turns: each builds its own namespaces, but two at once on a small
-/// machine slow every process enough to blur the time bounds.
-fn one_at_a_time() -> MutexGuard<'static, ()> {
+/// The network-namespace tests (these and `lan_discovery`) take turns: each builds its own
+/// namespaces, but two at once on a small machine slow every process enough to blur the
+/// time bounds (a discovery test missed a device in CI that way).
+pub(crate) fn one_at_a_time() -> MutexGuard<'static, ()> {
     static TURN: Mutex<()> = Mutex::new(());
     TURN.lock().unwrap_or_else(PoisonError::into_inner)
 }
