@@ -84,6 +84,17 @@ pub struct LinkView {
     pub object: Option<ObjectSummary>,
 }
 
+/// A link that names no object here: a file an import did not bring, a misspelt title.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct UnresolvedLink {
+    /// The object whose prose holds the link.
+    pub from: ObjectSummary,
+    /// What the link names as written, without its `#heading` or shown text.
+    pub target: String,
+    /// Written `[[target]]` (else `[text](target)`).
+    pub wiki: bool,
+}
+
 /// Input of `create_page`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(default)]

@@ -59,6 +59,7 @@ pub fn typescript() -> String {
         PageNode,
         Links,
         LinkView,
+        UnresolvedLink,
         ThreadKind,
         PagePatch,
         NewOption,

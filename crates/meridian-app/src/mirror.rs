@@ -11,13 +11,13 @@
 //! holds them back), remove the file of a trashed object. Passes repeat until nothing is
 //! left to do, so a file edit that merged with a remote change is written back merged.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use meridian_core::{DocId, Kind, Object};
 use meridian_vault::Parsed;
-use meridian_vault::mirror::{self, Action, Entry, MirrorState, Rendered};
+use meridian_vault::mirror::{self, Action, Entry, MirrorState, Rendered, tree};
 use serde::Serialize;
 use tokio::sync::watch;
 
@@ -26,10 +26,17 @@ use crate::error::Error;
 use crate::workspace::{Workspace, heads_from_key, rfc3339};
 
 const MIRROR_DB: &str = "mirror.db";
+/// The file in the mirror folder that names the workspace it mirrors.
+const MARKER: &str = ".meridian-mirror";
 /// Most passes of one reconcile (each may write back what the previous one applied).
 const MAX_PASSES: usize = 4;
+/// Most records of a pass committed together: a crash loses at most these (and the next
+/// pass records them again), and a reader waits for at most this many files' writes.
+const RECORDS_PER_COMMIT: usize = 256;
 /// Changes coming in (edits, saves) are gathered this long before a pass.
 const SETTLE: Duration = Duration::from_millis(300);
+/// Longest wait for a git operation on the folder to end before a pass.
+const GIT_WAIT: Duration = Duration::from_secs(5);
 /// A full pass runs this often even when nothing announced a change.
 const RESCAN: Duration = Duration::from_secs(60);
 
@@ -75,6 +82,9 @@ pub struct MirrorStatus {
     pub last_run: Option<String>,
     pub files: u32,
     pub refused: Vec<SkippedFile>,
+    /// Deletions the mass-delete guard holds back since the last pass, until they are
+    /// allowed (`mirror_once` with `allow_mass_delete`) or the files are back.
+    pub held_deletes: Option<HeldDeletes>,
 }
 
 impl Workspace {
@@ -121,6 +131,8 @@ impl Workspace {
     ) -> Result<MirrorReport, Error> {
         let mut state = self.mirror_state()?;
         let root = self.mirror_root(&mut state, dir)?;
+        self.check_marker(&state, &root, dir.is_some())?;
+        wait_for_git(&root).await;
         let mut report = MirrorReport {
             folder: root.display().to_string(),
             ..MirrorReport::default()
@@ -133,6 +145,8 @@ impl Workspace {
                 break;
             }
         }
+        // One commit for what follows.
+        state.begin()?;
         // The last pass's refusals are the ones standing: a refused file deleted or fixed
         // since (and not applied, so never cleared one by one) must leave the status.
         let standing: HashSet<&str> = report.refused.iter().map(|f| f.path.as_str()).collect();
@@ -141,8 +155,64 @@ impl Workspace {
                 state.clear_refusal(&old.path)?;
             }
         }
+        state.set_held_deletes(report.held_deletes.map(|h| mirror::HeldDeletes {
+            gone: h.gone as usize,
+            known: h.known as usize,
+        }))?;
         state.set_last_run(self.now_ms())?;
+        state.commit()?;
         Ok(report)
+    }
+
+    /// Makes sure `root` is this workspace's mirror folder before a pass reads it as the
+    /// truth: a `.meridian-mirror` file there names the workspace. A folder that names
+    /// another workspace is refused. Without the file, a folder is taken as this mirror's
+    /// when the person just chose it, when the mirror wrote nothing yet, or when a file it
+    /// wrote is still there (folders from before the marker); otherwise it is refused, as
+    /// an unmounted disk or a folder put in its place would read as "every file deleted".
+    fn check_marker(&self, state: &MirrorState, root: &Path, chosen: bool) -> Result<(), Error> {
+        let marker = root.join(MARKER);
+        let me = self.workspace_info().id;
+        match std::fs::read_to_string(&marker) {
+            Ok(text) => {
+                let named = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("workspace: "))
+                    .map(str::trim);
+                if named == Some(me.to_string().as_str()) {
+                    return Ok(());
+                }
+                return Err(Error::Mirror(format!(
+                    "{} is the Markdown folder of another workspace ({}): choose a folder of its own",
+                    root.display(),
+                    named.unwrap_or("unreadable")
+                )));
+            }
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::Mirror(format!(
+                    "cannot read {}: {e}",
+                    marker.display()
+                )));
+            }
+            Err(_) => {}
+        }
+        let entries = state.entries()?;
+        let still_there = entries.iter().any(|e| root.join(&e.path).is_file());
+        if !chosen && !entries.is_empty() && !still_there {
+            return Err(Error::Mirror(format!(
+                "none of the {} files the mirror wrote is in {} any more, and its {MARKER} file is gone: is the folder unmounted or replaced? Nothing was changed; choose the folder again (`meridian mirror DIR`, or Settings → Markdown folder) if it is the right one",
+                entries.len(),
+                root.display()
+            )));
+        }
+        meridian_vault::mirror::write_file(
+            root,
+            Path::new(MARKER),
+            &format!(
+                "# Meridian mirrors a workspace into this folder; this file says which.\nworkspace: {me}\n"
+            ),
+        )?;
+        Ok(())
     }
 
     /// One pass; returns whether it changed anything (then another pass follows).
@@ -168,9 +238,31 @@ impl Workspace {
             known: h.known as u32,
         });
         let by_id: HashMap<DocId, &Entry> = entries.iter().map(|e| (e.id.clone(), e)).collect();
+        let remembered: HashMap<DocId, PathBuf> = objects
+            .iter()
+            .filter_map(|o| Some((o.id.clone(), o.path.clone()?)))
+            .collect();
         let mut changed = false;
         let now = self.now_ms();
+        // Records are committed in batches (a first pass records every file). Each record
+        // follows what it records: a written file's folder is synced first, and the record
+        // of a change to the workspace is committed before the next action (lost to a
+        // crash, it would let the next pass make the object again or apply the edit twice).
+        // A written file's record lost to a crash is found again: the next pass sees the
+        // file saying what its object says and records it (were the object changed before
+        // that pass, the file would read as an edit: a batch holds at most
+        // `RECORDS_PER_COMMIT` records to keep that window short).
+        let mut writer = mirror::FolderWriter::new(root);
+        let mut flush_due = false;
         for action in plan.actions {
+            if flush_due || state.pending() >= RECORDS_PER_COMMIT {
+                flush(state, &mut writer)?;
+            }
+            state.begin()?;
+            flush_due = matches!(
+                action,
+                Action::Apply { .. } | Action::Create { .. } | Action::Trash { .. }
+            );
             match action {
                 Action::Write {
                     id,
@@ -192,8 +284,15 @@ impl Workspace {
                             changed = true;
                             continue;
                         }
-                        mirror::write_file(root, &path, &text)?;
+                        writer.write(&path, &text)?;
                         report.written += 1;
+                    }
+                    if remembered.get(&id).is_some_and(|p| *p != path) {
+                        // A new file, not where the object remembers being (that name was
+                        // taken): it remembers the new one, and links follow. The entry
+                        // keeps the heads it was rendered at, so a change this makes (its
+                        // own relative links, recomputed) is written on the next pass.
+                        self.follow_path(&id, kind, &path, &entries, false).await?;
                     }
                     keep(
                         state,
@@ -232,7 +331,8 @@ impl Workspace {
                     Err(e) => refuse(state, &path, &e, now, report)?,
                 },
                 Action::Create { path, text, hash } => {
-                    match self.create_from_file(&path, &text).await {
+                    let parent = folder_page(&path, &entries, None);
+                    match self.create_from_file(&path, &text, parent).await {
                         Ok((id, kind, carried)) => {
                             // The base is what the file says now; the next pass writes the
                             // file back with its `id:`.
@@ -264,6 +364,10 @@ impl Workspace {
                 }
                 Action::Move { id, from: _, to } => {
                     if let Some(entry) = by_id.get(&id) {
+                        // The object follows first: a crash before the record repeats the
+                        // move, which then changes nothing.
+                        self.follow_path(&id, entry.kind, &to, &entries, true)
+                            .await?;
                         state.record(&Entry {
                             path: to,
                             ..(*entry).clone()
@@ -307,6 +411,7 @@ impl Workspace {
                 }
             }
         }
+        flush(state, &mut writer)?;
         Ok(changed)
     }
 
@@ -327,7 +432,7 @@ impl Workspace {
         .await
         .map_err(|_| Error::Stopped)??;
         let mut out = Vec::new();
-        for kind in [Kind::Page, Kind::Decision] {
+        for kind in [Kind::Page, Kind::Decision, Kind::Meeting, Kind::Thread] {
             let mut listed = self
                 .store()
                 .read(move |s| s.list_blocking(Some(kind), false))
@@ -346,6 +451,7 @@ impl Workspace {
                             kind,
                             title: entry.title.clone(),
                             folder: folder_of(kind),
+                            path: None,
                             number: None,
                             text: e.base.clone(),
                             heads: key.clone(),
@@ -353,7 +459,7 @@ impl Workspace {
                     ));
                     continue;
                 }
-                let Some((text, created)) = self.render_object(&entry.id).await? else {
+                let Some((text, created, title)) = self.render_named(&entry.id).await? else {
                     continue;
                 };
                 items.push((
@@ -361,8 +467,9 @@ impl Workspace {
                     Rendered {
                         id: entry.id.clone(),
                         kind,
-                        title: entry.title.clone(),
+                        title,
                         folder: folder_of(kind),
+                        path: None,
                         number: None,
                         text,
                         heads: key.clone(),
@@ -378,15 +485,147 @@ impl Workspace {
                 out.push(r);
             }
         }
+        self.place_new_files(&mut out, &known).await?;
         Ok(out)
     }
 
-    /// A page or decision as its mirror file, with when it was created; `None` for other
-    /// kinds.
+    /// The object's file is now at `path` (moved there, made there, or first written
+    /// there): the object remembers the path (links by file name and relative links follow
+    /// it, and the links that named the old one are rewritten), and a page takes the page
+    /// of the folder it is in as its parent (the page tree as folders). `entries` are the
+    /// mirror's files, to find that folder's page.
+    ///
+    /// A file `moved` into a folder without a page makes its page a top-level page; a file
+    /// made or written there keeps the parent its object has.
+    async fn follow_path(
+        &self,
+        id: &DocId,
+        kind: Kind,
+        path: &Path,
+        entries: &[Entry],
+        moved: bool,
+    ) -> Result<(), Error> {
+        let folder = match kind {
+            Kind::Page => tree::PAGES,
+            Kind::Decision => "decisions",
+            _ => return Ok(()),
+        };
+        let Some(rel) = path_below(path, folder) else {
+            return Ok(());
+        };
+        self.set_object_path(id, Some(rel)).await?;
+        if kind != Kind::Page {
+            return Ok(());
+        }
+        let parent = folder_page(path, entries, Some(id));
+        let now = match &self.show_object(id).await?.object {
+            Object::Page(p) => p.parent.as_deref().and_then(|p| p.parse::<DocId>().ok()),
+            _ => return Ok(()),
+        };
+        if now != parent && (moved || parent.is_some()) {
+            let patch = crate::api::PagePatch {
+                parent: Some(parent),
+                ..Default::default()
+            };
+            if let Err(e) = self.update_page(id, patch).await {
+                // A folder inside the page's own sub-folder: the tree keeps its parent.
+                tracing::warn!(%id, path = %path.display(), error = %e, "the page keeps its parent");
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the objects without a file yet go: at the path the object remembers (where
+    /// it was imported or mirrored from) when that is free, else a page in its parent's
+    /// folder (the page tree as folders, `meridian_vault::mirror::tree`).
+    async fn place_new_files(
+        &self,
+        out: &mut [Rendered],
+        known: &HashMap<&DocId, &Entry>,
+    ) -> Result<(), Error> {
+        if out.iter().all(|r| known.contains_key(&r.id)) {
+            return Ok(());
+        }
+        let mut placed: HashMap<DocId, PathBuf> = known
+            .iter()
+            .map(|(id, e)| ((*id).clone(), e.path.clone()))
+            .collect();
+        for r in out.iter_mut().filter(|r| !known.contains_key(&r.id)) {
+            let remembered = match &self.show_object(&r.id).await?.object {
+                Object::Page(p) => p.path.as_deref().map(|p| Path::new(tree::PAGES).join(p)),
+                Object::Decision(d) => d.path.as_deref().map(|p| Path::new("decisions").join(p)),
+                _ => None,
+            };
+            if let Some(path) = &remembered {
+                placed.insert(r.id.clone(), path.clone());
+            }
+            r.path = remembered;
+        }
+        let pages: Vec<tree::TreePage> = self
+            .page_tree()
+            .await?
+            .into_iter()
+            .map(|n| tree::TreePage {
+                id: n.id,
+                parent: n.parent,
+                title: n.title,
+            })
+            .collect();
+        let folders = tree::page_folders(&pages, &placed);
+        for r in out.iter_mut() {
+            if r.kind == Kind::Page
+                && !known.contains_key(&r.id)
+                && let Some(folder) = folders.get(&r.id)
+            {
+                r.folder = folder.clone();
+            }
+        }
+        Ok(())
+    }
+
+    /// A page, decision, meeting or thread as its mirror file, with when it was created;
+    /// `None` for other kinds.
     async fn render_object(&self, id: &DocId) -> Result<Option<(String, i64)>, Error> {
-        Ok(match &self.show_object(id).await?.object {
-            Object::Page(p) => Some((meridian_vault::render_page(id, p), p.created_at_ms)),
-            Object::Decision(d) => Some((meridian_vault::render_decision(id, d), d.created_at_ms)),
+        Ok(self
+            .render_named(id)
+            .await?
+            .map(|(text, created, _)| (text, created)))
+    }
+
+    /// [`Workspace::render_object`] with the title a new file is named after: a meeting's
+    /// starts with its date in the organiser's zone (`meetings/YYYY-MM-DD-slug.md`).
+    async fn render_named(&self, id: &DocId) -> Result<Option<(String, i64, String)>, Error> {
+        Ok(match self.show_object(id).await?.object {
+            Object::Page(p) => Some((
+                meridian_vault::render_page(id, &p),
+                p.created_at_ms,
+                p.title,
+            )),
+            Object::Decision(d) => Some((
+                meridian_vault::render_decision(id, &d),
+                d.created_at_ms,
+                d.title,
+            )),
+            Object::Meeting(m) => Some((
+                meridian_vault::render_meeting(id, &m),
+                m.created_at_ms,
+                format!("{} {}", meridian_vault::meeting_date(&m), m.title),
+            )),
+            Object::Thread(t) => {
+                // Reply headings show names; the file's markers keep the member ids.
+                let names: BTreeMap<String, String> = self
+                    .store()
+                    .read(|s| s.list_blocking(Some(Kind::Member), false))
+                    .await?
+                    .into_iter()
+                    .map(|m| (m.id.to_string(), m.title))
+                    .collect();
+                Some((
+                    meridian_vault::render_thread(id, &t, &names),
+                    t.created_at_ms,
+                    t.title,
+                ))
+            }
             _ => None,
         })
     }
@@ -404,23 +643,55 @@ impl Workspace {
     ) -> Result<String, Error> {
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         let now = self.now_ms();
-        let (_, old) = meridian_vault::parse_markdown(&base.base, stem, now)?;
-        let (_, new) = meridian_vault::parse_markdown(text, stem, now)?;
+        // The kind the object has, whatever the file now says: a meeting's or thread's file
+        // is read in its own format, strictly (a field it cannot read refuses the file).
+        let (_, old) = meridian_vault::parse_as(base.kind, &base.base, stem, now)?;
+        let (_, new) =
+            meridian_vault::parse_as(base.kind, text, stem, now).map_err(nothing_applied)?;
         refuse_invalid_fields(&old, &new)?;
         let heads = heads_from_key(&base.heads).unwrap_or_default();
         let said_at = self.apply_file_edit(id, &heads, &old, &new).await?;
         Ok(meridian_store::heads_key(&said_at))
     }
 
-    /// Makes a page or decision of a new file. Returns its id and kind, and the id the file
-    /// carried.
+    /// Makes a page or decision of a new file, or a meeting or thread of one in
+    /// `meetings/` or `threads/` (or saying `kind: meeting|thread`). Returns its id and
+    /// kind, and the id the file carried.
+    ///
+    /// A page or decision remembers the file's path; a page whose front matter names no
+    /// parent takes `parent`, the page of the folder it is in.
     async fn create_from_file(
         &self,
         path: &Path,
         text: &str,
+        parent: Option<DocId>,
     ) -> Result<(DocId, Kind, Option<DocId>), Error> {
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-        let (carried, parsed) = meridian_vault::parse_markdown(text, stem, self.now_ms())?;
+        let now = self.now_ms();
+        let (carried, parsed) = match meridian_vault::mirror_kind(path, text) {
+            Some(kind) => {
+                meridian_vault::parse_as(kind, text, stem, now).map_err(nothing_applied)?
+            }
+            None => meridian_vault::parse_markdown(text, stem, now)?,
+        };
+        let parsed = match parsed {
+            Parsed::Meeting(m) => Parsed::Meeting(self.meeting_from_file(m).await?),
+            // Posted as the app posts one, so the charter's rules hold; it gets a new id.
+            Parsed::Thread(t) => {
+                return Ok((self.thread_from_file(t).await?, Kind::Thread, carried));
+            }
+            Parsed::Page(mut p) => {
+                p.path = path_below(path, tree::PAGES);
+                if p.parent.is_none() {
+                    p.parent = parent.map(|p| p.to_string());
+                }
+                Parsed::Page(p)
+            }
+            Parsed::Decision(mut d) => {
+                d.path = path_below(path, "decisions");
+                Parsed::Decision(d)
+            }
+        };
         // The file's own id when no object has it (a file made elsewhere, or put back
         // after its object was deleted for good); a new one otherwise.
         let id = match &carried {
@@ -430,6 +701,8 @@ impl Workspace {
         let kind = match &parsed {
             Parsed::Page(_) => Kind::Page,
             Parsed::Decision(_) => Kind::Decision,
+            Parsed::Meeting(_) => Kind::Meeting,
+            Parsed::Thread(_) => Kind::Thread,
         };
         let mut results = self.insert_many(vec![(id.clone(), parsed)]).await?;
         match results.pop() {
@@ -456,10 +729,53 @@ impl Workspace {
                         reason: r.reason,
                     })
                     .collect(),
+                held_deletes: state.held_deletes()?.map(|h| HeldDeletes {
+                    gone: h.gone as u32,
+                    known: h.known as u32,
+                }),
             })
         })
         .await
         .map_err(|_| Error::Stopped)?
+    }
+
+    /// The whole path of the mirror file at `rel` (as the mirror reports it), to open it in
+    /// the person's editor: refused when it leaves the folder, goes through a symlink or is
+    /// not a file there.
+    pub fn mirror_file(&self, rel: &str) -> Result<PathBuf, Error> {
+        let root = self.mirror_root(&mut self.mirror_state()?, None)?;
+        let rel = Path::new(rel);
+        let outside = || {
+            Error::Mirror(format!(
+                "{} is not a file of the mirror folder",
+                rel.display()
+            ))
+        };
+        if rel.components().next().is_none()
+            || !rel
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(outside());
+        }
+        let mut at = root;
+        for c in rel.components() {
+            at.push(c);
+            match std::fs::symlink_metadata(&at) {
+                Ok(m) if m.file_type().is_symlink() => return Err(outside()),
+                Ok(_) => {}
+                Err(_) => {
+                    return Err(Error::Mirror(format!(
+                        "{} is no longer in the mirror folder",
+                        rel.display()
+                    )));
+                }
+            }
+        }
+        if !at.is_file() {
+            return Err(outside());
+        }
+        Ok(at)
     }
 
     /// Keeps the mirror folder and the workspace in step until `stop` turns true: a pass at
@@ -474,6 +790,7 @@ impl Workspace {
         // Watching starts before the first pass: a save made while it runs (or just after
         // it wrote the files) would otherwise wait for the next rescan, a minute away.
         let (watcher, changes) = mirror::Watcher::start(&root)?;
+        tracing::debug!(folder = %root.display(), polling = watcher.is_polling(), "watching the mirror folder");
         let first = self.mirror_once(Some(&root), false).await?;
         log_pass(&first);
         // The watcher's channel is a std one (the vault has no runtime): a thread passes
@@ -483,6 +800,13 @@ impl Workspace {
             .name("meridian-mirror-watch".into())
             .spawn(move || {
                 while let Ok(change) = changes.recv() {
+                    // Every pass scans the whole folder anyway; said for tests and for
+                    // people wondering about a busy folder.
+                    if change == mirror::Change::Rescan {
+                        tracing::debug!(
+                            "the mirror folder's watcher may have missed changes (queue overflow, error or new folder): rescanning"
+                        );
+                    }
                     if tx.send(change).is_err() {
                         break;
                     }
@@ -547,6 +871,14 @@ fn refuse(
     Ok(())
 }
 
+/// Makes what a pass wrote durable, then what it recorded, in that order: a record must
+/// never outlive a rename lost in a crash (the old file would then read as an edit).
+fn flush(state: &mut MirrorState, writer: &mut mirror::FolderWriter) -> Result<(), Error> {
+    writer.sync();
+    state.commit()?;
+    Ok(())
+}
+
 /// Records what the mirror now knows of a file, which is no longer refused.
 fn keep(state: &mut MirrorState, entry: &Entry) -> Result<(), Error> {
     state.record(entry)?;
@@ -574,6 +906,8 @@ fn refuse_invalid_fields(base: &Parsed, new: &Parsed) -> Result<(), Error> {
     let props = |p: &Parsed| match p {
         Parsed::Page(p) => p.properties.clone(),
         Parsed::Decision(d) => d.properties.clone(),
+        // No properties: their parse already refuses what it cannot read.
+        Parsed::Meeting(_) | Parsed::Thread(_) => Default::default(),
     };
     let (before, after) = (props(base), props(new));
     for (key, why) in FIELDS {
@@ -594,6 +928,50 @@ fn refuse_invalid_fields(base: &Parsed, new: &Parsed) -> Result<(), Error> {
     Ok(())
 }
 
+/// The page of the folder the file at `path` is in (`pages/a.md` or `pages/a/index.md` for
+/// `pages/a/b.md`), among the mirror's files, never `not` itself.
+fn folder_page(path: &Path, entries: &[Entry], not: Option<&DocId>) -> Option<DocId> {
+    let key = |p: &Path| p.to_string_lossy().to_lowercase();
+    tree::parent_candidates(path).iter().find_map(|c| {
+        entries
+            .iter()
+            .find(|e| e.kind == Kind::Page && Some(&e.id) != not && key(&e.path) == key(c))
+            .map(|e| e.id.clone())
+    })
+}
+
+/// `path` below the folder of its kind (`pages/a/b.md` → `a/b.md`), `/`-separated.
+fn path_below(path: &Path, folder: &str) -> Option<String> {
+    let rel = path.strip_prefix(folder).ok()?;
+    Some(
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
+}
+
+/// Waits (at most a few seconds) while git changes the folder (`.git/index.lock` exists
+/// during a checkout, merge or rebase step), so a pass sees the branch switched, not half
+/// of it.
+async fn wait_for_git(root: &Path) {
+    let lock = root.join(".git").join("index.lock");
+    let started = std::time::Instant::now();
+    while lock.exists() && started.elapsed() < GIT_WAIT {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A meeting or thread file's unreadable field, said as a refusal of the whole file.
+fn nothing_applied(e: meridian_vault::Error) -> Error {
+    match e {
+        meridian_vault::Error::InvalidField { .. } => {
+            Error::Mirror(format!("{e}; nothing of this file was applied"))
+        }
+        other => other.into(),
+    }
+}
+
 /// The hash of the file at `rel` now, `None` when there is none.
 fn hash_of(root: &Path, rel: &Path) -> Option<String> {
     std::fs::read(root.join(rel)).ok().map(|b| mirror::hash(&b))
@@ -612,6 +990,8 @@ fn unchanged_since(now: Option<&str>, expected: Option<&str>) -> bool {
 fn folder_of(kind: Kind) -> PathBuf {
     PathBuf::from(match kind {
         Kind::Decision => "decisions",
+        Kind::Meeting => "meetings",
+        Kind::Thread => "threads",
         _ => "pages",
     })
 }

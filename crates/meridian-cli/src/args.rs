@@ -284,8 +284,16 @@ pub enum PageCmd {
     },
     /// The page tree, with stale pages marked
     Tree,
-    /// What an object links to, and what links to it
-    Links { id: DocId },
+    /// What an object links to, and what links to it; with --unresolved, every link in
+    /// the workspace that names no object here
+    Links {
+        #[arg(required_unless_present = "unresolved")]
+        id: Option<DocId>,
+        /// List the links that name no object (a file an import did not bring, a misspelt
+        /// title) instead
+        #[arg(long, conflicts_with = "id")]
+        unresolved: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -107,6 +107,13 @@ impl Report for Status {
         for f in &s.refused {
             writeln!(out, "refused   {}: {}", f.path, f.reason)?;
         }
+        if let Some(h) = s.held_deletes {
+            writeln!(
+                out,
+                "held      {} of {} files disappeared at once: nothing was trashed (run `meridian mirror --once --allow-mass-delete` if that was meant)",
+                h.gone, h.known
+            )?;
+        }
         Ok(())
     }
 }

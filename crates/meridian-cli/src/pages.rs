@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use meridian_app::core::DocId;
-use meridian_app::{Links, NewPage, PageNode, PagePatch, Workspace};
+use meridian_app::{Links, NewPage, PageNode, PagePatch, UnresolvedLink, Workspace};
 use serde::Serialize;
 
 use crate::args::PageCmd;
@@ -49,7 +49,8 @@ pub async fn page(ws: &Workspace, cmd: PageCmd) -> anyhow::Result<Reply> {
             done(ws, &id, "Updated").await
         }
         PageCmd::Tree => Ok(Box::new(Tree(ws.page_tree().await?))),
-        PageCmd::Links { id } => Ok(Box::new(LinksOf(ws.links(&id).await?))),
+        PageCmd::Links { id: Some(id), .. } => Ok(Box::new(LinksOf(ws.links(&id).await?))),
+        PageCmd::Links { id: None, .. } => Ok(Box::new(Unresolved(ws.unresolved_links().await?))),
     }
 }
 
@@ -107,6 +108,43 @@ impl Report for LinksOf {
         writeln!(out, "Linked from:")?;
         for o in &self.0.backlinks {
             writeln!(out, "  {} {} \"{}\"", o.id, o.kind, o.title)?;
+        }
+        Ok(())
+    }
+}
+
+/// Links that name no object here.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct Unresolved(Vec<UnresolvedLink>);
+
+impl Report for Unresolved {
+    fn human(&self, out: &mut dyn Write) -> io::Result<()> {
+        if self.0.is_empty() {
+            return writeln!(out, "Every link names an object here.");
+        }
+        let mut from: Option<&DocId> = None;
+        for l in &self.0 {
+            if from != Some(&l.from.id) {
+                writeln!(out, "{} {} \"{}\"", l.from.id, l.from.kind, l.from.title)?;
+                from = Some(&l.from.id);
+            }
+            if l.wiki {
+                writeln!(out, "  [[{}]]", l.target)?;
+            } else {
+                writeln!(out, "  ({})", l.target)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn advice(&self, err: &mut dyn Write) -> io::Result<()> {
+        if !self.0.is_empty() {
+            writeln!(
+                err,
+                "{} links name no object here: create the missing pages, or correct the links.",
+                self.0.len()
+            )?;
         }
         Ok(())
     }

@@ -19,6 +19,10 @@ pub enum Error {
         "front matter is not valid YAML: {detail}; fix the block between the leading `---` lines or remove it"
     )]
     FrontMatterYaml { detail: String },
+    /// A meeting or thread file (the mirror's `meetings/`, `threads/`) whose field is
+    /// missing or cannot be read; `detail` says what to write instead.
+    #[error("{field}: {detail}")]
+    InvalidField { field: String, detail: String },
     #[error("cannot create folder {path}: {source}; check that the export folder is writable")]
     CreateDir {
         path: PathBuf,

@@ -20,6 +20,12 @@
 //!   (any case, outside code) appears; see the `import::decision` module for the mapping.
 //!   `Neutral, because x` arguments become pros written `Neutral: x`.
 //! - Empty files import as empty pages titled after the file.
+//! - Meetings and threads are mirror files only (`meetings/YYYY-MM-DD-slug.md`,
+//!   `threads/slug.md`, [`render_meeting`], [`render_thread`], read back by [`parse_as`]):
+//!   their fields are fixed, so their parse is strict (a value it cannot read is an error
+//!   naming the field), and `<!-- item: ID -->` / `<!-- reply: ID; … -->` markers tie a
+//!   `###` section to its agenda item or reply. `meridian import` keeps making pages and
+//!   decisions of every file.
 
 mod confined;
 mod error;
@@ -29,6 +35,11 @@ pub mod mirror;
 mod slug;
 
 pub use error::Error;
-pub use export::{ExportItem, ExportObject, export_markdown, render_decision, render_page};
-pub use import::{Parsed, ParsedFile, Scan, Skipped, parse_markdown, scan_dir};
+pub use export::{
+    ExportItem, ExportObject, export_markdown, meeting_date, render_decision, render_meeting,
+    render_page, render_thread,
+};
+pub use import::{
+    Parsed, ParsedFile, Scan, Skipped, mirror_kind, parse_as, parse_markdown, scan_dir,
+};
 pub use slug::slugify;

@@ -1,11 +1,14 @@
 //! Slugs for file names and option ids.
 
+use unicode_normalization::UnicodeNormalization;
+
 /// Lowercase letters and digits (any script) joined by single dashes, at most 60
-/// characters; `fallback` when nothing is left.
+/// characters; `fallback` when nothing is left. The text is composed first (Unicode NFC),
+/// so `é` typed as `e` and a combining accent is one letter, not a break.
 pub fn slugify(text: &str, fallback: &str) -> String {
     let mut out = String::new();
     let mut dash = false;
-    for c in text.chars() {
+    for c in text.nfc() {
         if c.is_alphanumeric() {
             if dash && !out.is_empty() {
                 out.push('-');
@@ -49,5 +52,6 @@ mod tests {
         assert_eq!(slugify("  --  ", "untitled"), "untitled");
         assert_eq!(slugify("会议 规则", "x"), "会议-规则");
         assert_eq!(unique("a", &["A".into(), "a-2".into()]), "a-3");
+        assert_eq!(slugify("Cafe\u{301} notes", "x"), "café-notes");
     }
 }

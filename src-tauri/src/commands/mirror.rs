@@ -1,5 +1,6 @@
 //! The Markdown mirror (ADR 0008): where it is, what it refused and whether it runs;
-//! choosing its folder; a pass now (the answer to the mass-delete question).
+//! choosing its folder; a pass now (the answer to the mass-delete question); opening a
+//! refused file in the person's own editor.
 
 use std::path::PathBuf;
 
@@ -56,4 +57,40 @@ pub async fn mirror_now(
     Ok(state
         .with_mirror_paused(&ws, ws.mirror_once(None, allow_mass_delete))
         .await?)
+}
+
+/// Opens the mirror file at `path` (as the mirror reports it) with the system's opener
+/// (`xdg-open`, `open`, `explorer`; `MERIDIAN_OPENER` names another program), so a refused
+/// file can be fixed where it is.
+#[allow(
+    clippy::unused_async,
+    reason = "every command is async: the table's entry points await it, and Tauri runs async commands off the main thread"
+)]
+pub async fn open_mirror_file(state: State<'_>, path: String) -> Result<(), ApiError> {
+    let file = state.workspace()?.mirror_file(&path)?;
+    let program = std::env::var_os("MERIDIAN_OPENER").unwrap_or_else(|| {
+        if cfg!(target_os = "macos") {
+            "open".into()
+        } else if cfg!(windows) {
+            "explorer".into()
+        } else {
+            "xdg-open".into()
+        }
+    });
+    let mut child = std::process::Command::new(&program)
+        .arg(&file)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            Error::Mirror(format!(
+                "cannot open {} with {}: {e}",
+                file.display(),
+                program.to_string_lossy()
+            ))
+        })?;
+    // The opener hands the file to the editor and exits; reap it off the runtime.
+    std::thread::spawn(move || child.wait());
+    Ok(())
 }

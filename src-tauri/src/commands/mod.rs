@@ -33,7 +33,7 @@ use meridian_app::{
     MeetingText, MeetingTimes, MemberPatch, MemberView, NewAgendaItem, NewCheckin, NewDecision,
     NewFocus, NewMeeting, NewPage, NewTask, NewThread, NotificationBatch, ObjectSummary, PageNode,
     PagePatch, Posting, Shown, SlotQuery, Summarised, TaskList, TaskPatch, TeamView, ThreadKind,
-    WorkspaceInfo,
+    UnresolvedLink, WorkspaceInfo,
 };
 use mirror::MirrorView;
 use sync::{FirstRun, Invitation};

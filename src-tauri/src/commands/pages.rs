@@ -1,5 +1,5 @@
 use meridian_app::core::{DocId, Page, TextSplice};
-use meridian_app::{ApiError, Links, NewPage, PageNode, PagePatch, ThreadKind};
+use meridian_app::{ApiError, Links, NewPage, PageNode, PagePatch, ThreadKind, UnresolvedLink};
 
 use super::State;
 
@@ -28,6 +28,11 @@ pub async fn page_tree(state: State<'_>) -> Result<Vec<PageNode>, ApiError> {
 /// What an object links to and what links to it.
 pub async fn links(state: State<'_>, id: DocId) -> Result<Links, ApiError> {
     Ok(state.workspace()?.links(&id).await?)
+}
+
+/// Every link that names no object here (a file an import did not bring, a misspelt title).
+pub async fn unresolved_links(state: State<'_>) -> Result<Vec<UnresolvedLink>, ApiError> {
+    Ok(state.workspace()?.unresolved_links().await?)
 }
 
 /// Each thread's message kind, for the message board.

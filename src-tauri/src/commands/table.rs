@@ -25,6 +25,8 @@ meridian_commands! {
     pages::page_tree[state]() -> Vec<PageNode>,
     /// What an object links to and what links to it.
     pages::links[state](id: DocId) -> Links,
+    /// Every link that names no object here (a file an import did not bring, a misspelt title).
+    pages::unresolved_links[state]() -> Vec<UnresolvedLink>,
     /// Each thread's message kind, for the message board.
     pages::thread_kinds[state]() -> Vec<ThreadKind>,
 
@@ -124,4 +126,6 @@ meridian_commands! {
     /// A mirror pass now; `allow_mass_delete` trashes the objects of files that disappeared
     /// even when more are gone at once than the guard allows.
     mirror::mirror_now[state](allow_mass_delete: bool) -> MirrorReport,
+    /// Opens a mirror file (its path as the mirror reports it) in the system's editor.
+    mirror::open_mirror_file[state](path: String) -> (),
 }

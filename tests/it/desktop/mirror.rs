@@ -1,6 +1,7 @@
 //! The Markdown mirror in the app (ADR 0008): choose a folder in Settings and find the pages
 //! written earlier there as files; a file written in an editor becomes a page, and a page's
-//! file edited in an editor changes the page the app shows.
+//! file edited in an editor changes the page the app shows; a file the mirror cannot apply
+//! is listed with its reason and opens in the system's editor from there.
 
 use std::path::{Path, PathBuf};
 
@@ -15,9 +16,42 @@ const NEW_TITLE: &str = "From the editor";
 const NEW_BODY: &str = "Written in a text editor, outside the app.";
 const EDITED_LINE: &str = "Added to the Markdown file in an editor.";
 
-pub async fn run(h: &Harness) -> TestResult {
+/// Stands in for the system's opener (`MERIDIAN_OPENER`): a script that writes the path it
+/// is asked to open into a file beside it.
+pub struct Opener {
+    dir: tempfile::TempDir,
+    program: String,
+}
+
+impl Opener {
+    pub fn new() -> TestResult<Opener> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir()?;
+        let script = dir.path().join("open.sh");
+        std::fs::write(
+            &script,
+            "#!/bin/sh\nprintf '%s\\n' \"$1\" >> \"$(dirname \"$0\")/opened.txt\"\n",
+        )?;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+        let program = script.to_str().ok_or("temp path is not UTF-8")?.to_owned();
+        Ok(Opener { dir, program })
+    }
+
+    pub fn program(&self) -> &str {
+        &self.program
+    }
+
+    /// The paths the app asked to open, in order.
+    fn opened(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("opened.txt"))
+            .map(|t| t.lines().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+}
+
+pub async fn run(h: &Harness, opener: &Opener) -> TestResult {
     let client = h.launch().await?;
-    let outcome = mirror(h, &client).await;
+    let outcome = mirror(h, &client, opener).await;
     if outcome.is_err() {
         let _ = h.screenshot(&client, "mirror-failure").await;
     }
@@ -27,7 +61,7 @@ pub async fn run(h: &Harness) -> TestResult {
     Ok(())
 }
 
-async fn mirror(h: &Harness, c: &Client) -> TestResult {
+async fn mirror(h: &Harness, c: &Client, opener: &Opener) -> TestResult {
     let folder = h.mirror_dir();
     let typed = folder
         .to_str()
@@ -106,8 +140,31 @@ async fn mirror(h: &Harness, c: &Client) -> TestResult {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 
+    step("a file the mirror cannot apply is listed with its reason and opens in an editor");
+    let broken = pages.join("broken-front-matter.md");
+    std::fs::write(&broken, "---\ntitle: [unclosed\n---\nA page\n")?;
     click(c, "[data-testid=nav-settings]").await?;
     wait_text(c, "[data-testid=mirror-folder]", &resolved).await?;
+    wait_text(
+        c,
+        "[data-testid=mirror-refused-item]",
+        "broken-front-matter.md",
+    )
+    .await?;
+    wait_text(c, "[data-testid=status-mirror]", "1 refused").await?;
+    click(c, "[data-testid=mirror-refused-open]").await?;
+    let started = std::time::Instant::now();
+    let expected = broken.canonicalize()?.display().to_string();
+    while !opener.opened().contains(&expected) {
+        if started.elapsed() > WAIT {
+            return Err(format!(
+                "the app did not open {expected}; it opened {:?}",
+                opener.opened()
+            )
+            .into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     c.execute(
         "document.querySelector('[data-testid=mirror-card]').scrollIntoView({block: 'center'})",
         vec![],

@@ -32,14 +32,23 @@ async fn the_desktop_app_end_to_end() {
     // The app listens for devices on loopback once its workspace is shared (only the sync
     // scenario shares it), so the CLI device can reach it without the relay.
     let lan = sync::lan_listen_addr().expect("find a free port for the app to listen on");
-    let harness = Harness::start_with_env(config.clone(), &[("MERIDIAN_LAN_LISTEN", &lan)]);
+    // The system opener the app calls to open a file is a script that writes down what it
+    // was asked to open.
+    let opener = mirror::Opener::new().expect("write the opener script");
+    let harness = Harness::start_with_env(
+        config.clone(),
+        &[
+            ("MERIDIAN_LAN_LISTEN", &lan),
+            ("MERIDIAN_OPENER", opener.program()),
+        ],
+    );
     let outcome = tokio::time::timeout(Duration::from_secs(900), async {
         scenario::run(&harness).await?;
         // Teammates arrive while the app is closed, as sync would bring them.
         let seeded = views::seed(&harness.data_dir()).await?;
         views::run(&harness, &seeded).await?;
         flows::run(&harness).await?;
-        mirror::run(&harness).await?;
+        mirror::run(&harness, &opener).await?;
         sync::invite_a_cli_device(&harness, &lan).await?;
         // A second app, on a fresh data folder, joins on its first run.
         let fresh = Harness::start(config);

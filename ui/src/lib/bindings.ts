@@ -129,7 +129,14 @@ review_by: string | null,
 /**
  * Front matter kept from an import, `key` → JSON text.
  */
-properties: { [key in string]?: string }, created_at_ms: number, };
+properties: { [key in string]?: string }, created_at_ms: number, 
+/**
+ * The file this page was imported or mirrored as, relative to the root of the
+ * folder's pages (`features/graph-view.md`; in a mirror folder, relative to
+ * `pages/`), `/`-separated. Links by file name and relative path resolve by it. Not
+ * written into the file's front matter: the file's location is its path.
+ */
+path: string | null, };
 
 export type Decision = { title: string, status: DecisionStatus, context: string, drivers: Array<string>, options: Array<DecisionOption>, 
 /**
@@ -151,7 +158,13 @@ source_meeting: string | null,
 /**
  * `YYYY-MM-DD`.
  */
-review_by: string | null, properties: { [key in string]?: string }, created_at_ms: number, };
+review_by: string | null, properties: { [key in string]?: string }, created_at_ms: number, 
+/**
+ * The file this record was imported or mirrored as, relative to the root of the
+ * folder's decisions (in a mirror folder, relative to `decisions/`), `/`-separated.
+ * Links by file name and relative path resolve by it; not written into the file.
+ */
+path: string | null, };
 
 export type DecisionStatus = "draft" | "proposed" | "accepted" | "rejected" | "deprecated" | "superseded";
 
@@ -322,6 +335,20 @@ outgoing: Array<LinkView>,
 backlinks: Array<ObjectSummary>, };
 
 export type LinkView = { target: string, object: ObjectSummary | null, };
+
+export type UnresolvedLink = { 
+/**
+ * The object whose prose holds the link.
+ */
+from: ObjectSummary, 
+/**
+ * What the link names as written, without its `#heading` or shown text.
+ */
+target: string, 
+/**
+ * Written `[[target]]` (else `[text](target)`).
+ */
+wiki: boolean, };
 
 export type ThreadKind = { id: DocId, kind: string, };
 
@@ -822,6 +849,11 @@ refused: Array<SkippedFile>,
  */
 held_deletes: HeldDeletes | null, };
 
-export type MirrorStatus = { folder: string | null, last_run: string | null, files: number, refused: Array<SkippedFile>, };
+export type MirrorStatus = { folder: string | null, last_run: string | null, files: number, refused: Array<SkippedFile>, 
+/**
+ * Deletions the mass-delete guard holds back since the last pass, until they are
+ * allowed (`mirror_once` with `allow_mass_delete`) or the files are back.
+ */
+held_deletes: HeldDeletes | null, };
 
 export type HeldDeletes = { gone: number, known: number, };

@@ -56,6 +56,7 @@ import type {
   TextSplice,
   Thread,
   ThreadKind,
+  UnresolvedLink,
   WorkspaceInfo,
 } from './bindings'
 
@@ -96,6 +97,9 @@ export const commands = {
   /** What an object links to and what links to it. */
   links: (id: DocId): Promise<Links> =>
     invoke<Links>('links', { id }),
+  /** Every link that names no object here (a file an import did not bring, a misspelt title). */
+  unresolvedLinks: (): Promise<Array<UnresolvedLink>> =>
+    invoke<Array<UnresolvedLink>>('unresolved_links'),
   /** Each thread's message kind, for the message board. */
   threadKinds: (): Promise<Array<ThreadKind>> =>
     invoke<Array<ThreadKind>>('thread_kinds'),
@@ -251,6 +255,9 @@ export const commands = {
    */
   mirrorNow: (allowMassDelete: boolean): Promise<MirrorReport> =>
     invoke<MirrorReport>('mirror_now', { allowMassDelete }),
+  /** Opens a mirror file (its path as the mirror reports it) in the system's editor. */
+  openMirrorFile: (path: string): Promise<null> =>
+    invoke<null>('open_mirror_file', { path }),
 }
 
 /** Each event the shell emits, with its payload. */

@@ -5,7 +5,14 @@ import { count, fullPath, heldMessage, lastRun, mirrorLine, reportSummary } from
 
 function view(over: Partial<MirrorView['status']> = {}, running = true, error: string | null = null): MirrorView {
   return {
-    status: { folder: '/home/ana/Notes', last_run: '2026-12-07T10:00:00Z', files: 12, refused: [], ...over },
+    status: {
+      folder: '/home/ana/Notes',
+      last_run: '2026-12-07T10:00:00Z',
+      files: 12,
+      refused: [],
+      held_deletes: null,
+      ...over,
+    },
     running,
     error,
   }
@@ -51,6 +58,14 @@ describe('mirrorLine', () => {
       { path: 'pages/b.md', reason: 'bad front matter' },
     ]
     expect(mirrorLine(view({ refused }))).toMatchObject({ text: 'Mirror: 2 refused', tone: 'warn' })
+  })
+
+  it('warns about deletions the guard holds, before refused files', () => {
+    const line = mirrorLine(
+      view({ held_deletes: { gone: 7, known: 8 }, refused: [{ path: 'pages/a.md', reason: 'bad front matter' }] }),
+    )
+    expect(line).toMatchObject({ text: 'Mirror: 7 deletions held', tone: 'warn' })
+    expect(line?.title).toContain('7 of 8 mirrored files disappeared')
   })
 
   it('says when the background mirror stopped on an error', () => {

@@ -25,6 +25,13 @@ export function mirrorLine(view: MirrorView | null | undefined): MirrorLine | nu
   if (view.error && !view.running) {
     return { text: 'Mirror stopped', tone: 'warn', title: `${folder}: ${view.error}` }
   }
+  if (view.status.held_deletes) {
+    return {
+      text: `Mirror: ${view.status.held_deletes.gone} deletions held`,
+      tone: 'warn',
+      title: `${folder}: ${heldMessage(view.status.held_deletes)} See Settings → Markdown folder`,
+    }
+  }
   if (refused > 0) {
     return { text: `Mirror: ${refused} refused`, tone: 'warn', title: `${folder}: see Settings → Markdown folder` }
   }

@@ -166,6 +166,12 @@ impl Workspace {
                                         Parsed::Decision(d) => {
                                             build_new(actor, ctx, now, id.clone(), d)
                                         }
+                                        Parsed::Meeting(m) => {
+                                            build_new(actor, ctx, now, id.clone(), m)
+                                        }
+                                        Parsed::Thread(t) => {
+                                            build_new(actor, ctx, now, id.clone(), t)
+                                        }
                                     })
                                     .collect::<Vec<_>>()
                             })

@@ -33,12 +33,22 @@ macro_rules! changed_fields {
     }};
 }
 
+/// Copies `new` into `value` when it differs from `base`; whether it did.
+pub(super) fn changed<T: PartialEq + Clone>(value: &mut T, base: &T, new: &T) -> bool {
+    if base == new {
+        return false;
+    }
+    *value = new.clone();
+    true
+}
+
 impl Workspace {
-    /// Applies the edit of a mirror file to page or decision `id`: `base` is the object
-    /// parsed from the text the file last had when the mirror wrote or applied it, `new`
-    /// the object parsed from the file now, `base_heads` the document's heads then. Runs
-    /// the same validation as any edit. Returns the heads at which the document says what
-    /// the file says (see [`Workspace::apply_forked`]).
+    /// Applies the edit of a mirror file to page, decision, meeting or thread `id`: `base`
+    /// is the object parsed from the text the file last had when the mirror wrote or
+    /// applied it, `new` the object parsed from the file now, `base_heads` the document's
+    /// heads then. Runs the same validation as any edit (meetings and threads: the rules of
+    /// their own commands, see `meetings/file.rs` and `threads.rs`). Returns the heads at
+    /// which the document says what the file says (see [`Workspace::apply_forked`]).
     pub(crate) async fn apply_file_edit(
         &self,
         id: &DocId,
@@ -87,6 +97,12 @@ impl Workspace {
                 })
                 .await
             }
+            (Parsed::Meeting(b), Parsed::Meeting(n)) => {
+                self.apply_meeting_file(id, base_heads, b, n).await
+            }
+            (Parsed::Thread(b), Parsed::Thread(n)) => {
+                self.apply_thread_file(id, base_heads, b, n).await
+            }
             _ => Err(Error::Mirror(
                 "the file now reads as another kind of object than it was written as (a page \
                  became a decision record or the reverse): make a new file for the new object"
@@ -103,11 +119,26 @@ impl Workspace {
     /// teammate's edit merged in meanwhile reads as a change of the object and the merged
     /// result is written back to the file; recording the merged heads would make the mirror
     /// take the file's text for the object's and never write the merge back.
-    async fn apply_forked<T: ObjectSchema>(
+    pub(super) async fn apply_forked<T: ObjectSchema>(
         &self,
         id: &DocId,
         base_heads: &[ChangeHash],
         change: impl FnOnce(&mut T) -> bool,
+    ) -> Result<Vec<ChangeHash>, Error> {
+        self.apply_forked_then(id, base_heads, change, |_| false)
+            .await
+    }
+
+    /// [`Workspace::apply_forked`], then `then` in a change of its own on the fork: what
+    /// the file asks for but cannot say as written (a new reply or agenda item gets an id
+    /// and a marker only once it exists). The heads returned are those before `then`, so
+    /// the mirror sees the object differ from the file and writes it back with the markers.
+    pub(super) async fn apply_forked_then<T: ObjectSchema>(
+        &self,
+        id: &DocId,
+        base_heads: &[ChangeHash],
+        change: impl FnOnce(&mut T) -> bool,
+        then: impl FnOnce(&mut T) -> bool,
     ) -> Result<Vec<ChangeHash>, Error> {
         let mut open = self.lock_doc::<T>(id).await?;
         let known = !base_heads.is_empty()
@@ -120,16 +151,23 @@ impl Workspace {
             if known {
                 let mut fork = doc.fork_at(base_heads)?;
                 let mut value: T = meridian_core::read(&fork)?;
-                changed = change(&mut value);
-                if changed {
+                if change(&mut value) {
                     meridian_core::write(&mut fork, &value, ctx)?;
                     fork.commit();
                     said_at = fork.get_heads();
+                    changed = true;
+                }
+                if then(&mut value) {
+                    meridian_core::write(&mut fork, &value, ctx)?;
+                    fork.commit();
+                    changed = true;
+                }
+                if changed {
                     doc.merge(&mut fork)?;
                 }
             } else {
                 let mut value: T = meridian_core::read(doc)?;
-                changed = change(&mut value);
+                changed = change(&mut value) | then(&mut value);
                 if changed {
                     meridian_core::write(doc, &value, ctx)?;
                 }

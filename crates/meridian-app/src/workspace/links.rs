@@ -5,7 +5,9 @@
 //! documents that changed since the last one, whoever changed them (this device, a sync
 //! merge, another process on the same folder). Nothing here is stored: it is a cache.
 
-use meridian_core::links::Link;
+use meridian_core::links::{
+    Link, LinkKind, file_stem, join_path, parent_dir, relative_path, strip_md,
+};
 
 use super::*;
 
@@ -14,7 +16,9 @@ use super::*;
 pub(super) struct Facts {
     /// The document's heads when it was read.
     heads: String,
-    links: Vec<Link>,
+    pub(super) links: Vec<Link>,
+    /// The file a page or decision was imported or mirrored as (`Page::path`).
+    pub(super) path: Option<String>,
     page: Option<PageFacts>,
     /// A thread's message kind.
     message_kind: Option<String>,
@@ -31,7 +35,7 @@ struct PageFacts {
 /// Kinds whose documents hold prose, and so links.
 const LINKING: [Kind; 4] = [Kind::Page, Kind::Decision, Kind::Meeting, Kind::Thread];
 
-type FactsById = HashMap<DocId, Arc<Facts>>;
+pub(super) type FactsById = HashMap<DocId, Arc<Facts>>;
 pub(super) type LinkCache = Mutex<FactsById>;
 
 impl Workspace {
@@ -81,17 +85,17 @@ impl Workspace {
         let Some(me) = by_id.get(id) else {
             return Err(Error::NotFound(id.clone()));
         };
-        let resolver = Resolver::new(&entries);
+        let resolver = Resolver::new(&entries, &facts, None);
         let outgoing = facts
             .get(id)
             .map(|f| {
                 f.links
                     .iter()
                     .map(|l| LinkView {
-                        target: l.target().to_owned(),
+                        target: l.display(),
                         object: resolver
-                            .resolve(l)
-                            .and_then(|t| by_id.get(t))
+                            .resolve(l, f.path.as_deref())
+                            .and_then(|(t, _)| by_id.get(t))
                             .map(|e| summary((*e).clone())),
                     })
                     .collect()
@@ -101,9 +105,13 @@ impl Workspace {
             .iter()
             .filter(|e| e.id != me.id)
             .filter(|e| {
-                facts
-                    .get(&e.id)
-                    .is_some_and(|f| f.links.iter().any(|l| resolver.resolve(l) == Some(&me.id)))
+                facts.get(&e.id).is_some_and(|f| {
+                    f.links.iter().any(|l| {
+                        resolver
+                            .resolve(l, f.path.as_deref())
+                            .is_some_and(|(t, _)| t == &me.id)
+                    })
+                })
             })
             .map(|e| summary(e.clone()))
             .collect();
@@ -112,6 +120,36 @@ impl Workspace {
             outgoing,
             backlinks,
         })
+    }
+
+    /// Every link in the workspace's prose that could name an object but names none here
+    /// (a file the import did not have, a misspelt title), by the linking object's title.
+    /// URLs, `mailto:`, links to a heading of the same text and links to attachments
+    /// (images, PDFs) are not links to objects and are never listed.
+    pub async fn unresolved_links(&self) -> Result<Vec<UnresolvedLink>, Error> {
+        let (entries, facts) = self.link_facts().await?;
+        let resolver = Resolver::new(&entries, &facts, None);
+        let mut from: Vec<&CatalogEntry> = entries
+            .iter()
+            .filter(|e| facts.contains_key(&e.id))
+            .collect();
+        from.sort_by_cached_key(|e| (e.title.to_lowercase(), e.id.to_string()));
+        let mut out = Vec::new();
+        for e in from {
+            let Some(f) = facts.get(&e.id) else {
+                continue;
+            };
+            for l in f.links.iter().filter(|l| l.may_name_object()) {
+                if resolver.resolve(l, f.path.as_deref()).is_none() {
+                    out.push(UnresolvedLink {
+                        from: summary(e.clone()),
+                        target: l.target.clone(),
+                        wiki: l.kind == LinkKind::Wiki,
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Refuses a parent that would put a page inside itself.
@@ -157,7 +195,7 @@ impl Workspace {
 
     /// The catalog and each linking document's facts, re-reading only what changed.
     /// Runs on a blocking thread: a changed document is loaded whole.
-    async fn link_facts(&self) -> Result<(Vec<CatalogEntry>, FactsById), Error> {
+    pub(super) async fn link_facts(&self) -> Result<(Vec<CatalogEntry>, FactsById), Error> {
         let cached: FactsById = lock(&self.inner.links).clone();
         let (entries, fresh) = self
             .inner
@@ -216,6 +254,7 @@ fn read_facts(store: &Store, entry: &CatalogEntry, heads: String) -> Result<Fact
     Ok(Facts {
         heads,
         links: object.links(),
+        path: object.path().map(str::to_owned),
         page,
         message_kind: match &object {
             Object::Thread(t) => Some(t.message_kind.clone()),
@@ -228,20 +267,58 @@ fn is_past(date: &str, today: chrono::NaiveDate) -> bool {
     meridian_core::parse_date("review_by", date).is_ok_and(|d| d < today)
 }
 
-/// Finds the object a link names: by id, by title (any case), or by a mirror file name
-/// (`pages/hiring-plan.md` names the object whose title slugs to `hiring-plan`).
-struct Resolver<'a> {
+/// How a link found its object. Links found by a file's name or path follow the file when
+/// it moves (`Workspace::set_object_path` rewrites them); links by id or title do not
+/// need to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum By {
+    Id,
+    /// The whole path, from the folder's root.
+    Path,
+    /// The last components of a path (`[[features/graph-view]]`).
+    Suffix,
+    /// The file name without `.md` (`[[graph-view]]`).
+    Stem,
+    /// A path relative to the linking object's own file (`../remote/index.md`).
+    Relative,
+    Title,
+    /// A slug of the title (`pages/hiring-plan.md` names "Hiring plan").
+    Slug,
+}
+
+/// Finds the object a link names. A wikilink: by id, by path (with or without `.md`), by
+/// the last components of a path, by file name (several files of one name: the shortest
+/// path), by title (any case), by the slug of a title. A Markdown link: by id, by a path
+/// relative to the linking object's own file (`./`, `../`, a trailing `/` for its
+/// `index.md`, `.md` left out), by file name when it has no folder, by the slug of a
+/// title. A path is the one a page or decision remembers (`Page::path`).
+pub(super) struct Resolver<'a> {
     ids: HashMap<String, &'a DocId>,
     titles: HashMap<String, &'a DocId>,
     slugs: HashMap<String, &'a DocId>,
+    /// Lowercased path → object.
+    paths: HashMap<String, &'a DocId>,
+    /// Lowercased file stem → (lowercased path, object), the preferred first.
+    stems: HashMap<String, Vec<(String, &'a DocId)>>,
+    path_of: HashMap<&'a DocId, &'a str>,
+    kind_of: HashMap<&'a DocId, Kind>,
 }
 
 impl<'a> Resolver<'a> {
-    fn new(entries: &'a [CatalogEntry]) -> Self {
+    /// `moved` overrides one object's path: the resolver as it will be once it moved.
+    pub(super) fn new(
+        entries: &'a [CatalogEntry],
+        facts: &'a FactsById,
+        moved: Option<(&'a DocId, Option<&'a str>)>,
+    ) -> Self {
         let mut r = Resolver {
             ids: HashMap::new(),
             titles: HashMap::new(),
             slugs: HashMap::new(),
+            paths: HashMap::new(),
+            stems: HashMap::new(),
+            path_of: HashMap::new(),
+            kind_of: HashMap::new(),
         };
         // Oldest last, so the most recently updated object wins a shared title.
         for e in entries.iter().rev() {
@@ -254,29 +331,170 @@ impl<'a> Resolver<'a> {
             if !slug.is_empty() {
                 r.slugs.insert(slug, &e.id);
             }
+            r.kind_of.insert(&e.id, e.kind);
+            let path = match moved {
+                Some((id, path)) if id == &e.id => path,
+                _ => facts.get(&e.id).and_then(|f| f.path.as_deref()),
+            };
+            if let Some(path) = path {
+                r.path_of.insert(&e.id, path);
+            }
+        }
+        // Paths in a stable order, so which of two files wins does not depend on the
+        // catalog's order: the shortest path, then the first by name.
+        let mut by_path: Vec<(&'a str, &'a DocId)> =
+            r.path_of.iter().map(|(id, p)| (*p, *id)).collect();
+        by_path.sort_by_key(|(p, id)| (p.split('/').count(), p.len(), *p, *id));
+        for (path, id) in by_path {
+            let lower = path.to_lowercase();
+            r.stems
+                .entry(file_stem(&lower).to_owned())
+                .or_default()
+                .push((lower.clone(), id));
+            r.paths.entry(lower).or_insert(id);
         }
         r
     }
 
-    fn resolve(&self, link: &Link) -> Option<&'a DocId> {
-        let t = link.target().trim();
-        if let Some(id) = self.ids.get(t) {
-            return Some(id);
+    /// The path object `id` remembers.
+    pub(super) fn path_of(&self, id: &DocId) -> Option<&'a str> {
+        self.path_of.get(id).copied()
+    }
+
+    pub(super) fn kind_of(&self, id: &DocId) -> Option<Kind> {
+        self.kind_of.get(id).copied()
+    }
+
+    /// The object `link` names, written in an object whose file is `from` (`None`: an
+    /// object with no file, whose relative links start at the root), and how it was found.
+    pub(super) fn resolve(&self, link: &Link, from: Option<&str>) -> Option<(&'a DocId, By)> {
+        if link.is_external() || link.is_attachment() {
+            return None;
         }
-        match link {
-            Link::Wiki(_) => self.titles.get(&t.to_lowercase()).copied(),
-            Link::Markdown(_) => {
-                if t.contains("://") || t.starts_with('#') || t.starts_with("mailto:") {
-                    return None;
+        let t = link.target.trim();
+        if let Some(id) = self.ids.get(t) {
+            return Some((id, By::Id));
+        }
+        let dir = from.map_or("", parent_dir);
+        match link.kind {
+            LinkKind::Wiki => {
+                if t.starts_with("./") || t.starts_with("../") {
+                    let (path, above) = join_path(dir, t);
+                    if let Some(id) = self.relative(&path, above) {
+                        return Some((id, By::Relative));
+                    }
+                } else {
+                    let lower = t.trim_start_matches('/').to_lowercase();
+                    let bare = strip_md(&lower);
+                    if let Some(id) = self.paths.get(&format!("{bare}.md")) {
+                        return Some((id, By::Path));
+                    }
+                    let found = if bare.contains('/') {
+                        let suffix = format!("/{bare}.md");
+                        self.stems
+                            .get(file_stem(bare))
+                            .and_then(|l| l.iter().find(|(p, _)| p.ends_with(&suffix)))
+                            .map(|(_, id)| (*id, By::Suffix))
+                    } else {
+                        self.stems
+                            .get(bare)
+                            .and_then(|l| l.first())
+                            .map(|(_, id)| (*id, By::Stem))
+                    };
+                    if found.is_some() {
+                        return found;
+                    }
                 }
-                let file = t.rsplit('/').next().unwrap_or(t);
-                let file = file.split('#').next().unwrap_or(file);
-                let stem = file.strip_suffix(".md").unwrap_or(file);
+                if let Some(id) = self.titles.get(&t.to_lowercase()) {
+                    return Some((id, By::Title));
+                }
+                let slug = meridian_vault::slugify(t, "");
+                self.slugs.get(&slug).map(|id| (*id, By::Slug))
+            }
+            LinkKind::Markdown => {
+                // A mirror file named by id (`pages/<id>.md`).
+                let stem = file_stem(t);
                 if let Some(id) = self.ids.get(stem) {
-                    return Some(id);
+                    return Some((id, By::Id));
                 }
-                self.slugs.get(stem).copied()
+                let (path, above) = join_path(dir, t);
+                if let Some(id) = self.relative(&path, above) {
+                    let by = if t.starts_with('/') {
+                        By::Path
+                    } else {
+                        By::Relative
+                    };
+                    return Some((id, by));
+                }
+                if !t.contains('/') {
+                    let lower = stem.to_lowercase();
+                    if let Some((_, id)) = self.stems.get(&lower).and_then(|l| l.first()) {
+                        return Some((id, By::Stem));
+                    }
+                }
+                self.slugs
+                    .get(stem)
+                    .or_else(|| self.slugs.get(&stem.to_lowercase()))
+                    .map(|id| (*id, By::Slug))
             }
         }
     }
+
+    /// The object at `path` (from [`join_path`]: relative to the root, `above` levels
+    /// climbed above it). A trailing `/` means the folder's `index.md` (or `README.md`, or
+    /// the file of the folder's name), a path without `.md` the file with it or the
+    /// folder's `index.md`. Climbing above the
+    /// root leaves a mirror folder's `pages/` for its `decisions/` (or the reverse).
+    fn relative(&self, path: &str, above: usize) -> Option<&'a DocId> {
+        let lower = path.to_lowercase();
+        let (lower, kind) = if above > 0 {
+            let (root, rest) = lower.split_once('/')?;
+            let kind = match root {
+                "pages" => Kind::Page,
+                "decisions" => Kind::Decision,
+                _ => return None,
+            };
+            (rest.to_owned(), Some(kind))
+        } else {
+            (lower, None)
+        };
+        let candidates: Vec<String> = if lower.is_empty() {
+            vec!["index.md".to_owned(), "readme.md".to_owned()]
+        } else if let Some(folder) = lower.strip_suffix('/') {
+            // Sites built from docs (the handbook's) serve `x.md` at `x/` too.
+            vec![
+                format!("{lower}index.md"),
+                format!("{lower}readme.md"),
+                format!("{folder}.md"),
+            ]
+        } else if lower.ends_with(".md") {
+            vec![lower]
+        } else {
+            vec![format!("{lower}.md"), format!("{lower}/index.md"), lower]
+        };
+        candidates.iter().find_map(|c| {
+            let id = self.paths.get(c)?;
+            match kind {
+                Some(k) if self.kind_of(id) != Some(k) => None,
+                _ => Some(*id),
+            }
+        })
+    }
+}
+
+/// The folder a mirror keeps objects of `kind` in, for links between them.
+pub(super) fn kind_folder(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Decision => "decisions",
+        _ => "pages",
+    }
+}
+
+/// `relative_path` between the two roots of a mirror folder (a page linking a decision).
+pub(super) fn relative_across(from_kind: Kind, from_dir: &str, to_kind: Kind, to: &str) -> String {
+    let from = match from_dir {
+        "" => kind_folder(from_kind).to_owned(),
+        d => format!("{}/{d}", kind_folder(from_kind)),
+    };
+    relative_path(&from, &format!("{}/{to}", kind_folder(to_kind)))
 }

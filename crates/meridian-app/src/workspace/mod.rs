@@ -19,6 +19,7 @@ mod links;
 mod meetings;
 mod members;
 mod pages;
+mod paths;
 mod remote;
 mod search;
 mod tasks;

@@ -1,6 +1,6 @@
 //! Threads with reply-by clocks: the composer's preview, posting (urgent ones need a reason
-//! and budget left), replying, acknowledging and resolving. The rules are in
-//! `meridian_core::norms`.
+//! and budget left), replying, acknowledging and resolving, and the thread's mirror file
+//! edited outside Meridian. The rules are in `meridian_core::norms`.
 
 use chrono::{DateTime, Utc};
 use meridian_core::norms::{self, Person};
@@ -113,25 +113,10 @@ impl Workspace {
         as_member: Option<&str>,
     ) -> Result<Thread, Error> {
         let who = self.member_or_me(as_member).await?.to_string();
-        let body = body.trim().to_owned();
-        if body.is_empty() {
-            return Err(meridian_core::Error::InvalidRange {
-                field: "reply",
-                detail: "a reply needs some text".into(),
-            }
-            .into());
-        }
+        let body = reply_text(body)?;
         let at = self.now_ms();
         self.update::<Thread>(id, |t| {
-            if t.recipients.contains(&who) && t.state == ThreadState::Open {
-                t.state = ThreadState::Answered;
-            }
-            t.messages.push(Message {
-                id: item_id(),
-                author: who,
-                body,
-                at_ms: at,
-            });
+            add_reply(t, who, body, at);
             Ok(())
         })
         .await
@@ -154,5 +139,193 @@ impl Workspace {
             Ok(())
         })
         .await
+    }
+}
+
+/// A reply's text, trimmed; an error when there is none.
+fn reply_text(body: &str) -> Result<String, Error> {
+    let body = body.trim().to_owned();
+    if body.is_empty() {
+        return Err(meridian_core::Error::InvalidRange {
+            field: "reply",
+            detail: "a reply needs some text".into(),
+        }
+        .into());
+    }
+    Ok(body)
+}
+
+/// Adds a reply by `who`; a recipient's reply answers an open thread.
+fn add_reply(t: &mut Thread, who: String, body: String, at_ms: i64) {
+    if t.recipients.contains(&who) && t.state == ThreadState::Open {
+        t.state = ThreadState::Answered;
+    }
+    t.messages.push(Message {
+        id: item_id(),
+        author: who,
+        body,
+        at_ms,
+    });
+}
+
+impl Workspace {
+    /// Applies a thread's mirror file edit (ADR 0008; `base`: the thread as the file said
+    /// before, `new`: as it says now) on a fork at the file's heads: the title, the body
+    /// (merged as text), the state and who acknowledged it; the text of my own replies; a
+    /// `###` section without a marker under `## Replies` as a new reply by me. Refuses, and
+    /// applies nothing, when a fixed field changed (kind, author, recipients, delivery,
+    /// urgent reason, links), someone else's reply was edited, or a reply was removed.
+    pub(super) async fn apply_thread_file(
+        &self,
+        id: &DocId,
+        base_heads: &[ChangeHash],
+        base: &Thread,
+        new: &Thread,
+    ) -> Result<Vec<ChangeHash>, Error> {
+        let refuse = |why: String| {
+            Err(Error::Mirror(format!(
+                "{why}; nothing of this file was applied"
+            )))
+        };
+        for (field, moved) in [
+            ("message_kind", base.message_kind != new.message_kind),
+            ("author", base.author != new.author),
+            ("recipients", base.recipients != new.recipients),
+            ("delivery", base.delivery != new.delivery),
+            ("urgent_reason", base.urgent_reason != new.urgent_reason),
+            (
+                "linked_decision",
+                base.linked_decision != new.linked_decision,
+            ),
+            ("source_meeting", base.source_meeting != new.source_meeting),
+        ] {
+            if moved {
+                return refuse(format!(
+                    "{field} cannot be changed once a thread is posted: put it back"
+                ));
+            }
+        }
+        let me = self.workspace_info().me.id.to_string();
+        let mut edits: Vec<(String, String)> = Vec::new();
+        let mut replies: Vec<String> = Vec::new();
+        let mut unmarked_before: Vec<&Message> =
+            base.messages.iter().filter(|m| m.id.is_empty()).collect();
+        for n in &new.messages {
+            if n.id.is_empty() {
+                if let Some(at) = unmarked_before.iter().position(|b| *b == n) {
+                    unmarked_before.remove(at);
+                } else {
+                    replies.push(reply_text(&n.body)?);
+                }
+                continue;
+            }
+            let Some(b) = base.messages.iter().find(|b| b.id == n.id) else {
+                return refuse(format!(
+                    "the marker `<!-- reply: {} -->` names no reply of this thread: remove the marker line to post the section as a new reply",
+                    n.id.chars().take(40).collect::<String>()
+                ));
+            };
+            if b.author != n.author || b.at_ms != n.at_ms {
+                return refuse(format!(
+                    "the marker line of reply {} was changed: put it back as Meridian wrote it (it says who wrote the reply and when)",
+                    b.id
+                ));
+            }
+            if b.body == n.body {
+                continue;
+            }
+            if b.author != me {
+                return refuse(format!(
+                    "reply {} is someone else's: only its author can change it; undo the edit, or add a reply of your own (a new `###` section under `## Replies`)",
+                    b.id
+                ));
+            }
+            edits.push((b.id.clone(), reply_text(&n.body)?));
+        }
+        if let Some(gone) = base
+            .messages
+            .iter()
+            .find(|b| !b.id.is_empty() && !new.messages.iter().any(|n| n.id == b.id))
+        {
+            return refuse(format!(
+                "reply {} is missing from the file: replies cannot be deleted; put its section back",
+                gone.id
+            ));
+        }
+        // Who acknowledged it, by name or id, as `ack_thread` takes them.
+        let acks = if base.acknowledgements == new.acknowledgements {
+            None
+        } else {
+            Some(self.resolve_members(&new.acknowledgements).await?)
+        };
+        let (acks, late_acks) = match acks {
+            Some(a) if a != new.acknowledgements => (None, Some(a)),
+            other => (other, None),
+        };
+        let at = self.now_ms();
+        // What the file cannot say as written (new replies, which get ids and markers,
+        // names that became member ids) comes in a change of its own, so the thread is
+        // written back to the file with it.
+        let then = |t: &mut Thread| {
+            let mut any = !replies.is_empty();
+            for body in replies {
+                add_reply(t, me.clone(), body, at);
+            }
+            if let Some(a) = late_acks {
+                t.acknowledgements = a;
+                any = true;
+            }
+            any
+        };
+        self.apply_forked_then::<Thread>(
+            id,
+            base_heads,
+            |t| {
+                let mut any = false;
+                any |= files::changed(&mut t.title, &base.title, &new.title);
+                any |= files::changed(&mut t.body, &base.body, &new.body);
+                any |= files::changed(&mut t.state, &base.state, &new.state);
+                if let Some(a) = acks {
+                    t.acknowledgements = a;
+                    any = true;
+                }
+                for (msg, body) in edits {
+                    if let Some(m) = t.messages.iter_mut().find(|m| m.id == msg) {
+                        m.body = body;
+                        any = true;
+                    }
+                }
+                any
+            },
+            then,
+        )
+        .await
+    }
+
+    /// Posts a thread from a new file in `threads/`, through `post_thread` (so its rules
+    /// hold: a kind of the charter, recipients, urgent ones with a reason and budget).
+    /// Returns its id.
+    pub(crate) async fn thread_from_file(&self, t: Thread) -> Result<DocId, Error> {
+        if t.message_kind.is_empty() || t.recipients.is_empty() {
+            return Err(Error::Mirror(
+                "a new thread file needs `message_kind:` (a kind of the charter, e.g. question) and `recipients:` (names or ids) in its front matter".into(),
+            ));
+        }
+        if !t.messages.is_empty() {
+            return Err(Error::Mirror(
+                "a new thread file cannot hold replies: remove the `## Replies` sections, and add them once the thread is posted".into(),
+            ));
+        }
+        let posting = self
+            .post_thread(NewThread {
+                kind: t.message_kind,
+                to: t.recipients,
+                title: t.title,
+                body: t.body,
+                delivery: Some(t.delivery),
+                reason: t.urgent_reason,
+            })
+            .await?;
+        posting.id.ok_or(Error::Stopped)
     }
 }

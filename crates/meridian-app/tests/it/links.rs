@@ -308,3 +308,272 @@ async fn a_thread_promoted_to_a_decision_is_prefilled_and_linked_both_ways() {
     let err = t.ws.promote_thread(&thread).await.expect_err("twice");
     assert!(err.to_string().contains("already linked"), "{err}");
 }
+
+/// Writes `files` (path, text) under a new temp folder.
+fn vault(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    dir
+}
+
+/// The id and object of the page imported from `path`.
+async fn page_at(t: &TempWorkspace, path: &str) -> (DocId, meridian_app::core::Page) {
+    for s in
+        t.ws.list_objects(Some(Kind::Page), false)
+            .await
+            .expect("list")
+    {
+        let page: meridian_app::core::Page = t.ws.get(&s.id).await.expect("page");
+        if page.path.as_deref() == Some(path) {
+            return (s.id, page);
+        }
+    }
+    panic!("no page at {path}")
+}
+
+async fn backlinks(t: &TempWorkspace, id: &DocId) -> Vec<DocId> {
+    let mut out: Vec<DocId> =
+        t.ws.links(id)
+            .await
+            .expect("links")
+            .backlinks
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn links_by_file_name_and_relative_path_resolve_and_follow_a_move() {
+    let t = TempWorkspace::new().await;
+    let dir = vault(&[
+        (
+            "notes/graph-view.md",
+            "# Graph Visualization\n\nBack [home](../index.md), see [[other]].\n",
+        ),
+        (
+            "index.md",
+            "# Home\n\n[[graph-view]], [[notes/graph-view#Use|the graph]], ![[graph-view]],\n\
+             [g](notes/graph-view.md#x), [G](<notes/graph-view.md>), [[Graph Visualization]],\n\
+             [[other]], [[Missing note]], [gone](gone.md), [web](https://x.y), ![p](p.png),\n\
+             `[[graph-view]]` stays code.\n",
+        ),
+        (
+            "deep/a/b.md",
+            "# Deep\n\n[g](../../notes/graph-view.md) and [[graph-view.md]] and [up](../../).\n\
+             [site](../../notes/graph-view/)\n",
+        ),
+        ("other.md", "# Other\n"),
+        ("deep/x/other.md", "# Other too\n"),
+        (
+            "My Notes/Some Page.md",
+            "# Spaced\n\n[g](../notes/graph-view.md)\n",
+        ),
+        (
+            "spaced.md",
+            "# Links to spaces\n\n[s](My%20Notes/Some%20Page.md)\n",
+        ),
+    ]);
+    let report = t.ws.import_markdown(dir.path()).await.expect("import");
+    assert_eq!(report.pages, 7);
+    let (graph, page) = page_at(&t, "notes/graph-view.md").await;
+    assert_eq!(page.title, "Graph Visualization");
+    let (home, _) = page_at(&t, "index.md").await;
+    let (deep, _) = page_at(&t, "deep/a/b.md").await;
+    let (other, _) = page_at(&t, "other.md").await;
+    let (spaced_page, _) = page_at(&t, "My Notes/Some Page.md").await;
+    let (spaced, _) = page_at(&t, "spaced.md").await;
+    // A decision written here, with no file of its own: its relative links start at the
+    // root.
+    let (decision, _) =
+        t.ws.create_decision(NewDecision {
+            title: "Keep the graph".into(),
+            context: "See [[graph-view]] and [the view](notes/graph-view.md).".into(),
+            ..NewDecision::default()
+        })
+        .await
+        .expect("decision");
+    let mut expected = vec![
+        home.clone(),
+        deep.clone(),
+        spaced_page.clone(),
+        decision.clone(),
+    ];
+    expected.sort();
+    assert_eq!(backlinks(&t, &graph).await, expected);
+    // Two files named `other.md`: the shortest path wins.
+    assert_eq!(backlinks(&t, &other).await, {
+        let mut v = vec![home.clone(), graph.clone()];
+        v.sort();
+        v
+    });
+    assert_eq!(backlinks(&t, &spaced_page).await, vec![spaced]);
+    assert_eq!(backlinks(&t, &home).await, {
+        let mut v = vec![graph.clone(), deep.clone()];
+        v.sort();
+        v
+    });
+
+    // Unresolved: only what names no object (not the URL, not the image).
+    let unresolved = t.ws.unresolved_links().await.expect("unresolved");
+    let listed: Vec<(&str, &str, bool)> = unresolved
+        .iter()
+        .map(|u| (u.from.title.as_str(), u.target.as_str(), u.wiki))
+        .collect();
+    assert_eq!(
+        listed,
+        [("Home", "Missing note", true), ("Home", "gone.md", false)]
+    );
+
+    // The file moves to another folder under another name: links that found it by its
+    // file follow; the link by title stays as written; its own relative link is
+    // recomputed from its new folder.
+    let changed =
+        t.ws.set_object_path(&graph, Some("features/sub/graph.md".into()))
+            .await
+            .expect("move");
+    let mut changed_sorted = changed.clone();
+    changed_sorted.sort();
+    assert_eq!(changed_sorted, expected);
+    let body = |id: DocId| {
+        let ws = t.ws.clone();
+        async move {
+            ws.get::<meridian_app::core::Page>(&id)
+                .await
+                .expect("page")
+                .body
+        }
+    };
+    assert_eq!(
+        body(home.clone()).await,
+        "# Home\n\n[[graph]], [[sub/graph#Use|the graph]], ![[graph]],\n\
+         [g](features/sub/graph.md#x), [G](<features/sub/graph.md>), [[Graph Visualization]],\n\
+         [[other]], [[Missing note]], [gone](gone.md), [web](https://x.y), ![p](p.png),\n\
+         `[[graph-view]]` stays code.\n"
+    );
+    assert_eq!(
+        body(deep.clone()).await,
+        "# Deep\n\n[g](../../features/sub/graph.md) and [[graph.md]] and [up](../../).\n\
+         [site](../../features/sub/graph/)\n"
+    );
+    assert_eq!(
+        body(spaced_page.clone()).await,
+        "# Spaced\n\n[g](../features/sub/graph.md)\n"
+    );
+    let d: meridian_app::core::Decision = t.ws.get(&decision).await.expect("decision");
+    assert_eq!(
+        d.context,
+        "See [[graph]] and [the view](features/sub/graph.md)."
+    );
+    let moved: meridian_app::core::Page = t.ws.get(&graph).await.expect("page");
+    assert_eq!(moved.path.as_deref(), Some("features/sub/graph.md"));
+    assert_eq!(
+        moved.body,
+        "# Graph Visualization\n\nBack [home](../../index.md), see [[other]].\n"
+    );
+    // Everything still resolves, from a reopened workspace too.
+    assert_eq!(backlinks(&t, &graph).await, expected);
+    assert_eq!(t.ws.unresolved_links().await.expect("unresolved").len(), 2);
+    assert!(backlinks(&t, &home).await.contains(&graph));
+    let again = t.reopen().await;
+    assert_eq!(again.links(&graph).await.expect("links").backlinks.len(), 4);
+
+    // Moving it back and forth again is as good; the same path again changes nothing.
+    assert!(
+        t.ws.set_object_path(&graph, Some("features/sub/graph.md".into()))
+            .await
+            .expect("same path")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_moved_file_does_not_take_links_meant_for_another_object() {
+    let t = TempWorkspace::new().await;
+    let dir = vault(&[
+        ("a.md", "# Alpha\n\nSee [[beta]].\n"),
+        ("beta.md", "# Beta\n"),
+        ("c.md", "# Gamma\n"),
+    ]);
+    t.ws.import_markdown(dir.path()).await.expect("import");
+    let (a, _) = page_at(&t, "a.md").await;
+    let (beta, _) = page_at(&t, "beta.md").await;
+    let (c, _) = page_at(&t, "c.md").await;
+    // `c.md` moves to `x/beta.md`: the shorter `beta.md` keeps the name, so `[[beta]]`
+    // still names it and nothing is rewritten.
+    let changed =
+        t.ws.set_object_path(&c, Some("x/beta.md".into()))
+            .await
+            .expect("move");
+    assert!(changed.is_empty(), "{changed:?}");
+    assert_eq!(backlinks(&t, &beta).await, vec![a]);
+    // Paths are checked: `..` and other kinds are refused.
+    let err =
+        t.ws.set_object_path(&c, Some("../out.md".into()))
+            .await
+            .expect_err("outside");
+    assert_eq!(err.kind(), ErrorKind::Invalid);
+    let me = t.ws.workspace_info().me.id.clone();
+    let err =
+        t.ws.set_object_path(&me, Some("t.md".into()))
+            .await
+            .expect_err("a member has no file");
+    assert!(
+        matches!(err, meridian_app::Error::WrongKind { .. }),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn foam_links_follow_a_renamed_note() {
+    let Some(foam) = meridian_testkit::corpus("foam-docs") else {
+        return;
+    };
+    let t = TempWorkspace::new().await;
+    t.ws.import_markdown(&foam).await.expect("import");
+    let (graph, _) = page_at(&t, "user/features/graph-view.md").await;
+    let before = backlinks(&t, &graph).await;
+    assert_eq!(before.len(), 11);
+    let unresolved = t.ws.unresolved_links().await.expect("unresolved").len();
+
+    // The same name in another folder: only relative Markdown links change.
+    let changed =
+        t.ws.set_object_path(&graph, Some("user/views/graph-view.md".into()))
+            .await
+            .expect("move");
+    assert_eq!(backlinks(&t, &graph).await, before);
+    let (navigation, _) = page_at(&t, "user/getting-started/navigation.md").await;
+    assert!(changed.contains(&navigation));
+    let text =
+        t.ws.get::<meridian_app::core::Page>(&navigation)
+            .await
+            .expect("page")
+            .body;
+    assert!(text.contains("[[graph-view]]"), "{text}");
+    assert!(text.contains("](../views/graph-view.md)"), "{text}");
+    // Foam's reference definitions under the note follow too.
+    assert!(!text.contains("../features/graph-view.md"), "{text}");
+
+    // A new name: every `[[graph-view]]` becomes `[[graph]]`.
+    t.ws.set_object_path(&graph, Some("user/views/graph.md".into()))
+        .await
+        .expect("rename");
+    assert_eq!(backlinks(&t, &graph).await, before);
+    assert_eq!(
+        t.ws.unresolved_links().await.expect("unresolved").len(),
+        unresolved
+    );
+    let text =
+        t.ws.get::<meridian_app::core::Page>(&navigation)
+            .await
+            .expect("page")
+            .body;
+    assert!(text.contains("[[graph]]"), "{text}");
+    assert!(!text.contains("[[graph-view]]"), "{text}");
+    assert!(text.contains("](../views/graph.md)"), "{text}");
+}

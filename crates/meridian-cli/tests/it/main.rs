@@ -3,9 +3,13 @@
 mod checkins;
 mod errors;
 mod import_export;
+mod links;
 mod meetings;
 mod members;
 mod mirror;
+mod mirror_kinds;
+mod mirror_scale;
+mod mirror_tree;
 mod objects;
 mod search;
 mod sync;

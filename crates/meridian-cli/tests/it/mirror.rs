@@ -12,7 +12,7 @@ use crate::sync::{Relay, join, once as sync_once};
 use crate::{init, json, meridian, ok};
 
 /// `meridian --json mirror ARGS… --once`: whether it succeeded, its report, its stderr.
-fn mirror_once(d: &Path, args: &[&str]) -> (bool, Value, String) {
+pub(crate) fn mirror_once(d: &Path, args: &[&str]) -> (bool, Value, String) {
     let mut all = vec!["--json", "mirror"];
     all.extend_from_slice(args);
     all.push("--once");
@@ -28,13 +28,13 @@ fn mirror_once(d: &Path, args: &[&str]) -> (bool, Value, String) {
 }
 
 /// `mirror --once` that must succeed; returns its report.
-fn reconcile(d: &Path, args: &[&str]) -> Value {
+pub(crate) fn reconcile(d: &Path, args: &[&str]) -> Value {
     let (success, report, stderr) = mirror_once(d, args);
     assert!(success, "mirror {args:?} failed: {stderr}\n{report}");
     report
 }
 
-fn count(report: &Value, field: &str) -> u64 {
+pub(crate) fn count(report: &Value, field: &str) -> u64 {
     report[field]
         .as_u64()
         .unwrap_or_else(|| panic!("{field} in {report}"))
@@ -47,7 +47,7 @@ fn new_page(d: &Path, title: &str, body: &str) -> String {
         .to_owned()
 }
 
-fn show(d: &Path, id: &str) -> Value {
+pub(crate) fn show(d: &Path, id: &str) -> Value {
     json(d, &["show", id])
 }
 
@@ -56,7 +56,7 @@ fn body(d: &Path, id: &str) -> String {
 }
 
 /// `list --all`: (id, kind, title, trashed) of every page and decision.
-fn listed(d: &Path) -> Vec<(String, String, String, bool)> {
+pub(crate) fn listed(d: &Path) -> Vec<(String, String, String, bool)> {
     json(d, &["list", "--all"])
         .as_array()
         .expect("list")
@@ -81,16 +81,16 @@ fn is_trashed(d: &Path, id: &str) -> bool {
         .3
 }
 
-fn read(p: &Path) -> String {
+pub(crate) fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-fn write(p: &Path, text: &str) {
+pub(crate) fn write(p: &Path, text: &str) {
     std::fs::write(p, text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
 }
 
 /// Every file and folder under `dir`, relative, sorted (symlinks not followed).
-fn listing(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn listing(dir: &Path) -> Vec<PathBuf> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
         for e in std::fs::read_dir(dir).expect("read dir").flatten() {
             let p = e.path();
@@ -107,7 +107,7 @@ fn listing(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The `.md` file under `dir` whose front matter has `id: ID`.
-fn file_of(dir: &Path, id: &str) -> PathBuf {
+pub(crate) fn file_of(dir: &Path, id: &str) -> PathBuf {
     listing(dir)
         .into_iter()
         .map(|p| dir.join(p))
@@ -119,7 +119,7 @@ fn file_of(dir: &Path, id: &str) -> PathBuf {
 }
 
 /// Polls `f` until it holds or `secs` pass.
-fn within(secs: u64, mut f: impl FnMut() -> bool) -> bool {
+pub(crate) fn within(secs: u64, mut f: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < deadline {
         if f() {
@@ -131,10 +131,21 @@ fn within(secs: u64, mut f: impl FnMut() -> bool) -> bool {
 }
 
 /// `meridian mirror DIR` running in the background.
-struct Mirroring(Child);
+pub(crate) struct Mirroring(Child);
 
 impl Mirroring {
-    fn start(d: &Path, folder: &Path) -> Mirroring {
+    pub(crate) fn start(d: &Path, folder: &Path) -> Mirroring {
+        Mirroring::start_with(d, folder, &[], Stdio::null())
+    }
+
+    /// As [`Mirroring::start`], with more environment (`MERIDIAN_LOG`, say) and its stderr
+    /// sent to `stderr`.
+    pub(crate) fn start_with(
+        d: &Path,
+        folder: &Path,
+        env: &[(&str, &str)],
+        stderr: Stdio,
+    ) -> Mirroring {
         Mirroring(
             Command::new(env!("CARGO_BIN_EXE_meridian"))
                 .arg("--data-dir")
@@ -144,8 +155,9 @@ impl Mirroring {
                 .env_remove("MERIDIAN_DATA_DIR")
                 .env("MERIDIAN_KEYCHAIN", "off")
                 .env("MERIDIAN_NO_LAN", "1")
+                .envs(env.iter().copied())
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(stderr)
                 .spawn()
                 .expect("start meridian mirror"),
         )
@@ -155,7 +167,7 @@ impl Mirroring {
 impl Mirroring {
     /// Ctrl-C, as a person stops it: the pass under way finishes. Returns whether it
     /// exited cleanly within 10 s.
-    fn stop(&mut self) -> bool {
+    pub(crate) fn stop(&mut self) -> bool {
         let _ = Command::new("kill")
             .args(["-INT", &self.0.id().to_string()])
             .status();

@@ -86,6 +86,12 @@ pub struct Decision {
     pub properties: Properties,
     #[ts(type = "number")]
     pub created_at_ms: i64,
+    /// The file this record was imported or mirrored as, relative to the root of the
+    /// folder's decisions (in a mirror folder, relative to `decisions/`), `/`-separated.
+    /// Links by file name and relative path resolve by it; not written into the file.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub path: Option<String>,
 }
 
 /// One considered option. Keyed by `id` so concurrent edits of different options merge.
@@ -138,6 +144,7 @@ impl Decision {
             review_by: None,
             properties: Properties::new(),
             created_at_ms,
+            path: None,
         }
     }
 

@@ -23,6 +23,13 @@ pub struct Page {
     pub properties: Properties,
     #[ts(type = "number")]
     pub created_at_ms: i64,
+    /// The file this page was imported or mirrored as, relative to the root of the
+    /// folder's pages (`features/graph-view.md`; in a mirror folder, relative to
+    /// `pages/`), `/`-separated. Links by file name and relative path resolve by it. Not
+    /// written into the file's front matter: the file's location is its path.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub path: Option<String>,
 }
 
 impl Page {
@@ -31,9 +38,7 @@ impl Page {
     pub fn links(&self) -> Vec<String> {
         crate::links::links(&self.body)
             .into_iter()
-            .map(|l| match l {
-                crate::links::Link::Wiki(t) | crate::links::Link::Markdown(t) => t,
-            })
+            .map(|l| l.target)
             .collect()
     }
 }

@@ -1,5 +1,6 @@
 //! Integration tests of the domain: objects in real Automerge documents.
 
+mod links;
 mod merge;
 mod objects;
 mod time;

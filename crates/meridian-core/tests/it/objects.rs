@@ -225,9 +225,9 @@ fn wiki_links_are_read_but_not_from_code() {
     assert_eq!(
         links(text),
         vec![
-            Link::Wiki("Onboarding".into()),
-            Link::Wiki("Hiring plan".into()),
-            Link::Markdown("abc".into()),
+            Link::wiki("Onboarding"),
+            Link::wiki("Hiring plan"),
+            Link::markdown("abc"),
         ]
     );
 }

@@ -163,22 +163,22 @@ pub fn render_decision(id: &DocId, d: &Decision) -> String {
     out
 }
 
-fn front_matter(fm: &Mapping) -> String {
+pub(super) fn front_matter(fm: &Mapping) -> String {
     let yaml = serde_yaml_ng::to_string(fm).unwrap_or_default();
     format!("---\n{yaml}---\n")
 }
 
-fn put(fm: &mut Mapping, key: &str, value: &str) {
+pub(super) fn put(fm: &mut Mapping, key: &str, value: &str) {
     fm.insert(key.into(), value.into());
 }
 
-fn put_opt(fm: &mut Mapping, key: &str, value: Option<&str>) {
+pub(super) fn put_opt(fm: &mut Mapping, key: &str, value: Option<&str>) {
     if let Some(v) = value {
         put(fm, key, v);
     }
 }
 
-fn strings(list: &[String]) -> Value {
+pub(super) fn strings(list: &[String]) -> Value {
     Value::Sequence(list.iter().map(|s| Value::String(s.clone())).collect())
 }
 
@@ -212,7 +212,7 @@ fn section_text(json: &str) -> String {
     serde_json::from_str::<String>(json).unwrap_or_else(|_| json.to_owned())
 }
 
-fn block(out: &mut String, heading: &str, text: &str) {
+pub(super) fn block(out: &mut String, heading: &str, text: &str) {
     out.push('\n');
     out.push_str(heading);
     out.push('\n');
@@ -250,6 +250,6 @@ fn starts_block(text: &str) -> bool {
         || (digits > 0 && t[digits..].starts_with(['.', ')']))
 }
 
-fn one_line(s: &str) -> String {
+pub(super) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -7,7 +7,7 @@ use meridian_core::{Decision, DocId, Page};
 
 use super::render::{render_decision, render_page};
 use crate::Error;
-use crate::confined::write_inside;
+use crate::confined::{Unsynced, write_inside_unsynced};
 use crate::slug::{slugify, unique};
 
 /// One object to export.
@@ -59,10 +59,19 @@ pub fn export_markdown(dir: &Path, items: &[ExportItem<'_>]) -> Result<Vec<PathB
         };
         planned.push((Path::new(folder).join(name), text));
     }
+    // Each folder is synced once, after its files: the export is acknowledged only then.
+    let mut unsynced = Unsynced::default();
     let mut written = Vec::with_capacity(planned.len());
     for (rel, text) in planned {
-        written.push(write_inside(&root, &rel, text.as_bytes())?);
+        match write_inside_unsynced(&root, &rel, text.as_bytes(), &mut unsynced) {
+            Ok(path) => written.push(path),
+            Err(e) => {
+                unsynced.sync();
+                return Err(e);
+            }
+        }
     }
+    unsynced.sync();
     Ok(written)
 }
 

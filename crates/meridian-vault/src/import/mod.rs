@@ -2,13 +2,16 @@
 
 mod decision;
 pub(crate) mod frontmatter;
+mod meeting;
 pub(crate) mod outline;
 mod page;
 mod scan;
+pub(crate) mod sections;
+mod thread;
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
-use meridian_core::{Decision, DocId, Page};
+use meridian_core::{Decision, DocId, Kind, Meeting, Page, Thread};
 
 use crate::Error;
 use outline::{Outline, norm_heading};
@@ -18,11 +21,14 @@ pub(crate) use decision::{
 };
 pub use scan::scan_dir;
 
-/// What one Markdown file became.
+/// What one Markdown file became. Meetings and threads come only from [`parse_as`] (the
+/// mirror's `meetings/` and `threads/` files); [`parse_markdown`] makes pages and decisions.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Parsed {
     Page(Page),
     Decision(Decision),
+    Meeting(Meeting),
+    Thread(Thread),
 }
 
 /// One imported file.
@@ -74,6 +80,70 @@ pub fn parse_markdown(
         Parsed::Page(page::build(meta, &outline, fallback_title, now_ms))
     };
     Ok((id, parsed))
+}
+
+/// Parses a mirror file as an object of `kind`: a meeting or thread in the format
+/// [`crate::render_meeting`] and [`crate::render_thread`] write (strictly: a missing
+/// required field, a value that cannot be read or a key the kind does not have is an
+/// [`Error::InvalidField`] naming it), any other kind as [`parse_markdown`] does.
+pub fn parse_as(
+    kind: Kind,
+    text: &str,
+    file_stem: &str,
+    now_ms: i64,
+) -> Result<(Option<DocId>, Parsed), Error> {
+    if !matches!(kind, Kind::Meeting | Kind::Thread) {
+        return parse_markdown(text, file_stem, now_ms);
+    }
+    let (mut meta, body) = frontmatter::split(text)?;
+    let id = meta
+        .take_if(&["id"], |s| s.parse::<DocId>().is_ok())
+        .and_then(|s| s.parse().ok());
+    if let Some(said) = sections::take_text(&mut meta, "kind")?
+        && !said.eq_ignore_ascii_case(kind.as_str())
+    {
+        return Err(sections::invalid(
+            "kind",
+            format!(
+                "this file is a {kind} and `kind: {}` cannot change that: make a new file for a new object",
+                sections::shown(&said)
+            ),
+        ));
+    }
+    let parsed = match kind {
+        Kind::Meeting => Parsed::Meeting(meeting::build(meta, body, now_ms)?),
+        _ => Parsed::Thread(thread::build(meta, body, now_ms)?),
+    };
+    Ok((id, parsed))
+}
+
+/// The kind of a mirror file that is neither a page nor a decision: a file under
+/// `meetings/` or `threads/` (the first folder of `rel_path`), or one whose front matter
+/// says `kind: meeting` or `kind: thread`. `None` for every other file.
+pub fn mirror_kind(rel_path: &Path, text: &str) -> Option<Kind> {
+    let by_folder = match rel_path.components().next() {
+        Some(Component::Normal(first)) if rel_path.components().count() > 1 => {
+            match first.to_str() {
+                Some("meetings") => Some(Kind::Meeting),
+                Some("threads") => Some(Kind::Thread),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    by_folder.or_else(|| {
+        let (mut meta, _) = frontmatter::split(text).ok()?;
+        match meta
+            .take_string(&["kind"])?
+            .trim()
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "meeting" => Some(Kind::Meeting),
+            "thread" => Some(Kind::Thread),
+            _ => None,
+        }
+    })
 }
 
 /// The `id:` of a text's front matter, when it is a valid object id; an error when the

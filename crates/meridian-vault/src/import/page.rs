@@ -26,8 +26,11 @@ pub(super) fn build(
         parent,
         owner,
         review_by,
+        // A `path:` key of the front matter is the author's own metadata and stays a
+        // property: the page's path is where its file is (set by the folder scan).
         properties: meta.into_properties(),
         created_at_ms: now_ms,
+        path: None,
     }
 }
 

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{Scan, Skipped, parse_markdown};
+use super::{Parsed, Scan, Skipped, parse_markdown};
 use crate::Error;
 
 /// Files larger than this are skipped: no page is 64 MiB of prose.
@@ -160,12 +160,30 @@ fn read_file(abs: &Path, rel: PathBuf, len: u64, now_ms: i64, scan: &mut Scan) {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     match parse_markdown(&text, &stem, now_ms) {
-        Ok((id, object)) => scan.files.push(super::ParsedFile {
-            rel_path: rel,
-            id,
-            object,
-        }),
+        Ok((id, mut object)) => {
+            remember_path(&mut object, &rel);
+            scan.files.push(super::ParsedFile {
+                rel_path: rel,
+                id,
+                object,
+            });
+        }
         Err(e) => skip(scan, rel, e.to_string()),
+    }
+}
+
+/// Pages and decisions remember the file they came from, relative to the scanned folder
+/// and `/`-separated on every system, so links by file name and relative path find them.
+fn remember_path(object: &mut Parsed, rel: &Path) {
+    let path = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    if let Parsed::Page(p) = object {
+        p.path = Some(path);
+    } else if let Parsed::Decision(d) = object {
+        d.path = Some(path);
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::hash;
 use crate::Error;
-use crate::confined::{remove_inside, write_inside};
+use crate::confined::{Unsynced, remove_inside, write_inside, write_inside_unsynced};
 
 /// Writes `text` at `root/rel` atomically (a hidden temp file in the same folder, fsync,
 /// rename over the target, fsync the folder), creating folders. Refuses to write through
@@ -16,6 +16,38 @@ pub fn write_file(root: &Path, rel: &Path, text: &str) -> Result<String, Error> 
     let root = real_root(root)?;
     write_inside(&root, rel, text.as_bytes())?;
     Ok(hash(text.as_bytes()))
+}
+
+/// Writes files as [`write_file`] does, but syncs each folder once, in
+/// [`sync`](Self::sync), instead of once per file: a first pass writes thousands of files
+/// into a few folders. A file's bytes are durable when [`write`](Self::write) returns, its
+/// name only after `sync`, so a record of it must be committed after `sync`, never before
+/// (a record of a rename lost in a crash would make the old file read as an edit).
+#[derive(Debug)]
+pub struct FolderWriter {
+    root: PathBuf,
+    unsynced: Unsynced,
+}
+
+impl FolderWriter {
+    pub fn new(root: &Path) -> FolderWriter {
+        FolderWriter {
+            root: root.to_owned(),
+            unsynced: Unsynced::default(),
+        }
+    }
+
+    /// As [`write_file`], but for the folder sync.
+    pub fn write(&mut self, rel: &Path, text: &str) -> Result<String, Error> {
+        let root = real_root(&self.root)?;
+        write_inside_unsynced(&root, rel, text.as_bytes(), &mut self.unsynced)?;
+        Ok(hash(text.as_bytes()))
+    }
+
+    /// Syncs every folder written into since the last call, once each.
+    pub fn sync(&mut self) {
+        self.unsynced.sync();
+    }
 }
 
 /// Removes `root/rel` (a file already gone is fine), refusing symlinks and paths outside
@@ -36,5 +68,44 @@ fn real_root(root: &Path) -> Result<PathBuf, Error> {
         }),
         Ok(_) => Err(Error::NotADirectory(root.to_owned())),
         Err(_) => Err(Error::DirNotFound(root.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_writer_writes_as_write_file_does() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("mirror");
+        fs::create_dir(&root).expect("mkdir");
+        let mut w = FolderWriter::new(&root);
+        let h = w.write(Path::new("pages/a.md"), "text").expect("write");
+        assert_eq!(h, hash(b"text"));
+        assert_eq!(
+            fs::read_to_string(root.join("pages/a.md")).expect("read"),
+            "text"
+        );
+        w.sync();
+        assert!(matches!(
+            w.write(Path::new("../out.md"), "x"),
+            Err(Error::OutsideFolder(_))
+        ));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path(), root.join("link")).expect("symlink");
+            assert!(matches!(
+                w.write(Path::new("link/x.md"), "x"),
+                Err(Error::SymlinkInTheWay(_))
+            ));
+            assert!(!dir.path().join("x.md").exists());
+        }
+        // A vanished folder is not made again.
+        fs::remove_dir_all(&root).expect("remove");
+        assert!(matches!(
+            w.write(Path::new("pages/a.md"), "x"),
+            Err(Error::DirNotFound(_))
+        ));
     }
 }

@@ -7,7 +7,7 @@
 //! - [`scan`]: every candidate `*.md` file under the folder, hashed ([`DiskFile`]).
 //! - [`plan`]: a pure function from (entries, files, objects) to [`Action`]s.
 //! - [`write_file`] / [`remove_file`]: atomic, confined to the folder, never through a
-//!   symlink.
+//!   symlink; [`FolderWriter`] writes many files with one sync per folder.
 //! - [`Watcher`]: "look again" hints from the file system ([`Change`]).
 //!
 //! The engine (`meridian-app`) runs the loop: on a [`Change`] (or at start, or every
@@ -22,6 +22,7 @@ mod files;
 mod plan;
 mod scan;
 mod state;
+pub mod tree;
 mod watch;
 
 use std::path::PathBuf;
@@ -29,7 +30,7 @@ use std::path::PathBuf;
 use meridian_core::{DocId, Kind};
 use sha2::{Digest, Sha256};
 
-pub use files::{remove_file, write_file};
+pub use files::{FolderWriter, remove_file, write_file};
 pub use plan::plan;
 pub use scan::{MAX_FILE_BYTES, scan};
 pub use state::{MirrorState, Refusal};
@@ -58,6 +59,10 @@ pub struct Rendered {
     pub title: String,
     /// Where a new file goes, relative: `pages`, `pages/parent-slug`, `decisions`.
     pub folder: PathBuf,
+    /// Where the object says its file is (the path it was imported or mirrored as,
+    /// relative to the mirror folder, e.g. `pages/remote/index.md`): a new file goes there
+    /// when that is a valid name no other file takes, else in `folder`.
+    pub path: Option<PathBuf>,
     /// Decisions: the `NNNN` of `decisions/NNNN-slug.md`.
     pub number: Option<u32>,
     pub text: String,

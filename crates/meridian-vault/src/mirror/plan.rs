@@ -43,6 +43,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use meridian_core::DocId;
+use unicode_normalization::UnicodeNormalization;
 
 use super::{Action, DiskFile, Entry, HeldDeletes, Plan, Rendered, hash};
 use crate::confined::is_plain_relative;
@@ -245,7 +246,11 @@ pub fn plan(
         if entry_by_id.contains_key(&o.id) || ids_on_disk.contains(&o.id) {
             continue;
         }
-        let path = new_path(o, &taken);
+        let path = o
+            .path
+            .clone()
+            .filter(|p| is_free_name(p, &taken))
+            .unwrap_or_else(|| new_path(o, &taken));
         taken.insert(path_key(&path));
         out.write.push(write(o, path));
     }
@@ -318,10 +323,25 @@ fn write(o: &Rendered, path: PathBuf) -> Action {
     }
 }
 
-/// The collision key of a relative path: `/`-separated and lowercased, as
-/// case-insensitive file systems (macOS, Windows) compare names.
+/// The collision key of a relative path: `/`-separated, in Unicode NFC and lowercased,
+/// as case-insensitive file systems (macOS, Windows) compare names (macOS also takes `é`
+/// composed and decomposed as one name).
 fn path_key(p: &Path) -> String {
-    slashed(p).to_lowercase()
+    slashed(p).nfc().collect::<String>().to_lowercase()
+}
+
+/// Whether the mirror may write a new file at `rel`: a plain relative `.md` path whose
+/// every component is a name the mirror would write itself, taken by no other file.
+fn is_free_name(rel: &Path, taken: &HashSet<String>) -> bool {
+    let valid = is_plain_relative(rel)
+        && rel
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("md"))
+        && rel.components().all(|c| {
+            let name = c.as_os_str().to_string_lossy();
+            !name.starts_with('.') && safe_component(&name, "") == name
+        });
+    valid && !taken.contains(&path_key(rel))
 }
 
 fn slashed(p: &Path) -> String {
@@ -450,6 +470,7 @@ mod tests {
             kind: Kind::Page,
             title: title.into(),
             folder: "pages".into(),
+            path: None,
             number: None,
             text: text(n, body),
             heads: format!("now{n}"),
@@ -663,6 +684,68 @@ mod tests {
         );
         let acts = run(&[], &disk, &objects);
         assert_eq!(written_path(&acts, 1), PathBuf::from(expected));
+    }
+
+    /// A new file goes where the object says it was (an imported page keeps its folder,
+    /// so relative links between files keep working), unless that name is taken, not a
+    /// name the mirror would write, or outside the folder.
+    #[test]
+    fn a_new_file_goes_at_the_objects_own_path_when_it_is_free_and_valid() {
+        let at = |path: &str| Rendered {
+            path: Some(path.into()),
+            ..obj(1, "Graph Visualization", "G")
+        };
+        let written = |objects: &[Rendered], disk: &[DiskFile]| -> Vec<PathBuf> {
+            run(&[], disk, objects)
+                .into_iter()
+                .filter_map(|a| match a {
+                    Action::Write { path, .. } => Some(path),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(
+            written(&[at("pages/features/graph-view.md")], &[]),
+            vec![PathBuf::from("pages/features/graph-view.md")]
+        );
+        // Taken by another file (in any case): the title's slug in the folder instead.
+        assert_eq!(
+            written(
+                &[at("pages/features/graph-view.md")],
+                &[file(None, "pages/Features/Graph-View.md", "other")]
+            ),
+            vec![PathBuf::from("pages/graph-visualization.md")]
+        );
+        for bad in [
+            "pages/../graph.md",
+            "/etc/graph.md",
+            "pages/con.md",
+            "pages/graph.txt",
+            "pages/.hidden/graph.md",
+            "pages/trailing./graph.md",
+        ] {
+            assert_eq!(
+                written(&[at(bad)], &[]),
+                vec![PathBuf::from("pages/graph-visualization.md")],
+                "{bad}"
+            );
+        }
+    }
+
+    /// macOS stores `é` decomposed; a new object whose slug is the composed name must not
+    /// be written over that file.
+    #[test]
+    fn names_that_differ_only_in_unicode_composition_collide() {
+        let disk = [file(None, "pages/cafe\u{301}.md", "someone's")];
+        let acts = run(&[], &disk, &[obj(1, "Café", "C")]);
+        let written: Vec<&Path> = acts
+            .iter()
+            .filter_map(|a| match a {
+                Action::Write { path, .. } => Some(path.as_path()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(written, vec![Path::new("pages/café-2.md")]);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use meridian_core::{DocId, Kind};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::Entry;
+use super::{Entry, HeldDeletes};
 use crate::Error;
 
 /// A file the mirror would not use, and why (shown to people until it is fixed).
@@ -23,9 +23,15 @@ pub struct Refusal {
 /// The mirror's memory, a SQLite file the caller places (the engine uses
 /// `<data_dir>/mirror.db`). Every method blocks on SQLite; call it from the mirror's own
 /// thread.
+///
+/// Each change is its own durable commit, unless a batch is open ([`begin`](Self::begin)
+/// to [`commit`](Self::commit)): a first pass records thousands of files, and each commit
+/// costs disk flushes.
 #[derive(Debug)]
 pub struct MirrorState {
     db: Connection,
+    /// Changes made in the open batch, not yet committed.
+    pending: usize,
 }
 
 const SCHEMA: &str = "
@@ -50,7 +56,45 @@ impl MirrorState {
     pub fn open(path: &Path) -> Result<MirrorState, Error> {
         let db = Connection::open(path)?;
         db.execute_batch(SCHEMA)?;
-        Ok(MirrorState { db })
+        Ok(MirrorState { db, pending: 0 })
+    }
+
+    /// Opens a batch, unless one is open: the changes that follow (records, forgets,
+    /// refusals) are committed together by [`commit`](Self::commit), with one disk flush
+    /// for them all. Dropped uncommitted, the state rolls them back. The caller makes sure
+    /// losing them is safe: a record must follow its file being durable, and a change to
+    /// the workspace (an object made from a file, an edit applied) wants its record
+    /// committed before the next one, or a crash would let the next pass repeat it.
+    pub fn begin(&mut self) -> Result<(), Error> {
+        if self.db.is_autocommit() {
+            // Deferred: the write lock is taken by the first change, so a batch opened
+            // around a long step that ends up recording nothing blocks no one.
+            self.db.execute_batch("BEGIN")?;
+            self.pending = 0;
+        }
+        Ok(())
+    }
+
+    /// Commits the open batch (durably: SQLite's `synchronous` is left at `FULL`); without
+    /// one, does nothing.
+    pub fn commit(&mut self) -> Result<(), Error> {
+        if !self.db.is_autocommit() {
+            self.db.execute_batch("COMMIT")?;
+        }
+        self.pending = 0;
+        Ok(())
+    }
+
+    /// How many changes the open batch holds (0 without one).
+    pub fn pending(&self) -> usize {
+        self.pending
+    }
+
+    /// Counts a change made in an open batch.
+    fn changed(&mut self) {
+        if !self.db.is_autocommit() {
+            self.pending += 1;
+        }
     }
 
     /// The folder chosen, absolute; `None` before one is.
@@ -69,10 +113,13 @@ impl MirrorState {
         if self.meta("root")?.as_deref() == Some(text) {
             return Ok(());
         }
-        let tx = self.db.transaction()?;
+        let tx = self.db.savepoint()?;
         tx.execute("DELETE FROM entries", [])?;
         tx.execute("DELETE FROM refusals", [])?;
-        tx.execute("DELETE FROM meta WHERE key = 'last_run'", [])?;
+        tx.execute(
+            "DELETE FROM meta WHERE key IN ('last_run', 'held_deletes')",
+            [],
+        )?;
         tx.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('root', ?1)",
             params![text],
@@ -119,7 +166,8 @@ impl MirrorState {
     /// same path is dropped: one file is one object.
     pub fn record(&mut self, entry: &Entry) -> Result<(), Error> {
         let path = utf8(&entry.path)?;
-        let tx = self.db.transaction()?;
+        // A savepoint, not a transaction: inside a batch it nests, outside it is one.
+        let tx = self.db.savepoint()?;
         tx.execute(
             "DELETE FROM entries WHERE path = ?1 AND id <> ?2",
             params![path, entry.id.as_str()],
@@ -137,12 +185,14 @@ impl MirrorState {
             ],
         )?;
         tx.commit()?;
+        self.changed();
         Ok(())
     }
 
     pub fn forget(&mut self, id: &DocId) -> Result<(), Error> {
         self.db
             .execute("DELETE FROM entries WHERE id = ?1", params![id.as_str()])?;
+        self.changed();
         Ok(())
     }
 
@@ -152,6 +202,7 @@ impl MirrorState {
             "INSERT OR REPLACE INTO refusals (path, reason, at_ms) VALUES (?1, ?2, ?3)",
             params![path.to_string_lossy(), reason, now_ms],
         )?;
+        self.changed();
         Ok(())
     }
 
@@ -160,6 +211,7 @@ impl MirrorState {
             "DELETE FROM refusals WHERE path = ?1",
             params![path.to_string_lossy()],
         )?;
+        self.changed();
         Ok(())
     }
 
@@ -183,6 +235,7 @@ impl MirrorState {
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_run', ?1)",
             params![ms.to_string()],
         )?;
+        self.changed();
         Ok(())
     }
 
@@ -193,6 +246,34 @@ impl MirrorState {
                     .map_err(|_| Error::StateCorrupt(format!("last run {v:?}")))
             })
             .transpose()
+    }
+
+    /// Remembers the deletions the mass-delete guard held back in the last pass (`None`
+    /// once none are held), so the app and `--status` can ask about them later.
+    pub fn set_held_deletes(&mut self, held: Option<HeldDeletes>) -> Result<(), Error> {
+        match held {
+            Some(h) => self.db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('held_deletes', ?1)",
+                params![format!("{} {}", h.gone, h.known)],
+            )?,
+            None => self
+                .db
+                .execute("DELETE FROM meta WHERE key = 'held_deletes'", [])?,
+        };
+        Ok(())
+    }
+
+    pub fn held_deletes(&self) -> Result<Option<HeldDeletes>, Error> {
+        let Some(v) = self.meta("held_deletes")? else {
+            return Ok(None);
+        };
+        let parsed = v
+            .split_once(' ')
+            .and_then(|(g, k)| Some((g.parse().ok()?, k.parse().ok()?)));
+        match parsed {
+            Some((gone, known)) => Ok(Some(HeldDeletes { gone, known })),
+            None => Err(Error::StateCorrupt(format!("held deletes {v:?}"))),
+        }
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>, Error> {
@@ -273,5 +354,47 @@ mod tests {
         s.set_root(Path::new("/srv/other")).expect("other root");
         assert!(s.entries().expect("entries").is_empty());
         assert_eq!(s.last_run().expect("last run"), None);
+    }
+
+    #[test]
+    fn a_batch_is_one_commit_and_is_lost_whole_when_not_committed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("mirror.db");
+        let mut s = MirrorState::open(&db).expect("open");
+        s.set_root(Path::new("/srv/notes")).expect("set root");
+        s.record(&entry(1, "pages/a.md")).expect("record");
+        assert_eq!(s.pending(), 0, "no batch: committed at once");
+
+        s.begin().expect("begin");
+        s.begin().expect("a second begin joins the open batch");
+        s.record(&entry(2, "pages/b.md")).expect("record");
+        s.record(&entry(3, "pages/c.md")).expect("record");
+        s.forget(&DocId::from_bytes([1; 16])).expect("forget");
+        s.refuse(Path::new("pages/x.md"), "not UTF-8", 5)
+            .expect("refuse");
+        assert_eq!(s.pending(), 4);
+        // Seen by the batch itself, not by another reader until committed.
+        assert_eq!(s.entries().expect("entries").len(), 2);
+        let other = MirrorState::open(&db).expect("open again");
+        assert_eq!(
+            other.entries().expect("entries"),
+            vec![entry(1, "pages/a.md")]
+        );
+        s.commit().expect("commit");
+        assert_eq!(s.pending(), 0);
+        assert_eq!(
+            other.entries().expect("entries"),
+            vec![entry(2, "pages/b.md"), entry(3, "pages/c.md")]
+        );
+        s.commit().expect("a commit without a batch does nothing");
+
+        // Dropped uncommitted: rolled back whole.
+        s.begin().expect("begin");
+        s.record(&entry(4, "pages/d.md")).expect("record");
+        s.clear_refusal(Path::new("pages/x.md")).expect("clear");
+        drop(s);
+        let s = MirrorState::open(&db).expect("reopen");
+        assert_eq!(s.entries().expect("entries").len(), 2);
+        assert_eq!(s.refusals().expect("refusals").len(), 1);
     }
 }

@@ -204,7 +204,14 @@ fn madr_corpus_survives_render_and_parse() {
     let Some(dir) = corpus("madr") else { return };
     let id: meridian_core::DocId = "0123456789abcdef0123456789abcdef".parse().expect("id");
     for f in scan_dir(&dir, 1).expect("scan").files {
-        let d = decision(f.object);
+        let mut d = decision(f.object);
+        // The record remembers its file; the file's location is its path, so the text
+        // does not say it.
+        assert_eq!(
+            d.path.as_deref(),
+            Some(f.rel_path.to_string_lossy().replace('\\', "/").as_str())
+        );
+        d.path = None;
         let text = meridian_vault::render_decision(&id, &d);
         let (got_id, again) = parse_markdown(&text, "x", 1).expect("reparse");
         assert_eq!(got_id.as_ref(), Some(&id));
@@ -257,6 +264,7 @@ fn handbook_imports_every_file_as_a_page() {
             .map(|f| match &f.object {
                 Parsed::Page(p) => p.title.clone(),
                 Parsed::Decision(d) => d.title.clone(),
+                other => panic!("{rel} read as {other:?}"),
             })
     };
     assert_eq!(

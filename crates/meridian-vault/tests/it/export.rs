@@ -169,3 +169,43 @@ fn export_dir_that_is_a_file_is_an_error() {
         Err(Error::NotADirectory(_))
     ));
 }
+
+#[test]
+fn the_path_is_where_the_file_is_not_what_it_says() {
+    // A page remembers its file, but the file does not say it: moving the file moves it.
+    let mut p = page("Graph", "Body\n");
+    p.path = Some("features/graph-view.md".into());
+    let text = meridian_vault::render_page(&id(1), &p);
+    assert!(!text.contains("graph-view"), "{text}");
+    let mut d = decision("Use it");
+    d.path = Some("adr/0001-use-it.md".into());
+    let text = meridian_vault::render_decision(&id(2), &d);
+    assert!(!text.contains("0001-use-it"), "{text}");
+
+    // A folder's files remember their paths, `/`-separated; an author's own `path:` key
+    // is theirs, kept as a property, and does not move the page.
+    let dir = tempfile::tempdir().expect("dir");
+    fs::create_dir_all(dir.path().join("a/b")).expect("mkdir");
+    fs::write(
+        dir.path().join("a/b/note.md"),
+        "---\npath: /somewhere/else\n---\n# Note\n",
+    )
+    .expect("write");
+    let scan = scan_dir(dir.path(), 0).expect("scan");
+    let Parsed::Page(p) = &scan.files[0].object else {
+        panic!("a page")
+    };
+    assert_eq!(p.path.as_deref(), Some("a/b/note.md"));
+    assert_eq!(
+        p.properties.get("path").map(String::as_str),
+        Some("\"/somewhere/else\"")
+    );
+    let (_, again) =
+        meridian_vault::parse_markdown(&meridian_vault::render_page(&id(3), p), "note", 0)
+            .expect("parse");
+    let Parsed::Page(again) = again else {
+        panic!("a page")
+    };
+    assert_eq!(again.path, None);
+    assert_eq!(again.properties.get("path"), p.properties.get("path"));
+}

@@ -181,7 +181,7 @@ fn scan_reports_hostile_files_and_never_leaves_the_folder() {
     }
     assert!(scan.files.iter().all(|f| match &f.object {
         Parsed::Page(p) => p.title != "Secret" && p.title != "hidden",
-        Parsed::Decision(_) => false,
+        _ => false,
     }));
 }
 

@@ -1,9 +1,10 @@
 //! Integration tests of meridian-vault: the real corpus, hostile input, export and the
-//! render → parse round trip, and the live mirror.
+//! render → parse round trip (meetings and threads too), and the live mirror.
 
 mod corpus;
 mod export;
 mod hostile;
+mod kinds;
 mod mirror;
 mod roundtrip;
 
@@ -30,13 +31,13 @@ pub fn corpus(sub: &str) -> Option<PathBuf> {
 pub fn page(p: Parsed) -> Page {
     match p {
         Parsed::Page(p) => p,
-        Parsed::Decision(d) => panic!("expected a page, got decision {:?}", d.title),
+        other => panic!("expected a page, got {other:?}"),
     }
 }
 
 pub fn decision(p: Parsed) -> Decision {
     match p {
         Parsed::Decision(d) => d,
-        Parsed::Page(p) => panic!("expected a decision, got page {:?}", p.title),
+        other => panic!("expected a decision, got {other:?}"),
     }
 }

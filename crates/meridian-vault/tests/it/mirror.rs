@@ -218,6 +218,7 @@ fn plan_write_scan_loop_settles() {
         kind: Kind::Page,
         title: "Con".into(),
         folder: "pages".into(),
+        path: None,
         number: None,
         text: format!("---\nid: {}\n---\n# Con\n", id(1)),
         heads: "h1".into(),

@@ -93,7 +93,7 @@ impl Workspace {
     }
 
     /// Pre-reads trimmed, each an existing object of this workspace or a web link.
-    async fn check_pre_reads(&self, pre_reads: &[String]) -> Result<Vec<String>, Error> {
+    pub(super) async fn check_pre_reads(&self, pre_reads: &[String]) -> Result<Vec<String>, Error> {
         let mut out = Vec::new();
         for p in pre_reads.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
             if let meridian_core::PreRead::Object(o) = parse_pre_read(p)? {

@@ -1,10 +1,12 @@
 //! Meetings: scheduling them (`schedule.rs`: creation, agenda and summary deadlines, fair
 //! slots, and unprepared meetings turned into async threads), the agenda builder
 //! (`agenda.rs`), what a meeting resolves (`outcome.rs`: decisions with the meeting as their
-//! source, action items that become tasks, summarising), and here the notes and summary
-//! typed in the editor and the state changes.
+//! source, action items that become tasks, summarising), its mirror file edited outside
+//! Meridian (`file.rs`), and here the notes and summary typed in the editor and the state
+//! changes.
 
 mod agenda;
+mod file;
 mod outcome;
 mod schedule;
 
