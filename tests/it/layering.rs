@@ -40,6 +40,19 @@ const NORMAL: &[(&str, &[&str])] = &[
     // who may use them.
     ("meridian-testkit", &["meridian-app"]),
     ("meridian-system-tests", &[]),
+    // Fuzz targets (test tooling, nothing depends on it): every decoder and parser it feeds,
+    // through their public APIs (the relay's through its `fuzzing` feature).
+    (
+        "meridian-fuzz",
+        &[
+            "meridian-core",
+            "meridian-store",
+            "meridian-search",
+            "meridian-vault",
+            "meridian-sync",
+            "meridian-relay",
+        ],
+    ),
     ("meridian-desktop-bench", &[]),
     ("hello-tauri", &[]),
 ];

@@ -51,9 +51,20 @@ pub struct Limits {
     pub rate_bytes: u64,
     /// Bytes of envelopes a workspace may store.
     pub quota_bytes: u64,
-    /// Open WebSocket connections at once.
+    /// Open WebSocket connections at once; one more is told so in an `Error` frame.
     pub max_connections: usize,
-    /// Time from connecting to a finished login (or a `Register`/`Join` answered).
+    /// Sockets one address may hold open (logged in or not); one more is answered with
+    /// HTTP 503 saying so.
+    pub max_connections_per_ip: usize,
+    /// Sockets that have not logged in yet, at once (each may hold up to
+    /// `max_login_bytes`); one more is answered with HTTP 503 saying so.
+    pub max_pending_logins: usize,
+    /// Bytes a connection may send before it has logged in (any `Register` fits); more
+    /// is answered with a `TooLarge` error and the connection closed.
+    pub max_login_bytes: usize,
+    /// Time from connecting to a finished login (or a `Register`/`Join` answered). A
+    /// socket that has not upgraded to WebSocket by then is closed; one that has gets a
+    /// `Timeout` error.
     pub handshake_timeout: Duration,
     /// How often sessions are ticked (resync after silence, timeouts).
     pub tick_interval: Duration,
@@ -74,6 +85,9 @@ impl Default for Limits {
             rate_bytes: 8 * 1024 * 1024,
             quota_bytes: 1024 * 1024 * 1024,
             max_connections: 10_000,
+            max_connections_per_ip: 256,
+            max_pending_logins: 1024,
+            max_login_bytes: 1024 * 1024,
             handshake_timeout: Duration::from_secs(10),
             tick_interval: Duration::from_secs(2),
             max_pending_joins: 64,

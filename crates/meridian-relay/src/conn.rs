@@ -17,6 +17,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use crate::config::Limits;
 use crate::core::{ConnId, Event, Outbound};
+use crate::guard::{LOGIN_BYTES_MARKER, Ticket};
 
 /// Decoded frames waiting for the core may hold this much memory (in KiB) across all
 /// connections; a connection waits, and stops reading, while the budget is used up.
@@ -181,6 +182,13 @@ fn read(
                 );
                 return Incoming::Refuse(ErrorCode::TooLarge, msg);
             }
+            if text.contains(LOGIN_BYTES_MARKER) {
+                let msg = format!(
+                    "this connection sent more than {} bytes before logging in: log in first",
+                    limits.max_login_bytes
+                );
+                return Incoming::Refuse(ErrorCode::TooLarge, msg);
+            }
             tracing::debug!(%err, "websocket read failed");
             return Incoming::End;
         }
@@ -232,9 +240,15 @@ fn read(
     }
 }
 
+/// Whether `bytes` (a frame from the core) is `Welcome`: the device logged in. Only the
+/// few small frames before it are decoded.
+fn is_welcome(bytes: &[u8]) -> bool {
+    matches!(Frame::decode(bytes), Ok(Frame::Welcome { .. }))
+}
+
 /// Serves one connection until either side closes it. `slot` (its place under the
 /// connection limit) is given back as soon as the connection is over, before the closing
-/// handshake.
+/// handshake; `ticket` (its socket's place under the login bounds) learns of the login.
 pub(crate) async fn serve(
     mut ws: WebSocket,
     conn: ConnId,
@@ -242,7 +256,9 @@ pub(crate) async fn serve(
     budget: Arc<Semaphore>,
     limits: Limits,
     slot: OwnedSemaphorePermit,
+    ticket: Arc<Ticket>,
 ) {
+    let mut logged_in = false;
     let (out, mut outbox) = mpsc::channel(OUTBOX_FRAMES);
     if core.send(Event::Open { conn, out }).await.is_err() {
         let msg = "the relay is shutting down: reconnect shortly".to_owned();
@@ -254,6 +270,11 @@ pub(crate) async fn serve(
         tokio::select! {
             next = outbox.recv() => match next {
                 Some(Outbound::Frame(bytes)) => {
+                    // Before the device can answer `Welcome` with a large frame.
+                    if !logged_in && is_welcome(&bytes) {
+                        logged_in = true;
+                        ticket.logged_in();
+                    }
                     if ws.send(Message::Binary(bytes)).await.is_err() {
                         break false;
                     }

@@ -19,6 +19,7 @@
 mod config;
 mod conn;
 mod core;
+mod guard;
 mod server;
 pub mod store;
 mod tls;
@@ -27,6 +28,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 pub use config::{Config, Limits};
+/// The core driven by hand, for fuzzing (`meridian-fuzz`).
+#[cfg(feature = "fuzzing")]
+pub use core::fuzzing;
 pub use server::{Server, serve, serve_with_store};
 pub use store::{RelayStore, SqliteStore, StoreError};
 pub use tls::{TlsError, TlsSetup, fingerprint_hex};

@@ -50,6 +50,12 @@ struct Args {
     /// Open connections at once.
     #[arg(long, default_value_t = 10_000)]
     max_connections: usize,
+    /// Open connections one address may hold.
+    #[arg(long, default_value_t = 256)]
+    max_connections_per_ip: usize,
+    /// Connections that have not logged in yet, at once.
+    #[arg(long, default_value_t = 1024)]
+    max_pending_logins: usize,
     /// Seconds a connection has to finish logging in.
     #[arg(long, default_value_t = 10)]
     handshake_timeout_secs: u64,
@@ -86,6 +92,8 @@ impl Args {
             rate_bytes: self.rate_bytes,
             quota_bytes: self.quota_mb.saturating_mul(1024 * 1024),
             max_connections: self.max_connections,
+            max_connections_per_ip: self.max_connections_per_ip,
+            max_pending_logins: self.max_pending_logins,
             handshake_timeout: Duration::from_secs(self.handshake_timeout_secs),
             ..Limits::default()
         };

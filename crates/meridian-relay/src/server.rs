@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::response::Response;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use meridian_sync::wire::MAX_FRAME_BYTES;
@@ -20,6 +21,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, Limits};
 use crate::core::{Core, Event, load_workspaces};
+use crate::guard::{Gate, Guarded, Peer};
 use crate::store::{RelayStore, SqliteStore};
 use crate::tls::{self, TlsListener};
 use crate::{Error, conn};
@@ -108,6 +110,7 @@ pub async fn serve_with_store<S: RelayStore>(config: Config, store: S) -> Result
     })?;
 
     let limits = config.limits;
+    let gate = Gate::new(limits.clone());
     let (core_tx, core_rx) = mpsc::channel(INBOX_EVENTS);
     let core = Core::new(store, limits.clone(), workspaces);
     let core_thread = std::thread::Builder::new()
@@ -127,7 +130,10 @@ pub async fn serve_with_store<S: RelayStore>(config: Config, store: S) -> Result
         next_conn: Arc::new(AtomicU64::new(1)),
         tracker: tracker.clone(),
     };
-    let app = Router::new().route("/sync", get(upgrade)).with_state(state);
+    let app = Router::new()
+        .route("/sync", get(upgrade))
+        .with_state(state)
+        .into_make_service_with_connect_info::<Peer>();
     let (stop, stopped) = oneshot::channel::<()>();
     let stopped = async {
         let _ = stopped.await;
@@ -140,6 +146,7 @@ pub async fn serve_with_store<S: RelayStore>(config: Config, store: S) -> Result
                     addr: config.listen,
                     source,
                 })?;
+            let listener = Guarded::new(listener, gate);
             tokio::spawn(async move {
                 axum::serve(listener, app)
                     .with_graceful_shutdown(stopped)
@@ -151,6 +158,7 @@ pub async fn serve_with_store<S: RelayStore>(config: Config, store: S) -> Result
             let listener = listener.tap_io(|tcp| {
                 let _ = tcp.set_nodelay(true);
             });
+            let listener = Guarded::new(listener, gate);
             tokio::spawn(async move {
                 axum::serve(listener, app)
                     .with_graceful_shutdown(stopped)
@@ -185,7 +193,16 @@ async fn tick(core: mpsc::WeakSender<Event>, every: Duration) {
     }
 }
 
-async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(
+    State(state): State<AppState>,
+    ConnectInfo(Peer(ticket)): ConnectInfo<Peer>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if let Some(refusal) = ticket.refused() {
+        let headers = [(header::CONNECTION, "close")];
+        return (StatusCode::SERVICE_UNAVAILABLE, headers, refusal.to_string()).into_response();
+    }
+    ticket.upgraded();
     let ws = ws
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES);
@@ -203,7 +220,7 @@ async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Respons
     } = state;
     ws.on_upgrade(move |socket| {
         tracker.track_future(async move {
-            conn::serve(socket, id, core, budget, limits, permit).await;
+            conn::serve(socket, id, core, budget, limits, permit, ticket).await;
         })
     })
 }

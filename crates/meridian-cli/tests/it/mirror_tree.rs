@@ -211,3 +211,42 @@ fn held_deletions_are_shown_by_status_until_they_are_allowed() {
     let status = json(d.path(), &["mirror", "--status"]);
     assert_eq!(status["held_deletes"], Value::Null, "{status}");
 }
+
+#[test]
+fn renaming_a_file_rewrites_the_links_that_named_it_in_the_other_files() {
+    let source = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(source.path().join("features")).expect("mkdir");
+    std::fs::write(
+        source.path().join("features/graph-view.md"),
+        "# Graph Visualization\n\nThe graph.\n",
+    )
+    .expect("write");
+    std::fs::write(
+        source.path().join("index.md"),
+        "# Home\n\nSee [[graph-view#Usage|the graph]] and [the graph](features/graph-view.md).\n",
+    )
+    .expect("write");
+    let d = init();
+    ok(d.path(), &["import", source.path().to_str().expect("UTF-8")]);
+    let root = tempfile::tempdir().expect("temp dir");
+    let folder = root.path().join("notes");
+    reconcile(d.path(), &[folder.to_str().expect("UTF-8")]);
+    assert!(folder.join("pages/features/graph-view.md").is_file());
+
+    std::fs::create_dir_all(folder.join("pages/views")).expect("mkdir");
+    std::fs::rename(
+        folder.join("pages/features/graph-view.md"),
+        folder.join("pages/views/graph.md"),
+    )
+    .expect("mv");
+    let r = reconcile(d.path(), &[]);
+    assert_eq!(count(&r, "moved"), 1, "{r}");
+    let home = std::fs::read_to_string(folder.join("pages/index.md")).expect("read");
+    assert!(
+        home.contains("[[graph#Usage|the graph]]") && home.contains("[the graph](views/graph.md)"),
+        "{home}"
+    );
+    // The links still find the page, and nothing is left unresolved.
+    let unresolved = json(d.path(), &["page", "links", "--unresolved"]);
+    assert_eq!(unresolved, serde_json::json!([]), "{unresolved}");
+}

@@ -12,6 +12,8 @@
 
 mod fanout;
 mod first;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod log;
 mod sweep;
 mod workspace;

@@ -1,0 +1,3 @@
+//! The fuzz targets on stable: every crash file and seed replayed (`replay`).
+
+mod replay;
