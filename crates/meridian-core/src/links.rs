@@ -16,7 +16,7 @@ use std::ops::Range;
 use crate::{Decision, Error, Meeting, Object, Page, Thread};
 
 /// How a link is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum LinkKind {
     /// `[[target]]`, `[[target#heading|label]]`, `![[target]]`: a file name, a path, a
     /// title or a document id.
@@ -26,7 +26,7 @@ pub enum LinkKind {
 }
 
 /// A link as written, in order of appearance.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Link {
     pub kind: LinkKind,
     /// `![[…]]` or `![…](…)`: shown in place rather than linked to.

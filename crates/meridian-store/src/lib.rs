@@ -367,6 +367,40 @@ impl Store {
         ack
     }
 
+    /// The derived cache: for each document that has a row, the heads key (as
+    /// [`heads_key`] writes it) at which its `data` was derived. The engine owns what
+    /// `data` means; a row whose heads are not the document's is stale.
+    pub fn derived_blocking(&self) -> Result<Vec<(DocId, String, Vec<u8>)>, Error> {
+        let path = &self.inner.path;
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached("SELECT id, heads, data FROM derived")
+            .map_err(|e| Error::read(path, "the derived cache", e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| Error::read(path, "the derived cache", e))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, heads, data)| Some((id.parse().ok()?, heads, data)))
+            .collect())
+    }
+
+    /// Stores rows of the derived cache through the writer thread, with the next batch.
+    /// Queued at once (a store dropped later still writes them); the [`Ack`] says when
+    /// they are committed. A row for a document that no longer exists is skipped.
+    pub fn put_derived(&self, rows: Vec<(DocId, String, Vec<u8>)>) -> Ack {
+        let (ack, done) = ack::pair(self.inner.path.clone());
+        self.send(Job::PutDerived { rows, done });
+        ack
+    }
+
     /// Runs `PRAGMA integrity_check`; anything but "ok" is [`Error::Corrupt`].
     pub fn integrity_check_blocking(&self) -> Result<(), Error> {
         schema::check(&self.reader(), &self.inner.path, "integrity_check")

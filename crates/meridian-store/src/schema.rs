@@ -40,6 +40,14 @@ const MIGRATIONS: &[&str] = &[
      ) STRICT;
      CREATE INDEX catalog_by_updated ON catalog(updated_at_ms DESC);
      CREATE INDEX catalog_by_kind_updated ON catalog(kind, updated_at_ms DESC);",
+    // 2: what the engine derived from a document (its links, a page's parent…) at the
+    //    heads it read, so a new process need not load every document again. A cache:
+    //    a row whose heads are not the document's is stale and ignored.
+    "CREATE TABLE derived (
+        id    TEXT PRIMARY KEY REFERENCES docs(id) ON DELETE CASCADE,
+        heads TEXT NOT NULL,
+        data  BLOB NOT NULL
+     ) STRICT;",
 ];
 
 /// The schema version this build writes.

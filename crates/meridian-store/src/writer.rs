@@ -39,6 +39,11 @@ pub(crate) enum Job {
         value: String,
         done: Completer,
     },
+    /// Rows of the derived cache: (document, heads key, data).
+    PutDerived {
+        rows: Vec<(DocId, String, Vec<u8>)>,
+        done: Completer,
+    },
     /// Test hook: simulate a full disk by forbidding the file to grow.
     LimitGrowth {
         limited: bool,
@@ -118,6 +123,7 @@ fn completer(job: Job) -> Completer {
         Job::Write(_, done)
         | Job::Compact { done, .. }
         | Job::SetMeta { done, .. }
+        | Job::PutDerived { done, .. }
         | Job::LimitGrowth { done, .. } => done,
     }
 }
@@ -157,6 +163,17 @@ fn apply_batch(
                      ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 )?
                 .execute(params![key, value])?;
+            }
+            Job::PutDerived { rows, .. } => {
+                // A document deleted meanwhile has no row to refer to: skipped.
+                let mut put = tx.prepare_cached(
+                    "INSERT INTO derived (id, heads, data)
+                     SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM docs WHERE id = ?1)
+                     ON CONFLICT(id) DO UPDATE SET heads = excluded.heads, data = excluded.data",
+                )?;
+                for (id, heads, data) in rows {
+                    put.execute(params![id.to_string(), heads, data])?;
+                }
             }
             Job::LimitGrowth { limited, .. } => {
                 let pages: i64 = if *limited {

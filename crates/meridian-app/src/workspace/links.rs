@@ -12,9 +12,10 @@ use meridian_core::links::{
 use super::*;
 
 /// What one document says about its links.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Facts {
-    /// The document's heads when it was read.
+    /// The document's heads when it was read (stored beside the facts, not in them).
+    #[serde(skip)]
     heads: String,
     pub(super) links: Vec<Link>,
     /// The file a page or decision was imported or mirrored as (`Page::path`).
@@ -24,7 +25,7 @@ pub(super) struct Facts {
     message_kind: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct PageFacts {
     parent: Option<DocId>,
     tags: Vec<String>,
@@ -195,9 +196,13 @@ impl Workspace {
 
     /// The catalog and each linking document's facts, re-reading only what changed.
     /// Runs on a blocking thread: a changed document is loaded whole.
+    ///
+    /// What was read is kept in the store's derived cache too (keyed by heads), so a new
+    /// process (each CLI command, the app after a start) loads only the documents that
+    /// changed since some process last read them, not every document.
     pub(super) async fn link_facts(&self) -> Result<(Vec<CatalogEntry>, FactsById), Error> {
         let cached: FactsById = lock(&self.inner.links).clone();
-        let (entries, fresh) = self
+        let (entries, fresh, new_rows) = self
             .inner
             .store
             .read(move |store| -> Result<_, Error> {
@@ -207,21 +212,51 @@ impl Workspace {
                     .into_iter()
                     .map(|(id, heads, _)| (id, heads))
                     .collect();
+                // The stored facts, read once per process (while nothing is cached).
+                let mut stored: HashMap<DocId, (String, Vec<u8>)> = if cached.is_empty() {
+                    store
+                        .derived_blocking()?
+                        .into_iter()
+                        .map(|(id, heads, data)| (id, (heads, data)))
+                        .collect()
+                } else {
+                    HashMap::new()
+                };
                 let mut fresh = HashMap::with_capacity(entries.len());
+                let mut new_rows = Vec::new();
                 for e in entries.iter().filter(|e| LINKING.contains(&e.kind)) {
                     let Some(heads) = heads.get(&e.id) else {
                         continue;
                     };
                     let facts = match cached.get(&e.id) {
                         Some(f) if &f.heads == heads => f.clone(),
-                        _ => Arc::new(read_facts(store, e, heads.clone())?),
+                        _ => match stored.remove(&e.id).and_then(|row| from_row(row, heads)) {
+                            Some(f) => Arc::new(f),
+                            None => {
+                                let f = read_facts(store, e, heads.clone())?;
+                                if let Ok(data) = serde_json::to_vec(&f) {
+                                    new_rows.push((e.id.clone(), heads.clone(), data));
+                                }
+                                Arc::new(f)
+                            }
+                        },
                     };
                     fresh.insert(e.id.clone(), facts);
                 }
-                Ok((entries, fresh))
+                Ok((entries, fresh, new_rows))
             })
             .await?;
         *lock(&self.inner.links) = fresh.clone();
+        if !new_rows.is_empty() {
+            // A cache: the answer does not wait for it, and a failed write only means the
+            // next process reads those documents again.
+            let stored = self.inner.store.put_derived(new_rows);
+            tokio::spawn(async move {
+                if let Err(error) = stored.await {
+                    tracing::warn!(%error, "the derived link facts were not stored");
+                }
+            });
+        }
         Ok((entries, fresh))
     }
 
@@ -237,6 +272,16 @@ impl Workspace {
             .with_timezone(&tz)
             .date_naive()
     }
+}
+
+/// Facts stored at `heads`, if the row is of those heads and reads.
+fn from_row((stored, data): (String, Vec<u8>), heads: &str) -> Option<Facts> {
+    if stored != heads {
+        return None;
+    }
+    let mut facts: Facts = serde_json::from_slice(&data).ok()?;
+    facts.heads = stored;
+    Some(facts)
 }
 
 fn read_facts(store: &Store, entry: &CatalogEntry, heads: String) -> Result<Facts, Error> {

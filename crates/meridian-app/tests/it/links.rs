@@ -577,3 +577,71 @@ async fn foam_links_follow_a_renamed_note() {
     assert!(!text.contains("[[graph-view]]"), "{text}");
     assert!(text.contains("](../views/graph.md)"), "{text}");
 }
+
+/// Link facts are kept in the store, keyed by each document's heads: a restarted process
+/// takes them from there instead of loading every document, and a row from before an edit
+/// is never believed.
+#[tokio::test]
+async fn link_facts_survive_a_restart_and_stale_ones_are_ignored() {
+    let t = TempWorkspace::new().await;
+    let plan = page(&t, "Hiring plan", "Who we hire next.").await;
+    let onboarding = page(&t, "Onboarding", "Start with [[Hiring plan]].").await;
+    let quiet = page(&t, "Quiet", "Links to nothing.").await;
+    let back = t.ws.links(&plan).await.expect("links");
+    assert_eq!(back.backlinks.len(), 1);
+    let store = t.ws.store().clone();
+    let stored = || {
+        store
+            .derived_blocking()
+            .expect("derived rows")
+            .into_iter()
+            .map(|(id, heads, data)| (id, (heads, data)))
+            .collect::<std::collections::HashMap<_, _>>()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while stored().len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "facts were not stored");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    // Proof that a restart reads the stored facts rather than the documents: the row of
+    // "Quiet" is rewritten (same heads) to say it links to the plan.
+    let (heads, _) = stored()[&quiet].clone();
+    let (_, onboarding_facts) = stored()[&onboarding].clone();
+    store
+        .put_derived(vec![(quiet.clone(), heads, onboarding_facts)])
+        .await
+        .expect("put");
+    let restarted = t.reopen().await;
+    let back = restarted.links(&plan).await.expect("links");
+    let mut ids: Vec<&DocId> = back.backlinks.iter().map(|o| &o.id).collect();
+    ids.sort();
+    let mut want = vec![&onboarding, &quiet];
+    want.sort();
+    assert_eq!(ids, want, "the stored facts were used");
+
+    // An edit moves the heads: the row no longer matches and the document is read again,
+    // in this process and in the next.
+    restarted
+        .update_page(
+            &quiet,
+            PagePatch {
+                body: Some("Still links to nothing.".into()),
+                ..PagePatch::default()
+            },
+        )
+        .await
+        .expect("edit");
+    let back = restarted.links(&plan).await.expect("links");
+    assert_eq!(
+        back.backlinks.iter().map(|o| &o.id).collect::<Vec<_>>(),
+        [&onboarding]
+    );
+    drop(restarted);
+    let again = t.reopen().await;
+    let back = again.links(&plan).await.expect("links");
+    assert_eq!(
+        back.backlinks.iter().map(|o| &o.id).collect::<Vec<_>>(),
+        [&onboarding]
+    );
+}
