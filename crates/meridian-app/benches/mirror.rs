@@ -125,10 +125,13 @@ async fn run(corpus: &Path) {
 
     // 3. File save → object updated.
     let mut save = Vec::new();
+    let mut searchable = Vec::new();
     let mut save_lost = 0;
     for n in 0..SAMPLES {
         let (path, id) = picks.next().expect("enough files");
-        let marker = format!("b10-save-{n}-{}", rand_tag());
+        // One word no page has, so a search for it finds this page only once indexed.
+        let word = format!("bten{n}x{}", rand_tag());
+        let marker = format!("b10-save {word}");
         let mut events = ws.subscribe();
         let t = Instant::now();
         append(path, &marker);
@@ -151,6 +154,20 @@ async fn run(corpus: &Path) {
         match seen {
             Ok(at) => save.push(ms(at)),
             Err(_) => save_lost += 1,
+        }
+        // … and found by search (the indexer commits in batches after the store).
+        let found = tokio::time::timeout(TIMEOUT, async {
+            loop {
+                let hits = ws.search(&word, 5).await.expect("search");
+                if hits.iter().any(|h| h.id == id.as_str()) {
+                    return t.elapsed();
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await;
+        if let Ok(at) = found {
+            searchable.push(ms(at));
         }
         tokio::time::sleep(GAP).await;
     }
@@ -223,6 +240,14 @@ async fn run(corpus: &Path) {
         max(&save)
     );
     println!(
+        "| file save → found by search, p50 / p99 of {} | {:.0} / {:.0} ms | min {:.0}, max {:.0} |",
+        searchable.len(),
+        pct(&searchable, 50.0),
+        pct(&searchable, 99.0),
+        min(&searchable),
+        max(&searchable)
+    );
+    println!(
         "| app edit → file rewritten, p50 / p99 of {} ({edit_lost} lost) | {edit_p50:.0} / {edit_p99:.0} ms | min {:.0}, max {:.0} |",
         edit.len(),
         min(&edit),
@@ -250,6 +275,9 @@ async fn run(corpus: &Path) {
         },
         "file_save_to_object_ms": {
             "p50": save_p50, "p99": save_p99, "lost": save_lost, "samples": save,
+        },
+        "file_save_to_searchable_ms": {
+            "p50": pct(&searchable, 50.0), "p99": pct(&searchable, 99.0), "samples": searchable,
         },
         "app_edit_to_file_ms": {
             "p50": edit_p50, "p99": edit_p99, "lost": edit_lost, "samples": edit,

@@ -30,8 +30,8 @@ const MIRROR_DB: &str = "mirror.db";
 const MARKER: &str = ".meridian-mirror";
 /// Most passes of one reconcile (each may write back what the previous one applied).
 const MAX_PASSES: usize = 4;
-/// Most records of a pass committed together: a crash loses at most these (and the next
-/// pass records them again), and a reader waits for at most this many files' writes.
+/// Most records of a pass committed together: a crash loses at most these (the next pass
+/// records them again), and `--status` or the app sees a first pass's progress.
 const RECORDS_PER_COMMIT: usize = 256;
 /// Changes coming in (edits, saves) are gathered this long before a pass.
 const SETTLE: Duration = Duration::from_millis(300);

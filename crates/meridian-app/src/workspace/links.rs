@@ -287,6 +287,25 @@ fn from_row((stored, data): (String, Vec<u8>), heads: &str) -> Option<Facts> {
 fn read_facts(store: &Store, entry: &CatalogEntry, heads: String) -> Result<Facts, Error> {
     let doc = store.load_blocking(&entry.id, TextEncoding::Utf16CodeUnit)?;
     let object = meridian_core::read_any(&doc)?;
+    Ok(facts_of(&object, heads))
+}
+
+/// The derived-cache row of a document just made from `object` (at `heads`, as the
+/// store's heads key): an import stores its documents' link facts with them, so the first
+/// page tree or backlinks after it need not load every document again.
+pub(super) fn derived_row(
+    id: &DocId,
+    object: &Object,
+    heads: String,
+) -> Option<(DocId, String, Vec<u8>)> {
+    if !LINKING.contains(&object.kind()) {
+        return None;
+    }
+    let data = serde_json::to_vec(&facts_of(object, heads.clone())).ok()?;
+    Some((id.clone(), heads, data))
+}
+
+fn facts_of(object: &Object, heads: String) -> Facts {
     let page = match &object {
         Object::Page(p) => Some(PageFacts {
             parent: p.parent.as_deref().and_then(|s| s.parse().ok()),
@@ -296,7 +315,7 @@ fn read_facts(store: &Store, entry: &CatalogEntry, heads: String) -> Result<Fact
         }),
         _ => None,
     };
-    Ok(Facts {
+    Facts {
         heads,
         links: object.links(),
         path: object.path().map(str::to_owned),
@@ -305,7 +324,7 @@ fn read_facts(store: &Store, entry: &CatalogEntry, heads: String) -> Result<Fact
             Object::Thread(t) => Some(t.message_kind.clone()),
             _ => None,
         },
-    })
+    }
 }
 
 fn is_past(date: &str, today: chrono::NaiveDate) -> bool {

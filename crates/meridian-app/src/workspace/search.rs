@@ -99,7 +99,12 @@ impl Workspace {
         let mut done = 0;
         for id in ids {
             let entry = self.catalog_entry(&id).await?;
-            let Some(entry) = entry.filter(|e| !e.trashed) else {
+            // The workspace document and the charter are never indexed (`search_doc` gives
+            // them no entry), so they are not read: the workspace document lists every
+            // object, and reading it after each object made cost O(n) each.
+            let Some(entry) =
+                entry.filter(|e| !e.trashed && !matches!(e.kind, Kind::Workspace | Kind::Charter))
+            else {
                 index.delete(id.as_str())?;
                 continue;
             };

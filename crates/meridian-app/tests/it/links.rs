@@ -600,7 +600,10 @@ async fn link_facts_survive_a_restart_and_stale_ones_are_ignored() {
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while stored().len() < 3 {
-        assert!(std::time::Instant::now() < deadline, "facts were not stored");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "facts were not stored"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 

@@ -227,7 +227,10 @@ fn renaming_a_file_rewrites_the_links_that_named_it_in_the_other_files() {
     )
     .expect("write");
     let d = init();
-    ok(d.path(), &["import", source.path().to_str().expect("UTF-8")]);
+    ok(
+        d.path(),
+        &["import", source.path().to_str().expect("UTF-8")],
+    );
     let root = tempfile::tempdir().expect("temp dir");
     let folder = root.path().join("notes");
     reconcile(d.path(), &[folder.to_str().expect("UTF-8")]);
