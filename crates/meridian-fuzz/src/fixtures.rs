@@ -28,10 +28,6 @@ impl Fixture {
     pub(crate) fn ops(&self) -> Vec<SignedOp> {
         self.log.ops().to_vec()
     }
-
-    pub(crate) fn epoch_keys(&self) -> BTreeMap<u64, EpochKey> {
-        BTreeMap::from([(1, self.epoch_key.clone())])
-    }
 }
 
 pub(crate) fn fixture() -> &'static Fixture {

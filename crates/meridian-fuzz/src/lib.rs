@@ -14,16 +14,22 @@
 
 mod fixtures;
 mod relay;
+pub mod seeds;
 mod sync;
 mod text;
 
 pub use relay::relay_conn;
-pub use sync::{envelope, frame, invite_code, join_request, key_file, membership_log, membership_ops};
+pub use sync::{
+    envelope, frame, invite_code, join_request, key_file, membership_log, membership_ops,
+};
 pub use text::{hours, markdown, search_query, store_load};
+
+/// A fuzz target: panics when an invariant breaks.
+pub type Target = fn(&[u8]);
 
 /// Every target by name (the names of `fuzz/fuzz_targets/*.rs` and of the corpus
 /// folders).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("frame", frame),
     ("envelope", envelope),
     ("membership_log", membership_log),
@@ -39,7 +45,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
 ];
 
 /// The target called `name`.
-pub fn target(name: &str) -> Option<fn(&[u8])> {
+pub fn target(name: &str) -> Option<Target> {
     TARGETS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
 }
 
@@ -67,6 +73,11 @@ impl<'a> Input<'a> {
             }
             None => 0,
         }
+    }
+
+    /// True once in `n` byte values.
+    pub(crate) fn one_in(&mut self, n: u8) -> bool {
+        self.byte().is_multiple_of(n)
     }
 
     pub(crate) fn u64(&mut self) -> u64 {

@@ -83,7 +83,7 @@ fn envelope(input: &mut Input<'_>, device: usize, seq: u64, rng: &mut StdRng) ->
     let fx = fixture();
     let author = &fx.devices[device];
     let doc = DocumentId([input.byte() % 4; 16]);
-    let kind = if input.byte() % 3 == 0 {
+    let kind = if input.one_in(3) {
         let mut covers = VersionVector::new();
         for _ in 0..=input.byte() % 3 {
             covers.set(fx.devices[usize::from(input.byte() % 3)].id(), input.u64());
@@ -113,6 +113,13 @@ fn envelope(input: &mut Input<'_>, device: usize, seq: u64, rng: &mut StdRng) ->
                 .expect("a plain header seals")
         }
     }
+}
+
+/// `MERIDIAN_FUZZ_TRACE=1` prints what the relay sent after each step (to see what a
+/// script reaches).
+fn trace() -> bool {
+    static TRACE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TRACE.get_or_init(|| std::env::var_os("MERIDIAN_FUZZ_TRACE").is_some())
 }
 
 /// Runs one script against a fresh relay.
@@ -190,12 +197,12 @@ pub fn relay_conn(data: &[u8]) {
                 let mut pos = input.u64();
                 for _ in 0..=input.byte() % 3 {
                     client.seq += 1;
-                    let seq = if input.byte() % 8 == 0 {
+                    let seq = if input.one_in(8) {
                         input.u64()
                     } else {
                         client.seq
                     };
-                    let device = if input.byte() % 8 == 0 {
+                    let device = if input.one_in(8) {
                         usize::from(input.byte() % 3)
                     } else {
                         client.device
@@ -204,7 +211,7 @@ pub fn relay_conn(data: &[u8]) {
                     entries.push((pos, envelope(&mut input, device, seq, &mut rng)));
                 }
                 let upto = pos + input.u64() % 3;
-                let frame = if input.byte() % 4 == 0 {
+                let frame = if input.one_in(4) {
                     Frame::Deliver { entries, upto }
                 } else {
                     Frame::Push { entries, upto }
@@ -217,7 +224,7 @@ pub fn relay_conn(data: &[u8]) {
                 clients[c].open = false;
             }
             8 => {
-                let request = if input.byte() % 2 == 0 {
+                let request = if input.one_in(2) {
                     fx.join.encode()
                 } else {
                     let device = &fx.devices[usize::from(input.byte() % 3)];
@@ -230,7 +237,7 @@ pub fn relay_conn(data: &[u8]) {
                 let frame = match input.byte() % 5 {
                     0 => Frame::Ack {
                         upto: input.u64(),
-                        skip_to: (input.byte() % 2 == 0).then(|| input.u64()),
+                        skip_to: (input.one_in(2)).then(|| input.u64()),
                     },
                     1 => Frame::Want {
                         cursor: input.u64(),
@@ -244,7 +251,7 @@ pub fn relay_conn(data: &[u8]) {
                                     author: fx.devices[usize::from(input.byte() % 3)].id(),
                                     seq: input.u64(),
                                 },
-                                ok: input.byte() % 2 == 0,
+                                ok: input.one_in(2),
                             })
                             .collect(),
                     },
@@ -288,11 +295,7 @@ pub fn relay_conn(data: &[u8]) {
                         .map(|op| vec![op]),
                 };
                 if let Ok(ops) = made {
-                    let start = if input.byte() % 8 == 0 {
-                        input.u64()
-                    } else {
-                        start
-                    };
+                    let start = if input.one_in(8) { input.u64() } else { start };
                     relay.frame(conn, Frame::Membership { start, ops });
                 }
             }
@@ -310,12 +313,18 @@ pub fn relay_conn(data: &[u8]) {
             }
         }
         let sent = relay.flush().unwrap_or_else(|e| panic!("{e}"));
+        if trace() {
+            eprintln!("step {}: {sent:?}", action % 12);
+        }
         let mut closed = [false; 3];
         for (conn, s) in sent {
             let Some(i) = conn.checked_sub(1).map(|i| i as usize).filter(|i| *i < 3) else {
                 continue;
             };
-            assert!(!closed[i], "the relay sent on connection {conn} after closing it");
+            assert!(
+                !closed[i],
+                "the relay sent on connection {conn} after closing it"
+            );
             match s {
                 Sent::Frame(frame) => clients[i].receive(frame),
                 Sent::Close => {

@@ -266,6 +266,9 @@ pub(crate) struct GuardedIo<T> {
     timeout: Duration,
     read: usize,
     max_read: usize,
+    /// Over `max_read`: what still arrives is read and dropped, so the relay can close
+    /// with its `Error` frame delivered instead of resetting a peer that is still sending.
+    tripped: bool,
 }
 
 impl<T> GuardedIo<T> {
@@ -277,6 +280,7 @@ impl<T> GuardedIo<T> {
             timeout,
             read: 0,
             max_read,
+            tripped: false,
         }
     }
 }
@@ -288,9 +292,13 @@ impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.tripped {
+            return discard(Pin::new(&mut this.io), cx);
+        }
         let bounded = !this.ticket.is_logged_in();
         if bounded {
             if this.read >= this.max_read {
+                this.tripped = true;
                 let msg = format!("{LOGIN_BYTES_MARKER} ({} bytes)", this.max_read);
                 return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, msg)));
             }
@@ -311,6 +319,23 @@ impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
         }
         polled
     }
+}
+
+/// Reads and drops what `io` has until it would block (`Pending`) or ends (`Ok(())`
+/// with nothing read: the end of the stream). A peer that never stops sending gets a
+/// 64 KiB turn per poll, so it cannot hold the task.
+fn discard<T: AsyncRead>(mut io: Pin<&mut T>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    let mut scratch = [0u8; 4096];
+    for _ in 0..16 {
+        let mut buf = ReadBuf::new(&mut scratch);
+        match io.as_mut().poll_read(cx, &mut buf) {
+            Poll::Ready(Ok(())) if buf.filled().is_empty() => return Poll::Ready(Ok(())),
+            Poll::Ready(Ok(())) => {}
+            other => return other,
+        }
+    }
+    cx.waker().wake_by_ref();
+    Poll::Pending
 }
 
 impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {

@@ -200,7 +200,12 @@ async fn upgrade(
 ) -> Response {
     if let Some(refusal) = ticket.refused() {
         let headers = [(header::CONNECTION, "close")];
-        return (StatusCode::SERVICE_UNAVAILABLE, headers, refusal.to_string()).into_response();
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            headers,
+            refusal.to_string(),
+        )
+            .into_response();
     }
     ticket.upgraded();
     let ws = ws

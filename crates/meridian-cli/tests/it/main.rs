@@ -11,6 +11,9 @@ mod mirror_kinds;
 mod mirror_scale;
 mod mirror_tree;
 mod objects;
+// Attackers connect from 127.0.0.2 and up, which only Linux routes to loopback by default.
+#[cfg(target_os = "linux")]
+mod relay_attack;
 mod search;
 mod sync;
 mod threads;

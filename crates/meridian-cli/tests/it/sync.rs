@@ -16,7 +16,7 @@ use crate::{fails, init, json, meridian, ok};
 pub(crate) struct Relay {
     child: Child,
     url: String,
-    addr: String,
+    pub(crate) addr: String,
     data: PathBuf,
 }
 
@@ -45,10 +45,21 @@ impl Relay {
     }
 
     fn spawn(data: &Path, addr: &str, mode: &str) -> Relay {
+        Relay::spawn_with(data, addr, &[mode])
+    }
+
+    /// A plain `ws://` relay on loopback started with `args` (limits, timeouts).
+    pub(crate) fn start_with(data: &Path, args: &[&str]) -> Relay {
+        let mut all = vec!["--insecure"];
+        all.extend_from_slice(args);
+        Relay::spawn_with(data, "127.0.0.1:0", &all)
+    }
+
+    fn spawn_with(data: &Path, addr: &str, args: &[&str]) -> Relay {
         let mut child = Command::new(relay_binary())
             .args(["--listen", addr, "--data"])
             .arg(data)
-            .arg(mode)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -75,6 +86,16 @@ impl Relay {
         }
     }
 
+    /// The relay's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process is still running.
+    pub(crate) fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// SIGKILL: no graceful shutdown, no chance to flush anything.
     fn kill(mut self) -> (PathBuf, String) {
         self.child.kill().expect("kill relay");
@@ -91,10 +112,10 @@ impl Drop for Relay {
 }
 
 /// `meridian sync` running in the background for one device.
-struct Syncing(Child);
+pub(crate) struct Syncing(Child);
 
 impl Syncing {
-    fn start(dir: &Path) -> Syncing {
+    pub(crate) fn start(dir: &Path) -> Syncing {
         Syncing(
             Command::new(env!("CARGO_BIN_EXE_meridian"))
                 .arg("--data-dir")
@@ -119,7 +140,11 @@ impl Drop for Syncing {
 }
 
 fn invite(dir: &Path, relay: &Relay, role: &str) -> String {
-    json(dir, &["invite", "--relay", &relay.url, "--role", role])["code"]
+    invite_at(dir, &relay.url, role)
+}
+
+fn invite_at(dir: &Path, url: &str, role: &str) -> String {
+    json(dir, &["invite", "--relay", url, "--role", role])["code"]
         .as_str()
         .expect("code")
         .to_owned()
@@ -127,7 +152,12 @@ fn invite(dir: &Path, relay: &Relay, role: &str) -> String {
 
 /// Joins into a fresh folder while `admin` syncs to admit it.
 pub(crate) fn join(admin: &Path, relay: &Relay, name: &str, role: &str) -> tempfile::TempDir {
-    let code = invite(admin, relay, role);
+    join_at(admin, &relay.url, name, role)
+}
+
+/// [`join`] through a relay at `url` (e.g. a proxy in front of one).
+pub(crate) fn join_at(admin: &Path, url: &str, name: &str, role: &str) -> tempfile::TempDir {
+    let code = invite_at(admin, url, role);
     let dir = tempfile::tempdir().expect("temp dir");
     let _admin = Syncing::start(admin);
     ok(
@@ -150,7 +180,7 @@ pub(crate) fn once(dir: &Path) {
     ok(dir, &["sync", "--once", "--timeout", "1m"]);
 }
 
-fn page_id(dir: &Path, title: &str) -> String {
+pub(crate) fn page_id(dir: &Path, title: &str) -> String {
     let rows = json(dir, &["list", "--kind", "page"]);
     rows.as_array()
         .expect("test step")
@@ -162,12 +192,12 @@ fn page_id(dir: &Path, title: &str) -> String {
         .to_owned()
 }
 
-fn page(dir: &Path, id: &str) -> Value {
+pub(crate) fn page(dir: &Path, id: &str) -> Value {
     json(dir, &["show", id])
 }
 
 /// Polls `f` until it holds or `secs` pass.
-fn eventually(secs: u64, mut f: impl FnMut() -> bool) -> bool {
+pub(crate) fn eventually(secs: u64, mut f: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < deadline {
         if f() {

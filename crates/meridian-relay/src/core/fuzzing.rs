@@ -100,7 +100,9 @@ impl Harness {
                 match rx.try_recv() {
                     Ok(Outbound::Frame(bytes)) => {
                         let frame = Frame::decode(&bytes).map_err(|e| {
-                            format!("the relay sent connection {conn} a frame that does not decode: {e}")
+                            format!(
+                                "the relay sent connection {conn} a frame that does not decode: {e}"
+                            )
                         })?;
                         sent.push((*conn, Sent::Frame(frame)));
                     }

@@ -270,3 +270,94 @@ async fn a_protocol_1_device_is_told_to_update_in_words_it_can_read() {
         "and the connection closes"
     );
 }
+
+/// Connects a WebSocket client over `tcp` and returns the HTTP refusal's status and body.
+async fn refused_upgrade(url: &str) -> (u16, String) {
+    let tcp =
+        tokio::net::TcpStream::connect(url.trim_start_matches("ws://").trim_end_matches("/sync"))
+            .await
+            .expect("connect");
+    match tokio_tungstenite::client_async(url, tcp).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => (
+            response.status().as_u16(),
+            String::from_utf8_lossy(response.body().as_deref().unwrap_or_default()).into_owned(),
+        ),
+        Err(other) => panic!("refused without an answer: {other}"),
+        Ok(_) => panic!("upgraded over the limit"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_are_bounded_until_they_log_in() {
+    use tokio::io::AsyncReadExt;
+
+    let relay = Relay::with_limits(Limits {
+        max_login_bytes: 64 * 1024,
+        handshake_timeout: Duration::from_millis(500),
+        tick_interval: Duration::from_millis(100),
+        ..Limits::default()
+    })
+    .await;
+    let url = relay.url();
+    let addr = relay.server.local_addr();
+
+    // A socket that never upgrades to WebSocket is closed at the login timeout.
+    let mut idle = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let started = tokio::time::Instant::now();
+    let read = tokio::time::timeout(Duration::from_secs(5), idle.read(&mut [0u8; 64])).await;
+    assert!(matches!(read, Ok(Ok(0) | Err(_))), "closed: {read:?}");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+
+    // More than the login allows, before logging in: refused as too large, saying why.
+    let mut big = raw_connect(&url).await;
+    let _ = big
+        .send(Message::Binary(vec![2u8; 256 * 1024].into()))
+        .await;
+    let (code, message) = recv_error(&mut big, 5).await.expect("refused");
+    assert_eq!(code, ErrorCode::TooLarge, "{message}");
+    assert!(
+        message.contains("65536 bytes before logging in"),
+        "{message}"
+    );
+    assert_eq!(recv(&mut big, 2).await, None, "disconnected");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_and_sockets_that_do_not_log_in_are_capped_with_a_clear_answer() {
+    let relay = Relay::with_limits(Limits {
+        max_connections_per_ip: 3,
+        ..Limits::default()
+    })
+    .await;
+    let url = relay.url();
+    let held: Vec<_> = futures_util::future::join_all((0..3).map(|_| raw_connect(&url))).await;
+    let (status, body) = refused_upgrade(&url).await;
+    assert_eq!(status, 503);
+    assert!(
+        body.contains("this address already has 3 connections open to the relay"),
+        "{body}"
+    );
+    // A place is free again once a socket closes.
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (_a, ca, _b, _cb) = pair(&url, 24, Role::Editor).await;
+    assert!(ca.closed.is_none(), "{:?}", ca.closed);
+
+    let relay = Relay::with_limits(Limits {
+        max_pending_logins: 2,
+        ..Limits::default()
+    })
+    .await;
+    let url = relay.url();
+    let _held: Vec<_> = futures_util::future::join_all((0..2).map(|_| raw_connect(&url))).await;
+    let (status, body) = refused_upgrade(&url).await;
+    assert_eq!(status, 503);
+    assert!(
+        body.contains("2 connections that have not logged in"),
+        "{body}"
+    );
+}
