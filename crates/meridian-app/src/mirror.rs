@@ -26,6 +26,8 @@ use crate::error::Error;
 use crate::workspace::{Workspace, heads_from_key, rfc3339};
 
 const MIRROR_DB: &str = "mirror.db";
+/// The folder of the mirror that holds decisions (pages: `tree::PAGES`).
+const DECISIONS: &str = "decisions";
 /// The file in the mirror folder that names the workspace it mirrors.
 const MARKER: &str = ".meridian-mirror";
 /// Most passes of one reconcile (each may write back what the previous one applied).
@@ -274,9 +276,7 @@ impl Workspace {
                     // Already there (written before a crash kept it from being recorded):
                     // recorded, not written again.
                     let hash = mirror::hash(text.as_bytes());
-                    let now_there = std::fs::read(root.join(&path))
-                        .ok()
-                        .map(|b| mirror::hash(&b));
+                    let now_there = hash_of(root, &path);
                     if now_there.as_deref() != Some(hash.as_str()) {
                         // Saved again since the scan: the next pass applies that first.
                         let expected = by_id.get(&id).map(|e| e.hash.as_str());
@@ -388,9 +388,7 @@ impl Workspace {
                     state.forget(&id)?;
                 }
                 Action::Remove { id, path } => {
-                    let now_there = std::fs::read(root.join(&path))
-                        .ok()
-                        .map(|b| mirror::hash(&b));
+                    let now_there = hash_of(root, &path);
                     if !unchanged_since(
                         now_there.as_deref(),
                         by_id.get(&id).map(|e| e.hash.as_str()),
@@ -507,7 +505,7 @@ impl Workspace {
     ) -> Result<(), Error> {
         let folder = match kind {
             Kind::Page => tree::PAGES,
-            Kind::Decision => "decisions",
+            Kind::Decision => DECISIONS,
             _ => return Ok(()),
         };
         let Some(rel) = path_below(path, folder) else {
@@ -550,12 +548,14 @@ impl Workspace {
             .iter()
             .map(|(id, e)| ((*id).clone(), e.path.clone()))
             .collect();
+        let paths = self.object_paths().await?;
         for r in out.iter_mut().filter(|r| !known.contains_key(&r.id)) {
-            let remembered = match &self.show_object(&r.id).await?.object {
-                Object::Page(p) => p.path.as_deref().map(|p| Path::new(tree::PAGES).join(p)),
-                Object::Decision(d) => d.path.as_deref().map(|p| Path::new("decisions").join(p)),
-                _ => None,
+            let folder = match r.kind {
+                Kind::Page => tree::PAGES,
+                Kind::Decision => DECISIONS,
+                _ => continue,
             };
+            let remembered = paths.get(&r.id).map(|p| Path::new(folder).join(p));
             if let Some(path) = &remembered {
                 placed.insert(r.id.clone(), path.clone());
             }
@@ -688,7 +688,7 @@ impl Workspace {
                 Parsed::Page(p)
             }
             Parsed::Decision(mut d) => {
-                d.path = path_below(path, "decisions");
+                d.path = path_below(path, DECISIONS);
                 Parsed::Decision(d)
             }
         };
@@ -744,38 +744,15 @@ impl Workspace {
     /// not a file there.
     pub fn mirror_file(&self, rel: &str) -> Result<PathBuf, Error> {
         let root = self.mirror_root(&mut self.mirror_state()?, None)?;
-        let rel = Path::new(rel);
-        let outside = || {
-            Error::Mirror(format!(
-                "{} is not a file of the mirror folder",
-                rel.display()
-            ))
-        };
-        if rel.components().next().is_none()
-            || !rel
-                .components()
-                .all(|c| matches!(c, std::path::Component::Normal(_)))
-        {
-            return Err(outside());
+        match mirror::file_inside(&root, Path::new(rel)) {
+            Ok(Some(file)) => Ok(file),
+            Ok(None) => Err(Error::Mirror(format!(
+                "{rel} is no longer in the mirror folder"
+            ))),
+            Err(_) => Err(Error::Mirror(format!(
+                "{rel} is not a file of the mirror folder"
+            ))),
         }
-        let mut at = root;
-        for c in rel.components() {
-            at.push(c);
-            match std::fs::symlink_metadata(&at) {
-                Ok(m) if m.file_type().is_symlink() => return Err(outside()),
-                Ok(_) => {}
-                Err(_) => {
-                    return Err(Error::Mirror(format!(
-                        "{} is no longer in the mirror folder",
-                        rel.display()
-                    )));
-                }
-            }
-        }
-        if !at.is_file() {
-            return Err(outside());
-        }
-        Ok(at)
     }
 
     /// Keeps the mirror folder and the workspace in step until `stop` turns true: a pass at
@@ -989,10 +966,10 @@ fn unchanged_since(now: Option<&str>, expected: Option<&str>) -> bool {
 
 fn folder_of(kind: Kind) -> PathBuf {
     PathBuf::from(match kind {
-        Kind::Decision => "decisions",
+        Kind::Decision => DECISIONS,
         Kind::Meeting => "meetings",
         Kind::Thread => "threads",
-        _ => "pages",
+        _ => tree::PAGES,
     })
 }
 

@@ -38,7 +38,7 @@ pub(crate) fn is_plain_relative(rel: &Path) -> bool {
 /// Checks every existing folder between `root` and `root/rel`'s parent is a real folder,
 /// creating the missing ones when `made` is given (which notes the folders that hold
 /// them). Returns the parent.
-fn parent_inside(
+pub(crate) fn parent_inside(
     root: &Path,
     rel: &Path,
     mut made: Option<&mut Unsynced>,

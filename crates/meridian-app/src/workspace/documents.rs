@@ -247,7 +247,9 @@ impl Workspace {
         self.index_new_objects(&created).await?;
         // Link facts of what was made, so the first page tree or backlinks after an
         // import reads them instead of every document (a cache: a failure costs time only).
-        if let Err(error) = self.inner.store.put_derived(derived).await {
+        if !derived.is_empty()
+            && let Err(error) = self.inner.store.put_derived(derived).await
+        {
             tracing::warn!(%error, "the imported documents' link facts were not stored");
         }
         Ok(results)

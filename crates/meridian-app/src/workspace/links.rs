@@ -66,6 +66,16 @@ impl Workspace {
         Ok(out)
     }
 
+    /// The file each page and decision remembers (`path`), from the link facts, so a
+    /// caller that needs every path does not load every document.
+    pub(crate) async fn object_paths(&self) -> Result<HashMap<DocId, String>, Error> {
+        let (_, facts) = self.link_facts().await?;
+        Ok(facts
+            .into_iter()
+            .filter_map(|(id, f)| Some((id, f.path.clone()?)))
+            .collect())
+    }
+
     /// Each thread's message kind, for the message board.
     pub async fn thread_kinds(&self) -> Result<Vec<ThreadKind>, Error> {
         let (_, facts) = self.link_facts().await?;

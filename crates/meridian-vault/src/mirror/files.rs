@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use super::hash;
 use crate::Error;
-use crate::confined::{Unsynced, remove_inside, write_inside, write_inside_unsynced};
+use crate::confined::{
+    Unsynced, is_plain_relative, parent_inside, remove_inside, write_inside, write_inside_unsynced,
+};
 
 /// Writes `text` at `root/rel` atomically (a hidden temp file in the same folder, fsync,
 /// rename over the target, fsync the folder), creating folders. Refuses to write through
@@ -39,6 +41,7 @@ impl FolderWriter {
 
     /// As [`write_file`], but for the folder sync.
     pub fn write(&mut self, rel: &Path, text: &str) -> Result<String, Error> {
+        // Resolved for every file: a folder that vanished must stop the writes.
         let root = real_root(&self.root)?;
         write_inside_unsynced(&root, rel, text.as_bytes(), &mut self.unsynced)?;
         Ok(hash(text.as_bytes()))
@@ -56,6 +59,24 @@ impl FolderWriter {
 pub fn remove_file(root: &Path, rel: &Path) -> Result<(), Error> {
     let root = real_root(root)?;
     remove_inside(&root, rel)
+}
+
+/// The whole path of the existing regular file `root/rel`, to hand to another program;
+/// `None` when nothing is there. Refuses paths outside `root`, a symlink anywhere below
+/// `root`, and anything but a file.
+pub fn file_inside(root: &Path, rel: &Path) -> Result<Option<PathBuf>, Error> {
+    let root = real_root(root)?;
+    if !is_plain_relative(rel) {
+        return Err(Error::OutsideFolder(root.join(rel)));
+    }
+    parent_inside(&root, rel, None)?;
+    let target = root.join(rel);
+    match fs::symlink_metadata(&target) {
+        Ok(m) if m.file_type().is_symlink() => Err(Error::SymlinkInTheWay(target)),
+        Ok(m) if m.is_file() => Ok(Some(target)),
+        Ok(_) => Err(Error::NotAFile(target)),
+        Err(_) => Ok(None),
+    }
 }
 
 /// `root` resolved once (it may itself be a symlink the person chose); below it nothing
@@ -107,5 +128,29 @@ mod tests {
             w.write(Path::new("pages/a.md"), "x"),
             Err(Error::DirNotFound(_))
         ));
+    }
+
+    #[test]
+    fn file_inside_names_only_real_files_below_the_root() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("notes");
+        fs::create_dir(&root).expect("mkdir");
+        write_file(&root, Path::new("pages/a.md"), "text").expect("write");
+        let real = root.canonicalize().expect("real");
+        assert_eq!(
+            file_inside(&root, Path::new("pages/a.md")).expect("ok"),
+            Some(real.join("pages/a.md"))
+        );
+        assert_eq!(
+            file_inside(&root, Path::new("pages/gone.md")).expect("ok"),
+            None
+        );
+        assert!(file_inside(&root, Path::new("../notes/pages/a.md")).is_err());
+        assert!(file_inside(&root, Path::new("pages")).is_err());
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("pages"), root.join("link")).expect("symlink");
+            assert!(file_inside(&root, Path::new("link/a.md")).is_err());
+        }
     }
 }

@@ -30,7 +30,7 @@ use std::path::PathBuf;
 use meridian_core::{DocId, Kind};
 use sha2::{Digest, Sha256};
 
-pub use files::{FolderWriter, remove_file, write_file};
+pub use files::{FolderWriter, file_inside, remove_file, write_file};
 pub use plan::plan;
 pub use scan::{MAX_FILE_BYTES, scan};
 pub use state::{MirrorState, Refusal};
