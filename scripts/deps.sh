@@ -47,6 +47,9 @@ meridian_deps() {
     # The local-network tests build network namespaces (ip, unshare, nsenter) and open
     # sockets from inside them with python3.
     _apt_ensure iproute2 util-linux python3
+    # The relay's PostgreSQL backend is tested against a real server that the tests start
+    # in a temporary folder (meridian-testkit's postgres module): initdb, pg_ctl, psql.
+    _apt_ensure postgresql
     if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
       echo "==> installing tauri-driver"
       cargo install tauri-driver --version 2.1.0 --locked

@@ -51,7 +51,18 @@ impl MirrorTask {
             error: None,
         };
         let done = tauri::async_runtime::spawn(async move {
-            let result = ws.run_mirror(None, stopped).await;
+            // While it runs, a pass the disk refused (full) is retried; its reason is shown.
+            let (problem, mut problems) = watch::channel(None);
+            let shown = health.clone();
+            let forward = tauri::async_runtime::spawn(async move {
+                while problems.changed().await.is_ok() {
+                    let now = problems.borrow_and_update().clone();
+                    lock(&shown).error = now;
+                }
+            });
+            let result = ws.run_mirror_reporting(None, stopped, &problem).await;
+            drop(problem);
+            let _ = forward.await;
             let mut health = lock(&health);
             health.running = false;
             if let Err(error) = result {
@@ -106,6 +117,15 @@ impl AppState {
 
     pub fn set_ready(&self, ws: Workspace) {
         *self.opened.write().unwrap_or_else(|p| p.into_inner()) = Opened::Ready(ws);
+    }
+
+    /// Stops the running sync task (it ends its session) and frees the slot, so the next
+    /// [`AppState::start_sync`] starts a new one at once.
+    pub fn stop_sync(&self) {
+        let mut slot = self.sync.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(stop) = slot.take() {
+            let _ = stop.send(true);
+        }
     }
 
     /// Claims the sync slot: `Some(receiver)` if no sync task runs yet.

@@ -250,6 +250,24 @@ impl Event {
     }
 }
 
+/// Whether every change made on this device is saved on its disk. `unsaved` changes wait in
+/// memory after a write failed (`error` says why, e.g. the disk is full); they are saved on
+/// their own once the disk accepts writes again, and the status returns to `unsaved: 0`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StorageStatus {
+    pub unsaved: u32,
+    pub error: Option<String>,
+}
+
+impl From<&meridian_store::StoreHealth> for StorageStatus {
+    fn from(h: &meridian_store::StoreHealth) -> Self {
+        StorageStatus {
+            unsaved: u32::try_from(h.unsaved).unwrap_or(u32::MAX),
+            error: h.error.clone(),
+        }
+    }
+}
+
 /// A partial update of a member: absent fields stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(default)]

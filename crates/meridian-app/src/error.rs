@@ -50,6 +50,14 @@ pub enum Error {
     },
     #[error("the workspace metadata is damaged: {0}; restore a backup")]
     Metadata(String),
+    /// A database of this device is damaged (found at open); [`crate::Workspace::recover`]
+    /// rebuilds it.
+    #[error(
+        "{} is damaged or lost ({detail}): run `meridian recover` (in the app: Recover) to rebuild it from the relay and this device's other database; it keeps this device's identity, and the damaged file is kept beside it as {}.corrupt-<time>",
+        file.display(),
+        file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    )]
+    Damaged { file: PathBuf, detail: String },
     #[error("the engine stopped while the command ran")]
     Stopped,
     #[error(transparent)]
@@ -82,6 +90,10 @@ pub enum ErrorKind {
     Storage,
     Corrupt,
     NotInitialised,
+    /// The change was made and is kept in memory, but the disk refused to save it (full,
+    /// I/O error): it is saved on its own once the disk accepts writes again, so the UI
+    /// must not send it again. `detail` says what to do (free some space).
+    Unsaved,
     Io,
     Internal,
     Sync,
@@ -104,8 +116,11 @@ impl Error {
             Error::Store(S::HeadsMismatch { .. } | S::CorruptDoc { .. } | S::Corrupt { .. }) => {
                 ErrorKind::Corrupt
             }
+            Error::Store(S::DiskFull { .. } | S::Io { .. } | S::Commit { .. }) => {
+                ErrorKind::Unsaved
+            }
             Error::Store(_) => ErrorKind::Storage,
-            Error::Metadata(_) => ErrorKind::Corrupt,
+            Error::Metadata(_) | Error::Damaged { .. } => ErrorKind::Corrupt,
             Error::Rule(meridian_core::Error::Automerge(_)) => ErrorKind::Internal,
             Error::Rule(meridian_core::Error::DocumentShape { .. }) => ErrorKind::Corrupt,
             Error::Rule(_)

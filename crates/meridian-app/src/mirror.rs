@@ -41,6 +41,10 @@ const SETTLE: Duration = Duration::from_millis(300);
 const GIT_WAIT: Duration = Duration::from_secs(5);
 /// A full pass runs this often even when nothing announced a change.
 const RESCAN: Duration = Duration::from_secs(60);
+/// After a pass failed on the disk (full, I/O error), the next one runs this soon, doubling
+/// up to [`RETRY_MAX`]: what it could not write is written once space returns.
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+const RETRY_MAX: Duration = Duration::from_secs(10);
 
 /// What one reconcile did.
 #[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
@@ -757,19 +761,43 @@ impl Workspace {
 
     /// Keeps the mirror folder and the workspace in step until `stop` turns true: a pass at
     /// start, after every change to the workspace (an edit here or through sync) and to the
-    /// folder (a save in any editor, git), and every minute.
+    /// folder (a save in any editor, git), and every minute. A pass the disk refused (full,
+    /// I/O error) is retried within seconds, and its error logged.
     pub async fn run_mirror(
         &self,
         dir: Option<&Path>,
+        stop: watch::Receiver<bool>,
+    ) -> Result<(), Error> {
+        let (problem, _) = watch::channel(None);
+        self.run_mirror_reporting(dir, stop, &problem).await
+    }
+
+    /// [`Workspace::run_mirror`], also publishing in `problem` why the last pass failed
+    /// (`None` once one succeeds), for the app to show while the mirror keeps retrying.
+    pub async fn run_mirror_reporting(
+        &self,
+        dir: Option<&Path>,
         mut stop: watch::Receiver<bool>,
+        problem: &watch::Sender<Option<String>>,
     ) -> Result<(), Error> {
         let root = self.mirror_root(&mut self.mirror_state()?, dir)?;
         // Watching starts before the first pass: a save made while it runs (or just after
         // it wrote the files) would otherwise wait for the next rescan, a minute away.
         let (watcher, changes) = mirror::Watcher::start(&root)?;
         tracing::debug!(folder = %root.display(), polling = watcher.is_polling(), "watching the mirror folder");
-        let first = self.mirror_once(Some(&root), false).await?;
-        log_pass(&first);
+        // A first pass the disk refused is retried like any other; anything else (the folder
+        // is not this workspace's mirror, its state is unreadable) stops the mirror.
+        let mut retry = None;
+        match self.mirror_once(Some(&root), false).await {
+            Ok(first) => log_pass(&first),
+            Err(e) if is_disk_trouble(&e) => {
+                let error = explain(&e, &self.data_dir());
+                tracing::warn!(%error, "a mirror pass failed; retrying");
+                problem.send_replace(Some(error));
+                retry = Some(RETRY_FIRST);
+            }
+            Err(e) => return Err(e),
+        }
         // The watcher's channel is a std one (the vault has no runtime): a thread passes
         // its news on.
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -807,6 +835,7 @@ impl Workspace {
                     }
                 }
                 _ = rescan.tick() => {}
+                () = tokio::time::sleep(retry.unwrap_or(RESCAN)), if retry.is_some() => {}
             }
             // Gather what else comes in the next moment into the same pass.
             let settle = tokio::time::sleep(SETTLE);
@@ -819,8 +848,19 @@ impl Workspace {
                 }
             }
             match self.mirror_once(None, false).await {
-                Ok(report) => log_pass(&report),
-                Err(e) => tracing::warn!(error = %e, "a mirror pass failed"),
+                Ok(report) => {
+                    log_pass(&report);
+                    if retry.take().is_some() {
+                        tracing::info!("the mirror caught up after failed passes");
+                        problem.send_replace(None);
+                    }
+                }
+                Err(e) => {
+                    let error = explain(&e, &self.data_dir());
+                    tracing::warn!(%error, "a mirror pass failed; retrying");
+                    problem.send_replace(Some(error));
+                    retry = Some(retry.map_or(RETRY_FIRST, |r| (r * 2).min(RETRY_MAX)));
+                }
             }
             // Our own writes come back as watcher events: the next pass finds every hash
             // as recorded and does nothing, so nothing is drained (a save made meanwhile
@@ -829,6 +869,56 @@ impl Workspace {
         drop(watcher);
         Ok(())
     }
+}
+
+/// A failure of the disk (the mirror folder's or the workspace's): full, or an I/O error.
+/// The next pass does what this one could not, so the mirror retries rather than stops.
+fn is_disk_trouble(e: &Error) -> bool {
+    use meridian_store::Error as S;
+    use meridian_vault::Error as V;
+    matches!(
+        e,
+        Error::Vault(
+            V::WriteFile { .. } | V::CreateDir { .. } | V::RemoveFile { .. } | V::State(_)
+        ) | Error::Store(S::DiskFull { .. } | S::Io { .. } | S::Commit { .. })
+            | Error::Write { .. }
+    )
+}
+
+/// A failed pass as the person should read it: a full disk is named as such, with what to
+/// do. The mirror folder's disk says so in the write's own error; the workspace's (its
+/// database, the mirror's state) is probed, because SQLite reports a shared-memory file it
+/// cannot grow as a plain I/O error.
+fn explain(e: &Error, data_dir: &Path) -> String {
+    use meridian_vault::Error as V;
+    let full = |what: &str, dir: &Path| {
+        tracing::debug!(error = %e, "the mirror pass failed on a full disk");
+        format!(
+            "the disk holding {what} {} is full, so the mirror cannot go on: free some space \
+             there; it retries on its own and loses nothing",
+            dir.display()
+        )
+    };
+    match e {
+        Error::Vault(
+            V::WriteFile { path, source }
+            | V::CreateDir { path, source }
+            | V::RemoveFile { path, source },
+        ) if source.kind() == std::io::ErrorKind::StorageFull => {
+            full("the Markdown folder", path.parent().unwrap_or(path))
+        }
+        _ if is_disk_trouble(e) && disk_is_full(data_dir) => full("the workspace", data_dir),
+        _ => e.to_string(),
+    }
+}
+
+/// Whether a small probe file cannot be written in `dir` because its disk is full.
+fn disk_is_full(dir: &Path) -> bool {
+    let probe = dir.join(format!(".meridian-space-probe-{}", std::process::id()));
+    let full = std::fs::write(&probe, [0u8; 64 * 1024])
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::StorageFull);
+    let _ = std::fs::remove_file(&probe);
+    full
 }
 
 fn refuse(

@@ -44,6 +44,12 @@ impl Workspace {
         self.net().is_shared().await
     }
 
+    /// Points this device at another address of the same relay deployment; see
+    /// [`meridian_net::Net::set_relay`]. Returns the address as it will be used.
+    pub async fn set_relay(&self, relay_url: &str) -> Result<String, Error> {
+        Ok(self.net().set_relay(relay_url).await?)
+    }
+
     /// Creates a single-use invite to join through `relay_url`, valid for `valid_ms`.
     pub async fn create_invite(
         &self,

@@ -65,6 +65,21 @@ pub enum Command {
         #[arg(long, default_value = "10m")]
         wait: String,
     },
+    /// Rebuild this device's damaged or lost workspace.db or sync.db from the other one
+    /// and the relay, keeping this device's identity; damaged files are kept aside as
+    /// FILE.corrupt-TIME
+    Recover {
+        /// The relay to restore from (needed when sync.db, which remembers it, is gone),
+        /// e.g. ws://127.0.0.1:7447/sync
+        #[arg(long)]
+        relay: Option<String>,
+        /// Give up on the relay after this long, e.g. 90s, 5m
+        #[arg(long, default_value = "5m")]
+        timeout: String,
+    },
+    /// The relay this device syncs through
+    #[command(subcommand)]
+    Relay(RelayCommand),
     /// Sync with the relay and the workspace's devices on the local network until
     /// interrupted (Ctrl-C)
     Sync {
@@ -800,4 +815,15 @@ impl DeviceRole {
             DeviceRole::Viewer => "viewer",
         }
     }
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum RelayCommand {
+    /// Point this device at another address of the same relay deployment (another relay
+    /// on the same database, or the relay moved): nothing is downloaded again and nothing
+    /// waiting is lost; a pinned certificate stays pinned
+    Set {
+        /// e.g. wss://relay-2.example.org:7447/sync
+        url: String,
+    },
 }

@@ -34,11 +34,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<Option<Reply>> {
                 .await
                 .map(Some);
         }
+        Command::Recover { relay, timeout } => {
+            return sync::recover(&data_dir, relay.as_deref(), &timeout)
+                .await
+                .map(Some);
+        }
         other => other,
     };
     let ws = Workspace::open(&data_dir).await?;
     let reply = match command {
-        Command::Init { .. } | Command::Join { .. } => unreachable!("handled above"),
+        Command::Init { .. } | Command::Join { .. } | Command::Recover { .. } => {
+            unreachable!("handled above")
+        }
         Command::Invite {
             relay,
             role,
@@ -59,6 +66,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Option<Reply>> {
             return sync::sync(&ws, once, &timeout, &routes).await;
         }
         Command::Peers => sync::peers(&ws).await?,
+        Command::Relay(RelayCommand::Set { url }) => sync::set_relay(&ws, &url).await?,
         Command::Mirror {
             dir,
             once,

@@ -76,6 +76,41 @@ pub async fn join(
 #[serde(transparent)]
 pub struct Joined(WorkspaceInfo);
 
+pub async fn recover(data_dir: &Path, relay: Option<&str>, timeout: &str) -> anyhow::Result<Reply> {
+    let timeout = duration(timeout)?;
+    eprintln!("Checking this device's databases and rebuilding from the relay…");
+    let (_ws, report) = Workspace::recover(data_dir, relay, timeout).await?;
+    Ok(Box::new(Recovered(report)))
+}
+
+/// What `recover` rebuilt.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct Recovered(meridian_app::RecoveryReport);
+
+impl Report for Recovered {
+    fn human(&self, out: &mut dyn Write) -> io::Result<()> {
+        let r = &self.0;
+        writeln!(
+            out,
+            "Rebuilt {} for device {}.",
+            r.rebuilt.join(" and "),
+            r.device
+        )?;
+        for why in &r.reasons {
+            writeln!(out, "  {why}")?;
+        }
+        for aside in &r.moved_aside {
+            writeln!(out, "  The damaged file is kept as {aside}")?;
+        }
+        writeln!(
+            out,
+            "The workspace holds {} objects; {} envelopes came from the relay ({} of them this device's own); {} documents were sealed again.",
+            r.objects, r.received, r.own_returned, r.resealed
+        )
+    }
+}
+
 impl Report for Joined {
     fn human(&self, out: &mut dyn Write) -> io::Result<()> {
         let info = &self.0;
@@ -209,6 +244,28 @@ impl Report for Devices {
             writeln!(out, "{}  {:<7}  {}{notes}", d.id, d.role, d.member)?;
         }
         Ok(())
+    }
+}
+
+pub async fn set_relay(ws: &Workspace, url: &str) -> anyhow::Result<Reply> {
+    Ok(Box::new(RelaySet {
+        relay: ws.set_relay(url).await?,
+    }))
+}
+
+/// The relay this device syncs through from now on.
+#[derive(Debug, Serialize)]
+pub struct RelaySet {
+    relay: String,
+}
+
+impl Report for RelaySet {
+    fn human(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "This device now syncs through {} (from its next connection; nothing is downloaded again).",
+            self.relay
+        )
     }
 }
 

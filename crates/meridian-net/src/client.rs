@@ -169,8 +169,9 @@ impl<D: Documents> Net<D> {
             let dir = self.docs.data_dir();
             let now = self.docs.now_ms();
             let parts = tokio::task::spawn_blocking(move || -> Result<SyncParts, SyncError> {
-                let db = SyncDb::open(&dir.join(SYNC_DB)).map_err(sync_err)?;
+                let mut db = SyncDb::open(&dir.join(SYNC_DB)).map_err(sync_err)?;
                 let keys = device::load_or_create(&dir, &db)?;
+                db.set_me(keys.id());
                 let membership = db.membership(now).map_err(sync_err)?;
                 Ok(SyncParts {
                     db,
@@ -276,6 +277,41 @@ impl<D: Documents> Net<D> {
         drop(guard);
         self.nudge();
         Ok(code)
+    }
+
+    /// Points this device at another address of the same relay deployment (several relays
+    /// on one database, a relay moved to another host). Nothing is downloaded again and
+    /// nothing waiting is lost: cursors belong to the relay's log, which the address does
+    /// not change, and what waits to be sent waits in `sync.db`. The certificate pin stays:
+    /// a `wss://` relay at the new address must present the pinned certificate, and a
+    /// pinned relay cannot be swapped for one without TLS. Takes effect at the next
+    /// connection. Returns the address as it will be used.
+    pub async fn set_relay(&self, relay_url: &str) -> Result<String, SyncError> {
+        let url = normalise_relay_url(relay_url)?;
+        let mut guard = self.parts().await?;
+        let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
+        if parts
+            .db
+            .get_str(db::key::RELAY)
+            .map_err(sync_err)?
+            .is_none()
+        {
+            return Err(SyncError::NotShared {
+                what: ": join it or create an invite with --relay URL first",
+            });
+        }
+        if parts.db.relay_pin().map_err(sync_err)?.is_some() && !url.starts_with("wss://") {
+            return Err(SyncError::Invalid(format!(
+                "this device pinned the relay's TLS certificate; {url} has no TLS: use the wss:// address of the same relay"
+            )));
+        }
+        parts
+            .db
+            .set(db::key::RELAY, url.as_bytes())
+            .map_err(sync_err)?;
+        drop(guard);
+        self.nudge();
+        Ok(url)
     }
 
     /// The devices of the workspace.
@@ -461,8 +497,9 @@ impl<D: Documents> Net<D> {
         keys: &BTreeMap<u64, EpochKey>,
     ) -> Result<bool, SyncError> {
         let header = env.header();
-        if header.device == parts.keys.id() {
-            // Our own, coming back (after a restore): already in the document.
+        let restoring = parts.db.restoring().map_err(sync_err)?.is_some();
+        if header.device == parts.keys.id() && !restoring {
+            // Our own, coming back: already in the document.
             parts.db.mark_applied(env).map_err(sync_err)?;
             return Ok(true);
         }
@@ -470,6 +507,8 @@ impl<D: Documents> Net<D> {
             return self.apply_checkpoint(parts, &header.doc, &ck, keys).await;
         }
         let bytes = open_body(parts, env, keys)?;
+        // Automerge inflates without a limit: a deflate bomb stays unapplied (issue 21).
+        meridian_sync::inflate::check(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))?;
         let id = header.doc.to_string();
         let applied = self.merge_into(parts, &id, &bytes).await?;
         if applied {
@@ -498,7 +537,12 @@ impl<D: Documents> Net<D> {
         if !merged.complete {
             return Ok(false);
         }
-        parts.db.set_sealed(id, &merged.heads).map_err(sync_err)?;
+        // While `sync.db` is rebuilt beside a kept store, local changes that never reached
+        // an envelope may sit in the document: its sealed heads stay behind, so they are
+        // sealed (with numbers learned from the relay) once the restore ends.
+        if parts.db.restoring().map_err(sync_err)?.as_deref() != Some("sync") {
+            parts.db.set_sealed(id, &merged.heads).map_err(sync_err)?;
+        }
         Ok(true)
     }
 
@@ -532,15 +576,20 @@ impl<D: Documents> Net<D> {
         let verdict = check_checkpoint(parts, doc, &covers, &body, keys);
         let id = doc.to_string();
         let merged = match checkpoint::decode_body(&body) {
-            Some((_, saved)) => self.merge_into(parts, &id, saved).await?,
-            None => true,
+            Some((_, saved)) if meridian_sync::inflate::check(saved).is_ok() => {
+                self.merge_into(parts, &id, saved).await?
+            }
+            // Malformed, or a deflate bomb: nothing to merge (the verdict says why).
+            _ => true,
         };
         if let Err(reason) = &verdict {
             tracing::warn!(%id, checkpoint = %ck, %reason, "a checkpoint failed its check");
         }
+        // Our own checkpoint, returned by a restore, needs no verdict at the relay.
+        let mine = ck.author == parts.keys.id();
         parts
             .db
-            .record_verdict(doc, ck, verdict.is_ok(), false)
+            .record_verdict(doc, ck, verdict.is_ok(), mine)
             .map_err(sync_err)?;
         if verdict.is_ok() {
             let acked = relay_acked(&parts.db)?;
@@ -739,6 +788,7 @@ fn check_checkpoint(
     keys: &BTreeMap<u64, EpochKey>,
 ) -> Result<(), String> {
     let (heads, saved) = checkpoint::decode_body(body).ok_or("its body is malformed")?;
+    meridian_sync::inflate::check(saved).map_err(|e| e.to_string())?;
     let loaded = automerge::Automerge::load(saved).map_err(|e| format!("it does not load: {e}"))?;
     let named = sorted(heads.into_iter().map(automerge::ChangeHash).collect());
     if sorted(loaded.get_heads()) != named {
@@ -855,6 +905,11 @@ impl Sealer {
         };
         let me = parts.keys.id();
         if !log.state().can_write(&me) {
+            return Ok(None);
+        }
+        // A restore has not yet learned from the relay how far this device's numbering
+        // went: sealing now could reuse a number.
+        if parts.db.restoring().map_err(sync_err)?.is_some() {
             return Ok(None);
         }
         Ok(Some(Sealer {

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use automerge::ChangeHash;
 use meridian_sync::{
     Batch, CheckpointId, Coverage, DeviceId, DocumentId, Envelope, EnvelopeLog, Held, LogId,
-    MembershipLog, Peer, Verdict, VersionVector,
+    MembershipLog, Peer, Ticket, Verdict, VersionVector,
 };
 use rand::RngCore;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -137,6 +137,14 @@ pub mod key {
     pub const LOG_ID: &str = "log_id";
     /// The last sequence number this device gave an envelope.
     pub const LAST_SEQ: &str = "last_seq";
+    /// Set while this device rebuilds from the relay after its local data was lost or
+    /// damaged (`store`: the workspace database was rebuilt; `sync`: this database was):
+    /// nothing is sealed until the relay has returned this device's own envelopes, so no
+    /// sequence number is used twice ([`crate::Net::restore`]).
+    pub const RESTORING: &str = "restoring";
+    /// The relay's session ticket: the ticket's bytes, the last counter used (8 bytes,
+    /// little-endian), then the relay URL it is for.
+    pub const RELAY_TICKET: &str = "relay_ticket";
 }
 
 /// Where an envelope in the log came from.
@@ -161,6 +169,9 @@ pub struct SyncDb {
     coverage: Coverage,
     /// Checkpoints applied here after they checked out: what they cover is held.
     verified: std::collections::HashSet<CheckpointId>,
+    /// This device, once its keys are loaded: its own envelopes coming back (a restore)
+    /// raise its numbering so nothing it seals next reuses a number ([`SyncDb::set_me`]).
+    me: Option<DeviceId>,
 }
 
 /// A document's `Changes` envelopes not covered by its newest checkpoint.
@@ -208,6 +219,7 @@ impl SyncDb {
             last_seq: 0,
             coverage: Coverage::new(),
             verified: std::collections::HashSet::new(),
+            me: None,
         };
         db.log_id = match db.get(key::LOG_ID)? {
             Some(v) if v.len() == 16 => <[u8; 16]>::try_from(v.as_slice()).expect("16 bytes"),
@@ -384,6 +396,45 @@ impl SyncDb {
             )
             .map(drop)
             .map_err(|e| self.err(e))
+    }
+
+    /// The session ticket the relay at `relay_url` gave this device, with a counter above
+    /// every one used before (recorded before it is returned), or `None` when there is no
+    /// ticket for that relay.
+    pub fn use_ticket(&self, relay_url: &str) -> Result<Option<(Ticket, u64)>, DbError> {
+        let Some(value) = self.get(key::RELAY_TICKET)? else {
+            return Ok(None);
+        };
+        let parsed = (value.len() >= 56 && &value[56..] == relay_url.as_bytes())
+            .then(|| Ticket::from_bytes(&value[..48]))
+            .flatten()
+            .zip(value[48..56].try_into().ok().map(u64::from_le_bytes));
+        let Some((ticket, last)) = parsed else {
+            return Ok(None);
+        };
+        let counter = last + 1;
+        self.put_ticket(relay_url, &ticket, counter)?;
+        Ok(Some((ticket, counter)))
+    }
+
+    /// Keeps a session ticket the relay at `relay_url` just issued.
+    pub fn set_ticket(&self, relay_url: &str, ticket: &Ticket) -> Result<(), DbError> {
+        self.put_ticket(relay_url, ticket, 0)
+    }
+
+    fn put_ticket(&self, relay_url: &str, ticket: &Ticket, counter: u64) -> Result<(), DbError> {
+        let value = [
+            &ticket.to_bytes()[..],
+            &counter.to_le_bytes(),
+            relay_url.as_bytes(),
+        ]
+        .concat();
+        self.set(key::RELAY_TICKET, &value)
+    }
+
+    /// Forgets the session ticket (the relay refused it).
+    pub fn forget_ticket(&self) -> Result<(), DbError> {
+        self.delete(key::RELAY_TICKET)
     }
 
     /// The pinned certificate of the relay, if it uses TLS.
@@ -1143,6 +1194,7 @@ impl EnvelopeLog for SyncDb {
             .map_err(|e| self.err(e))?;
         self.head = self.conn.last_insert_rowid() as u64;
         self.coverage.note(h.doc, h);
+        self.learn_numbers(env)?;
         Ok(self.head)
     }
 
@@ -1183,6 +1235,234 @@ impl EnvelopeLog for SyncDb {
             batch.entries.push((pos as u64, env));
         }
         Ok(batch)
+    }
+}
+
+/// Restoring after local data was lost or damaged ([`crate::Net::restore`]).
+impl SyncDb {
+    /// Tells the log which device it belongs to (once the keys are loaded).
+    pub fn set_me(&mut self, me: DeviceId) {
+        self.me = Some(me);
+    }
+
+    /// After an envelope arrived: when it is this device's own (returned by the relay
+    /// during a restore) or a checkpoint that covers some of its envelopes, raises this
+    /// device's numbering past it, so the next envelope sealed here reuses no `seq` or
+    /// `doc_seq` that another device or the relay already holds.
+    fn learn_numbers(&mut self, env: &Envelope) -> Result<(), DbError> {
+        let Some(me) = self.me else {
+            return Ok(());
+        };
+        let h = env.header();
+        let doc_seq = match (h.doc_seq(), h.checkpoint()) {
+            (Some(s), _) if h.device == me => Some(s),
+            (_, Some((_, part))) => Some(part.covers.get(&me)).filter(|s| *s > 0),
+            _ => None,
+        };
+        if let Some(doc_seq) = doc_seq {
+            self.conn
+                .execute(
+                    "INSERT INTO doc_seqs (doc, doc_seq) VALUES (?1, ?2)
+                     ON CONFLICT(doc) DO UPDATE SET doc_seq = MAX(doc_seq, excluded.doc_seq)",
+                    params![h.doc.to_string(), doc_seq as i64],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        if h.device == me && h.seq > self.last_seq {
+            self.raise_seq(h.seq)?;
+        }
+        Ok(())
+    }
+
+    /// Makes `seq` the last sequence number used (never lowers it).
+    pub fn raise_seq(&mut self, seq: u64) -> Result<(), DbError> {
+        if seq <= self.last_seq {
+            return Ok(());
+        }
+        self.set(key::LAST_SEQ, seq.to_string().as_bytes())?;
+        self.last_seq = seq;
+        Ok(())
+    }
+
+    /// The last sequence number this device gave an envelope.
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// This device's highest `doc_seq` per document.
+    pub fn doc_seqs(&self) -> Result<BTreeMap<String, u64>, DbError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT doc, doc_seq FROM doc_seqs")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(|e| self.err(e))?;
+        let mut out = BTreeMap::new();
+        for row in rows {
+            let (doc, seq) = row.map_err(|e| self.err(e))?;
+            out.insert(doc, seq as u64);
+        }
+        Ok(out)
+    }
+
+    /// What is being restored, while a restore is under way: `store` or `sync`.
+    pub fn restoring(&self) -> Result<Option<String>, DbError> {
+        self.get_str(key::RESTORING)
+    }
+
+    /// Prepares a healthy `sync.db` for rebuilding the workspace database it belongs to
+    /// (which was lost or damaged): every envelope held is applied again, checkpoints are
+    /// judged again, the relay's log is read again from its start, and this log takes a
+    /// new identity, so the relay sends this device's own envelopes back too. The
+    /// numbering, membership, keys record and relay address stay.
+    pub fn reset_for_store_rebuild(&mut self) -> Result<(), DbError> {
+        let err = sql_err(&self.path);
+        let mut id = [0u8; 16];
+        rand::rng().fill_bytes(&mut id);
+        let tx = self.conn.transaction().map_err(err)?;
+        tx.execute_batch(
+            "UPDATE envelopes SET applied = 0;
+             DELETE FROM sealed;
+             DELETE FROM verdicts;
+             DELETE FROM cursors;
+             UPDATE lan_peers SET has_mine = 0, synced_ms = NULL;",
+        )
+        .map_err(err)?;
+        for k in [key::RELAY_HAS_MINE, "relay_ticket"] {
+            tx.execute("DELETE FROM kv WHERE key = ?1", [k])
+                .map_err(err)?;
+        }
+        for (k, v) in [(key::LOG_ID, &id[..]), (key::RESTORING, b"store")] {
+            tx.execute(
+                "INSERT INTO kv (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![k, v],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        self.log_id = id;
+        self.verified.clear();
+        Ok(())
+    }
+
+    /// Marks a new, empty `sync.db` (the old one was lost or damaged) as being restored
+    /// from the relay at `relay` (pinned to `pin`), where this device's keys are kept in
+    /// `key_store`. Sequence numbers start above `seq_floor`: the relay may have collected
+    /// this device's newest envelopes under a checkpoint, so what it returns is not
+    /// proof of the highest number used; the caller passes a floor no earlier envelope can
+    /// have reached (from the clock).
+    pub fn prepare_rebuilt(
+        &mut self,
+        relay: &str,
+        pin: Option<[u8; 32]>,
+        key_store: Option<&str>,
+        seq_floor: u64,
+    ) -> Result<(), DbError> {
+        self.set(key::RELAY, relay.as_bytes())?;
+        if let Some(pin) = pin {
+            self.set_relay_pin(&pin)?;
+        }
+        if let Some(store) = key_store {
+            self.set(key::DEVICE_KEY_STORE, store.as_bytes())?;
+        }
+        // The workspace was registered at the relay long ago.
+        self.set(key::REGISTERED, b"1")?;
+        self.raise_seq(seq_floor)?;
+        self.set(key::RESTORING, b"sync")
+    }
+
+    /// How many envelopes of `device` this log holds that arrived from elsewhere (this
+    /// device's own, returned by a restore, when `device` is this device).
+    pub fn received_from_author(&self, device: &DeviceId) -> Result<u64, DbError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM envelopes WHERE device = ?1 AND source != 'self'",
+                [device.0.as_slice()],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Ends a restore: sealing may go on.
+    pub fn finish_restore(&self) -> Result<(), DbError> {
+        self.delete(key::RESTORING)
+    }
+}
+
+/// Checks the `sync.db` at `path` without loading it: it opens, passes
+/// `PRAGMA quick_check`, and its membership log (if any) decodes and verifies. Read-only.
+/// Returns what a restore under way rebuilds (`key::RESTORING`), if one is.
+pub fn check_file(path: &Path) -> Result<Option<String>, DbError> {
+    let err = sql_err(path);
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(err)?;
+    let findings: Vec<String> = {
+        let mut stmt = conn.prepare("PRAGMA quick_check").map_err(err)?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(err)?;
+        rows.take(10).collect::<Result<_, _>>().map_err(err)?
+    };
+    if findings.len() != 1 || findings[0] != "ok" {
+        return Err(DbError {
+            path: path.to_owned(),
+            source: format!("quick_check found: {}", findings.join("; ")).into(),
+        });
+    }
+    let membership: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT value FROM kv WHERE key = ?1",
+            [key::MEMBERSHIP],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(err)?;
+    if let Some(bytes) = membership {
+        MembershipLog::decode(&bytes, i64::MAX).map_err(|e| DbError {
+            path: path.to_owned(),
+            source: Box::new(e),
+        })?;
+    }
+    conn.query_row(
+        "SELECT value FROM kv WHERE key = ?1",
+        [key::RESTORING],
+        |r| r.get::<_, Vec<u8>>(0),
+    )
+    .optional()
+    .map(|v| v.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    .map_err(err)
+}
+
+/// What can still be read from a damaged `sync.db` that was moved aside: the relay, its
+/// pin and where the device key lives. Opened read-only; every
+/// failure is an absent value.
+#[derive(Debug, Default, Clone)]
+pub struct Salvaged {
+    pub relay: Option<String>,
+    pub pin: Option<[u8; 32]>,
+    pub key_store: Option<String>,
+}
+
+impl Salvaged {
+    pub fn read(path: &Path) -> Salvaged {
+        let Ok(conn) =
+            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        else {
+            return Salvaged::default();
+        };
+        let get = |k: &str| -> Option<Vec<u8>> {
+            conn.query_row("SELECT value FROM kv WHERE key = ?1", [k], |r| r.get(0))
+                .ok()
+        };
+        let text = |k: &str| get(k).and_then(|v| String::from_utf8(v).ok());
+        Salvaged {
+            relay: text(key::RELAY),
+            pin: get(key::RELAY_PIN).and_then(|v| <[u8; 32]>::try_from(v.as_slice()).ok()),
+            key_store: text(key::DEVICE_KEY_STORE),
+        }
     }
 }
 
@@ -1230,6 +1510,55 @@ mod tests {
         assert_eq!(version, SCHEMA_VERSION);
         drop(db);
         SyncDb::open(&path).expect("opens again without migrating twice");
+    }
+
+    #[test]
+    fn own_envelopes_and_checkpoints_returned_by_a_restore_raise_the_numbering() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut db = SyncDb::open(&dir.path().join("sync.db")).expect("open");
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let me = DeviceKeys::generate(&mut rng);
+        let other = DeviceKeys::generate(&mut rng);
+        db.set_me(me.id());
+        let key = EpochKey::generate(&mut rng);
+        let ws = WorkspaceId([1; 16]);
+        let (doc, doc2) = (DocumentId([2; 16]), DocumentId([3; 16]));
+        // Another device's envelope teaches nothing about ours.
+        let theirs = Header::changes(doc, 1, other.id(), 40, 9, 0);
+        let env = Envelope::seal(&ws, theirs, b"x", &other, &key, &mut rng).expect("seal");
+        db.append(&env, &Peer::Relay).expect("append");
+        assert_eq!(db.next_numbers(&doc.to_string()).expect("numbers"), (1, 1));
+        // Our own, returned: seq 7, doc_seq 3 of `doc`.
+        let mine = Header::changes(doc, 1, me.id(), 7, 3, 0);
+        let env = Envelope::seal(&ws, mine, b"x", &me, &key, &mut rng).expect("seal");
+        db.append(&env, &Peer::Relay).expect("append");
+        assert_eq!(db.next_numbers(&doc.to_string()).expect("numbers"), (8, 4));
+        // A checkpoint of `doc2` by the other device covers our doc_seq 1..=5 there (the
+        // relay collected those envelopes): our next one of `doc2` is 6.
+        let mut covers = VersionVector::new();
+        covers.set(me.id(), 5);
+        covers.set(other.id(), 2);
+        let part = meridian_sync::CheckpointPart {
+            covers,
+            part: 0,
+            parts: 1,
+        };
+        let ck = Header::new(
+            doc2,
+            1,
+            other.id(),
+            41,
+            meridian_sync::Kind::Checkpoint(part),
+            0,
+        );
+        let env = Envelope::seal(&ws, ck, b"x", &other, &key, &mut rng).expect("seal");
+        db.append(&env, &Peer::Relay).expect("append");
+        assert_eq!(db.next_numbers(&doc2.to_string()).expect("numbers"), (8, 6));
+        // Learnt numbers persist.
+        drop(db);
+        let db = SyncDb::open(&dir.path().join("sync.db")).expect("reopen");
+        assert_eq!(db.next_numbers(&doc.to_string()).expect("numbers"), (8, 4));
+        assert_eq!(db.next_numbers(&doc2.to_string()).expect("numbers"), (8, 6));
     }
 
     #[test]

@@ -44,6 +44,26 @@ fn load_or_create_in(dir: &Path, db: &SyncDb, try_keychain: bool) -> Result<Devi
                 "cannot read this device's key file ({e}); if MERIDIAN_KEY_PASSPHRASE was set when it was made, set it again"
             ))
         }),
+        // No record (a new device, or `sync.db` was lost and rebuilt): a key already in
+        // the folder or the keychain is this device's identity and must be kept.
+        None if dir.join(KEY_FILE).exists() => {
+            let keys = read_key_file_blocking(&dir.join(KEY_FILE), &passphrase(dir)).map_err(|e| {
+                SyncError::Storage(format!(
+                    "cannot read this device's key file {} ({e}); if MERIDIAN_KEY_PASSPHRASE was set when it was made, set it again (the file is left as it is)",
+                    dir.join(KEY_FILE).display()
+                ))
+            })?;
+            db.set(key::DEVICE_KEY_STORE, IN_FILE.as_bytes())
+                .map_err(sync_err)?;
+            tracing::info!(device = %keys.id(), "kept this device's key from its key file");
+            Ok(keys)
+        }
+        None if try_keychain && let Ok(keys) = keychain_read(&account) => {
+            db.set(key::DEVICE_KEY_STORE, IN_KEYCHAIN.as_bytes())
+                .map_err(sync_err)?;
+            tracing::info!(device = %keys.id(), "kept this device's key from the keychain");
+            Ok(keys)
+        }
         None => {
             let keys = DeviceKeys::generate(&mut rand::rng());
             let store = if try_keychain && keychain_write(&account, &keys).is_ok() {
@@ -145,6 +165,18 @@ mod tests {
         }
         let again = load_or_create_in(dir.path(), &db, false).expect("test step");
         assert_eq!(again.id(), keys.id(), "the same identity after a restart");
+        drop(db);
+        // `sync.db` lost: the key file is still this device's identity.
+        std::fs::remove_file(dir.path().join("sync.db")).expect("test step");
+        let db = SyncDb::open(&dir.path().join("sync.db")).expect("test step");
+        let kept = load_or_create_in(dir.path(), &db, false).expect("test step");
+        assert_eq!(kept.id(), keys.id(), "a lost sync.db keeps the identity");
+        assert_eq!(
+            db.get_str(key::DEVICE_KEY_STORE)
+                .expect("test step")
+                .as_deref(),
+            Some(IN_FILE)
+        );
     }
 
     #[test]

@@ -763,7 +763,7 @@ impl<D: Documents> Net<D> {
             Ok(s) => s,
             Err(e) => return PeerEnd::Broke(device, Ended::Local(e)),
         };
-        let session = match self.start_session(&mut conn, expect).await {
+        let session = match self.start_session(&mut conn, expect, None).await {
             Ok(s) => s,
             Err(e) => return PeerEnd::Broke(device, e),
         };

@@ -21,6 +21,7 @@ mod error;
 mod join;
 mod lan;
 pub mod lan_key;
+pub mod recover;
 mod session;
 mod transport;
 
@@ -30,4 +31,5 @@ pub use db::{DbError, SyncDb};
 pub use docs::{Documents, Merged, Unsealed};
 pub use error::SyncError;
 pub use lan::{DEFAULT_LAN_PORT, LanPeer, PartyOutcome, Routes, SyncOutcome};
+pub use recover::RestoreReport;
 pub use session::SyncReport;

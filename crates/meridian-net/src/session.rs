@@ -88,6 +88,7 @@ impl Conn {
 }
 
 /// When a session ends by itself.
+#[derive(Clone)]
 pub(super) enum Until {
     /// Both sides hold the same (and, with `admitted`, this device was admitted and its
     /// member's document arrived: joining).
@@ -188,8 +189,28 @@ impl<D: Documents> Net<D> {
         let _ = parts.db.set(key::LAST_ERROR, message.as_bytes());
     }
 
-    /// One connection to the relay, from connecting to `until` (or failure).
+    /// One connection to the relay, from connecting to `until` (or failure). It opens with
+    /// the relay's session ticket when there is one; if the relay refuses the ticket, the
+    /// ticket is forgotten and a second connection logs in fully.
     pub(super) async fn session(&self, until: Until) -> Result<SyncReport, Ended> {
+        match self.relay_session(until.clone()).await {
+            Err(Ended::Refused {
+                code: ErrorCode::TicketRefused,
+                message,
+            }) => {
+                tracing::info!(%message, "the relay refused the session ticket; logging in again");
+                {
+                    let mut guard = self.parts().await?;
+                    let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
+                    parts.db.forget_ticket().map_err(sync_err)?;
+                }
+                self.relay_session(until).await
+            }
+            other => other,
+        }
+    }
+
+    async fn relay_session(&self, until: Until) -> Result<SyncReport, Ended> {
         let mut report = SyncReport::default();
         let (url, pin, register) = {
             let mut guard = self.parts().await?;
@@ -245,27 +266,45 @@ impl<D: Documents> Net<D> {
             }
         }
         let mut conn = Conn::Relay(link);
-        let session = self.start_session(&mut conn, Some(PeerKind::Relay)).await?;
+        let session = self
+            .start_session(&mut conn, Some(PeerKind::Relay), Some(&url))
+            .await?;
         let more = self.drive(conn, session, until, Route::Relay).await?;
         report.sealed += more.sealed;
         report.received += more.received;
         Ok(report)
     }
 
-    /// Opens the protocol on `conn`: as the initiator (sends `Hello`, expecting `expect`)
-    /// or, with `None`, as the responder waiting for the other side's `Hello`.
+    /// Opens the protocol on `conn`: as the initiator (sends `Hello`, expecting `expect`,
+    /// or `Resume` with the session ticket of the relay at `relay`) or, with `None`, as the
+    /// responder waiting for the other side's `Hello`.
     pub(super) async fn start_session(
         &self,
         conn: &mut Conn,
         expect: Option<PeerKind>,
+        relay: Option<&str>,
     ) -> Result<Session, Ended> {
         let ws = self.docs.workspace()?;
         let hello = {
             let mut guard = self.parts().await?;
             let parts = guard.as_mut().ok_or(SyncError::Stopped)?;
+            let ticket = match relay {
+                Some(url) => parts.db.use_ticket(url).map_err(sync_err)?,
+                None => None,
+            };
             let mut nonce = [0u8; 32];
             rand::rng().fill_bytes(&mut nonce);
             match expect {
+                Some(PeerKind::Relay) if let Some((ticket, counter)) = ticket => {
+                    Session::initiator_resume(
+                        ws,
+                        parts.keys.id(),
+                        &ticket,
+                        counter,
+                        parts.db.id(),
+                        self.docs.now_ms(),
+                    )
+                }
                 Some(kind) => Session::initiator(
                     ws,
                     parts.keys.id(),
@@ -518,6 +557,12 @@ impl<D: Documents> Net<D> {
         if route == Route::Relay && session.is_ready() && !was_ready {
             parts.connected = true;
             parts.db.set(key::LAST_ERROR, b"").map_err(sync_err)?;
+        }
+        if route == Route::Relay
+            && let Some(ticket) = &step.ticket
+            && let Some(url) = parts.db.get_str(key::RELAY).map_err(sync_err)?
+        {
+            parts.db.set_ticket(&url, ticket).map_err(sync_err)?;
         }
         if !step.membership_applied.is_empty()
             && let Some(log) = &parts.membership

@@ -13,8 +13,12 @@ use crate::tls::TlsSetup;
 pub struct Config {
     /// Address to listen on; port 0 picks a free port ([`crate::Server::local_addr`]).
     pub listen: SocketAddr,
-    /// Directory holding `relay.sqlite3`; created if missing.
+    /// Directory holding `relay.sqlite3`; created if missing. With `postgres`, only the
+    /// self-signed TLS certificate is kept there.
     pub data_dir: PathBuf,
+    /// Keep everything in this PostgreSQL database instead of SQLite (a `postgresql://`
+    /// URL or `key=value` pairs); any number of relays may share it (ADR 0009).
+    pub postgres: Option<String>,
     /// Allow plain `ws://` on an address other than loopback.
     pub insecure: bool,
     /// Serve `wss://` with this certificate.
@@ -29,6 +33,7 @@ impl Config {
         Config {
             listen,
             data_dir: data_dir.into(),
+            postgres: None,
             insecure: false,
             tls: None,
             limits: Limits::default(),

@@ -5,7 +5,8 @@
 //! it can neither read nor forge what it stores.
 //!
 //! It depends on `meridian-sync` for the protocol and on nothing else of Meridian (never
-//! on the app). Storage sits behind [`RelayStore`]; [`SqliteStore`] is the default.
+//! on the app). Storage sits behind [`RelayStore`]; [`SqliteStore`] is the default, [`PgStore`]
+//! a PostgreSQL database that several relay processes share (ADR 0009).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), meridian_relay::Error> {
@@ -32,7 +33,7 @@ pub use config::{Config, Limits};
 #[cfg(feature = "fuzzing")]
 pub use core::fuzzing;
 pub use server::{Server, serve, serve_with_store};
-pub use store::{RelayStore, SqliteStore, StoreError};
+pub use store::{PgError, PgStore, RelayStore, SqliteStore, StoreError};
 pub use tls::{TlsError, TlsSetup, fingerprint_hex};
 
 use meridian_sync::WorkspaceId;
@@ -69,6 +70,9 @@ pub enum Error {
     /// The SQLite store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The PostgreSQL store failed (at start: unreachable, refused, or a newer schema).
+    #[error(transparent)]
+    Postgres(#[from] PgError),
     /// Another store backend failed.
     #[error("relay storage failed: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),

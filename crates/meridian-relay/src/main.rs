@@ -15,9 +15,19 @@ struct Args {
     /// Address to listen on (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:7447", env = "MERIDIAN_RELAY_LISTEN")]
     listen: SocketAddr,
-    /// Directory for relay.sqlite3.
-    #[arg(long, env = "MERIDIAN_RELAY_DATA")]
-    data: PathBuf,
+    /// Directory for relay.sqlite3 (with --postgres: only for the self-signed
+    /// certificate).
+    #[arg(
+        long,
+        env = "MERIDIAN_RELAY_DATA",
+        required_unless_present = "postgres"
+    )]
+    data: Option<PathBuf>,
+    /// Keep everything in this PostgreSQL database instead of SQLite, e.g.
+    /// postgresql://relay:PASSWORD@db.example:5432/meridian; any number of relays may
+    /// share it.
+    #[arg(long, env = "MERIDIAN_RELAY_POSTGRES", value_name = "URL")]
+    postgres: Option<String>,
     /// Allow plain ws:// on an address other than loopback.
     #[arg(long)]
     insecure: bool,
@@ -73,8 +83,14 @@ impl Args {
         names
     }
 
-    fn config(&self) -> Config {
-        let mut config = Config::new(self.listen, self.data.clone());
+    fn config(&self) -> anyhow::Result<Config> {
+        if self.postgres.is_some() && self.data.is_none() && self.tls_self_signed {
+            anyhow::bail!(
+                "--tls-self-signed keeps its certificate in --data: pass --data (the same certificate on every relay of a deployment), or --tls-cert and --tls-key"
+            );
+        }
+        let mut config = Config::new(self.listen, self.data.clone().unwrap_or_default());
+        config.postgres = self.postgres.clone();
         config.insecure = self.insecure;
         config.tls = match (&self.tls_cert, &self.tls_key) {
             (Some(cert), Some(key)) => Some(TlsSetup::Files {
@@ -97,7 +113,7 @@ impl Args {
             handshake_timeout: Duration::from_secs(self.handshake_timeout_secs),
             ..Limits::default()
         };
-        config
+        Ok(config)
     }
 }
 
@@ -136,7 +152,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     // Handlers first, so a signal sent as soon as the address is printed stops cleanly.
     let stop = stop_signal()?;
-    let server = meridian_relay::serve(args.config()).await?;
+    let server = meridian_relay::serve(args.config()?).await?;
     if let Some(fingerprint) = server.cert_fingerprint() {
         println!("certificate sha256 {}", fingerprint_hex(&fingerprint));
     }

@@ -22,12 +22,14 @@ use tokio_util::task::TaskTracker;
 use crate::config::{Config, Limits};
 use crate::core::{Core, Event, load_workspaces};
 use crate::guard::{Gate, Guarded, Peer};
-use crate::store::{RelayStore, SqliteStore};
+use crate::store::{PgStore, RelayStore, SqliteStore};
 use crate::tls::{self, TlsListener};
 use crate::{Error, conn};
 
 /// Events waiting for the core; connection tasks wait when it is full.
 const INBOX_EVENTS: usize = 4096;
+/// How long `/healthz` waits for the store.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long shutdown waits for connections to write their last frames.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -63,9 +65,17 @@ fn check_listen(config: &Config) -> Result<(), Error> {
     Ok(())
 }
 
-/// Starts a relay with the SQLite store in `config.data_dir`; returns once it listens.
+/// Starts a relay with the SQLite store in `config.data_dir`, or on the PostgreSQL
+/// database `config.postgres` names; returns once it listens.
 pub async fn serve(config: Config) -> Result<Server, Error> {
     check_listen(&config)?;
+    if let Some(url) = config.postgres.clone() {
+        let store = tokio::task::spawn_blocking(move || PgStore::open_blocking(&url))
+            .await
+            .map_err(|_| Error::CoreStopped)??;
+        tracing::info!(database = %store.target(), "relay storage: PostgreSQL");
+        return serve_with_store(config, store).await;
+    }
     let dir = config.data_dir.clone();
     let store = tokio::task::spawn_blocking(move || {
         std::fs::create_dir_all(&dir).map_err(|source| Error::DataDir {
@@ -85,7 +95,7 @@ pub async fn serve(config: Config) -> Result<Server, Error> {
 pub async fn serve_with_store<S: RelayStore>(config: Config, store: S) -> Result<Server, Error> {
     check_listen(&config)?;
     let (tls_setup, data_dir) = (config.tls.clone(), config.data_dir.clone());
-    let (store, workspaces, tls) = tokio::task::spawn_blocking(move || {
+    let (mut store, workspaces, tls) = tokio::task::spawn_blocking(move || {
         let mut store = store;
         let workspaces = load_workspaces(&mut store)?;
         let tls = match &tls_setup {
@@ -98,20 +108,35 @@ pub async fn serve_with_store<S: RelayStore>(config: Config, store: S) -> Result
     .map_err(|_| Error::CoreStopped)??;
     tracing::info!(workspaces = workspaces.len(), "relay storage loaded");
 
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| Error::Bind {
-            addr: config.listen,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| Error::Bind {
-        addr: config.listen,
-        source,
-    })?;
+    let bound = match TcpListener::bind(config.listen).await {
+        Ok(listener) => listener.local_addr().map(|addr| (listener, addr)),
+        Err(source) => Err(source),
+    };
+    let (listener, addr) = match bound {
+        Ok(bound) => bound,
+        Err(source) => {
+            drop_blocking(store).await;
+            return Err(Error::Bind {
+                addr: config.listen,
+                source,
+            });
+        }
+    };
 
     let limits = config.limits;
     let gate = Gate::new(limits.clone());
     let (core_tx, core_rx) = mpsc::channel(INBOX_EVENTS);
+    // Hints that other relays sharing the store wrote; called on the store's own thread.
+    let hints = core_tx.downgrade();
+    let watching = store.watch(Box::new(move |remote| {
+        hints
+            .upgrade()
+            .is_some_and(|core| core.blocking_send(Event::Remote(remote)).is_ok())
+    }));
+    if let Err(e) = watching {
+        drop_blocking(store).await;
+        return Err(Error::Backend(Box::new(e)));
+    }
     let core = Core::new(store, limits.clone(), workspaces);
     let core_thread = std::thread::Builder::new()
         .name("meridian-relay-core".into())
@@ -132,6 +157,7 @@ pub async fn serve_with_store<S: RelayStore>(config: Config, store: S) -> Result
     };
     let app = Router::new()
         .route("/sync", get(upgrade))
+        .route("/healthz", get(healthz))
         .with_state(state)
         .into_make_service_with_connect_info::<Peer>();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -177,6 +203,12 @@ pub async fn serve_with_store<S: RelayStore>(config: Config, store: S) -> Result
         core_thread,
         tracker,
     })
+}
+
+/// Drops a store off the async runtime: a backend may own a runtime of its own (the
+/// PostgreSQL client does), which must not be dropped inside this one.
+async fn drop_blocking<S: Send + 'static>(store: S) {
+    let _ = tokio::task::spawn_blocking(move || drop(store)).await;
 }
 
 async fn tick(core: mpsc::WeakSender<Event>, every: Duration) {
@@ -228,6 +260,28 @@ async fn upgrade(
             conn::serve(socket, id, core, budget, limits, permit, ticket).await;
         })
     })
+}
+
+/// `GET /healthz`: 200 when the store answers and its schema is the one this relay
+/// writes, 503 with the reason otherwise (for load balancers and probes).
+async fn healthz(State(state): State<AppState>) -> Response {
+    let (done, answer) = oneshot::channel();
+    let refused = |why: String| {
+        let headers = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+        (StatusCode::SERVICE_UNAVAILABLE, headers, why + "\n").into_response()
+    };
+    if state.core.send(Event::Health { done }).await.is_err() {
+        return refused("the relay is shutting down".into());
+    }
+    match tokio::time::timeout(HEALTH_TIMEOUT, answer).await {
+        Ok(Ok(Ok(()))) => (StatusCode::OK, "ok\n").into_response(),
+        Ok(Ok(Err(why))) => refused(why),
+        Ok(Err(_)) => refused("the relay is shutting down".into()),
+        Err(_) => refused(format!(
+            "the relay's store did not answer within {} s",
+            HEALTH_TIMEOUT.as_secs()
+        )),
+    }
 }
 
 impl Server {

@@ -114,6 +114,14 @@ struct Inner {
     fields: Fields,
     tx: Mutex<Option<mpsc::Sender<Op>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// Where the caller's "caught up to" mark is kept: a file beside tantivy's, or memory.
+    mark: Mark,
+}
+
+/// See [`SearchIndex::caught_up`].
+enum Mark {
+    File(PathBuf),
+    Memory(Mutex<Option<String>>),
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -139,6 +147,9 @@ impl Drop for Inner {
 const EXTRACTION: &str = "2";
 /// A file of ours beside tantivy's, which leaves files it did not create alone.
 const EXTRACTION_FILE: &str = "meridian-extraction";
+/// The caller's mark ([`SearchIndex::caught_up`]), beside tantivy's files: it goes with the
+/// folder when the index is replaced.
+const CAUGHT_UP_FILE: &str = "meridian-caught-up";
 
 fn extracted_as_now(dir: &Path) -> bool {
     std::fs::read_to_string(dir.join(EXTRACTION_FILE)).is_ok_and(|v| v.trim() == EXTRACTION)
@@ -199,19 +210,20 @@ impl SearchIndex {
         if opened != Opened::Existing {
             std::fs::write(dir.join(EXTRACTION_FILE), EXTRACTION).map_err(folder)?;
         }
-        Ok((Self::start(index)?, opened))
+        let mark = Mark::File(dir.join(CAUGHT_UP_FILE));
+        Ok((Self::start(index, mark)?, opened))
     }
 
     /// An index in memory (tests, benchmarks).
     pub fn in_memory() -> Result<SearchIndex, Error> {
-        Self::start(create().create_in_ram()?)
+        Self::start(create().create_in_ram()?, Mark::Memory(Mutex::new(None)))
     }
 
     #[allow(
         clippy::needless_pass_by_value,
         reason = "takes the index as `open` and `in_memory` build it; a clone goes to the writer"
     )]
-    fn start(index: Index) -> Result<SearchIndex, Error> {
+    fn start(index: Index, mark: Mark) -> Result<SearchIndex, Error> {
         register(&index);
         let (_, fields) = schema();
         let reader = index
@@ -239,8 +251,74 @@ impl SearchIndex {
                 fields,
                 tx: Mutex::new(Some(tx)),
                 thread: Mutex::new(Some(thread)),
+                mark,
             }),
         })
+    }
+
+    /// The mark the caller left with [`SearchIndex::set_caught_up`] (the store's generation
+    /// it had caught up with), unless the index was cleared or replaced since.
+    pub fn caught_up(&self) -> Option<String> {
+        match &self.inner.mark {
+            Mark::File(path) => Some(std::fs::read_to_string(path).ok()?.trim().to_owned()),
+            Mark::Memory(m) => m.lock().ok().and_then(|m| m.clone()),
+        }
+    }
+
+    /// Records that the index holds everything of the caller's source up to `mark`. Call
+    /// it only after a [`SearchIndex::flush`] that made it true.
+    pub fn set_caught_up(&self, mark: &str) -> Result<(), Error> {
+        match &self.inner.mark {
+            Mark::File(path) => {
+                let tmp = path.with_extension("tmp");
+                let folder = |source| Error::Folder {
+                    path: path.clone(),
+                    source,
+                };
+                std::fs::write(&tmp, mark).map_err(folder)?;
+                std::fs::rename(&tmp, path).map_err(folder)
+            }
+            Mark::Memory(m) => {
+                *m.lock().map_err(|_| Error::Stopped)? = Some(mark.to_owned());
+                Ok(())
+            }
+        }
+    }
+
+    fn forget_caught_up(&self) -> Result<(), Error> {
+        match &self.inner.mark {
+            Mark::File(path) => match std::fs::remove_file(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Folder {
+                    path: path.clone(),
+                    source: e,
+                }),
+                _ => Ok(()),
+            },
+            Mark::Memory(m) => {
+                *m.lock().map_err(|_| Error::Stopped)? = None;
+                Ok(())
+            }
+        }
+    }
+
+    /// The heads each of `ids` is indexed at (ids not indexed are left out).
+    pub fn indexed_heads(&self, ids: &[&str]) -> Result<HashMap<String, String>, Error> {
+        let searcher = self.inner.reader.searcher();
+        let f = self.inner.fields;
+        let mut out = HashMap::new();
+        for id in ids {
+            let query = TermQuery::new(Term::from_field_text(f.id, id), IndexRecordOption::Basic);
+            let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+            if let Some((_, addr)) = top.first() {
+                let doc: TantivyDocument = searcher.doc(*addr)?;
+                let heads = doc
+                    .get_first(f.heads)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default();
+                out.insert((*id).to_owned(), heads.to_owned());
+            }
+        }
+        Ok(out)
     }
 
     fn send(&self, op: Op) -> Result<(), Error> {
@@ -261,8 +339,9 @@ impl SearchIndex {
         self.send(Op::Delete(id.to_owned()))
     }
 
-    /// Removes everything (before a rebuild).
+    /// Removes everything (before a rebuild), and the caller's mark with it.
     pub fn clear(&self) -> Result<(), Error> {
+        self.forget_caught_up()?;
         self.send(Op::Clear)
     }
 

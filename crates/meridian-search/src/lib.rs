@@ -27,5 +27,5 @@ mod typed_word;
 pub use cjk::is_cjk;
 pub use extract::{SearchDoc, search_doc};
 pub use index::{COMMIT_EVERY, Error, Hit, Opened, SearchIndex, SearchOptions};
-pub use query::{Parsed, QueryError, parse};
+pub use query::{MAX_QUERY_CHARS, Parsed, QueryError, parse};
 pub use schema::index_settings;

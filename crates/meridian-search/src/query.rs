@@ -49,7 +49,7 @@ pub enum QueryError {
     BadDate { filter: &'static str, value: String },
     #[error("unknown kind `{0}`; kinds are page, decision, meeting, thread, checkin, task, member")]
     UnknownKind(String),
-    #[error("the query is too long (at most 1000 characters)")]
+    #[error("the query is too long (at most {MAX_QUERY_CHARS} characters)")]
     TooLong,
 }
 
@@ -104,8 +104,13 @@ fn tokens(q: &str) -> Result<Vec<(String, bool)>, QueryError> {
     Ok(out)
 }
 
+/// The longest query [`parse`] reads, in characters; longer ones are
+/// [`QueryError::TooLong`]. The grammar is flat (no nesting), so this bounds the work a
+/// query makes too.
+pub const MAX_QUERY_CHARS: usize = 1000;
+
 pub fn parse(q: &str) -> Result<Parsed, QueryError> {
-    if q.chars().count() > 1000 {
+    if q.chars().count() > MAX_QUERY_CHARS {
         return Err(QueryError::TooLong);
     }
     let mut p = Parsed::default();

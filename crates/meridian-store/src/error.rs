@@ -21,6 +21,13 @@ pub enum Error {
     },
 
     #[error(
+        "cannot open the workspace database at {}: the disk holding it is full; free some \
+         space there, then try again (nothing was changed)",
+        path.display()
+    )]
+    OpenDiskFull { path: PathBuf },
+
+    #[error(
         "the workspace database at {} is damaged ({detail}); restore it from a backup, or move \
          the file aside and re-sync this workspace from another device or the relay",
         path.display()
@@ -140,6 +147,27 @@ fn short_heads(heads: &[ChangeHash]) -> String {
         .map(|h| h.to_string().chars().take(12).collect())
         .collect();
     format!("[{}]", parts.join(", "))
+}
+
+/// True when the disk holding `path` has no room left: SQLite said so, or (SQLite reports a
+/// full disk while it maps its shared-memory file as a plain I/O error) a small probe file
+/// next to it cannot be written.
+pub(crate) fn is_disk_full(path: &std::path::Path, e: &rusqlite::Error) -> bool {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DiskFull) => true,
+        Some(ErrorCode::SystemIoFailure) => {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or_else(|| std::path::Path::new("."));
+            let probe = dir.join(format!(".meridian-space-probe-{}", std::process::id()));
+            let full = std::fs::write(&probe, [0u8; 64 * 1024])
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::StorageFull);
+            let _ = std::fs::remove_file(&probe);
+            full
+        }
+        _ => false,
+    }
 }
 
 /// True when SQLite says the file is not (or no longer) a well-formed database.

@@ -70,6 +70,39 @@ pub struct CatalogEntry {
     pub trashed: bool,
 }
 
+/// Where a store stands: see [`Store::generation_blocking`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Generation {
+    /// The database file's id.
+    pub store: String,
+    /// Committed batches that changed documents, so far.
+    pub n: i64,
+}
+
+impl Generation {
+    /// `store:n`, for a cache to keep.
+    pub fn mark(&self) -> String {
+        format!("{}:{}", self.store, self.n)
+    }
+
+    /// How far behind this a cache with `mark` is: `Some(n)` when it caught up with
+    /// generation `n` of this same store (`n` ≤ now), `None` when it never did.
+    pub fn since(&self, mark: &str) -> Option<i64> {
+        let (store, n) = mark.rsplit_once(':')?;
+        let n: i64 = n.parse().ok()?;
+        (store == self.store && n <= self.n).then_some(n)
+    }
+}
+
+/// Whether every write handed to the store is on disk: `unsaved` writes whose batch failed
+/// (disk full, I/O error) wait in memory, and `error` says why (for the person, as the
+/// failed acknowledgement said it). Back to the default once a batch commits them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoreHealth {
+    pub unsaved: usize,
+    pub error: Option<String>,
+}
+
 /// A handle to one workspace database. Cheap to clone; when the last clone is dropped the
 /// writer thread finishes the queued work, and the drop waits for it.
 #[derive(Clone)]
@@ -81,6 +114,7 @@ struct Inner {
     path: PathBuf,
     jobs: Option<Sender<Job>>,
     writer: Option<JoinHandle<()>>,
+    health: tokio::sync::watch::Receiver<StoreHealth>,
     /// Reads share one connection; WAL lets it read while the writer commits.
     reader: Mutex<Connection>,
 }
@@ -128,16 +162,18 @@ impl Store {
             .map_err(|e| schema::open_error(&path, e))?;
 
         let (jobs, queue) = mpsc::channel();
+        let (health_tx, health) = tokio::sync::watch::channel(StoreHealth::default());
         let thread_path = path.clone();
         let writer = std::thread::Builder::new()
             .name("meridian-store-writer".to_owned())
-            .spawn(move || writer::run(conn, thread_path, queue))
+            .spawn(move || writer::run(conn, thread_path, queue, health_tx))
             .map_err(|e| open_err(Box::new(e)))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 path,
                 jobs: Some(jobs),
                 writer: Some(writer),
+                health,
                 reader: Mutex::new(reader),
             }),
         })
@@ -152,11 +188,19 @@ impl Store {
     /// submission order; the [`Ack`] resolves after the COMMIT that made it durable.
     ///
     /// If the Ack reports an error, the write is kept in memory and saved with the next
-    /// batch that commits (so later chunks of the same document never land without it).
+    /// batch that commits (so later chunks of the same document never land without it);
+    /// the writer retries on its own until one does ([`Store::health`]).
     pub fn submit(&self, write: DocWrite) -> Ack {
         let (ack, done) = ack::pair(self.inner.path.clone());
         self.send(Job::Write(write, done));
         ack
+    }
+
+    /// Whether writes wait in memory after a failure (disk full, I/O error), watched: the
+    /// writer retries them on its own and the value returns to the default once they are
+    /// saved.
+    pub fn health(&self) -> tokio::sync::watch::Receiver<StoreHealth> {
+        self.inner.health.clone()
     }
 
     /// Submits and blocks until the write is durable.
@@ -277,6 +321,36 @@ impl Store {
     /// Every document's current heads (hex, sorted, concatenated: [`heads_key`]) and
     /// whether it is trashed, for caches that must tell what they lack (the search index).
     pub fn heads_blocking(&self) -> Result<Vec<(DocId, String, bool)>, Error> {
+        self.heads_since_blocking(-1)
+    }
+
+    /// The store's generation: it grows with every committed batch that changed documents
+    /// (never goes back), so a cache that recorded it knows whether anything changed since.
+    /// It comes with the id of this database file, since another file (a workspace
+    /// rebuilt after a loss) counts from the start again.
+    pub fn generation_blocking(&self) -> Result<Generation, Error> {
+        let path = &self.inner.path;
+        self.reader()
+            .query_row(
+                "SELECT (SELECT value FROM meta WHERE key = 'store_id'),
+                        (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation')",
+                [],
+                |r| {
+                    Ok(Generation {
+                        store: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                        n: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                    })
+                },
+            )
+            .map_err(|e| Error::read(path, "the store's generation", e))
+    }
+
+    /// As [`Store::heads_blocking`], for the documents changed in a generation after
+    /// `generation` only.
+    pub fn heads_since_blocking(
+        &self,
+        generation: i64,
+    ) -> Result<Vec<(DocId, String, bool)>, Error> {
         let path = &self.inner.path;
         let conn = self.reader();
         let mut stmt = conn
@@ -285,11 +359,12 @@ impl Store {
                         COALESCE((SELECT c.heads FROM chunks c WHERE c.doc_id = d.id
                                   ORDER BY c.seq DESC LIMIT 1), d.heads),
                         COALESCE(cat.trashed, 0)
-                 FROM docs d LEFT JOIN catalog cat ON cat.id = d.id",
+                 FROM docs d LEFT JOIN catalog cat ON cat.id = d.id
+                 WHERE d.gen > ?1",
             )
             .map_err(|e| Error::read(path, "the documents' heads", e))?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map([generation], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, Vec<u8>>(1)?,

@@ -48,6 +48,14 @@ const MIGRATIONS: &[&str] = &[
         heads TEXT NOT NULL,
         data  BLOB NOT NULL
      ) STRICT;",
+    // 3: the store's generation: every committed batch that changes documents takes the
+    //    next number (meta `generation`) and stamps the documents it changed with it, so a
+    //    cache (the search index) can ask what changed since it last caught up instead of
+    //    comparing every document's heads. `store_id` tells this file from another one
+    //    (a workspace rebuilt after a loss counts its generations again).
+    "ALTER TABLE docs ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;
+     CREATE INDEX docs_by_gen ON docs(gen);
+     INSERT INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))));",
 ];
 
 /// The schema version this build writes.
@@ -132,6 +140,10 @@ pub(crate) fn open_error(path: &Path, e: rusqlite::Error) -> Error {
         Error::Corrupt {
             path: path.to_owned(),
             detail: e.to_string(),
+        }
+    } else if crate::error::is_disk_full(path, &e) {
+        Error::OpenDiskFull {
+            path: path.to_owned(),
         }
     } else {
         Error::Open {

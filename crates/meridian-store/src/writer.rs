@@ -8,11 +8,15 @@
 //! Writes that fail with the batch (disk full, I/O error) are kept in memory and replayed at
 //! the start of every later batch until one commits: their acknowledgements have already
 //! reported the failure, but the edits are not lost, and the next chunk of the same
-//! document (which depends on them) never lands in the store without them.
+//! document (which depends on them) never lands in the store without them. While any are
+//! kept, the thread also retries on its own (after 100 ms, doubling up to 5 s), so they are
+//! saved once space returns even if nothing else is written; [`StoreHealth`] tells the
+//! engine (and through it the person) how many are waiting and why.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
 
 use automerge::{Automerge, ChangeHash, ReadDoc};
 use meridian_core::{DocId, Kind};
@@ -20,10 +24,39 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::ack::Completer;
 use crate::heads::{decode_heads, encode_heads, same_heads};
-use crate::{CatalogUpdate, DocWrite, Error};
+use crate::{CatalogUpdate, DocWrite, Error, StoreHealth};
 
 /// Upper bound on jobs per transaction, so one huge backlog still commits in pieces.
 const MAX_BATCH: usize = 8192;
+/// First wait before the writer retries kept writes on its own; doubled after each failed
+/// retry up to [`RETRY_MAX`].
+const RETRY_FIRST: Duration = Duration::from_millis(100);
+const RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// Writes (and `meta` values) whose batch failed, kept in memory until a batch commits.
+#[derive(Default)]
+struct Retained {
+    writes: Vec<DocWrite>,
+    meta: Vec<(String, String)>,
+}
+
+impl Retained {
+    fn is_empty(&self) -> bool {
+        self.writes.is_empty() && self.meta.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.writes.len() + self.meta.len()
+    }
+
+    fn clear(&mut self) {
+        self.writes.clear();
+        self.meta.clear();
+    }
+}
+
+/// Publishes what the engine shows: how many writes wait in memory, and the last error.
+pub(crate) type Health = tokio::sync::watch::Sender<StoreHealth>;
 
 /// Work for the writer thread.
 pub(crate) enum Job {
@@ -64,17 +97,43 @@ struct Merged<'a> {
     clippy::needless_pass_by_value,
     reason = "the writer thread's body: it owns its connection and queue until they close"
 )]
-pub(crate) fn run(mut conn: Connection, path: PathBuf, jobs: Receiver<Job>) {
-    let mut retained: Vec<DocWrite> = Vec::new();
-    while let Ok(first) = jobs.recv() {
-        let mut batch = vec![first];
+pub(crate) fn run(mut conn: Connection, path: PathBuf, jobs: Receiver<Job>, health: Health) {
+    let mut retained = Retained::default();
+    let mut wait = RETRY_FIRST;
+    loop {
+        let first = if retained.is_empty() {
+            match jobs.recv() {
+                Ok(job) => Some(job),
+                Err(_) => break,
+            }
+        } else {
+            match jobs.recv_timeout(wait) {
+                Ok(job) => Some(job),
+                // Nothing new to write: retry what is kept on its own.
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        };
+        let retry_only = first.is_none();
+        let mut batch: Vec<Job> = first.into_iter().collect();
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
             }
         }
-        run_batch(&mut conn, &path, &mut retained, batch);
+        run_batch(&mut conn, &path, &mut retained, batch, &health);
+        wait = if retained.is_empty() {
+            RETRY_FIRST
+        } else if retry_only {
+            (wait * 2).min(RETRY_MAX)
+        } else {
+            wait
+        };
+    }
+    if !retained.is_empty() {
+        // Closing (the app quits): one last try, or the kept edits are gone with the process.
+        run_batch(&mut conn, &path, &mut retained, Vec::new(), &health);
     }
     if !retained.is_empty() {
         tracing::error!(
@@ -85,7 +144,13 @@ pub(crate) fn run(mut conn: Connection, path: PathBuf, jobs: Receiver<Job>) {
     }
 }
 
-fn run_batch(conn: &mut Connection, path: &Path, retained: &mut Vec<DocWrite>, batch: Vec<Job>) {
+fn run_batch(
+    conn: &mut Connection,
+    path: &Path,
+    retained: &mut Retained,
+    batch: Vec<Job>,
+    health: &Health,
+) {
     let mut refused: Vec<Option<Error>> = Vec::with_capacity(batch.len());
     let outcome = apply_batch(conn, path, retained, &batch, &mut refused);
     match outcome {
@@ -96,6 +161,7 @@ fn run_batch(conn: &mut Connection, path: &Path, retained: &mut Vec<DocWrite>, b
                     "saved writes kept from a failed batch"
                 );
                 retained.clear();
+                health.send_replace(StoreHealth::default());
             }
             for (job, refusal) in batch.into_iter().zip(refused) {
                 let result = refusal.map_or(Ok(()), Err);
@@ -103,17 +169,35 @@ fn run_batch(conn: &mut Connection, path: &Path, retained: &mut Vec<DocWrite>, b
             }
         }
         Err(e) => {
-            tracing::error!(error = %e, path = %path.display(), "write batch rolled back");
+            let was_failing = !retained.is_empty();
             for job in batch {
                 let err = Error::batch(path, &e);
                 match job {
                     Job::Write(write, done) => {
-                        retained.push(write);
+                        retained.writes.push(write);
+                        done.complete(Err(err));
+                    }
+                    Job::SetMeta { key, value, done } => {
+                        retained.meta.push((key, value));
                         done.complete(Err(err));
                     }
                     other => completer(other).complete(Err(err)),
                 }
             }
+            // A retry that fails again is logged once, not every few seconds.
+            if was_failing {
+                tracing::debug!(error = %e, path = %path.display(), "write batch rolled back again");
+            } else {
+                tracing::error!(error = %e, path = %path.display(), "write batch rolled back");
+            }
+            let unsaved = retained.len();
+            let error = Error::batch(path, &e).to_string();
+            health.send_if_modified(|h| {
+                let changed = h.unsaved != unsaved || h.error.as_deref() != Some(error.as_str());
+                h.unsaved = unsaved;
+                h.error = Some(error);
+                changed
+            });
         }
     }
 }
@@ -133,14 +217,17 @@ fn completer(job: Job) -> Completer {
 fn apply_batch(
     conn: &mut Connection,
     path: &Path,
-    retained: &[DocWrite],
+    retained: &Retained,
     batch: &[Job],
     refused: &mut Vec<Option<Error>>,
 ) -> rusqlite::Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut merged: HashMap<&DocId, Merged<'_>> = HashMap::new();
-    for write in retained {
+    for write in &retained.writes {
         merge(&mut merged, write);
+    }
+    for (key, value) in &retained.meta {
+        set_meta(&tx, key, value)?;
     }
     for job in batch {
         let mut refusal = None;
@@ -157,13 +244,7 @@ fn apply_batch(
                 flush(&tx, &mut merged)?;
                 refusal = compact(&tx, path, id, snapshot, heads)?.err();
             }
-            Job::SetMeta { key, value, .. } => {
-                tx.prepare_cached(
-                    "INSERT INTO meta (key, value) VALUES (?1, ?2)
-                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                )?
-                .execute(params![key, value])?;
-            }
+            Job::SetMeta { key, value, .. } => set_meta(&tx, key, value)?,
             Job::PutDerived { rows, .. } => {
                 // A document deleted meanwhile has no row to refer to: skipped.
                 let mut put = tx.prepare_cached(
@@ -190,6 +271,15 @@ fn apply_batch(
     tx.commit()
 }
 
+fn set_meta(tx: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![key, value])?;
+    Ok(())
+}
+
 fn merge<'a>(merged: &mut HashMap<&'a DocId, Merged<'a>>, write: &'a DocWrite) {
     let entry = merged.entry(&write.id).or_insert_with(|| Merged {
         kind: write.kind,
@@ -202,14 +292,32 @@ fn merge<'a>(merged: &mut HashMap<&'a DocId, Merged<'a>>, write: &'a DocWrite) {
     entry.catalog = &write.catalog;
 }
 
+/// The store's next generation, recorded (see migration 3).
+fn next_generation(tx: &Connection) -> rusqlite::Result<i64> {
+    let now: i64 = tx
+        .query_row(
+            "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    set_meta(tx, "generation", &(now + 1).to_string())?;
+    Ok(now + 1)
+}
+
 fn flush(tx: &Connection, merged: &mut HashMap<&DocId, Merged<'_>>) -> rusqlite::Result<()> {
+    if merged.is_empty() {
+        return Ok(());
+    }
+    let generation = next_generation(tx)?;
     for (id, m) in merged.drain() {
         let heads = encode_heads(m.heads);
         tx.prepare_cached(
-            "INSERT INTO docs (id, kind, snapshot, heads) VALUES (?1, ?2, x'', ?3)
-             ON CONFLICT(id) DO UPDATE SET heads = excluded.heads",
+            "INSERT INTO docs (id, kind, snapshot, heads, gen) VALUES (?1, ?2, x'', ?3, ?4)
+             ON CONFLICT(id) DO UPDATE SET heads = excluded.heads, gen = excluded.gen",
         )?
-        .execute(params![id.as_str(), m.kind.as_str(), heads])?;
+        .execute(params![id.as_str(), m.kind.as_str(), heads, generation])?;
         if !m.data.is_empty() {
             tx.prepare_cached("INSERT INTO chunks (doc_id, data, heads) VALUES (?1, ?2, ?3)")?
                 .execute(params![id.as_str(), m.data, heads])?;

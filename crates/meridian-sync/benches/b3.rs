@@ -42,8 +42,8 @@ use automerge::{
 use meridian_sync::checkpoint::{self, decode_body, encode_body, split_body};
 use meridian_sync::{
     CheckpointId, CheckpointPart, Ctx, DeviceKeys, DocumentId, Envelope, EnvelopeLog, EpochKey,
-    Frame, Header, Kind, MemLog, MembershipLog, Peer, PeerKind, Role, Session, Verdict,
-    VersionVector, WorkspaceId,
+    Frame, Header, IssuedTicket, Kind, MemLog, MembershipLog, Peer, PeerKind, Role, Session,
+    Ticket, Verdict, VersionVector, WorkspaceId,
 };
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
@@ -345,6 +345,8 @@ struct Device {
     /// follower that receives a quarter of a million single-change envelopes.
     defer_merge: bool,
     deferred: HashMap<DocumentId, Vec<u8>>,
+    /// The relay's session ticket and the last counter used with it.
+    ticket: Option<(Ticket, u64)>,
 }
 
 impl Device {
@@ -362,6 +364,7 @@ impl Device {
             sealed: Sealed::default(),
             defer_merge: false,
             deferred: HashMap::new(),
+            ticket: None,
         }
     }
 
@@ -566,6 +569,8 @@ impl Device {
 struct Relay {
     log: MemLog,
     membership: MembershipLog,
+    /// Session tickets issued, as the relay keeps them.
+    tickets: HashMap<[u8; 16], IssuedTicket>,
 }
 
 /// What crossed a link.
@@ -575,8 +580,8 @@ struct Traffic {
     down: usize,
     messages: usize,
     hops: usize,
-    /// Of `up + down`: the login handshake (`Hello`, `Challenge`, `Login`), which
-    /// automerge's figures leave out (its framing and authentication belong to
+    /// Of `up + down`: the login handshake (`Hello`, `Challenge`, `Login`, then the
+    /// relay's `Ticket`; or `Resume` with a ticket), which automerge's figures leave out (its framing and authentication belong to
     /// automerge-repo's network adapter).
     login: usize,
 }
@@ -621,7 +626,11 @@ struct Link {
 /// `len` when `frame` is part of the login handshake, else 0.
 fn login_bytes(frame: &Frame, len: usize) -> usize {
     match frame {
-        Frame::Hello { .. } | Frame::Challenge { .. } | Frame::Login { .. } => len,
+        Frame::Hello { .. }
+        | Frame::Challenge { .. }
+        | Frame::Login { .. }
+        | Frame::Ticket { .. }
+        | Frame::Resume { .. } => len,
         _ => 0,
     }
 }
@@ -650,7 +659,20 @@ fn pump(
                 identity: None,
                 now_ms: T0,
             };
-            let step = link.rs.on_frame(frame, &mut ctx).expect("in-memory log");
+            let step = match frame {
+                // As the relay does: check the ticket, record the counter, admit.
+                Frame::Resume {
+                    ticket,
+                    counter,
+                    mac,
+                } => {
+                    let t = relay.tickets.get_mut(&ticket).expect("a ticket we issued");
+                    t.check(counter, &mac, T0).expect("a valid resume");
+                    t.counter = counter;
+                    link.rs.on_resumed(t.device, t.log, &mut ctx)
+                }
+                frame => link.rs.on_frame(frame, &mut ctx).expect("in-memory log"),
+            };
             assert!(step.closed.is_none(), "the relay closed: {:?}", step.closed);
             down.extend(step.send.iter().map(Frame::encode));
         }
@@ -673,6 +695,9 @@ fn pump(
             );
             dev.apply(sh, &step.accepted);
             dev.apply(sh, &step.covered);
+            if let Some(ticket) = step.ticket {
+                dev.ticket = Some((ticket, 0));
+            }
             up.extend(step.send.iter().map(Frame::encode));
         }
     }
@@ -680,19 +705,28 @@ fn pump(
     t
 }
 
-/// A new connection from `dev` to the relay: handshake, then both sides read each other's
-/// log from their cursors until quiet.
+/// A new connection from `dev` to the relay: handshake (`Resume` with the device's ticket
+/// when it has one; else the full login, after which the relay issues a ticket right behind
+/// its `Welcome`, as the relay does), then both sides read each other's log from their
+/// cursors until quiet.
 fn connect(sh: &mut Shared, dev: &mut Device, relay: &mut Relay) -> (Link, Traffic) {
     let mut nonce = [0u8; 32];
     sh.rng.fill_bytes(&mut nonce);
-    let (ds, hello) = Session::initiator(
-        sh.ws,
-        dev.keys.id(),
-        PeerKind::Relay,
-        nonce,
-        dev.log.id(),
-        T0,
-    );
+    let (ds, first) = match &mut dev.ticket {
+        Some((ticket, counter)) => {
+            *counter += 1;
+            Session::initiator_resume(sh.ws, dev.keys.id(), ticket, *counter, dev.log.id(), T0)
+        }
+        None => Session::initiator(
+            sh.ws,
+            dev.keys.id(),
+            PeerKind::Relay,
+            nonce,
+            dev.log.id(),
+            T0,
+        ),
+    };
+    let issue = dev.ticket.is_none();
     sh.rng.fill_bytes(&mut nonce);
     let rs = Session::responder(sh.ws, nonce, relay.log.id(), T0);
     let mut link = Link {
@@ -700,7 +734,20 @@ fn connect(sh: &mut Shared, dev: &mut Device, relay: &mut Relay) -> (Link, Traff
         rs,
         total: Traffic::default(),
     };
-    let t = pump(&mut link, dev, relay, sh, vec![hello.encode()], Vec::new());
+    let mut t = pump(&mut link, dev, relay, sh, vec![first.encode()], Vec::new());
+    if issue {
+        let ticket = IssuedTicket::issue(&mut sh.rng, sh.ws, dev.keys.id(), dev.log.id(), T0);
+        relay.tickets.insert(ticket.ticket.id, ticket.clone());
+        t.add(pump(
+            &mut link,
+            dev,
+            relay,
+            sh,
+            Vec::new(),
+            vec![ticket.frame().encode()],
+        ));
+        assert!(dev.ticket.is_some(), "the device kept its ticket");
+    }
     assert!(link.ds.is_synced(&dev.log), "the device is synced");
     (link, t)
 }
@@ -899,6 +946,7 @@ fn world(seed: u64, follower: bool) -> World {
     let mut relay = Relay {
         log: MemLog::new(log_id(&mut sh.rng)),
         membership: sh.membership.clone(),
+        tickets: HashMap::new(),
     };
     let (a_link, _) = connect(&mut sh, &mut a, &mut relay);
     let live = follower.map(|keys| {

@@ -6,7 +6,8 @@
 //! anything another session accepted, it calls [`Session::on_local_change`]; every few
 //! seconds, [`Session::on_tick`].
 //!
-//! Handshake: `Hello` → `Challenge` → `Login` → `Welcome`. Then both sides are equal. Each
+//! Handshake: `Hello` → `Challenge` → `Login` → `Welcome`, or with a relay's session ticket
+//! `Resume` → `Welcome` ([`crate::resume`]). Then both sides are equal. Each
 //! reads the other's log by position ([`crate::store`]): `Want{cursor}` asks for what
 //! follows the cursor, envelopes travel in `Push` (from the initiator) or `Deliver` (from
 //! the responder) frames, one batch at a time, and each is answered by an `Ack{upto}` that
@@ -20,6 +21,7 @@ use crate::envelope::{Envelope, EnvelopeError};
 use crate::ids::{DeviceId, WorkspaceId};
 use crate::keys::{DeviceKeys, verify_signature};
 use crate::membership::{Denied, MembershipError, MembershipLog, MembershipState, SignedOp};
+use crate::resume::Ticket;
 use crate::store::{EnvelopeLog, Held, LogId, Peer, Verdict};
 use crate::wire::{
     ErrorCode, Frame, MAX_BATCH_BYTES, MAX_VERDICTS_PER_FRAME, PROTOCOL_VERSION, PeerProof,
@@ -91,6 +93,8 @@ pub struct Step {
     pub verdicts_noted: Option<u32>,
     /// Membership ops newly applied: persist them and tell the other sessions.
     pub membership_applied: Vec<SignedOp>,
+    /// The relay gave this device a session ticket: keep it for the next connection.
+    pub ticket: Option<Ticket>,
     /// Set when the session ended in this call; drop the connection after sending.
     pub closed: Option<Closed>,
 }
@@ -219,6 +223,26 @@ impl Session {
         (session, hello)
     }
 
+    /// Starts a session that connects out to a relay with a session ticket instead of the
+    /// full handshake; send the returned `Resume`. `counter` must be above every counter
+    /// used with the ticket before (keep it durably before sending). If the relay refuses
+    /// with [`ErrorCode::TicketRefused`], forget the ticket and connect with
+    /// [`Session::initiator`].
+    pub fn initiator_resume(
+        workspace: WorkspaceId,
+        device: DeviceId,
+        ticket: &Ticket,
+        counter: u64,
+        log: LogId,
+        now_ms: i64,
+    ) -> (Session, Frame) {
+        let resume = ticket.resume(&workspace, &device, counter);
+        let mut session = Self::new(workspace, true, [0; 32], log, now_ms);
+        session.expect = PeerKind::Relay;
+        session.state = State::AwaitWelcome;
+        (session, resume)
+    }
+
     /// Starts a session for an accepted connection; it waits for `Hello`. `nonce` must be
     /// fresh random bytes. A relay reads the `Hello`'s workspace first to pick which
     /// workspace (and membership log) the session serves.
@@ -255,6 +279,44 @@ impl Session {
         }
     }
 
+    /// A relay's responder session whose `Resume` the relay checked against the ticket it
+    /// issued to `device` (with `their_log`): admits the device as a login would and
+    /// answers `Welcome`. Only in the state [`Session::responder`] starts in.
+    pub fn on_resumed<L: EnvelopeLog>(
+        &mut self,
+        device: DeviceId,
+        their_log: LogId,
+        ctx: &mut Ctx<'_, L>,
+    ) -> Step {
+        let mut step = Step::default();
+        if self.initiator || self.state != State::AwaitHello {
+            let msg = format!("unexpected Resume in state {:?}", self.state);
+            self.refuse(&mut step, ErrorCode::Unexpected, msg);
+            return step;
+        }
+        self.last_heard_ms = ctx.now_ms;
+        self.their_log = Some(their_log);
+        self.admit(device, ctx, &mut step);
+        step
+    }
+
+    /// Ends a responder's handshake: `device` proved who it is; let it in if it may sync.
+    fn admit<L: EnvelopeLog>(&mut self, device: DeviceId, ctx: &mut Ctx<'_, L>, step: &mut Step) {
+        if let Err((code, msg)) = admission(ctx.membership.state(), &self.workspace, &device) {
+            return self.refuse(step, code, msg);
+        }
+        self.state = State::Ready;
+        self.peer = Some(device);
+        let their_log = self.their_log.unwrap_or_default();
+        self.recv_cursor = ctx.log.cursor(&self.peer_key(), &their_log);
+        step.send.push(Frame::Welcome {
+            log: self.my_log,
+            head: ctx.log.head(),
+            cursor: self.recv_cursor,
+            membership_len: ctx.membership.len(),
+        });
+    }
+
     /// Whether the handshake finished and the session is open.
     pub fn is_ready(&self) -> bool {
         self.state == State::Ready
@@ -268,6 +330,11 @@ impl Session {
     /// The authenticated peer device (`None` for a relay, or before the handshake ends).
     pub fn peer(&self) -> Option<DeviceId> {
         self.peer
+    }
+
+    /// The peer's log, once known.
+    pub fn their_log(&self) -> Option<LogId> {
+        self.their_log
     }
 
     /// Who the peer is, for cursors: a device, or the relay.
@@ -367,22 +434,14 @@ impl Session {
                         "device {device} failed to prove it holds its key (bad login signature)"
                     );
                     self.refuse(&mut step, ErrorCode::BadSignature, msg);
-                } else if let Err((code, msg)) =
-                    admission(ctx.membership.state(), &self.workspace, &device)
-                {
-                    self.refuse(&mut step, code, msg);
                 } else {
-                    self.state = State::Ready;
-                    self.peer = Some(device);
-                    let their_log = self.their_log.unwrap_or_default();
-                    self.recv_cursor = ctx.log.cursor(&self.peer_key(), &their_log);
-                    step.send.push(Frame::Welcome {
-                        log: self.my_log,
-                        head: ctx.log.head(),
-                        cursor: self.recv_cursor,
-                        membership_len: ctx.membership.len(),
-                    });
+                    self.admit(device, ctx, &mut step);
                 }
+            }
+            (State::Ready, Frame::Ticket { id, secret })
+                if self.initiator && self.expect == PeerKind::Relay =>
+            {
+                step.ticket = Some(Ticket { id, secret });
             }
             (
                 State::AwaitWelcome,

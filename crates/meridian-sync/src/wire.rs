@@ -69,6 +69,8 @@ pub enum ErrorCode {
     Internal,
     /// The relay does not know the invite (yet): the admin's device has not told it.
     UnknownInvite,
+    /// A `Resume` was refused: forget the ticket and log in with `Hello`.
+    TicketRefused,
 }
 
 /// One protocol message.
@@ -198,6 +200,24 @@ pub enum Frame {
         /// Encoded join requests.
         requests: Vec<Vec<u8>>,
     },
+    /// Relay → device, right after the `Welcome` of a full login: a session ticket for the
+    /// next connection ([`crate::resume`]).
+    Ticket {
+        /// Names the ticket at the relay.
+        id: [u8; 16],
+        /// The MAC key for `Resume` frames.
+        secret: [u8; 32],
+    },
+    /// Device → relay, instead of `Hello`: resume with a ticket ([`crate::resume`]). The
+    /// relay answers `Welcome`, or `Error` with [`ErrorCode::TicketRefused`].
+    Resume {
+        /// The ticket's id.
+        ticket: [u8; 16],
+        /// Above every counter used with this ticket before.
+        counter: u64,
+        /// [`crate::Ticket::mac`] of the counter.
+        mac: [u8; 16],
+    },
 }
 
 /// Why bytes are not a frame.
@@ -264,6 +284,8 @@ impl Frame {
             Frame::Join { .. } => "Join",
             Frame::JoinQueued => "JoinQueued",
             Frame::JoinRequests { .. } => "JoinRequests",
+            Frame::Ticket { .. } => "Ticket",
+            Frame::Resume { .. } => "Resume",
         }
     }
 

@@ -1,8 +1,11 @@
 //! Test-only helpers: a fake clock the test moves by hand, temporary workspaces on a real
 //! SQLite file, the path of the shared corpus, and a local network of Linux network
-//! namespaces ([`netns`]). Never a dependency of product code.
+//! namespaces ([`netns`]), a small tmpfs to fill ([`tmpfs`]), a throwaway PostgreSQL server
+//! ([`postgres`]). Never a dependency of product code.
 
 pub mod netns;
+pub mod postgres;
+pub mod tmpfs;
 
 use std::path::PathBuf;
 use std::sync::Arc;

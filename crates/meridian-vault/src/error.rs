@@ -19,6 +19,17 @@ pub enum Error {
         "front matter is not valid YAML: {detail}; fix the block between the leading `---` lines or remove it"
     )]
     FrontMatterYaml { detail: String },
+    /// Front matter over [`crate::MAX_FRONT_MATTER_BYTES`], refused before parsing.
+    #[error(
+        "front matter is {size} bytes; at most {max} are read: move long text into the body below the closing `---`"
+    )]
+    FrontMatterTooLarge { size: usize, max: usize },
+    /// Front matter whose `[` `{` nest deeper than [`crate::MAX_FRONT_MATTER_DEPTH`],
+    /// refused before parsing (the YAML scanner's time grows with the square of the depth).
+    #[error(
+        "front matter nests `[` or `{{` more than {max} levels deep; flatten it, or quote text full of brackets"
+    )]
+    FrontMatterTooDeep { max: usize },
     /// A meeting or thread file (the mirror's `meetings/`, `threads/`) whose field is
     /// missing or cannot be read; `detail` says what to write instead.
     #[error("{field}: {detail}")]

@@ -40,6 +40,7 @@ pub use export::{
     render_page, render_thread,
 };
 pub use import::{
-    Parsed, ParsedFile, Scan, Skipped, mirror_kind, parse_as, parse_markdown, scan_dir,
+    MAX_FRONT_MATTER_BYTES, MAX_FRONT_MATTER_DEPTH, Parsed, ParsedFile, Scan, Skipped, mirror_kind,
+    parse_as, parse_markdown, scan_dir,
 };
 pub use slug::slugify;

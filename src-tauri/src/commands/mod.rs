@@ -32,8 +32,8 @@ use meridian_app::{
     AgendaItemPatch, ApiError, CheckinsView, DecisionPatch, InboxView, Links, MeetingOutcome,
     MeetingText, MeetingTimes, MemberPatch, MemberView, NewAgendaItem, NewCheckin, NewDecision,
     NewFocus, NewMeeting, NewPage, NewTask, NewThread, NotificationBatch, ObjectSummary, PageNode,
-    PagePatch, Posting, Shown, SlotQuery, Summarised, TaskList, TaskPatch, TeamView, ThreadKind,
-    UnresolvedLink, WorkspaceInfo,
+    PagePatch, Posting, RecoveryReport, Shown, SlotQuery, StorageStatus, Summarised, TaskList,
+    TaskPatch, TeamView, ThreadKind, UnresolvedLink, WorkspaceInfo,
 };
 use mirror::MirrorView;
 use sync::{FirstRun, Invitation};

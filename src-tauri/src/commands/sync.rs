@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use meridian_app::sync::{DeviceInfo, LanPeer, SyncStatus, parse_role};
-use meridian_app::{ApiError, Error, Workspace, WorkspaceInfo, default_data_dir};
+use meridian_app::{
+    ApiError, Error, ErrorKind, RecoveryReport, Workspace, WorkspaceInfo, default_data_dir,
+};
 use serde::Serialize;
 use tauri::AppHandle;
 
@@ -13,6 +15,8 @@ use crate::startup;
 
 /// How long joining waits for an admin device to admit this one.
 const JOIN_WAIT: Duration = Duration::from_secs(300);
+/// How long a recovery waits for the relay.
+const RECOVER_WAIT: Duration = Duration::from_secs(300);
 
 /// What the first-run screen proposes.
 #[derive(Debug, Serialize)]
@@ -92,6 +96,26 @@ pub async fn join_workspace(
     Ok(ws.workspace_info())
 }
 
+/// Rebuilds this device's damaged or lost database (`Workspace::recover`) and opens the
+/// workspace; only while opening it failed.
+pub async fn recover_workspace(
+    app: AppHandle,
+    state: State<'_>,
+    relay: Option<String>,
+) -> Result<RecoveryReport, ApiError> {
+    if state.workspace().is_ok() {
+        return Err(ApiError {
+            kind: ErrorKind::Invalid,
+            detail: "the workspace is open: there is nothing to recover".into(),
+        });
+    }
+    let relay = relay.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let (ws, report) = Workspace::recover(&default_data_dir(), relay, RECOVER_WAIT).await?;
+    startup::start_background(&app, &ws);
+    state.set_ready(ws);
+    Ok(report)
+}
+
 pub async fn sync_status(state: State<'_>) -> Result<SyncStatus, ApiError> {
     Ok(state.workspace()?.sync_status().await?)
 }
@@ -136,4 +160,17 @@ pub async fn create_invite(
 
 pub async fn remove_device(state: State<'_>, device: String) -> Result<(), ApiError> {
     Ok(state.workspace()?.remove_device(&device).await?)
+}
+
+pub async fn set_relay(
+    app: AppHandle,
+    state: State<'_>,
+    relay: String,
+) -> Result<String, ApiError> {
+    let ws = state.workspace()?;
+    let url = ws.set_relay(relay.trim()).await?;
+    // The running session stays with the old address until it ends: end it now.
+    state.stop_sync();
+    startup::start_sync(&app, &ws);
+    Ok(url)
 }

@@ -16,6 +16,9 @@ meridian_commands! {
     workspace::show_object[state](id: DocId) -> Shown,
     workspace::trash_object[state](id: DocId) -> ObjectSummary,
     workspace::restore_object[state](id: DocId) -> ObjectSummary,
+    /// Whether every change made here is saved on disk: `unsaved` changes wait in memory
+    /// after the disk refused them (full), and are saved on their own once it has room.
+    workspace::storage_status[state]() -> StorageStatus,
 
     pages::create_page[state](new: NewPage) -> (DocId, Page),
     pages::update_page[state](id: DocId, patch: PagePatch) -> Page,
@@ -110,6 +113,10 @@ meridian_commands! {
     /// the workspace exists anyway (`firstRun()` turns null) and the error says so.
     sync::create_workspace[app, state](name: String, me: String, tz: String, sample: bool) -> WorkspaceInfo,
     sync::join_workspace[app, state](code: String, me: String, tz: String) -> WorkspaceInfo,
+    /// When opening failed because a database of this device is damaged or lost: rebuilds it
+    /// from the other one and the relay, keeping this device's identity, and opens the
+    /// workspace. `relay` is needed only when `sync.db` (which remembers it) is gone.
+    sync::recover_workspace[app, state](relay: Option<String>) -> RecoveryReport,
     sync::sync_status[state]() -> SyncStatus,
     sync::devices[state]() -> Vec<DeviceInfo>,
     /// The devices met on the local network, most recently seen first.
@@ -117,6 +124,9 @@ meridian_commands! {
     /// An invite: the code to send, and the same code as a QR code (SVG) to scan.
     sync::create_invite[app, state](relay: String, role: String, expires_hours: u32) -> Invitation,
     sync::remove_device[state](device: String) -> (),
+    /// Points this device at another address of the same relay deployment and reconnects
+    /// there; nothing is downloaded again. Returns the address as it will be used.
+    sync::set_relay[app, state](relay: String) -> String,
 
     /// The Markdown folder, when it last ran, its files and the files it refused, and
     /// whether the background mirror runs.

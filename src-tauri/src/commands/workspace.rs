@@ -1,5 +1,5 @@
 use meridian_app::core::{DocId, Kind};
-use meridian_app::{ApiError, ObjectSummary, Shown, WorkspaceInfo};
+use meridian_app::{ApiError, ObjectSummary, Shown, StorageStatus, WorkspaceInfo};
 
 use super::State;
 
@@ -9,6 +9,14 @@ use super::State;
 )]
 pub async fn workspace_info(state: State<'_>) -> Result<WorkspaceInfo, ApiError> {
     Ok(state.workspace()?.workspace_info())
+}
+
+#[allow(
+    clippy::unused_async,
+    reason = "every command is async: the table's entry points await it, and Tauri runs async commands off the main thread"
+)]
+pub async fn storage_status(state: State<'_>) -> Result<StorageStatus, ApiError> {
+    Ok(state.workspace()?.storage_status())
 }
 
 pub async fn list_objects(

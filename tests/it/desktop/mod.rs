@@ -117,3 +117,14 @@ async fn the_dark_theme_follows_the_system() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_database_is_recovered_from_the_relay_in_the_app() {
+    scenario(
+        "recovery of a damaged database",
+        &[],
+        Duration::from_secs(240),
+        sync::recover_in_the_app,
+    )
+    .await;
+}

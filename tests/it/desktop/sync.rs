@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
 use fantoccini::Client;
@@ -276,4 +276,147 @@ async fn join_flow(
     wait_text(c, "[data-testid=page-list]", "Live from the admin").await?;
     h.screenshot(c, "31-joined-live").await?;
     Ok(())
+}
+
+/// The app joins a CLI admin's workspace; closed, its `workspace.db` is overwritten with
+/// garbage; started again it says so and offers to recover, and recovering from the relay
+/// brings the workspace back, with the damaged file kept aside.
+pub async fn recover_in_the_app(h: &Harness) -> TestResult {
+    let relay = Relay::start(h)?;
+    let admin = tempfile::tempdir()?;
+    cli(
+        h,
+        admin.path(),
+        &[
+            "init",
+            "--name",
+            "Field team",
+            "--me",
+            "Ada",
+            "--tz",
+            "Europe/Berlin",
+        ],
+    )
+    .await?;
+    cli(
+        h,
+        admin.path(),
+        &[
+            "page",
+            "new",
+            "--title",
+            "Team handbook",
+            "--body",
+            "Read me first.",
+        ],
+    )
+    .await?;
+    let code = cli(h, admin.path(), &["invite", "--relay", &relay.url]).await?;
+    let code = code.trim().to_owned();
+    let mut syncing = Command::new(&h.config.cli)
+        .arg("--data-dir")
+        .arg(admin.path())
+        .arg("sync")
+        .env("MERIDIAN_KEYCHAIN", "off")
+        .env("MERIDIAN_NO_LAN", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let client = h.launch().await?;
+    let joined = async {
+        step("recover: the app joins the workspace");
+        wait_for(&client, "[data-testid=welcome]").await?;
+        click(&client, "[data-testid=welcome-mode-join]").await?;
+        type_into(&client, "[data-testid=welcome-code]", &code).await?;
+        click(&client, "[data-testid=welcome-submit]").await?;
+        wait_for(&client, "[data-testid=status-bar]").await?;
+        click(&client, "[data-testid=nav-pages]").await?;
+        wait_text(&client, "[data-testid=page-list]", "Team handbook").await?;
+        click(&client, "[data-testid=nav-sync]").await?;
+        wait_text(&client, "[data-testid=sync-state]", "Synced").await?;
+        TestResult::Ok(())
+    }
+    .await;
+    let closed = client.close().await;
+    let _ = syncing.kill();
+    let _ = syncing.wait();
+    joined?;
+    closed?;
+    // The app's process must have ended (and checkpointed its WAL) before its database
+    // is damaged: a process still holding it would write its pages back over the garbage.
+    let file = h.data_dir().join("workspace.db");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while held_open(&file) {
+        if std::time::Instant::now() > deadline {
+            return Err("the app still holds workspace.db 30 s after its session closed".into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+
+    step("recover: workspace.db is overwritten with garbage");
+    // The app was stopped without a checkpoint, so its pages may all sit in the WAL: the
+    // garbage goes over both, and the WAL's index (a cache) goes.
+    for suffix in ["", "-wal"] {
+        let part = PathBuf::from(format!("{}{suffix}", file.display()));
+        if let Ok(meta) = std::fs::metadata(&part) {
+            std::fs::write(&part, vec![0x5a_u8; meta.len() as usize])?;
+        }
+    }
+    let _ = std::fs::remove_file(format!("{}-shm", file.display()));
+
+    let client = h.launch().await?;
+    let result = async {
+        step("recover: the app says which file is damaged and offers to recover");
+        wait_text(&client, "[data-testid=open-error]", "workspace.db").await?;
+        wait_for(&client, "[data-testid=recover-form]").await?;
+        h.screenshot(&client, "40-damaged").await?;
+        click(&client, "[data-testid=recover-start]").await?;
+        wait_text(
+            &client,
+            "[data-testid=recover-report]",
+            "Rebuilt workspace.db",
+        )
+        .await?;
+        wait_text(&client, "[data-testid=recover-report]", ".corrupt-").await?;
+        h.screenshot(&client, "41-recovered").await?;
+        click(&client, "[data-testid=recover-continue]").await?;
+        wait_for(&client, "[data-testid=status-bar]").await?;
+        click(&client, "[data-testid=nav-pages]").await?;
+        wait_text(&client, "[data-testid=page-list]", "Team handbook").await?;
+        TestResult::Ok(())
+    }
+    .await;
+    if let Err(e) = &result {
+        eprintln!("recover flow failed: {e:?}");
+        let _ = h.screenshot(&client, "recover-failure").await;
+    }
+    let closed = client.close().await;
+    result?;
+    closed?;
+    let kept = std::fs::read_dir(h.data_dir())?
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("workspace.db.corrupt-")
+        })
+        .count();
+    assert!(kept >= 1, "the damaged file is kept aside");
+    Ok(())
+}
+
+/// Whether a process has `file` open (Linux: its `/proc/*/fd` links).
+fn held_open(file: &Path) -> bool {
+    let Ok(file) = std::fs::canonicalize(file) else {
+        return false;
+    };
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    procs.flatten().any(|p| {
+        std::fs::read_dir(p.path().join("fd")).is_ok_and(|fds| {
+            fds.flatten()
+                .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == file))
+        })
+    })
 }

@@ -286,6 +286,40 @@ export type TextSplice = { pos: number, delete: number, insert: string, };
 
 export type WorkspaceInfo = { id: DocId, name: string, data_dir: string, me: MemberRef, };
 
+export type RecoveryReport = { 
+/**
+ * The damaged files moved aside (their new paths).
+ */
+moved_aside: Array<string>, 
+/**
+ * What was rebuilt: `workspace.db`, `sync.db`, or both.
+ */
+rebuilt: Array<string>, 
+/**
+ * Why, per rebuilt file.
+ */
+reasons: Array<string>, 
+/**
+ * This device, unchanged.
+ */
+device: string, 
+/**
+ * Objects in the workspace after the recovery.
+ */
+objects: number, 
+/**
+ * Envelopes received from the relay.
+ */
+received: number, 
+/**
+ * This device's own envelopes the relay returned.
+ */
+own_returned: number, 
+/**
+ * Documents whose changes were sealed again and sent.
+ */
+resealed: number, };
+
 export type MemberRef = { id: DocId, name: string, tz: string, };
 
 export type ObjectSummary = { id: DocId, kind: Kind, title: string, 
@@ -399,7 +433,7 @@ export type Event = { "type": "object_created", summary: ObjectSummary, } | { "t
 
 export type ApiError = { kind: ErrorKind, detail: string, };
 
-export type ErrorKind = "not_found" | "invalid" | "storage" | "corrupt" | "not_initialised" | "io" | "internal" | "sync";
+export type ErrorKind = "not_found" | "invalid" | "storage" | "corrupt" | "not_initialised" | "unsaved" | "io" | "internal" | "sync";
 
 export type MemberPatch = { name?: string, tz?: string, role?: Role, 
 /**
@@ -792,6 +826,8 @@ reason: string | null,
  * only route that does.
  */
 via: string | null, };
+
+export type StorageStatus = { unsaved: number, error: string | null, };
 
 export type DeviceInfo = { id: string, member: string, role: string, removed: boolean, this_device: boolean, };
 

@@ -43,10 +43,12 @@ import type {
   PageNode,
   PagePatch,
   Posting,
+  RecoveryReport,
   Shown,
   Slot,
   SlotQuery,
   Stance,
+  StorageStatus,
   Summarised,
   SyncStatus,
   Task,
@@ -84,6 +86,12 @@ export const commands = {
     invoke<ObjectSummary>('trash_object', { id }),
   restoreObject: (id: DocId): Promise<ObjectSummary> =>
     invoke<ObjectSummary>('restore_object', { id }),
+  /**
+   * Whether every change made here is saved on disk: `unsaved` changes wait in memory
+   * after the disk refused them (full), and are saved on their own once it has room.
+   */
+  storageStatus: (): Promise<StorageStatus> =>
+    invoke<StorageStatus>('storage_status'),
   createPage: (new_: NewPage): Promise<[DocId, Page]> =>
     invoke<[DocId, Page]>('create_page', { new: new_ }),
   updatePage: (id: DocId, patch: PagePatch): Promise<Page> =>
@@ -228,6 +236,13 @@ export const commands = {
     invoke<WorkspaceInfo>('create_workspace', { name, me, tz, sample }),
   joinWorkspace: (code: string, me: string, tz: string): Promise<WorkspaceInfo> =>
     invoke<WorkspaceInfo>('join_workspace', { code, me, tz }),
+  /**
+   * When opening failed because a database of this device is damaged or lost: rebuilds it
+   * from the other one and the relay, keeping this device's identity, and opens the
+   * workspace. `relay` is needed only when `sync.db` (which remembers it) is gone.
+   */
+  recoverWorkspace: (relay: string | null): Promise<RecoveryReport> =>
+    invoke<RecoveryReport>('recover_workspace', { relay }),
   syncStatus: (): Promise<SyncStatus> =>
     invoke<SyncStatus>('sync_status'),
   devices: (): Promise<Array<DeviceInfo>> =>
@@ -240,6 +255,12 @@ export const commands = {
     invoke<Invitation>('create_invite', { relay, role, expiresHours }),
   removeDevice: (device: string): Promise<null> =>
     invoke<null>('remove_device', { device }),
+  /**
+   * Points this device at another address of the same relay deployment and reconnects
+   * there; nothing is downloaded again. Returns the address as it will be used.
+   */
+  setRelay: (relay: string): Promise<string> =>
+    invoke<string>('set_relay', { relay }),
   /**
    * The Markdown folder, when it last ran, its files and the files it refused, and
    * whether the background mirror runs.

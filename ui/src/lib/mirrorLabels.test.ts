@@ -52,6 +52,15 @@ describe('mirrorLine', () => {
     expect(mirrorLine(view({ files: 1 }))?.text).toBe('Mirror: 1 file')
   })
 
+  it('says a running mirror retries after a failed pass', () => {
+    const error = 'the disk holding the Markdown folder /home/ana/Notes is full, so the mirror cannot go on'
+    expect(mirrorLine(view({}, true, error))).toEqual({
+      text: 'Mirror: retrying',
+      tone: 'warn',
+      title: `/home/ana/Notes: ${error}`,
+    })
+  })
+
   it('warns about refused files', () => {
     const refused = [
       { path: 'pages/a.md', reason: 'bad front matter' },
@@ -72,8 +81,9 @@ describe('mirrorLine', () => {
     const line = mirrorLine(view({}, false, 'the folder is gone'))
     expect(line).toMatchObject({ text: 'Mirror stopped', tone: 'warn' })
     expect(line?.title).toContain('the folder is gone')
-    // An error from before a restart that now runs is not shown.
-    expect(mirrorLine(view({}, true, 'old'))?.text).toBe('Mirror: 12 files')
+    // Running with an error: its last pass failed (the shell clears the error when the
+    // mirror restarts) and it retries.
+    expect(mirrorLine(view({}, true, 'the disk is full'))?.text).toBe('Mirror: retrying')
   })
 })
 

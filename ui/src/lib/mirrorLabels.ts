@@ -25,6 +25,10 @@ export function mirrorLine(view: MirrorView | null | undefined): MirrorLine | nu
   if (view.error && !view.running) {
     return { text: 'Mirror stopped', tone: 'warn', title: `${folder}: ${view.error}` }
   }
+  if (view.error) {
+    // Running, but its last pass failed (a full disk): it retries on its own.
+    return { text: 'Mirror: retrying', tone: 'warn', title: `${folder}: ${view.error}` }
+  }
   if (view.status.held_deletes) {
     return {
       text: `Mirror: ${view.status.held_deletes.gone} deletions held`,

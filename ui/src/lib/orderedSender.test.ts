@@ -83,6 +83,32 @@ describe('orderedSender', () => {
     expect(q.state.state).toBe('saved')
   })
 
+  it('never resends a change the engine kept in memory when the disk was full', async () => {
+    const calls: string[][] = []
+    let full = true
+    const unsaved = { kind: 'unsaved', detail: 'the disk holding workspace.db is full; free some space' }
+    const q = orderedSender<string[]>(async (batch) => {
+      calls.push(batch)
+      if (full) throw unsaved
+    }, concat)
+    q.push(['a'])
+    await tick()
+    expect(q.state).toEqual({ state: 'unsaved', error: unsaved })
+    await expect(q.flush()).resolves.toBeUndefined() // delivered: the engine has it
+    q.push(['b']) // later edits go on, alone: 'a' is applied already
+    await tick()
+    expect(calls).toEqual([['a'], ['b']])
+    expect(q.state.state).toBe('unsaved')
+    q.retry() // nothing to resend
+    await tick()
+    expect(calls).toEqual([['a'], ['b']])
+    full = false
+    q.push(['c']) // a write that succeeds saves everything kept before it
+    await q.flush()
+    expect(calls).toEqual([['a'], ['b'], ['c']])
+    expect(q.state.state).toBe('saved')
+  })
+
   it('resolves flush immediately when idle', async () => {
     const q = orderedSender<string[]>(async () => {}, concat)
     await expect(q.flush()).resolves.toBeUndefined()

@@ -5,8 +5,19 @@
 // dropped: a failed batch goes back to the front, ahead of anything typed since, and is
 // sent again by `retry()`. `state` reflects acknowledged writes only: it is `saved` once
 // the engine has confirmed everything queued so far.
+//
+// One failure is different: an error of kind `unsaved` means the engine made the change
+// and keeps it in memory, but the disk refused to save it (full). Sending it again would
+// apply it twice, so the batch counts as delivered, later edits go on, and the state is
+// `unsaved` until a write succeeds (which saves everything kept before it).
 
-export type SaveState = { state: 'saved' } | { state: 'saving' } | { state: 'failed'; error: unknown }
+export type SaveState =
+  { state: 'saved' } | { state: 'saving' } | { state: 'failed'; error: unknown } | { state: 'unsaved'; error: unknown }
+
+/** The engine applied the change and keeps it, but could not save it to disk yet. */
+export function isKeptUnsaved(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { kind?: unknown }).kind === 'unsaved'
+}
 
 export interface OrderedSender<T> {
   push(item: T): void
@@ -30,7 +41,7 @@ export function orderedSender<T>(
   const setState = (s: SaveState) => {
     current = s
     onState(s)
-    if (s.state === 'saved') {
+    if (s.state === 'saved' || s.state === 'unsaved') {
       const w = waiters
       waiters = []
       w.forEach((x) => x.resolve())
@@ -44,13 +55,19 @@ export function orderedSender<T>(
   const pump = async () => {
     if (inFlight || pending === undefined) return
     inFlight = true
+    let unsaved: unknown = undefined
     while (pending !== undefined) {
       const batch = pending
       pending = undefined
       setState({ state: 'saving' })
       try {
         await send(batch)
+        unsaved = undefined
       } catch (error) {
+        if (isKeptUnsaved(error)) {
+          unsaved = error
+          continue
+        }
         pending = pending === undefined ? batch : merge(batch, pending)
         inFlight = false
         setState({ state: 'failed', error })
@@ -58,7 +75,7 @@ export function orderedSender<T>(
       }
     }
     inFlight = false
-    setState({ state: 'saved' })
+    setState(unsaved === undefined ? { state: 'saved' } : { state: 'unsaved', error: unsaved })
   }
 
   return {

@@ -9,14 +9,22 @@ use super::*;
 impl Workspace {
     /// The charter and the id of its document.
     pub(super) async fn charter_doc(&self) -> Result<(DocId, Charter), Error> {
-        let ws: WorkspaceDoc = self.get(&self.inner.workspace_doc).await?;
-        let id: DocId = ws
-            .charter
-            .as_deref()
-            .ok_or_else(|| Error::Metadata("the workspace has no charter".into()))?
-            .parse()?;
+        let (_, charter) = self.workspace_head().await?;
+        let id = charter.ok_or_else(|| Error::Metadata("the workspace has no charter".into()))?;
         let charter = self.get::<Charter>(&id).await?;
         Ok((id, charter))
+    }
+
+    /// The workspace's name and its charter's id, read without the index of every object
+    /// (which grows with the workspace).
+    pub(super) async fn workspace_head(&self) -> Result<(String, Option<DocId>), Error> {
+        let open = self
+            .lock_doc::<WorkspaceDoc>(&self.inner.workspace_doc)
+            .await?;
+        let name = WorkspaceDoc::name_in(&open.doc)?;
+        // An id that does not parse (a peer's bug) reads as no charter, as before.
+        let charter = WorkspaceDoc::charter_in(&open.doc)?.and_then(|c| c.parse::<DocId>().ok());
+        Ok((name, charter))
     }
 
     pub async fn charter(&self) -> Result<Charter, Error> {

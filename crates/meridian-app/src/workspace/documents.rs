@@ -4,6 +4,20 @@
 use super::*;
 
 impl Workspace {
+    // ----- saving -----
+
+    /// Whether every change made here is on disk, as it stands now.
+    pub fn storage_status(&self) -> StorageStatus {
+        StorageStatus::from(&*self.inner.store.health().borrow())
+    }
+
+    /// [`Workspace::storage_status`], watched: it changes when a write fails (disk full,
+    /// I/O error: the changes wait in memory) and again once the store saved them on its
+    /// own, so the app can say "not saved" and clear it without polling.
+    pub fn watch_storage(&self) -> tokio::sync::watch::Receiver<meridian_store::StoreHealth> {
+        self.inner.store.health()
+    }
+
     // ----- reading -----
 
     /// Lists objects, newest first, from the catalog (documents are not opened).

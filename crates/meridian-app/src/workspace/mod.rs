@@ -20,6 +20,7 @@ mod meetings;
 mod members;
 mod pages;
 mod paths;
+mod recover;
 mod remote;
 mod search;
 mod tasks;
@@ -29,6 +30,7 @@ mod views;
 
 pub use decisions::item_id;
 pub(crate) use files::heads_from_key;
+pub use recover::RecoveryReport;
 pub use views::Snapshot;
 
 use std::collections::{BTreeSet, HashMap};
@@ -82,8 +84,9 @@ struct Inner {
     members: Mutex<BTreeSet<String>>,
     message_kinds: Mutex<Vec<MessageKind>>,
     events: broadcast::Sender<Event>,
-    /// The search index (a cache of the store); `None` when its folder is unusable.
-    search: Option<meridian_search::SearchIndex>,
+    /// The search index (a cache of the store), opened on first use; `None` when its
+    /// folder is unusable.
+    search: tokio::sync::OnceCell<Option<meridian_search::SearchIndex>>,
     /// Documents waiting to be indexed by the background indexer.
     search_queue: Mutex<Option<tokio::sync::mpsc::UnboundedSender<DocId>>>,
     /// This device's Automerge actor, the author of every change made here.
@@ -244,19 +247,37 @@ impl Workspace {
         data_dir: &Path,
         clock: Arc<dyn Clock>,
     ) -> Result<Workspace, Error> {
+        Self::open_inner(data_dir, clock, true).await
+    }
+
+    /// Opens the workspace; with `check_sync`, a damaged, lost or half-restored `sync.db`
+    /// is an error (the recovery opens without, once it prepared `sync.db`).
+    async fn open_inner(
+        data_dir: &Path,
+        clock: Arc<dyn Clock>,
+        check_sync: bool,
+    ) -> Result<Workspace, Error> {
         if !data_dir.join(DB_FILE).exists() {
             return Err(Error::NotInitialised(data_dir.to_owned()));
         }
-        let store = open_store_async(data_dir).await?;
+        let store = open_store_async(data_dir)
+            .await
+            .map_err(|e| recover::damaged(data_dir, e))?;
         let ids = store
             .read(|s| Ok::<_, Error>((read_id(s, meta::WORKSPACE)?, read_id(s, meta::ME)?)))
-            .await?;
+            .await
+            .map_err(|e| recover::damaged(data_dir, e))?;
         let (Some(ws_id), Some(me_id)) = ids else {
             // `create` writes these last: their absence means it was interrupted.
             return Err(Error::UnfinishedCreate(data_dir.join(DB_FILE)));
         };
+        if check_sync {
+            recover::check_sync_at_open(data_dir).await?;
+        }
         let ws = Workspace::assemble(store, clock, ws_id, me_id)?;
-        ws.refresh_context().await?;
+        ws.refresh_context()
+            .await
+            .map_err(|e| recover::damaged(data_dir, e))?;
         ws.carry_trash_into_documents().await;
         Ok(ws)
     }
@@ -330,7 +351,6 @@ impl Workspace {
             .unwrap_or_default();
         let (events, _) = broadcast::channel(1024);
         let actor = read_actor(&store)?;
-        let search = store.path().parent().and_then(search::open_index);
         let ws = Workspace {
             inner: Arc::new(Inner {
                 store,
@@ -350,7 +370,7 @@ impl Workspace {
                 members: Mutex::new(BTreeSet::new()),
                 message_kinds: Mutex::new(Vec::new()),
                 events,
-                search,
+                search: tokio::sync::OnceCell::new(),
                 search_queue: Mutex::new(None),
                 actor,
                 sync: Arc::default(),
@@ -373,15 +393,15 @@ impl Workspace {
             .map(|e| e.id.to_string())
             .collect();
         *lock(&self.inner.members) = members;
-        let ws: WorkspaceDoc = self.get(&self.inner.workspace_doc).await?;
-        if let Some(charter) = ws.charter.as_deref().and_then(|c| c.parse::<DocId>().ok()) {
+        let (name, charter) = self.workspace_head().await?;
+        if let Some(charter) = charter {
             let charter: Charter = self.get(&charter).await?;
             *lock(&self.inner.message_kinds) = charter.message_kinds;
         }
         let me_id = lock(&self.inner.info).me.id.clone();
         let me: Member = self.get(&me_id).await?;
         let mut info = lock(&self.inner.info);
-        info.name = ws.name;
+        info.name = name;
         info.me.name = me.display_name;
         info.me.tz = me.tz;
         Ok(())

@@ -70,8 +70,21 @@ fn people_names(people: &[String], names: &BTreeMap<String, String>) -> Vec<Stri
 }
 
 impl Workspace {
-    fn search_index(&self) -> Result<&SearchIndex, Error> {
-        self.inner.search.as_ref().ok_or(Error::SearchUnavailable)
+    /// The index, opened on first use (off the runtime): views that do not search or
+    /// change anything never pay for opening it.
+    async fn search_index(&self) -> Result<SearchIndex, Error> {
+        let dir = self.inner.store.path().parent().map(Path::to_owned);
+        self.inner
+            .search
+            .get_or_init(|| async move {
+                tokio::task::spawn_blocking(move || dir.as_deref().and_then(open_index))
+                    .await
+                    .ok()
+                    .flatten()
+            })
+            .await
+            .clone()
+            .ok_or(Error::SearchUnavailable)
     }
 
     /// Queues a changed document for indexing (no-op without a running indexer).
@@ -94,7 +107,7 @@ impl Workspace {
 
     /// Indexes the current state of `ids` (trashed or missing ones are removed).
     async fn index_docs(&self, ids: Vec<DocId>) -> Result<usize, Error> {
-        let index = self.search_index()?;
+        let index = self.search_index().await?;
         let names = self.member_names().await?;
         let mut done = 0;
         for id in ids {
@@ -127,31 +140,69 @@ impl Workspace {
     }
 
     /// Brings the index up to date with the store: documents it lacks, holds at other
-    /// heads, or holds though they were trashed or deleted. `progress(done, total)` is
+    /// heads, or holds though they were trashed or deleted. The index keeps the store
+    /// generation it last caught up with, so only documents changed since are compared
+    /// (none when nothing changed); a new or rebuilt index compares them all. `progress(done, total)` is
     /// called as it goes. Returns how many documents were (re)indexed or removed.
     pub async fn catch_up_search(
         &self,
         mut progress: impl FnMut(usize, usize),
     ) -> Result<usize, Error> {
-        let index = self.search_index()?;
-        let indexed = index.indexed()?;
-        let current = self.inner.store.read(|s| s.heads_blocking()).await?;
+        let index = self.search_index().await?;
+        // Read before comparing: whatever is written meanwhile has a later generation, so
+        // the next catch-up looks at it.
+        let generation = self.inner.store.read(|s| s.generation_blocking()).await?;
+        // The workspace document and the charter are never indexed: not stale either.
+        let (_, charter) = self.workspace_head().await?;
+        let never = |id: &DocId| *id == self.inner.workspace_doc || Some(id) == charter.as_ref();
         let mut stale = Vec::new();
-        let mut live = HashSet::new();
-        for (id, heads, trashed) in current {
-            if trashed {
-                if indexed.contains_key(id.as_str()) {
-                    stale.push(id);
+        match index.caught_up().and_then(|mark| generation.since(&mark)) {
+            // Nothing changed since the index last caught up.
+            Some(mark) if mark == generation.n => return Ok(0),
+            // Only what changed since: each compared with what the index holds for it.
+            Some(mark) => {
+                let changed = self
+                    .inner
+                    .store
+                    .read(move |s| s.heads_since_blocking(mark))
+                    .await?;
+                let ids: Vec<&str> = changed.iter().map(|(id, _, _)| id.as_str()).collect();
+                let indexed = index.indexed_heads(&ids)?;
+                for (id, heads, trashed) in changed {
+                    if never(&id) {
+                        continue;
+                    }
+                    let held = indexed.get(id.as_str());
+                    if (trashed && held.is_some()) || (!trashed && held != Some(&heads)) {
+                        stale.push(id);
+                    }
                 }
-                continue;
             }
-            live.insert(id.to_string());
-            if indexed.get(id.as_str()) != Some(&heads) {
-                stale.push(id);
+            // Never caught up (new, cleared or replaced index), or a mark from another
+            // store: compare every document.
+            None => {
+                let indexed = index.indexed()?;
+                let current = self.inner.store.read(|s| s.heads_blocking()).await?;
+                let mut live = HashSet::new();
+                for (id, heads, trashed) in current {
+                    if never(&id) {
+                        continue;
+                    }
+                    if trashed {
+                        if indexed.contains_key(id.as_str()) {
+                            stale.push(id);
+                        }
+                        continue;
+                    }
+                    live.insert(id.to_string());
+                    if indexed.get(id.as_str()) != Some(&heads) {
+                        stale.push(id);
+                    }
+                }
+                for gone in indexed.keys().filter(|k| !live.contains(*k)) {
+                    index.delete(gone)?;
+                }
             }
-        }
-        for gone in indexed.keys().filter(|k| !live.contains(*k)) {
-            index.delete(gone)?;
         }
         let total = stale.len();
         progress(0, total);
@@ -161,12 +212,13 @@ impl Workspace {
             progress(done.min(total), total);
         }
         index.flush()?;
+        index.set_caught_up(&generation.mark())?;
         Ok(total)
     }
 
     /// Drops the index's content and indexes everything again.
     pub async fn reindex(&self, progress: impl FnMut(usize, usize)) -> Result<usize, Error> {
-        let index = self.search_index()?;
+        let index = self.search_index().await?;
         index.clear()?;
         index.flush()?;
         self.catch_up_search(progress).await
@@ -174,7 +226,7 @@ impl Workspace {
 
     /// Searches the workspace with the query language; dates are read in my zone.
     pub async fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, Error> {
-        let index = self.search_index()?.clone();
+        let index = self.search_index().await?;
         let tz = self
             .workspace_info()
             .me
@@ -195,7 +247,7 @@ impl Workspace {
 
     /// Waits until every queued change is searchable (tests, CLI before exit).
     pub async fn flush_search(&self) -> Result<(), Error> {
-        let index = self.search_index()?.clone();
+        let index = self.search_index().await?;
         tokio::time::sleep(Duration::from_millis(60)).await;
         tokio::task::spawn_blocking(move || index.flush())
             .await

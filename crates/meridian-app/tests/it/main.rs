@@ -2,11 +2,13 @@
 
 mod checkins;
 mod decisions;
+mod disk_full;
 mod links;
 mod meetings;
 mod members;
 mod pages;
 mod sample;
+mod search;
 mod sync;
 mod tasks;
 mod trash;

@@ -1,6 +1,9 @@
 //! The `meridian` program as a user meets it: real processes on a real data directory.
 
 mod checkins;
+// Mounts a small tmpfs (Linux, root; skipped otherwise).
+#[cfg(target_os = "linux")]
+mod disk_full;
 mod errors;
 mod import_export;
 mod links;
@@ -12,8 +15,11 @@ mod mirror_scale;
 mod mirror_tree;
 mod objects;
 // Attackers connect from 127.0.0.2 and up, which only Linux routes to loopback by default.
+mod recover;
 #[cfg(target_os = "linux")]
 mod relay_attack;
+// Two relays on one PostgreSQL server in a temporary folder (skipped without PostgreSQL).
+mod relay_scaleout;
 mod search;
 mod sync;
 mod threads;

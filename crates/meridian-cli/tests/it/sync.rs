@@ -745,6 +745,133 @@ fn a_device_joining_after_hundreds_of_edits_downloads_about_one_copy_and_the_rel
     drop(relay);
 }
 
+/// The session ticket a device keeps (id and secret), read from its `sync.db`.
+fn device_ticket(dir: &Path) -> Option<Vec<u8>> {
+    let db = rusqlite::Connection::open(dir.join("sync.db")).expect("open sync.db");
+    db.query_row("SELECT value FROM kv WHERE key = 'relay_ticket'", [], |r| {
+        r.get::<_, Vec<u8>>(0)
+    })
+    .ok()
+    .map(|v| v[..48].to_vec())
+}
+
+/// The relay's counter for the ticket with this id (`None`: the relay does not keep it).
+fn relay_ticket_counter(relay_dir: &Path, id: &[u8]) -> Option<i64> {
+    let db = rusqlite::Connection::open(relay_dir.join("relay.sqlite3")).expect("open relay db");
+    db.query_row("SELECT counter FROM tickets WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })
+    .ok()
+}
+
+#[test]
+fn a_reconnect_resumes_with_the_relay_ticket_and_a_refused_ticket_falls_back_to_a_login() {
+    let relay_dir = tempfile::tempdir().expect("test step");
+    let relay = Relay::start(relay_dir.path());
+    let a = init();
+    ok(
+        a.path(),
+        &["page", "new", "--title", "Plan", "--body", "v1"],
+    );
+    let b = join(a.path(), &relay, "Bea", "editor");
+    let id = page_id(a.path(), "Plan");
+
+    // Joining logged in fully: the relay gave a ticket and has not seen it used.
+    let ticket = device_ticket(b.path()).expect("B keeps a ticket after its login");
+    assert_eq!(
+        relay_ticket_counter(relay_dir.path(), &ticket[..16]),
+        Some(0)
+    );
+    // Each later sync resumes with it (one frame instead of the login handshake).
+    once(b.path());
+    once(b.path());
+    assert_eq!(device_ticket(b.path()).as_deref(), Some(&ticket[..]));
+    assert_eq!(
+        relay_ticket_counter(relay_dir.path(), &ticket[..16]),
+        Some(2)
+    );
+
+    // A ticket the relay refuses (here its secret is damaged) is forgotten, and the same
+    // sync logs in fully and gets a new one; edits flow as before.
+    let db = rusqlite::Connection::open(b.path().join("sync.db")).expect("open sync.db");
+    let mut value: Vec<u8> = db
+        .query_row("SELECT value FROM kv WHERE key = 'relay_ticket'", [], |r| {
+            r.get(0)
+        })
+        .expect("the ticket");
+    value[16..48].fill(0);
+    db.execute(
+        "UPDATE kv SET value = ?1 WHERE key = 'relay_ticket'",
+        [value],
+    )
+    .expect("damage the ticket");
+    drop(db);
+    ok(a.path(), &["page", "edit", &id, "--body", "v2"]);
+    once(a.path());
+    once(b.path());
+    assert_eq!(page(b.path(), &id)["body"], "v2");
+    let fresh = device_ticket(b.path()).expect("a new ticket");
+    assert_ne!(fresh[..16], ticket[..16]);
+    assert_eq!(relay_ticket_counter(relay_dir.path(), &ticket[..16]), None);
+    assert_eq!(
+        relay_ticket_counter(relay_dir.path(), &fresh[..16]),
+        Some(0)
+    );
+    drop(relay);
+}
+
+#[test]
+fn relay_set_moves_a_device_to_another_address_without_downloading_again_or_losing_what_waits() {
+    let relay_dir = tempfile::tempdir().expect("test step");
+    let relay = Relay::start(relay_dir.path());
+    let a = init();
+    let mut body = String::from("Log:\n");
+    for i in 0..20 {
+        body.push_str(&format!("line {i}\n"));
+    }
+    ok(
+        a.path(),
+        &["page", "new", "--title", "Log", "--body", &body],
+    );
+    let b = join(a.path(), &relay, "Bea", "editor");
+    let id = page_id(a.path(), "Log");
+    assert_eq!(page(b.path(), &id)["body"], body.as_str());
+    let before = received(b.path(), None);
+
+    // The deployment moves to another address (here: the same data on another port) while
+    // A has an edit waiting to be sent.
+    let old = relay.url.clone();
+    let (data, _) = relay.kill();
+    ok(a.path(), &["page", "edit", &id, "--body", "moved"]);
+    let moved = Relay::start(&data);
+    assert_ne!(moved.url, old);
+
+    // Refused: not a relay address; a device that was never shared.
+    let err = fails(a.path(), &["relay", "set", "http://example.org"]);
+    assert!(err.contains("ws://") || err.contains("WebSocket"), "{err}");
+    let lone = init();
+    let err = fails(lone.path(), &["relay", "set", &moved.url]);
+    assert!(err.contains("not shared"), "{err}");
+
+    for dir in [a.path(), b.path()] {
+        let out = json(dir, &["relay", "set", &moved.url]);
+        assert_eq!(out["relay"], moved.url.as_str(), "{out}");
+        assert_eq!(json(dir, &["sync-status"])["relay"], moved.url.as_str());
+    }
+    once(a.path());
+    once(b.path());
+    assert_eq!(page(b.path(), &id)["body"], "moved", "what waited arrived");
+    // B received only the new edit, not the workspace again.
+    let (after_bytes, _) = received(b.path(), None);
+    assert!(
+        after_bytes - before.0 < 4_000,
+        "B downloaded {} bytes after the move (held {} before)",
+        after_bytes - before.0,
+        before.0
+    );
+    drop(moved);
+}
+
 #[test]
 fn a_relay_address_without_its_path_works_and_a_wrong_path_is_explained() {
     let relay_dir = tempfile::tempdir().expect("test step");

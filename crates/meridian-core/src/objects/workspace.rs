@@ -47,6 +47,15 @@ impl WorkspaceDoc {
             detail: e.to_string(),
         })
     }
+
+    /// The charter's document id as `doc` holds it, read alone: views that need the
+    /// workspace's name and charter must not hydrate the index of every object.
+    pub fn charter_in(doc: &AutoCommit) -> Result<Option<String>, Error> {
+        autosurgeon::hydrate_prop(doc, ROOT, "charter").map_err(|e| Error::DocumentShape {
+            kind: Kind::Workspace,
+            detail: e.to_string(),
+        })
+    }
 }
 
 #[cfg(test)]

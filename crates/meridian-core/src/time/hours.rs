@@ -13,6 +13,11 @@ use super::local::Minute;
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
+/// The longest working-hours text [`parse_hours`] reads: every weekday written out with
+/// two dozen intervals fits. Longer text is refused before it is split, so a pasted
+/// megabyte cannot become millions of intervals.
+pub const MAX_HOURS_BYTES: usize = 4096;
+
 /// `mon`, `Monday`, … → 0 … 6.
 fn weekday(word: &str) -> Result<u8, Error> {
     let w = word.trim().to_ascii_lowercase();
@@ -123,6 +128,15 @@ pub fn parse_interval(field: &'static str, text: &str) -> Result<(Minute, Minute
 
 /// Parses the working-hours grammar into intervals, rejecting overlaps.
 pub fn parse_hours(text: &str) -> Result<Vec<WorkingInterval>, Error> {
+    if text.len() > MAX_HOURS_BYTES {
+        return Err(Error::InvalidRange {
+            field: "working hours",
+            detail: format!(
+                "the text is {} bytes; at most {MAX_HOURS_BYTES} are read (write e.g. `mon-fri 09:00-17:00`)",
+                text.len()
+            ),
+        });
+    }
     if text.trim().eq_ignore_ascii_case("none") {
         return Ok(Vec::new());
     }

@@ -6,8 +6,8 @@ mod local;
 mod schedule;
 
 pub use hours::{
-    format_hours, format_minute, parse_hours, parse_interval, parse_minute, parse_weekdays,
-    weekday_name,
+    MAX_HOURS_BYTES, format_hours, format_minute, parse_hours, parse_interval, parse_minute,
+    parse_weekdays, weekday_name,
 };
 pub use local::{Minute, Span, at, earliest, latest};
 pub use schedule::{HORIZON_DAYS, Schedule};

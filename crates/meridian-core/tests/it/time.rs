@@ -12,8 +12,8 @@ use std::time::Instant;
 use chrono::{DateTime, Datelike, NaiveDate, Offset, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 use meridian_core::time::{
-    HORIZON_DAYS, Schedule, Span, earliest, format_hours, latest, parse_duration_minutes,
-    parse_hours, parse_minute, parse_weekdays,
+    HORIZON_DAYS, MAX_HOURS_BYTES, Schedule, Span, earliest, format_hours, latest,
+    parse_duration_minutes, parse_hours, parse_minute, parse_weekdays,
 };
 use meridian_core::{
     DateRange, Error, FocusBlock, Member, QuietHours, Role, Travel, WorkingInterval,
@@ -1317,6 +1317,30 @@ fn parse_hours_accepts_touching_intervals_and_full_names() {
     );
     assert_eq!(parse_hours("none").ok(), Some(vec![]));
     assert_eq!(parse_hours("  NONE ").ok(), Some(vec![]));
+}
+
+#[test]
+fn working_hours_text_is_bounded_with_a_clear_error() {
+    // Issue 21 (docs/limits.md): a pasted megabyte of valid groups would otherwise become
+    // millions of intervals before the overlap check.
+    let group = "mon-sun 09:00-10:00; ";
+    let huge = group.repeat(1_000_000 / group.len());
+    let err = parse_hours(&huge).expect_err("refused");
+    assert!(matches!(err, Error::InvalidRange { .. }), "{err:?}");
+    let shown = err.to_string();
+    assert!(
+        shown.contains(&format!("at most {MAX_HOURS_BYTES} are read")),
+        "{shown}"
+    );
+    // Every weekday with two dozen touching half-hour intervals is within the bound.
+    let day: Vec<String> = (0..24).map(|h| format!("{h:02}:00-{h:02}:30")).collect();
+    let full: Vec<String> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .map(|d| format!("{d} {}", day.join(",")))
+        .collect();
+    let full = full.join("; ");
+    assert!(full.len() <= MAX_HOURS_BYTES, "{}", full.len());
+    assert_eq!(parse_hours(&full).map(|h| h.len()).ok(), Some(7 * 24));
 }
 
 #[test]

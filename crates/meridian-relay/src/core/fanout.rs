@@ -2,7 +2,9 @@
 //! anything grew the workspace, every other session is told (`on_local_change`), which
 //! sends the new envelopes and ops on and cuts off a device that was just removed.
 
-use meridian_sync::{Closed, Ctx, Frame, Op, Role, Session, Step, WorkspaceId};
+use meridian_sync::{
+    Closed, Ctx, DeviceId, Frame, IssuedTicket, LogId, Op, Role, Session, Step, WorkspaceId,
+};
 
 use super::log::{LogError, WorkspaceLog};
 use super::{Conn, ConnId, Core, Phase, Workspace, now_ms};
@@ -14,6 +16,8 @@ const MAX_ROUNDS: usize = 8;
 
 enum Call {
     Frame(Frame),
+    /// The relay checked the device's session ticket.
+    Resumed(DeviceId, LogId),
     LocalChange,
     Tick,
 }
@@ -48,6 +52,7 @@ impl<S: RelayStore> Core<S> {
             coverage,
             bytes_used,
             sweep_due,
+            restoring,
             ..
         } = self.workspaces.get_mut(ws)?;
         let mut log = WorkspaceLog {
@@ -60,6 +65,7 @@ impl<S: RelayStore> Core<S> {
             removed,
             sweep_due,
             quota: self.limits.quota_bytes,
+            own_upto: restoring.get(&conn).copied().unwrap_or(0),
         };
         let mut ctx = Ctx {
             log: &mut log,
@@ -69,6 +75,7 @@ impl<S: RelayStore> Core<S> {
         };
         Some(match call {
             Call::Frame(frame) => session.on_frame(frame, &mut ctx),
+            Call::Resumed(device, log) => Ok(session.on_resumed(device, log, &mut ctx)),
             Call::LocalChange => session.on_local_change(&mut ctx),
             Call::Tick => session.on_tick(&mut ctx),
         })
@@ -108,6 +115,9 @@ impl<S: RelayStore> Core<S> {
                     flood.to_string(),
                 );
             }
+            Err(e @ LogError::DiskFull) => {
+                self.refuse(conn, meridian_sync::ErrorCode::StorageFull, e.to_string());
+            }
             Err(LogError::Store(err)) => self.store_failed(&err),
         }
     }
@@ -131,16 +141,61 @@ impl<S: RelayStore> Core<S> {
             && let Some((_, session)) = self.session(conn)
             && session.is_ready()
         {
-            self.on_login(conn, ws, now);
+            self.on_login(conn, ws, now, false);
         }
         self.after_change(ws, before, origin, now);
     }
 
-    fn on_login(&mut self, conn: ConnId, ws: WorkspaceId, now: i64) {
-        let Some(device) = self.session(conn).and_then(|(_, s)| s.peer()) else {
+    /// Starts the session of a device whose session ticket was checked.
+    pub(super) fn on_resumed_session(
+        &mut self,
+        conn: ConnId,
+        ws: WorkspaceId,
+        device: DeviceId,
+        log: LogId,
+    ) {
+        let now = now_ms();
+        let Some(before) = self.workspaces.get(&ws).map(Workspace::progress) else {
             return;
         };
-        tracing::info!(conn, %ws, device = %device.short(), "device logged in");
+        if let Some(outcome) = self.call(conn, Call::Resumed(device, log), now) {
+            self.apply(conn, outcome);
+        }
+        if self.session(conn).is_some_and(|(_, s)| s.is_ready()) {
+            self.on_login(conn, ws, now, true);
+        }
+        self.after_change(ws, before, Some(conn), now);
+    }
+
+    /// A device is in. After a full login it gets a session ticket for its next connection
+    /// (replacing its earlier one).
+    fn on_login(&mut self, conn: ConnId, ws: WorkspaceId, now: i64, resumed: bool) {
+        let Some((device, their_log)) = self
+            .session(conn)
+            .and_then(|(_, s)| s.peer().zip(s.their_log()))
+        else {
+            return;
+        };
+        tracing::info!(conn, %ws, device = %device.short(), resumed, "device logged in");
+        // A device presenting a log this relay holds nothing of, while the relay holds
+        // envelopes, lost its own log (its `sync.db` was rebuilt): what it wrote before
+        // goes back to it with the rest ([`super::log`]).
+        if self
+            .store
+            .cursor(&ws, &device, &their_log)
+            .is_ok_and(|c| c == 0)
+            && let Some(w) = self.workspaces.get_mut(&ws)
+            && w.head > 0
+        {
+            w.restoring.insert(conn, w.head);
+        }
+        if !resumed {
+            let ticket = IssuedTicket::issue(&mut rand::rng(), ws, device, their_log, now);
+            if let Err(err) = self.store.put_ticket(&ticket) {
+                return self.store_failed(&err);
+            }
+            self.send(conn, &ticket.frame());
+        }
         let admin = self
             .workspaces
             .get(&ws)
@@ -185,7 +240,7 @@ impl<S: RelayStore> Core<S> {
 
     /// Persists new membership ops and tells the sessions other than `origin` about
     /// whatever grew since `before`, until nothing more grows.
-    fn after_change(
+    pub(super) fn after_change(
         &mut self,
         ws: WorkspaceId,
         before: (u64, u64),

@@ -1,11 +1,12 @@
 //! The first frame of a connection decides what it is for: `Hello` starts a sync session,
-//! `Register` records a new workspace (then `Hello` follows), `Join` leaves a join request
-//! for the workspace's admins.
+//! `Resume` starts one with a session ticket instead of the full login, `Register` records
+//! a new workspace (then `Hello` follows), `Join` leaves a join request for the
+//! workspace's admins.
 
 use meridian_sync::wire::MAX_OPS_PER_FRAME;
 use meridian_sync::{
-    ErrorCode, Frame, JoinError, JoinRequest, MembershipError, MembershipLog, Session, SignedOp,
-    WorkspaceId,
+    ErrorCode, Frame, JoinError, JoinRequest, MembershipError, MembershipLog, ResumeRefused,
+    Session, SignedOp, WorkspaceId,
 };
 
 use rand::RngCore;
@@ -43,11 +44,16 @@ impl<S: RelayStore> Core<S> {
     pub(super) fn on_first_frame(&mut self, conn: ConnId, frame: Frame, fresh: bool) {
         match frame {
             Frame::Hello { workspace, .. } => self.start_session(conn, workspace, frame),
+            Frame::Resume {
+                ticket,
+                counter,
+                mac,
+            } if fresh => self.resume(conn, &ticket, counter, &mac),
             Frame::Register { ops } if fresh => self.register(conn, ops),
             Frame::Join { request } if fresh => self.join(conn, &request),
             other => {
                 let expected = if fresh {
-                    "Hello, Register or Join"
+                    "Hello, Resume, Register or Join"
                 } else {
                     "Hello after Registered"
                 };
@@ -58,6 +64,7 @@ impl<S: RelayStore> Core<S> {
     }
 
     fn start_session(&mut self, conn: ConnId, ws: WorkspaceId, hello: Frame) {
+        self.ensure_workspace(&ws);
         let Some(w) = self.workspaces.get_mut(&ws) else {
             return self.refuse(conn, ErrorCode::WrongWorkspace, unknown_workspace(&ws));
         };
@@ -71,6 +78,50 @@ impl<S: RelayStore> Core<S> {
         };
         w.sessions.insert(conn);
         self.on_session_frame(conn, hello);
+    }
+
+    /// A device resumes with a session ticket: checked against the stored ticket, its
+    /// counter recorded (committed with the batch, before the `Welcome` goes out), then the
+    /// session starts as after a login.
+    fn resume(&mut self, conn: ConnId, id: &[u8; 16], counter: u64, mac: &[u8; 16]) {
+        let now = now_ms();
+        let issued = match self.store.ticket(id) {
+            Ok(issued) => issued,
+            Err(err) => return self.store_failed(&err),
+        };
+        let checked = issued
+            .ok_or(ResumeRefused::Unknown)
+            .and_then(|t| t.check(counter, mac, now).map(|()| t));
+        if let Ok(t) = &checked {
+            self.ensure_workspace(&t.workspace);
+        }
+        let t = match checked {
+            Ok(t) if self.workspaces.contains_key(&t.workspace) => t,
+            Ok(_) => {
+                return self.refuse(
+                    conn,
+                    ErrorCode::TicketRefused,
+                    ResumeRefused::Unknown.to_string(),
+                );
+            }
+            Err(why) => return self.refuse(conn, ErrorCode::TicketRefused, why.to_string()),
+        };
+        if let Err(err) = self.store.set_ticket_counter(id, counter) {
+            return self.store_failed(&err);
+        }
+        let (Some(w), Some(c)) = (
+            self.workspaces.get_mut(&t.workspace),
+            self.conns.get_mut(&conn),
+        ) else {
+            return;
+        };
+        let session = Session::responder(t.workspace, nonce(), w.log_id, now);
+        c.phase = Phase::Session {
+            ws: t.workspace,
+            session: Box::new(session),
+        };
+        w.sessions.insert(conn);
+        self.on_resumed_session(conn, t.workspace, t.device, t.log);
     }
 
     fn register(&mut self, conn: ConnId, ops: Vec<SignedOp>) {
@@ -90,6 +141,7 @@ impl<S: RelayStore> Core<S> {
             let msg = "the membership log does not create a workspace";
             return self.refuse(conn, ErrorCode::MembershipRejected, msg);
         };
+        self.ensure_workspace(&ws);
         if let Some(existing) = self.workspaces.get(&ws) {
             let held = existing.membership.ops();
             let n = held.len().min(log.ops().len());
@@ -123,6 +175,7 @@ impl<S: RelayStore> Core<S> {
         };
         let ws = req.workspace;
         let now = now_ms();
+        self.ensure_workspace(&ws);
         let Some(w) = self.workspaces.get(&ws) else {
             return self.refuse(conn, ErrorCode::WrongWorkspace, unknown_workspace(&ws));
         };

@@ -44,7 +44,7 @@ impl std::fmt::Debug for Harness {
 impl Harness {
     /// A core over the store at `path` (created if missing), with `limits`.
     pub fn open_blocking(path: &Path, limits: Limits) -> Result<Harness, Error> {
-        let mut store = SqliteStore::open_blocking(path)?;
+        let mut store = SqliteStore::open_blocking_without_reserve(path)?;
         let workspaces = load_workspaces(&mut store)?;
         Ok(Harness {
             core: Core::new(store, limits, workspaces),

@@ -14,6 +14,11 @@
 //!   its previous one).
 //! - A device that follows a document gets the envelopes a new checkpoint covers instead
 //!   of the checkpoint when they are smaller ([`meridian_sync::delivery`]).
+//! - A device that presents a log the relay holds nothing of gets its own envelopes back
+//!   too, up to the head at its login (`own_upto`): it lost them (its `sync.db` was
+//!   rebuilt after damage or loss) and needs them to rebuild its documents and to learn
+//!   how far its numbering went before it seals anything new. A new device has none
+//!   stored, and what it pushes after login lies beyond `own_upto`.
 //! - A verdict `ok: false` marks the checkpoint rejected and moves the envelopes it
 //!   claimed to cover to new positions, so every device gets them again.
 
@@ -58,6 +63,11 @@ pub(crate) enum LogError<E: std::error::Error + 'static> {
     /// Too many open checkpoints; nothing was written.
     #[error(transparent)]
     Flood(#[from] CheckpointFlood),
+    /// The relay's disk is nearly full; nothing was written.
+    #[error(
+        "the relay's disk is full, so it stores nothing new and refused this push: your changes stay on this device and are sent again once the relay's operator frees disk space; nothing it acknowledged was lost"
+    )]
+    DiskFull,
     /// The backend failed.
     #[error("relay storage failed: {0}")]
     Store(#[source] E),
@@ -75,6 +85,9 @@ pub(crate) struct WorkspaceLog<'a, S> {
     pub(crate) removed: &'a BTreeSet<DeviceId>,
     pub(crate) sweep_due: &'a mut bool,
     pub(crate) quota: u64,
+    /// For a restoring device's session: its own envelopes at positions up to here are
+    /// sent to it as well (0: none).
+    pub(crate) own_upto: u64,
 }
 
 impl<S: RelayStore> WorkspaceLog<'_, S> {
@@ -182,6 +195,9 @@ impl<S: RelayStore> EnvelopeLog for WorkspaceLog<'_, S> {
             }));
         }
         self.check_flood(envelope)?;
+        if self.store.disk_low() {
+            return Err(LogError::DiskFull);
+        }
         let pos = *self.head + 1;
         let stored = self
             .store
@@ -228,7 +244,13 @@ impl<S: RelayStore> EnvelopeLog for WorkspaceLog<'_, S> {
             }
             _ => Plan::none(),
         };
-        let mut skip = |meta: &EntryMeta| plan.skips(&meta.header, &meta.source, to, coverage);
+        let own_upto = self.own_upto;
+        let mut skip = |meta: &EntryMeta| {
+            if meta.pos <= own_upto && matches!(to, Peer::Device(d) if *d == meta.header.device) {
+                return coverage.is_redundant(&meta.header);
+            }
+            plan.skips(&meta.header, &meta.source, to, coverage)
+        };
         let read = self
             .store
             .read_after(&self.workspace, after, max_bytes, &mut skip)

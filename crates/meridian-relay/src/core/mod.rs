@@ -15,6 +15,7 @@ mod first;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod log;
+mod shared;
 mod sweep;
 mod workspace;
 
@@ -27,7 +28,7 @@ use rand::RngCore;
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 
 use crate::config::Limits;
-use crate::store::RelayStore;
+use crate::store::{RelayStore, Remote};
 pub(crate) use workspace::{Workspace, load_workspaces};
 
 /// Identifies one WebSocket connection for its lifetime.
@@ -57,6 +58,13 @@ pub(crate) enum Event {
     Tick,
     /// Stop: say `Bye` to every session, commit, close the store.
     Shutdown { done: oneshot::Sender<()> },
+    /// Another relay sharing the store wrote (a hint; ADR 0009).
+    Remote(Remote),
+    /// `/healthz`: is the store reachable and its schema current? Answered after the
+    /// batch commits.
+    Health {
+        done: oneshot::Sender<Result<(), String>>,
+    },
 }
 
 /// From the core to one connection task.
@@ -95,6 +103,8 @@ pub(crate) struct Core<S: RelayStore> {
     outbox: Vec<(ConnId, mpsc::Sender<Outbound>, Outbound)>,
     /// A store write failed: the batch must be rolled back.
     broken: bool,
+    /// ... because the disk is full: devices are told so, not "an internal error".
+    disk_full: bool,
     last_prune: Instant,
     /// When workspaces with something new to decide on were last swept.
     last_sweep: Instant,
@@ -109,6 +119,26 @@ pub(crate) fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+/// True when `err`, or an error it was caused by, says the disk (or the database's
+/// allowed size) is full.
+fn is_disk_full(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(e) = cause {
+        if let Some(sql) = e.downcast_ref::<rusqlite::Error>()
+            && sql.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
+        {
+            return true;
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::StorageFull
+        {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 fn nonce() -> [u8; 32] {
@@ -130,6 +160,7 @@ impl<S: RelayStore> Core<S> {
             conns: HashMap::new(),
             outbox: Vec::new(),
             broken: false,
+            disk_full: false,
             last_prune: Instant::now(),
             last_sweep: Instant::now(),
             last_full_sweep: Instant::now(),
@@ -149,13 +180,22 @@ impl<S: RelayStore> Core<S> {
                     Err(_) => break,
                 }
             }
+            self.prepare_batch(&batch);
+            let mut health = Vec::new();
             for event in batch {
                 match event {
                     Event::Shutdown { done: tx } => done.push(tx),
+                    Event::Health { done: tx } => health.push(tx),
                     event => self.handle(event),
                 }
             }
             self.commit_and_release();
+            if !health.is_empty() {
+                let answer = self.store.health().map_err(|e| e.to_string());
+                for tx in health {
+                    let _ = tx.send(answer.clone());
+                }
+            }
             if !done.is_empty() {
                 break;
             }
@@ -187,7 +227,9 @@ impl<S: RelayStore> Core<S> {
             }
             Event::Gone { conn } => self.forget(conn),
             Event::Tick => self.on_tick(),
-            Event::Shutdown { .. } => {}
+            // Prepared before the batch ran (`shared`): nothing more to do.
+            Event::Remote(_) => {}
+            Event::Shutdown { .. } | Event::Health { .. } => {}
         }
     }
 
@@ -235,6 +277,7 @@ impl<S: RelayStore> Core<S> {
             && let Some(w) = self.workspaces.get_mut(&ws)
         {
             w.sessions.remove(&conn);
+            w.restoring.remove(&conn);
         }
     }
 
@@ -267,12 +310,16 @@ impl<S: RelayStore> Core<S> {
             if let Err(err) = self.store.delete_expired_joins(now) {
                 self.store_failed(&err);
             }
+            if let Err(err) = self.store.delete_expired_tickets(now) {
+                self.store_failed(&err);
+            }
         }
         self.maybe_sweep();
     }
 
-    pub(crate) fn store_failed(&mut self, err: &dyn std::error::Error) {
+    pub(crate) fn store_failed(&mut self, err: &(dyn std::error::Error + 'static)) {
         tracing::error!(%err, "relay storage failed; rolling back this batch");
+        self.disk_full |= is_disk_full(err);
         self.broken = true;
     }
 
@@ -286,6 +333,7 @@ impl<S: RelayStore> Core<S> {
                 Ok(()) => true,
                 Err(err) => {
                     tracing::error!(%err, "relay storage failed to commit");
+                    self.disk_full |= is_disk_full(&err);
                     false
                 }
             }
@@ -321,10 +369,22 @@ impl<S: RelayStore> Core<S> {
         self.outbox.clear();
         self.broken = false;
         self.reclaim = false;
-        let error = Frame::error(
-            ErrorCode::Internal,
-            "the relay failed to store data and dropped this connection: reconnect; nothing it acknowledged was lost",
-        );
+        // Reads go on (devices reconnect and fetch what is stored); what they push is
+        // refused, never acknowledged, until the operator frees space.
+        let error = if std::mem::take(&mut self.disk_full) {
+            Frame::error(
+                ErrorCode::StorageFull,
+                "the relay's disk is full, so it stored nothing new and dropped this connection: \
+                 reconnect to keep receiving; changes waiting on this device stay here and are \
+                 sent again once the relay's operator frees disk space; nothing it acknowledged \
+                 was lost",
+            )
+        } else {
+            Frame::error(
+                ErrorCode::Internal,
+                "the relay failed to store data and dropped this connection: reconnect; nothing it acknowledged was lost",
+            )
+        };
         let bytes = Bytes::from(error.encode());
         for (_, c) in self.conns.drain() {
             let _ = c.out.try_send(Outbound::Frame(bytes.clone()));

@@ -45,6 +45,7 @@ impl<S: RelayStore> Core<S> {
 
     /// Deletes what the checkpoint rules allow in `ws`.
     pub(crate) fn sweep_workspace(&mut self, ws: WorkspaceId) {
+        self.ensure_workspace(&ws);
         let Some(w) = self.workspaces.get_mut(&ws) else {
             return;
         };

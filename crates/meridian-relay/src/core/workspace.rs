@@ -30,6 +30,9 @@ pub(crate) struct Workspace {
     pub(crate) persisted_ops: u64,
     /// Connections with a session in this workspace.
     pub(crate) sessions: BTreeSet<ConnId>,
+    /// Sessions of devices restoring their own log (see [`super::log`]): up to which
+    /// position of this log they get their own envelopes back.
+    pub(crate) restoring: HashMap<ConnId, u64>,
     /// Something the sweep decides on changed (a verdict, a completed checkpoint, a
     /// removal): sweep soon rather than at the next periodic sweep.
     pub(crate) sweep_due: bool,
@@ -46,6 +49,7 @@ impl Workspace {
             coverage: Coverage::new(),
             bytes_used: 0,
             sessions: BTreeSet::new(),
+            restoring: HashMap::new(),
             sweep_due: false,
         };
         w.refresh_removed();

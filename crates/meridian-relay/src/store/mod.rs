@@ -10,15 +10,19 @@
 //! delete never decodes an envelope.
 //!
 //! [`RelayStore`] is the seam for other backends (a shared PostgreSQL store for several
-//! relay instances, ARCHITECTURE: Sync and security); [`SqliteStore`] is the embedded default.
+//! relay instances, ARCHITECTURE: Sync and security); [`SqliteStore`] is the embedded default,
+//! [`PgStore`] the PostgreSQL store several relay processes share (ADR 0009).
 
+mod postgres;
+mod reserve;
 mod sqlite;
 
+pub use postgres::{PgError, PgStore};
 pub use sqlite::{SqliteStore, StoreError};
 
 use meridian_sync::{
-    DeviceId, DocumentId, Envelope, Header, InviteId, LogId, Peer, SignedOp, Sweep, Verdict,
-    VersionVector, WorkspaceId,
+    DeviceId, DocumentId, Envelope, Header, InviteId, IssuedTicket, LogId, Peer, SignedOp, Sweep,
+    Verdict, VersionVector, WorkspaceId,
 };
 
 /// One workspace as loaded at startup.
@@ -195,6 +199,19 @@ pub trait RelayStore: Send + 'static {
     /// Drops every join request whose invite expired before `now_ms`.
     fn delete_expired_joins(&mut self, now_ms: i64) -> Result<(), Self::Error>;
 
+    /// Keeps a session ticket, replacing any earlier ticket of the same device in the same
+    /// workspace.
+    fn put_ticket(&mut self, ticket: &IssuedTicket) -> Result<(), Self::Error>;
+
+    /// The ticket with this id, if kept.
+    fn ticket(&self, id: &[u8; 16]) -> Result<Option<IssuedTicket>, Self::Error>;
+
+    /// Records the last counter accepted with a ticket.
+    fn set_ticket_counter(&mut self, id: &[u8; 16], counter: u64) -> Result<(), Self::Error>;
+
+    /// Drops every ticket that expired before `now_ms`.
+    fn delete_expired_tickets(&mut self, now_ms: i64) -> Result<(), Self::Error>;
+
     /// Makes every write since the last commit durable.
     fn commit(&mut self) -> Result<(), Self::Error>;
 
@@ -209,4 +226,81 @@ pub trait RelayStore: Send + 'static {
 
     /// Flushes and closes the store at shutdown.
     fn close(self) -> Result<(), Self::Error>;
+
+    /// True while the disk holding the store is nearly full: pushes are refused with
+    /// `StorageFull` before anything is written, so what space is left serves logins and
+    /// reads. A backend without a local disk never is.
+    fn disk_low(&mut self) -> bool {
+        false
+    }
+
+    // Several relays on one store (ADR 0009). The defaults are those of a store only one
+    // relay uses: nothing changes behind its back.
+
+    /// Whether other relay processes may write to this store at the same time.
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// Locks the workspaces `held` names (with how many membership ops the relay holds of
+    /// each) until the transaction ends, in workspace id order, and returns what other
+    /// relays changed in each since this store last saw it. The relay decides on a
+    /// workspace only after locking it, so positions, quota and membership are decided on
+    /// the current rows.
+    fn lock_workspaces(
+        &mut self,
+        held: &[(WorkspaceId, u64)],
+    ) -> Result<Vec<(WorkspaceId, Refresh)>, Self::Error> {
+        let _ = held;
+        Ok(Vec::new())
+    }
+
+    /// Loads (and locks) one workspace the relay does not hold in memory: another relay
+    /// registered it. `None` if the store does not hold it either.
+    fn load_workspace(&mut self, ws: &WorkspaceId) -> Result<Option<StoredWorkspace>, Self::Error> {
+        let _ = ws;
+        Ok(None)
+    }
+
+    /// Starts watching for other relays' writes: `sink` gets a [`Remote`] for each hint
+    /// (and [`Remote::All`] whenever hints may have been lost); it returns `false` once
+    /// nobody listens any more.
+    fn watch(&mut self, sink: Box<dyn FnMut(Remote) -> bool + Send>) -> Result<(), Self::Error> {
+        drop(sink);
+        Ok(())
+    }
+
+    /// Whether the store is reachable and its schema is the one this build writes (for
+    /// `/healthz`). Called between transactions.
+    fn health(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// What other relays changed in a workspace ([`RelayStore::lock_workspaces`]).
+#[derive(Debug, Clone, Default)]
+pub struct Refresh {
+    /// The log's head now.
+    pub head: u64,
+    /// Bytes retained now.
+    pub bytes_used: u64,
+    /// Membership ops stored after those the relay holds, in order.
+    pub ops: Vec<SignedOp>,
+    /// When checkpoints or verdicts changed: every checkpoint part's header and every
+    /// verdict, as [`StoredWorkspace`] has them.
+    pub coverage: Option<CoverageRows>,
+    /// A join request arrived through another relay: admins connected here should see it.
+    pub joins: bool,
+}
+
+/// A workspace's checkpoint parts (their headers) and verdicts (with who reported each).
+pub type CoverageRows = (Vec<Header>, Vec<(DeviceId, Verdict)>);
+
+/// A hint that another relay wrote ([`RelayStore::watch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remote {
+    /// To this workspace.
+    Workspace(WorkspaceId),
+    /// To any workspace: hints may have been lost.
+    All,
 }

@@ -26,8 +26,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use meridian_sync::{
-    CheckpointId, CheckpointPart, DeviceId, DocumentId, Envelope, Header, InviteId, Kind, LogId,
-    Peer, SignedOp, Sweep, Verdict, VersionVector, WorkspaceId,
+    CheckpointId, CheckpointPart, DeviceId, DocumentId, Envelope, Header, InviteId, IssuedTicket,
+    Kind, LogId, Peer, SignedOp, Sweep, Ticket, Verdict, VersionVector, WorkspaceId,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -38,7 +38,7 @@ const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Migration `i` takes a file from version `i` to `i + 1`. Append only: never edit one
 /// that shipped.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     // 1: sync protocol 1.
     "
     CREATE TABLE IF NOT EXISTS workspaces (
@@ -114,6 +114,18 @@ const MIGRATIONS: [&str; 2] = [
         ok        INTEGER NOT NULL,
         PRIMARY KEY (workspace, author, cp_seq, verifier, ok)
     ) STRICT;",
+    // 3: session tickets, one per device and workspace.
+    "
+    CREATE TABLE tickets (
+        id         BLOB PRIMARY KEY,
+        workspace  BLOB NOT NULL,
+        device     BLOB NOT NULL,
+        log_id     BLOB NOT NULL,
+        secret     BLOB NOT NULL,
+        counter    INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        UNIQUE (workspace, device)
+    ) STRICT;",
 ];
 
 /// A failure of the relay's SQLite file.
@@ -158,6 +170,8 @@ pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
     in_tx: bool,
+    /// Space kept aside so a full disk stops pushes, not reads.
+    reserve: super::reserve::Reserve,
 }
 
 fn to_sql(n: u64) -> i64 {
@@ -210,6 +224,16 @@ impl SqliteStore {
     /// Opens (or creates, or migrates) the database at `path`. Blocks on disk; a
     /// migration that must switch on incremental vacuum rewrites the file once.
     pub fn open_blocking(path: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with(path, super::reserve::Reserve::open(path))
+    }
+
+    /// [`SqliteStore::open_blocking`] without the disk reserve (see `reserve`), for a
+    /// harness that opens a fresh store per input.
+    pub fn open_blocking_without_reserve(path: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with(path, super::reserve::Reserve::disabled())
+    }
+
+    fn open_with(path: &Path, reserve: super::reserve::Reserve) -> Result<SqliteStore, StoreError> {
         let path = path.to_path_buf();
         let conn = Connection::open(&path).map_err(|source| StoreError::Sqlite {
             path: path.clone(),
@@ -219,6 +243,7 @@ impl SqliteStore {
             conn,
             path,
             in_tx: false,
+            reserve,
         };
         store.init()?;
         Ok(store)
@@ -318,6 +343,8 @@ impl SqliteStore {
     /// Starts the batch's transaction on its first write.
     fn write(&mut self) -> Result<(), StoreError> {
         if !self.in_tx {
+            // Releases the reserve before this batch writes if the disk is nearly full.
+            self.reserve.low();
             self.conn
                 .execute_batch("BEGIN IMMEDIATE")
                 .map_err(self.sql())?;
@@ -955,21 +982,118 @@ impl RelayStore for SqliteStore {
         Ok(())
     }
 
+    fn put_ticket(&mut self, t: &IssuedTicket) -> Result<(), StoreError> {
+        self.write()?;
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO tickets (id, workspace, device, log_id, secret, counter, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    &t.ticket.id[..],
+                    &t.workspace.0[..],
+                    &t.device.0[..],
+                    &t.log[..],
+                    &t.ticket.secret[..],
+                    to_sql(t.counter),
+                    t.expires_ms
+                ])
+            })
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    fn ticket(&self, id: &[u8; 16]) -> Result<Option<IssuedTicket>, StoreError> {
+        let e = self.sql();
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT workspace, device, log_id, secret, counter, expires_ms FROM tickets WHERE id = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row([&id[..]], |r| {
+                    Ok((
+                        r.get::<_, Vec<u8>>(0)?,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                        r.get::<_, Vec<u8>>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, i64>(5)?,
+                    ))
+                })
+                .optional()
+            })
+            .map_err(&e)?;
+        let Some((ws, device, log, secret, counter, expires_ms)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(IssuedTicket {
+            ticket: Ticket {
+                id: *id,
+                secret: self.array(&secret, "ticket secret")?,
+            },
+            workspace: WorkspaceId(self.array(&ws, "workspace id")?),
+            device: DeviceId(self.array(&device, "device id")?),
+            log: self.array(&log, "log id")?,
+            counter: self.unsigned(counter, "ticket counter")?,
+            expires_ms,
+        }))
+    }
+
+    fn set_ticket_counter(&mut self, id: &[u8; 16], counter: u64) -> Result<(), StoreError> {
+        self.write()?;
+        self.conn
+            .prepare_cached("UPDATE tickets SET counter = ?2 WHERE id = ?1")
+            .and_then(|mut s| s.execute(params![&id[..], to_sql(counter)]))
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    fn delete_expired_tickets(&mut self, now_ms: i64) -> Result<(), StoreError> {
+        let any: bool = self
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM tickets WHERE expires_ms < ?1)",
+                [now_ms],
+                |r| r.get(0),
+            )
+            .map_err(self.sql())?;
+        if any {
+            self.write()?;
+            self.conn
+                .execute("DELETE FROM tickets WHERE expires_ms < ?1", [now_ms])
+                .map_err(self.sql())?;
+        }
+        Ok(())
+    }
+
     fn commit(&mut self) -> Result<(), StoreError> {
         if self.in_tx {
-            self.conn.execute_batch("COMMIT").map_err(self.sql())?;
+            if let Err(source) = self.conn.execute_batch("COMMIT") {
+                if source.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+                    self.reserve.release();
+                }
+                return Err(self.sql()(source));
+            }
             self.in_tx = false;
         }
         Ok(())
     }
 
+    fn disk_low(&mut self) -> bool {
+        self.reserve.low()
+    }
+
     fn rollback(&mut self) {
-        if self.in_tx {
-            if let Err(err) = self.conn.execute_batch("ROLLBACK") {
-                tracing::warn!(%err, "rollback failed (SQLite may have rolled back already)");
-            }
-            self.in_tx = false;
+        // A COMMIT that failed on a full disk or an I/O error was already rolled back by
+        // SQLite: nothing is left to roll back.
+        if self.in_tx
+            && !self.conn.is_autocommit()
+            && let Err(err) = self.conn.execute_batch("ROLLBACK")
+        {
+            tracing::warn!(%err, "rollback failed (SQLite may have rolled back already)");
         }
+        self.in_tx = false;
     }
 
     fn reclaim_space(&mut self) -> Result<(), StoreError> {

@@ -75,7 +75,7 @@ async fn a_protocol_1_data_folder_is_migrated_and_devices_sync_again() {
     }
 
     let relay = Relay::in_dir(dir, Limits::default()).await;
-    assert_eq!(relay.query("PRAGMA user_version"), 2);
+    assert_eq!(relay.query("PRAGMA user_version"), 3);
     assert_eq!(
         relay.query("PRAGMA auto_vacuum"),
         2,

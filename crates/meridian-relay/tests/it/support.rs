@@ -11,7 +11,7 @@ use meridian_sync::checkpoint::{decode_body, encode_body};
 use meridian_sync::{
     CheckpointId, CheckpointPart, Closed, Ctx, DeviceKeys, DocumentId, Envelope, EnvelopeLog,
     EpochKey, ErrorCode, Frame, Header, Kind, MemLog, MembershipLog, Peer, PeerKind, Role, Session,
-    Verdict, VersionVector, WorkspaceId,
+    Ticket, Verdict, VersionVector, WorkspaceId,
 };
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
@@ -345,6 +345,22 @@ impl Device {
         Client::new(socket, session)
     }
 
+    /// Connects and sends `Resume` with `ticket` and `counter`, without waiting for the
+    /// answer.
+    pub async fn resume(&mut self, url: &str, ticket: &Ticket, counter: u64) -> Client {
+        let mut socket = raw_connect(url).await;
+        let (session, resume) = Session::initiator_resume(
+            self.ws,
+            self.keys.id(),
+            ticket,
+            counter,
+            self.log.id(),
+            now_ms(),
+        );
+        send(&mut socket, &resume).await;
+        Client::new(socket, session)
+    }
+
     /// Registers the workspace with its log as held, then logs in on the same connection.
     pub async fn register(&mut self, url: &str) -> Client {
         let socket = raw_connect(url).await;
@@ -392,6 +408,8 @@ pub struct Client {
     /// Verdicts the relay said it stored, and how many `VerdictsNoted` frames came.
     pub verdicts_noted: u32,
     pub noted_frames: usize,
+    /// The session ticket the relay gave, if it gave one.
+    pub ticket: Option<Ticket>,
 }
 
 impl Client {
@@ -412,6 +430,7 @@ impl Client {
             delivers: 0,
             verdicts_noted: 0,
             noted_frames: 0,
+            ticket: None,
         }
     }
 
@@ -460,6 +479,9 @@ impl Client {
         }
         self.accepted += step.accepted.len();
         self.covered += step.covered.len();
+        if step.ticket.is_some() {
+            self.ticket = step.ticket;
+        }
         if let Some(n) = step.verdicts_noted {
             self.verdicts_noted += n;
             self.noted_frames += 1;

@@ -1,7 +1,7 @@
 //! The search index on real text: English, CJK, the query language, snippets, and the
 //! index as a cache on disk.
 
-use meridian_search::{Opened, SearchDoc, SearchIndex, SearchOptions, search_doc};
+use meridian_search::{MAX_QUERY_CHARS, Opened, SearchDoc, SearchIndex, SearchOptions, search_doc};
 
 fn doc(id: &str, kind: &str, title: &str, body: &str) -> SearchDoc {
     SearchDoc {
@@ -242,6 +242,34 @@ fn malformed_queries_are_errors_not_panics() {
             .search(q, &opts())
             .unwrap_or_else(|e| panic!("{q:?}: {e}"));
     }
+}
+
+#[test]
+fn the_query_size_is_bounded_with_a_clear_error() {
+    // Issue 21 (docs/limits.md). The grammar is flat, so the length bounds the work: the
+    // costliest query at the limit (every word long enough for a typo, so the wide pass
+    // runs a fuzzy term per word, plus every filter) is answered.
+    let index = sample();
+    let mut worst = String::from("kind:page status:draft tag:x author:y after:2020-01-01 ");
+    let mut i = 0u32;
+    while worst.chars().count() + 7 <= MAX_QUERY_CHARS {
+        worst.push_str(&format!("relaz{} ", char::from(b'a' + (i % 26) as u8)));
+        i += 1;
+    }
+    assert!(worst.chars().count() <= MAX_QUERY_CHARS);
+    index
+        .search(&worst, &opts())
+        .unwrap_or_else(|e| panic!("at the limit: {e}"));
+    // One character more (counted in characters, not bytes) is refused before parsing.
+    let over = "é".repeat(MAX_QUERY_CHARS + 1);
+    let err = index.search(&over, &opts()).expect_err("too long");
+    assert_eq!(
+        err.to_string(),
+        format!("the query is too long (at most {MAX_QUERY_CHARS} characters)")
+    );
+    index
+        .search(&"é".repeat(MAX_QUERY_CHARS), &opts())
+        .expect("at the limit in characters");
 }
 
 #[test]

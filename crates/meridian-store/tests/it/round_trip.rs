@@ -1,7 +1,7 @@
 //! Writes, loads, compaction, catalog and meta.
 
 use automerge::{Automerge, TextEncoding};
-use meridian_core::Kind;
+use meridian_core::{DocId, Kind};
 use meridian_store::{CatalogUpdate, DocWrite, Error, Store};
 
 use crate::common::{Editing, body_of, doc_id, temp_store};
@@ -301,4 +301,64 @@ async fn async_read_and_compact_run_off_the_runtime_and_keep_the_document() {
         .await
         .expect_err("no such document");
     assert!(matches!(missing, Error::DocNotFound(_)), "{missing:?}");
+}
+
+#[test]
+fn the_generation_grows_with_each_batch_and_names_what_changed_since() {
+    let (dir, store) = temp_store();
+    let start = store.generation_blocking().expect("generation");
+    assert_eq!(start.n, 0);
+    assert_eq!(start.store.len(), 32, "a random id for this file");
+    let mut a = Editing::new(doc_id(1));
+    let mut b = Editing::new(doc_id(2));
+    a.type_text("a");
+    store.write_blocking(a.write()).expect("write a");
+    let after_a = store.generation_blocking().expect("generation");
+    assert!(after_a.n > start.n);
+    b.type_text("b");
+    store.write_blocking(b.write()).expect("write b");
+    let after_b = store.generation_blocking().expect("generation");
+    assert!(after_b.n > after_a.n);
+
+    let ids = |since: i64| -> Vec<DocId> {
+        let mut ids: Vec<DocId> = store
+            .heads_since_blocking(since)
+            .expect("heads since")
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(start.n), [doc_id(1), doc_id(2)]);
+    assert_eq!(ids(after_a.n), [doc_id(2)]);
+    assert!(ids(after_b.n).is_empty());
+    // The heads given are the document's current ones, as `heads_blocking` gives them.
+    let all = store.heads_blocking().expect("heads");
+    let since = store.heads_since_blocking(start.n).expect("heads since");
+    assert_eq!(
+        all.iter().collect::<std::collections::BTreeSet<_>>(),
+        since.iter().collect::<std::collections::BTreeSet<_>>()
+    );
+
+    // A compaction changes no heads: the generation stays.
+    let snapshot = a.doc.save();
+    let heads = a.heads();
+    store
+        .compact_blocking(&doc_id(1), snapshot, heads)
+        .expect("compact");
+    assert_eq!(store.generation_blocking().expect("generation"), after_b);
+
+    // A mark is read against the same file only; another file counts from the start.
+    assert_eq!(after_b.since(&after_a.mark()), Some(after_a.n));
+    assert_eq!(
+        after_a.since(&after_b.mark()),
+        None,
+        "a mark from the future"
+    );
+    drop(store);
+    let other = Store::open(&dir.path().join("other.db")).expect("open");
+    let fresh = other.generation_blocking().expect("generation");
+    assert_ne!(fresh.store, after_b.store);
+    assert_eq!(fresh.since(&start.mark()), None);
 }

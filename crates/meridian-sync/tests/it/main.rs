@@ -1,5 +1,6 @@
 //! Integration tests for meridian-sync: one binary, one module per area.
 
+mod bounds;
 mod envelope;
 mod fuzz;
 mod hostile;

@@ -848,3 +848,62 @@ fn new_membership_asks_again_only_for_what_it_held_back() {
     assert_eq!(relay2.held(), admin.held());
     assert!(relay2.held().contains(&(newcomer.id(), 1)));
 }
+
+#[test]
+fn a_resumed_session_syncs_like_a_logged_in_one_and_only_a_relay_hands_out_tickets() {
+    let mut t = team(63);
+    let mut admin = Party::device(&t.admin, &t.log);
+    let mut relay = Party::relay(&t.log);
+    let key = t.key.clone();
+    admin.write(t.ws, &key, 3, &mut t.rng);
+    let mut link = Link::open(t.ws, &admin, &relay, PeerKind::Relay, &mut t.rng);
+    link.run(&mut admin, &mut relay, T0);
+    assert!(link.sa.is_synced(&admin.log));
+
+    // The relay hands a ticket right behind its Welcome; the device's session passes it on.
+    let issued =
+        meridian_sync::IssuedTicket::issue(&mut t.rng, t.ws, t.admin.id(), admin.log.id(), T0);
+    let step = admin.call(T0, |ctx| {
+        link.sa.on_frame(issued.frame(), ctx).expect("mem log")
+    });
+    assert_eq!(step.ticket.as_ref(), Some(&issued.ticket));
+
+    // The next connection resumes: one frame, then the relay's Welcome; what was written
+    // meanwhile travels as after a login, and nothing travels twice.
+    admin.write(t.ws, &key, 2, &mut t.rng);
+    let (sa, resume) =
+        Session::initiator_resume(t.ws, t.admin.id(), &issued.ticket, 1, admin.log.id(), T0);
+    let Frame::Resume { counter, mac, .. } = resume else {
+        panic!("expected Resume, got {resume:?}");
+    };
+    issued.check(counter, &mac, T0).expect("a valid resume");
+    let mut sb = Session::responder(t.ws, nonce(&mut t.rng), relay.log.id(), T0);
+    let welcome = relay.call(T0, |ctx| sb.on_resumed(t.admin.id(), admin.log.id(), ctx));
+    let mut link = Link {
+        sa,
+        sb,
+        ..Link::open(t.ws, &admin, &relay, PeerKind::Relay, &mut t.rng)
+    };
+    link.queue.clear();
+    link.absorb(true, welcome);
+    link.run(&mut admin, &mut relay, T0);
+    assert!(link.sa.is_synced(&admin.log));
+    assert_eq!(link.sent_to_b, 2, "only the two new envelopes travel");
+    assert_eq!(relay.held(), admin.held());
+
+    // A resume on a session that already started is refused; a LAN peer's ticket is not
+    // taken.
+    let again = relay.call(T0, |ctx| {
+        link.sb.on_resumed(t.admin.id(), admin.log.id(), ctx)
+    });
+    assert!(again.closed.is_some());
+    let mut editor = Party::device(&t.editor, &t.log);
+    let mut lan = Link::open(t.ws, &admin, &editor, PeerKind::Device, &mut t.rng);
+    lan.run(&mut admin, &mut editor, T0);
+    assert!(lan.sa.is_ready());
+    let step = admin.call(T0, |ctx| {
+        lan.sa.on_frame(issued.frame(), ctx).expect("mem log")
+    });
+    assert!(step.ticket.is_none());
+    assert_eq!(refused_code(&step.closed), Some(ErrorCode::Unexpected));
+}

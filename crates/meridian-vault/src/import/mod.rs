@@ -19,6 +19,7 @@ use outline::{Outline, norm_heading};
 pub(crate) use decision::{
     DRIVERS_PREFACE, OPTIONS_PREFACE, OUTCOME_SECTION, PROS_CONS_PREFACE, SECTION,
 };
+pub use frontmatter::{MAX_FRONT_MATTER_BYTES, MAX_FRONT_MATTER_DEPTH};
 pub use scan::scan_dir;
 
 /// What one Markdown file became. Meetings and threads come only from [`parse_as`] (the

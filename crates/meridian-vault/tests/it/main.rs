@@ -1,6 +1,7 @@
 //! Integration tests of meridian-vault: the real corpus, hostile input, export and the
 //! render → parse round trip (meetings and threads too), and the live mirror.
 
+mod bounds;
 mod corpus;
 mod export;
 mod hostile;
