@@ -62,6 +62,9 @@ const DEV: &[(&str, &[&str])] = &[
     // The engine's sync tests run a real relay in-process (crates/meridian-app/tests/it).
     ("meridian-app", &["meridian-testkit", "meridian-relay"]),
     ("meridian-cli", &["meridian-testkit"]),
+    // The relay's storage suite, its two-relay tests and B11 start a real PostgreSQL
+    // server (`meridian_testkit::postgres`) and use a small file system for disk-full runs.
+    ("meridian-relay", &["meridian-testkit"]),
     // LAN discovery between processes in network namespaces uses the net crate directly,
     // and the sync crate for keys and ids (tests/it/lan_discovery.rs).
     (

@@ -22,6 +22,8 @@ use crate::db::{self, SyncDb};
 use crate::docs::{Documents, Unsealed};
 use crate::{SyncError, device, transport};
 
+/// Envelopes waiting for a missing dependency read per page when they are retried.
+const UNAPPLIED_PAGE: usize = 256;
 const SYNC_DB: &str = "sync.db";
 
 /// This device's sync state, loaded on first use.
@@ -601,6 +603,19 @@ impl<D: Documents> Net<D> {
     /// Applies envelopes received but not applied: after a crash between the two, or
     /// while a change they depend on had not arrived. Repeats while it makes progress.
     pub(crate) async fn apply_unapplied(&self, parts: &mut SyncParts) -> Result<(), SyncError> {
+        self.retry_unapplied(parts, None).await
+    }
+
+    /// As [`Net::apply_unapplied`], for the envelopes of `docs` only (or all when `None`),
+    /// a page at a time: a dependency is always in the same document, so what was just
+    /// applied to a document can only release that document's waiting envelopes, and
+    /// however many a misbehaving member made wait (the relay's quota bounds them on disk),
+    /// one pass holds [`UNAPPLIED_PAGE`] of them in memory.
+    pub(crate) async fn retry_unapplied(
+        &self,
+        parts: &mut SyncParts,
+        docs: Option<&std::collections::BTreeSet<String>>,
+    ) -> Result<(), SyncError> {
         let Some(log) = &parts.membership else {
             return Ok(());
         };
@@ -608,12 +623,29 @@ impl<D: Documents> Net<D> {
             return Ok(());
         }
         let keys = log.state().epoch_keys_for(&parts.keys).map_err(sync_err)?;
+        let scopes: Vec<Option<&str>> = match docs {
+            Some(docs) => docs.iter().map(|d| Some(d.as_str())).collect(),
+            None => vec![None],
+        };
         loop {
             let mut progress = false;
-            for env in parts.db.unapplied().map_err(sync_err)? {
-                match self.apply_envelope(parts, &env, &keys).await {
-                    Ok(applied) => progress |= applied,
-                    Err(e) => tracing::warn!(error = %e, "cannot apply a received envelope"),
+            for doc in &scopes {
+                let mut after = 0;
+                loop {
+                    let page = parts
+                        .db
+                        .unapplied_page(*doc, after, UNAPPLIED_PAGE)
+                        .map_err(sync_err)?;
+                    let Some((last, _)) = page.last() else { break };
+                    after = *last;
+                    for (_, env) in page {
+                        match self.apply_envelope(parts, &env, &keys).await {
+                            Ok(applied) => progress |= applied,
+                            Err(e) => {
+                                tracing::warn!(error = %e, "cannot apply a received envelope");
+                            }
+                        }
+                    }
                 }
             }
             if !progress {

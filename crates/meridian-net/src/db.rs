@@ -613,6 +613,53 @@ impl SyncDb {
         self.envelopes_where("applied = 0 ORDER BY pos", params![])
     }
 
+    /// At most `limit` envelopes received but not yet applied (of `doc` when given), after
+    /// position `after`, oldest first, with their positions: a pass over envelopes waiting
+    /// for a missing dependency holds one page in memory, however many wait.
+    pub fn unapplied_page(
+        &self,
+        doc: Option<&str>,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Envelope)>, DbError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT pos, bytes FROM envelopes
+                 WHERE applied = 0 AND (?1 IS NULL OR doc = ?1) AND pos > ?2
+                 ORDER BY pos LIMIT ?3",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(
+                params![
+                    doc,
+                    i64::try_from(after).unwrap_or(i64::MAX),
+                    i64::try_from(limit).unwrap_or(i64::MAX)
+                ],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)),
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (pos, bytes) = row.map_err(|e| self.err(e))?;
+            let env = Envelope::decode(&bytes).map_err(|e| self.err(e))?;
+            out.push((u64::try_from(pos).unwrap_or(0), env));
+        }
+        Ok(out)
+    }
+
+    /// Whether an envelope of `doc` waits unapplied.
+    pub fn has_unapplied_in(&self, doc: &str) -> Result<bool, DbError> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM envelopes WHERE applied = 0 AND doc = ?1)",
+                [doc],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
     fn envelopes_where(
         &self,
         filter: &str,
@@ -1596,5 +1643,58 @@ mod tests {
         let batch = db.read_after(0, &Peer::Relay, 1 << 20).expect("read");
         assert!(batch.entries.is_empty());
         assert_eq!(batch.upto, db.head());
+    }
+
+    #[test]
+    fn envelopes_waiting_for_a_dependency_are_read_a_page_at_a_time_per_document() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut db = SyncDb::open(&dir.path().join("sync.db")).expect("open");
+        let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+        let author = DeviceKeys::generate(&mut rng);
+        let key = EpochKey::generate(&mut rng);
+        let ws = WorkspaceId([1; 16]);
+        let (a, b) = (DocumentId([2; 16]), DocumentId([3; 16]));
+        // 700 waiting envelopes in document a, 5 in b, interleaved as they arrive.
+        let mut seq = 0;
+        for i in 0..705u64 {
+            seq += 1;
+            let doc = if i % 141 == 0 { b } else { a };
+            let header = Header::changes(doc, 1, author.id(), seq, seq, 0);
+            let env = Envelope::seal(&ws, header, b"x", &author, &key, &mut rng).expect("seal");
+            db.append(&env, &Peer::Relay).expect("append");
+        }
+        let read = |doc: Option<&str>| {
+            let (mut after, mut pages, mut seen) = (0, 0, 0);
+            loop {
+                let page = db.unapplied_page(doc, after, 256).expect("page");
+                let Some((last, _)) = page.last() else { break };
+                assert!(page.len() <= 256);
+                assert!(
+                    page.iter().all(|(pos, _)| *pos > after),
+                    "in order, none twice"
+                );
+                after = *last;
+                pages += 1;
+                seen += page.len();
+            }
+            (pages, seen)
+        };
+        assert_eq!(read(Some(&a.to_string())), (3, 700));
+        assert_eq!(read(Some(&b.to_string())), (1, 5));
+        assert_eq!(read(None), (3, 705));
+        assert!(db.has_unapplied_in(&a.to_string()).expect("read"));
+        assert!(
+            !db.has_unapplied_in(&DocumentId([9; 16]).to_string())
+                .expect("read")
+        );
+        // Applied envelopes leave the pages.
+        for (_, env) in db
+            .unapplied_page(Some(&b.to_string()), 0, 256)
+            .expect("page")
+        {
+            db.mark_applied(&env).expect("mark");
+        }
+        assert_eq!(read(Some(&b.to_string())), (0, 0));
+        assert!(!db.has_unapplied_in(&b.to_string()).expect("read"));
     }
 }

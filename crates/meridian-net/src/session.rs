@@ -584,15 +584,26 @@ impl<D: Documents> Net<D> {
                 .transpose()
                 .map_err(sync_err)?
                 .unwrap_or_default();
-            let mut waiting = false;
+            // Documents that got changes: only there can an envelope waiting for a missing
+            // dependency have been released.
+            let mut advanced = std::collections::BTreeSet::new();
             for env in step.accepted.iter().chain(&step.covered) {
                 match self.apply_envelope(parts, env, &keys).await {
-                    Ok(applied) => waiting |= !applied,
+                    Ok(true) => {
+                        advanced.insert(env.header().doc.to_string());
+                    }
+                    Ok(false) => {}
                     Err(e) => tracing::warn!(error = %e, "cannot apply a received envelope"),
                 }
             }
-            if waiting {
-                self.apply_unapplied(parts).await?;
+            let mut waiting = std::collections::BTreeSet::new();
+            for doc in advanced {
+                if parts.db.has_unapplied_in(&doc).map_err(sync_err)? {
+                    waiting.insert(doc);
+                }
+            }
+            if !waiting.is_empty() {
+                self.retry_unapplied(parts, Some(&waiting)).await?;
             }
         }
         if session.is_ready() {

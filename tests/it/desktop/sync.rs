@@ -17,12 +17,16 @@ use super::ui::*;
 struct Relay {
     child: Child,
     url: String,
-    _data: tempfile::TempDir,
+    data: Option<tempfile::TempDir>,
 }
 
 impl Relay {
     fn start(h: &Harness) -> TestResult<Relay> {
-        let data = tempfile::tempdir()?;
+        Relay::start_in(h, tempfile::tempdir()?)
+    }
+
+    /// A relay on the data folder `data` (perhaps another relay's, as after a move).
+    fn start_in(h: &Harness, data: tempfile::TempDir) -> TestResult<Relay> {
         let mut child = Command::new(&h.config.relay)
             .args(["--listen", "127.0.0.1:0", "--insecure", "--data"])
             .arg(data.path())
@@ -38,8 +42,15 @@ impl Relay {
         Ok(Relay {
             child,
             url,
-            _data: data,
+            data: Some(data),
         })
+    }
+
+    /// Stops the relay and keeps its data folder.
+    fn stop(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.data.take().expect("the relay's data folder")
     }
 }
 
@@ -150,7 +161,7 @@ async fn invite_flow(h: &Harness, c: &Client, relay: Relay, lan: &str) -> TestRe
     h.screenshot(c, "21-synced").await?;
 
     step("sync: the relay stops; the CLI syncs with the app on the local network");
-    drop(relay);
+    let relay_data = relay.stop();
     cli(
         h,
         device.path(),
@@ -176,6 +187,30 @@ async fn invite_flow(h: &Harness, c: &Client, relay: Relay, lan: &str) -> TestRe
     wait_text(c, "[data-testid=status-sync]", "Synced with Cli's device").await?;
     wait_text(c, "[data-testid=status-sync]", "on the local network").await?;
     h.screenshot(c, "22-lan-peer").await?;
+
+    step("sync: the relay comes back at another address; the app and the CLI move there");
+    let moved = Relay::start_in(h, relay_data)?;
+    type_into(c, "[data-testid=relay-address]", &moved.url).await?;
+    click(c, "[data-testid=relay-set]").await?;
+    wait_text(c, "[data-testid=sync-view]", &moved.url).await?;
+    cli(h, device.path(), &["relay", "set", &moved.url]).await?;
+    cli(
+        h,
+        device.path(),
+        &[
+            "page",
+            "new",
+            "--title",
+            "Written after the move",
+            "--body",
+            "through the relay's new address",
+        ],
+    )
+    .await?;
+    cli(h, device.path(), &["sync", "--once"]).await?;
+    click(c, "[data-testid=nav-pages]").await?;
+    wait_text(c, "[data-testid=page-list]", "Written after the move").await?;
+    drop(moved);
     Ok(())
 }
 
