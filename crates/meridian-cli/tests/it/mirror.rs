@@ -165,6 +165,15 @@ impl Mirroring {
 }
 
 impl Mirroring {
+    /// Sends `signal` (e.g. `STOP`, `CONT`) to the mirror process.
+    pub(crate) fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.0.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal}");
+    }
+
     /// Ctrl-C, as a person stops it: the pass under way finishes. Returns whether it
     /// exited cleanly within 10 s.
     pub(crate) fn stop(&mut self) -> bool {
