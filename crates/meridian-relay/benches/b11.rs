@@ -142,91 +142,6 @@ fn pct_core(ticks: u64, from: &Sample, to: &Sample) -> f64 {
 
 include!("common/typists.rs");
 
-/// Creates the workspace with `users` editor devices, registers it at the relay, and
-/// uploads the document (empty text, empty tags) as the admin's first envelope.
-async fn setup(
-    urls: &[String],
-    users: usize,
-    base: Instant,
-) -> (Arc<Shared>, MembershipLog, Vec<DeviceKeys>) {
-    let mut rng = StdRng::seed_from_u64(users as u64);
-    let mut ws = WorkspaceId([0; 16]);
-    rng.fill_bytes(&mut ws.0);
-    let admin = DeviceKeys::generate(&mut rng);
-    let key = EpochKey::generate(&mut rng);
-    let mut membership =
-        MembershipLog::create(&admin, ws, "B4", "admin", &key, wall_ms(), &mut rng)
-            .expect("create");
-    let keys = membership
-        .state()
-        .epoch_keys_for(&admin)
-        .expect("admin keys");
-    let typists: Vec<DeviceKeys> = (0..users).map(|_| DeviceKeys::generate(&mut rng)).collect();
-    for (i, typist) in typists.iter().enumerate() {
-        membership
-            .add_device(
-                &admin,
-                typist.public(),
-                &client_name(i),
-                Role::Editor,
-                &keys,
-                wall_ms(),
-                &mut rng,
-            )
-            .expect("add a typist");
-    }
-    let shared = Arc::new(Shared {
-        ws,
-        urls: urls.to_vec(),
-        index: typists
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (k.id(), i))
-            .collect(),
-        progress: (0..users).map(|_| Progress::default()).collect(),
-        base,
-    });
-
-    let mut socket = connect(&urls[0]).await;
-    let register = Frame::Register {
-        ops: membership.ops().to_vec(),
-    };
-    socket
-        .send(Message::Binary(register.encode().into()))
-        .await
-        .expect("send Register");
-    match socket.next().await {
-        Some(Ok(Message::Binary(bytes))) => match Frame::decode(&bytes) {
-            Ok(Frame::Registered { .. }) => {}
-            other => panic!("expected Registered, got {other:?}"),
-        },
-        other => panic!("expected Registered, got {other:?}"),
-    }
-    let mut creator = Client::open(
-        usize::MAX,
-        admin,
-        membership.clone(),
-        shared.clone(),
-        socket,
-    )
-    .await;
-    let doc = &mut creator.doc;
-    doc.put_object(ROOT, "text", ObjType::Text).expect("text");
-    doc.put_object(ROOT, "tags", ObjType::Map).expect("tags");
-    doc.commit();
-    let snapshot = doc.save();
-    creator.seal(snapshot);
-    assert!(
-        creator
-            .pump_until(|c| c.session.is_synced(&c.log), 30)
-            .await,
-        "the relay took the document: {:?}",
-        creator.record.closed
-    );
-    let _ = creator.sink.close().await;
-    (shared, membership, typists)
-}
-
 // ---------------------------------------------------------------- one run
 
 /// Where the relays keep their data.
@@ -306,34 +221,7 @@ async fn run(
     let base = Instant::now();
     let (shared, membership, typists) = setup(&urls, users, base).await;
 
-    // Connect in groups of 8, each until it has the document.
-    let mut clients = Vec::with_capacity(users);
-    let mut typists = typists.into_iter().enumerate();
-    loop {
-        let group: Vec<_> = typists.by_ref().take(8).collect();
-        if group.is_empty() {
-            break;
-        }
-        let opened = group.into_iter().map(|(i, keys)| {
-            let shared = shared.clone();
-            let membership = membership.clone();
-            async move {
-                let socket = connect(&shared.urls[shared.relay_of(i)]).await;
-                let mut client = Client::open(i, keys, membership, shared, socket).await;
-                let ready = client
-                    .pump_until(|c| object(&c.doc, "text").is_some(), 30)
-                    .await;
-                assert!(
-                    ready,
-                    "client {i} got the document: {:?}",
-                    client.record.closed
-                );
-                client
-            }
-        });
-        clients.extend(futures_util::future::join_all(opened).await);
-    }
-    sleep(Duration::from_secs(1)).await;
+    let clients = open_clients(&shared, &membership, typists).await;
 
     let start = Instant::now() + Duration::from_secs(1);
     let window_start = start + settings.warmup;

@@ -340,6 +340,29 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Deletes the rows of `table` (which has an `expires_ms` column) that expired before
+    /// `now_ms`; opens the batch's transaction only when there is one.
+    fn delete_expired(&mut self, table: &'static str, now_ms: i64) -> Result<(), StoreError> {
+        let any: bool = self
+            .conn
+            .query_row(
+                &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE expires_ms < ?1)"),
+                [now_ms],
+                |r| r.get(0),
+            )
+            .map_err(self.sql())?;
+        if any {
+            self.write()?;
+            self.conn
+                .execute(
+                    &format!("DELETE FROM {table} WHERE expires_ms < ?1"),
+                    [now_ms],
+                )
+                .map_err(self.sql())?;
+        }
+        Ok(())
+    }
+
     /// Starts the batch's transaction on its first write.
     fn write(&mut self) -> Result<(), StoreError> {
         if !self.in_tx {
@@ -965,21 +988,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn delete_expired_joins(&mut self, now_ms: i64) -> Result<(), StoreError> {
-        let any: bool = self
-            .conn
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM join_requests WHERE expires_ms < ?1)",
-                [now_ms],
-                |r| r.get(0),
-            )
-            .map_err(self.sql())?;
-        if any {
-            self.write()?;
-            self.conn
-                .execute("DELETE FROM join_requests WHERE expires_ms < ?1", [now_ms])
-                .map_err(self.sql())?;
-        }
-        Ok(())
+        self.delete_expired("join_requests", now_ms)
     }
 
     fn put_ticket(&mut self, t: &IssuedTicket) -> Result<(), StoreError> {
@@ -1050,21 +1059,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn delete_expired_tickets(&mut self, now_ms: i64) -> Result<(), StoreError> {
-        let any: bool = self
-            .conn
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM tickets WHERE expires_ms < ?1)",
-                [now_ms],
-                |r| r.get(0),
-            )
-            .map_err(self.sql())?;
-        if any {
-            self.write()?;
-            self.conn
-                .execute("DELETE FROM tickets WHERE expires_ms < ?1", [now_ms])
-                .map_err(self.sql())?;
-        }
-        Ok(())
+        self.delete_expired("tickets", now_ms)
     }
 
     fn commit(&mut self) -> Result<(), StoreError> {
