@@ -426,9 +426,13 @@ impl Report for Status {
             s.last_contact.as_deref().unwrap_or("never")
         )?;
         match (&s.reason, &s.via) {
-            (None, Some(via)) => writeln!(out, "synced with {via}"),
-            (None, None) => writeln!(out, "synced"),
-            (Some(r), _) => writeln!(out, "not synced: {r}"),
+            (None, Some(via)) => writeln!(out, "synced with {via}")?,
+            (None, None) => writeln!(out, "synced")?,
+            (Some(r), _) => writeln!(out, "not synced: {r}")?,
         }
+        if let Some(words) = &s.set_aside {
+            writeln!(out, "set aside    {words}")?;
+        }
+        Ok(())
     }
 }

@@ -5,6 +5,7 @@
 //! No IO, no async, no clock, no randomness, no SQLite: callers pass `now` and fresh ids
 //! in. Everything else in Meridian depends on this crate; it depends on nothing of ours.
 
+pub mod diff;
 mod doc;
 mod error;
 mod ids;

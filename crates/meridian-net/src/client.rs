@@ -51,6 +51,8 @@ pub struct SyncClient {
     slot: Mutex<Option<SyncParts>>,
     /// Counts nudges: every session (relay and devices) watches it.
     nudge: watch::Sender<u64>,
+    /// How much may wait for a missing dependency per document before more is set aside.
+    waiting: db::WaitingLimit,
 }
 
 impl Default for SyncClient {
@@ -58,8 +60,23 @@ impl Default for SyncClient {
         SyncClient {
             slot: Mutex::new(None),
             nudge: watch::Sender::new(0),
+            waiting: waiting_limit_from_env(),
         }
     }
+}
+
+/// [`db::WaitingLimit`], with `MERIDIAN_MAX_WAITING` (envelopes per document) when set: for
+/// tests, and for a device that must hold less.
+fn waiting_limit_from_env() -> db::WaitingLimit {
+    let mut limit = db::WaitingLimit::default();
+    if let Some(n) = std::env::var("MERIDIAN_MAX_WAITING")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|n| *n > 0)
+    {
+        limit.envelopes = n;
+    }
+    limit
 }
 
 /// The sync runtime over one workspace's documents. Cheap to clone.
@@ -103,6 +120,9 @@ pub struct SyncStatus {
     /// the local network ("Bo's device 3f2a9c1e on the local network") when that is the
     /// only route that does.
     pub via: Option<String>,
+    /// Changes from other devices set aside because too many of their document already
+    /// wait for changes this device does not have, in words (`docs/limits.md`).
+    pub set_aside: Option<String>,
 }
 
 pub(crate) fn sync_err(e: impl Into<SyncError>) -> SyncError {
@@ -600,6 +620,45 @@ impl<D: Documents> Net<D> {
         Ok(merged)
     }
 
+    /// Applies an envelope a session just received, unless it would wait for a missing
+    /// dependency while too much of its document already does: then it is set aside, kept
+    /// but neither applied nor retried, and comes back among the waiting ones as they are
+    /// applied
+    /// ([`Net::retry_unapplied`]). A member that seals changes whose dependencies never
+    /// exist costs every device at most [`db::WaitingLimit`] per document in retries and
+    /// in Automerge's queue of the open document; nothing a late dependency would have
+    /// released is lost.
+    pub(crate) async fn apply_received(
+        &self,
+        parts: &mut SyncParts,
+        env: &Envelope,
+        keys: &BTreeMap<u64, EpochKey>,
+    ) -> Result<bool, SyncError> {
+        let header = env.header();
+        if header.checkpoint().is_none() && header.device != parts.keys.id() {
+            let limit = self.client.waiting;
+            let (n, bytes) = parts.db.waiting_beside(env).map_err(sync_err)?;
+            let size = env.encoded_len_bound() as u64;
+            if n > 0
+                && (n >= limit.envelopes || bytes.saturating_add(size) > limit.bytes)
+                && !self
+                    .docs
+                    .ready(&header.doc.to_string(), &open_body(parts, env, keys)?)
+                    .await?
+            {
+                parts.db.set_aside(env).map_err(sync_err)?;
+                tracing::warn!(
+                    doc = %header.doc,
+                    author = %header.device,
+                    waiting = n,
+                    "set aside a change: {n} changes of this document already wait for changes this device does not have"
+                );
+                return Ok(false);
+            }
+        }
+        self.apply_envelope(parts, env, keys).await
+    }
+
     /// Applies envelopes received but not applied: after a crash between the two, or
     /// while a change they depend on had not arrived. Repeats while it makes progress.
     pub(crate) async fn apply_unapplied(&self, parts: &mut SyncParts) -> Result<(), SyncError> {
@@ -628,6 +687,12 @@ impl<D: Documents> Net<D> {
             None => vec![None],
         };
         loop {
+            for doc in &scopes {
+                parts
+                    .db
+                    .release_set_aside(*doc, self.client.waiting)
+                    .map_err(sync_err)?;
+            }
             let mut progress = false;
             for doc in &scopes {
                 let mut after = 0;
@@ -711,6 +776,7 @@ impl<D: Documents> Net<D> {
         } else {
             None
         };
+        let set_aside = set_aside_words(&parts.db, self.client.waiting)?;
         let fatal = removed
             || parts.membership.is_none()
             || parts
@@ -758,8 +824,24 @@ impl<D: Documents> Net<D> {
             synced: reason.is_none(),
             reason,
             via,
+            set_aside,
         })
     }
+}
+
+/// What [`SyncStatus::set_aside`] says, if anything is set aside.
+fn set_aside_words(db: &SyncDb, limit: db::WaitingLimit) -> Result<Option<String>, SyncError> {
+    let counts = db.set_aside_counts().map_err(sync_err)?;
+    let Some((doc, most)) = counts.first() else {
+        return Ok(None);
+    };
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    Ok(Some(format!(
+        "{total} change batches from other devices are set aside in {} document(s) (document {doc}: {most}): more than {} batches or {} MiB of each already wait for changes this device does not have. They are kept, and applied once those changes arrive",
+        counts.len(),
+        limit.envelopes,
+        limit.bytes / (1024 * 1024)
+    )))
 }
 
 /// Why sync is not complete when envelopes of some document are missing below ones held.

@@ -20,8 +20,28 @@ use rand::RngCore;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// The schema version this build writes (`PRAGMA user_version`): 1 numbered envelopes per
-/// device only (protocol 1); 2 keeps a log by position with checkpoints (protocol 2).
-const SCHEMA_VERSION: i64 = 2;
+/// device only (protocol 1); 2 keeps a log by position with checkpoints (protocol 2); 3
+/// sets aside envelopes past the limit of those waiting for a dependency (`applied = 2`).
+const SCHEMA_VERSION: i64 = 3;
+
+/// How much may wait for a missing dependency in one document before more is set aside
+/// (`docs/limits.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitingLimit {
+    /// Envelopes waiting.
+    pub envelopes: u64,
+    /// Their bytes, as received.
+    pub bytes: u64,
+}
+
+impl Default for WaitingLimit {
+    fn default() -> Self {
+        WaitingLimit {
+            envelopes: 1024,
+            bytes: 64 * 1024 * 1024,
+        }
+    }
+}
 
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS envelopes (
@@ -42,6 +62,7 @@ const SCHEMA: &str = "
     ) STRICT;
     CREATE INDEX IF NOT EXISTS envelopes_doc ON envelopes (doc, device, doc_seq);
     CREATE INDEX IF NOT EXISTS envelopes_unapplied ON envelopes (applied) WHERE applied = 0;
+    CREATE INDEX IF NOT EXISTS envelopes_set_aside ON envelopes (doc, pos) WHERE applied = 2;
     CREATE TABLE IF NOT EXISTS sealed (
         doc   TEXT PRIMARY KEY,
         heads BLOB NOT NULL
@@ -598,10 +619,12 @@ impl SyncDb {
             .map_err(|e| self.err(e))
     }
 
+    /// Whether any envelope waits unapplied or is set aside.
     pub fn has_unapplied(&self) -> Result<bool, DbError> {
         self.conn
             .query_row(
-                "SELECT EXISTS (SELECT 1 FROM envelopes WHERE applied = 0)",
+                "SELECT EXISTS (SELECT 1 FROM envelopes WHERE applied = 0)
+                     OR EXISTS (SELECT 1 FROM envelopes WHERE applied = 2)",
                 [],
                 |r| r.get(0),
             )
@@ -649,15 +672,99 @@ impl SyncDb {
         Ok(out)
     }
 
-    /// Whether an envelope of `doc` waits unapplied.
+    /// Whether an envelope of `doc` waits unapplied or is set aside.
     pub fn has_unapplied_in(&self, doc: &str) -> Result<bool, DbError> {
         self.conn
             .query_row(
-                "SELECT EXISTS (SELECT 1 FROM envelopes WHERE applied = 0 AND doc = ?1)",
+                "SELECT EXISTS (SELECT 1 FROM envelopes WHERE applied = 0 AND doc = ?1)
+                     OR EXISTS (SELECT 1 FROM envelopes WHERE applied = 2 AND doc = ?1)",
                 [doc],
                 |r| r.get(0),
             )
             .map_err(|e| self.err(e))
+    }
+
+    /// How many envelopes of `env`'s document other than `env` wait for a missing
+    /// dependency, and their bytes (those set aside not counted).
+    pub fn waiting_beside(&self, env: &Envelope) -> Result<(u64, u64), DbError> {
+        let (device, seq) = env.key();
+        self.conn
+            .query_row(
+                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM envelopes
+                 WHERE applied = 0 AND doc = ?1 AND NOT (device = ?2 AND seq = ?3)",
+                params![
+                    env.header().doc.to_string(),
+                    device.0.as_slice(),
+                    seq as i64
+                ],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )
+            .map(|(n, b)| (n.max(0) as u64, b.max(0) as u64))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Sets a received envelope aside: kept, not applied and not retried, until
+    /// [`SyncDb::release_set_aside`] makes room for it.
+    pub fn set_aside(&self, env: &Envelope) -> Result<(), DbError> {
+        let (device, seq) = env.key();
+        self.conn
+            .execute(
+                "UPDATE envelopes SET applied = 2 WHERE device = ?1 AND seq = ?2 AND applied = 0",
+                params![device.0.as_slice(), seq as i64],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Moves envelopes set aside (of `doc`, or of every document) back among those waiting,
+    /// oldest first, as far as `limit` allows each document; the first one always goes
+    /// when none waits, however large. Returns how many moved.
+    pub fn release_set_aside(
+        &self,
+        doc: Option<&str>,
+        limit: WaitingLimit,
+    ) -> Result<u64, DbError> {
+        self.conn
+            .execute(
+                "WITH waiting AS (
+                     SELECT doc, COUNT(*) AS n, SUM(size) AS b FROM envelopes
+                     WHERE applied = 0 GROUP BY doc),
+                 aside AS (
+                     SELECT pos, doc,
+                            ROW_NUMBER() OVER (PARTITION BY doc ORDER BY pos) AS rn,
+                            SUM(size) OVER (PARTITION BY doc ORDER BY pos) AS cum
+                     FROM envelopes WHERE applied = 2 AND (?1 IS NULL OR doc = ?1))
+                 UPDATE envelopes SET applied = 0 WHERE pos IN (
+                     SELECT a.pos FROM aside a LEFT JOIN waiting w ON w.doc = a.doc
+                     WHERE (COALESCE(w.n, 0) + a.rn <= ?2 AND COALESCE(w.b, 0) + a.cum <= ?3)
+                        OR (COALESCE(w.n, 0) = 0 AND a.rn = 1))",
+                params![
+                    doc,
+                    i64::try_from(limit.envelopes).unwrap_or(i64::MAX),
+                    i64::try_from(limit.bytes).unwrap_or(i64::MAX)
+                ],
+            )
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Envelopes set aside, per document: `(doc, count)`, most first.
+    pub fn set_aside_counts(&self) -> Result<Vec<(String, u64)>, DbError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT doc, COUNT(*) AS n FROM envelopes WHERE applied = 2
+                 GROUP BY doc ORDER BY n DESC, doc",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.map(|r| {
+            r.map(|(d, n)| (d, n.max(0) as u64))
+                .map_err(|e| self.err(e))
+        })
+        .collect()
     }
 
     fn envelopes_where(
@@ -1643,6 +1750,76 @@ mod tests {
         let batch = db.read_after(0, &Peer::Relay, 1 << 20).expect("read");
         assert!(batch.entries.is_empty());
         assert_eq!(batch.upto, db.head());
+    }
+
+    #[test]
+    fn set_aside_envelopes_come_back_oldest_first_as_room_frees() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut db = SyncDb::open(&dir.path().join("sync.db")).expect("open");
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let author = DeviceKeys::generate(&mut rng);
+        let key = EpochKey::generate(&mut rng);
+        let ws = WorkspaceId([1; 16]);
+        let (a, b) = (DocumentId([2; 16]), DocumentId([3; 16]));
+        let mut envs = Vec::new();
+        for seq in 1..=6u64 {
+            let doc = if seq == 6 { b } else { a };
+            let header = Header::changes(doc, 1, author.id(), seq, seq, 0);
+            let env = Envelope::seal(&ws, header, b"x", &author, &key, &mut rng).expect("seal");
+            db.append(&env, &Peer::Relay).expect("append");
+            envs.push(env);
+        }
+        let size = envs[0].encode().len() as u64;
+        assert_eq!(db.waiting_beside(&envs[0]).expect("count"), (4, 4 * size));
+        // Three of a's five are set aside, and b's one.
+        for env in [&envs[2], &envs[3], &envs[4], &envs[5]] {
+            db.set_aside(env).expect("set aside");
+        }
+        assert_eq!(db.waiting_beside(&envs[0]).expect("count"), (1, size));
+        assert_eq!(
+            db.set_aside_counts().expect("counts"),
+            vec![(a.to_string(), 3), (b.to_string(), 1)]
+        );
+        assert!(
+            db.has_unapplied_in(&b.to_string()).expect("read"),
+            "set aside counts"
+        );
+        // No room in a (limit 2, two wait): nothing moves; b has none waiting, so its
+        // oldest moves whatever the limit.
+        let tight = WaitingLimit {
+            envelopes: 2,
+            bytes: u64::MAX,
+        };
+        assert_eq!(db.release_set_aside(None, tight).expect("release"), 1);
+        assert_eq!(
+            db.set_aside_counts().expect("counts"),
+            vec![(a.to_string(), 3)]
+        );
+        // Two of a's waiting are applied: the two oldest set aside come back, in order.
+        db.mark_applied(&envs[0]).expect("mark");
+        db.mark_applied(&envs[1]).expect("mark");
+        assert_eq!(
+            db.release_set_aside(Some(&a.to_string()), tight)
+                .expect("release"),
+            2
+        );
+        let back: Vec<u64> = db
+            .unapplied_page(Some(&a.to_string()), 0, 10)
+            .expect("page")
+            .into_iter()
+            .map(|(_, e)| e.key().1)
+            .collect();
+        assert_eq!(back, vec![3, 4]);
+        // The byte limit counts too.
+        db.mark_applied(&envs[2]).expect("mark");
+        let bytes = WaitingLimit {
+            envelopes: 100,
+            bytes: size,
+        };
+        assert_eq!(db.release_set_aside(None, bytes).expect("release"), 0);
+        db.mark_applied(&envs[3]).expect("mark");
+        assert_eq!(db.release_set_aside(None, bytes).expect("release"), 1);
+        assert!(db.set_aside_counts().expect("counts").is_empty());
     }
 
     #[test]

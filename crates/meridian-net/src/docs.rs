@@ -85,6 +85,15 @@ pub trait Documents: Clone + Send + Sync + 'static {
     where
         F: FnOnce(Unsealed) -> Result<(), SyncError> + Send;
 
+    /// Whether every change of `bytes` (remote changes for `doc`) depends only on changes
+    /// the document holds or `bytes` brings: false when one would wait for a missing
+    /// dependency. A saved document carries its own dependencies and is always ready.
+    fn ready(
+        &self,
+        doc: &str,
+        bytes: &[u8],
+    ) -> impl Future<Output = Result<bool, SyncError>> + Send;
+
     /// Whether document `doc` is stored here (a blocking read of the catalog).
     fn has_document(&self, doc: &str) -> bool;
 

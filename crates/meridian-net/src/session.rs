@@ -588,7 +588,7 @@ impl<D: Documents> Net<D> {
             // dependency have been released.
             let mut advanced = std::collections::BTreeSet::new();
             for env in step.accepted.iter().chain(&step.covered) {
-                match self.apply_envelope(parts, env, &keys).await {
+                match self.apply_received(parts, env, &keys).await {
                     Ok(true) => {
                         advanced.insert(env.header().doc.to_string());
                     }

@@ -143,6 +143,11 @@ pub async fn serve_with_store<S: RelayStore>(config: Config, store: S) -> Result
         .spawn(move || core.run_blocking(core_rx))
         .map_err(Error::Thread)?;
     let ticker = tokio::spawn(tick(core_tx.downgrade(), limits.tick_interval));
+    let handshakes = crate::tls::HandshakeLimits {
+        total: limits.max_pending_logins,
+        per_ip: limits.max_connections_per_ip,
+        timeout: limits.handshake_timeout,
+    };
 
     let tracker = TaskTracker::new();
     let state = AppState {
@@ -168,9 +173,11 @@ pub async fn serve_with_store<S: RelayStore>(config: Config, store: S) -> Result
     let http = match tls {
         Some((tls_config, _)) => {
             let listener =
-                TlsListener::new(listener, tls_config).map_err(|source| Error::Bind {
-                    addr: config.listen,
-                    source,
+                TlsListener::new(listener, tls_config, handshakes).map_err(|source| {
+                    Error::Bind {
+                        addr: config.listen,
+                        source,
+                    }
                 })?;
             let listener = Guarded::new(listener, gate);
             tokio::spawn(async move {

@@ -1,19 +1,22 @@
 //! TLS for the relay: a certificate from files, or a self-signed one generated once and
 //! kept in the data directory, so the fingerprint that invites pin stays the same across
-//! restarts. Handshakes run in their own tasks so a slow client cannot hold up others.
+//! restarts. Handshakes run in their own tasks so a slow client cannot hold up others, and
+//! are bounded in time and number (in all, and per address) before HTTP and the relay's
+//! own limits see the socket.
 
+use std::collections::HashMap;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sha2::{Digest, Sha256};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
@@ -54,8 +57,17 @@ pub enum TlsError {
     Config(String),
 }
 
-/// Handshakes that take longer are dropped.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many TLS handshakes may be in progress, and for how long. A socket past a bound is
+/// closed at once: before the handshake there is no channel to say why in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HandshakeLimits {
+    /// In progress at once, from all addresses (the relay's `max_pending_logins`).
+    pub total: usize,
+    /// In progress at once from one address (the relay's `max_connections_per_ip`).
+    pub per_ip: usize,
+    /// A handshake that takes longer is dropped (the relay's `handshake_timeout`).
+    pub timeout: Duration,
+}
 /// Finished handshakes waiting for the HTTP server to take them.
 const READY_QUEUE: usize = 64;
 
@@ -139,15 +151,57 @@ pub(crate) struct TlsListener {
 }
 
 impl TlsListener {
-    pub(crate) fn new(listener: TcpListener, config: ServerConfig) -> io::Result<TlsListener> {
+    pub(crate) fn new(
+        listener: TcpListener,
+        config: ServerConfig,
+        limits: HandshakeLimits,
+    ) -> io::Result<TlsListener> {
         let addr = listener.local_addr()?;
         let (tx, ready) = mpsc::channel(READY_QUEUE);
         tokio::spawn(accept_loop(
             listener,
             TlsAcceptor::from(Arc::new(config)),
             tx,
+            limits,
         ));
         Ok(TlsListener { ready, addr })
+    }
+}
+
+/// Handshakes in progress per address; an entry leaves with its last handshake.
+#[derive(Debug, Default)]
+struct PerAddress(Mutex<HashMap<IpAddr, usize>>);
+
+/// One address's place among the handshakes in progress, given back on drop.
+struct AddressPlace {
+    map: Arc<PerAddress>,
+    ip: IpAddr,
+}
+
+impl PerAddress {
+    fn take(map: &Arc<PerAddress>, ip: IpAddr, max: usize) -> Option<AddressPlace> {
+        let mut counts = map.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = counts.entry(ip).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(AddressPlace {
+            map: map.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for AddressPlace {
+    fn drop(&mut self) {
+        let mut counts = self.map.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = counts.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.ip);
+            }
+        }
     }
 }
 
@@ -155,7 +209,11 @@ async fn accept_loop(
     listener: TcpListener,
     acceptor: TlsAcceptor,
     ready: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
+    limits: HandshakeLimits,
 ) {
+    let in_progress = Arc::new(Semaphore::new(limits.total.max(1)));
+    let per_address = Arc::new(PerAddress::default());
+    let mut last_warned: Option<Instant> = None;
     loop {
         let accepted = tokio::select! {
             // The server stopped and dropped the listener.
@@ -171,11 +229,31 @@ async fn accept_loop(
                 continue;
             }
         };
+        let place = in_progress
+            .clone()
+            .try_acquire_owned()
+            .ok()
+            .zip(PerAddress::take(&per_address, addr.ip(), limits.per_ip));
+        let Some((permit, address)) = place else {
+            // Dropping the socket closes it. Warned about at most once a minute.
+            if last_warned.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+                last_warned = Some(Instant::now());
+                tracing::warn!(
+                    %addr,
+                    total = limits.total,
+                    per_address = limits.per_ip,
+                    "closed a socket at once: too many TLS handshakes in progress"
+                );
+            }
+            continue;
+        };
         let _ = tcp.set_nodelay(true);
         let acceptor = acceptor.clone();
         let ready = ready.clone();
         tokio::spawn(async move {
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+            let handshake = tokio::time::timeout(limits.timeout, acceptor.accept(tcp)).await;
+            drop((permit, address));
+            match handshake {
                 Ok(Ok(tls)) => {
                     let _ = ready.send((tls, addr)).await;
                 }

@@ -79,6 +79,33 @@ pub fn check_within(body: &[u8], max: u64) -> Result<u64, InflateError> {
     Ok(total)
 }
 
+/// The change chunks of a body, each whole (header included), in order; `None` when it
+/// holds a document chunk (a saved document carries its own dependencies) or is not a
+/// sequence of chunks. What receiving devices use to tell which of a body's changes a
+/// document holds, so one change waiting for a missing dependency does not hold back the
+/// others.
+pub fn change_chunks(body: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let mut r = Reader(rest);
+        if r.take(4).ok()? != MAGIC {
+            return None;
+        }
+        r.take(4).ok()?;
+        let kind = r.take(1).ok()?[0];
+        let len = usize::try_from(r.leb().ok()?).ok()?;
+        r.take(len).ok()?;
+        let whole = rest.len() - r.0.len();
+        if !matches!(kind, CHANGE | COMPRESSED_CHANGE) {
+            return None;
+        }
+        out.push(&rest[..whole]);
+        rest = r.0;
+    }
+    Some(out)
+}
+
 /// The inflated size of deflated `data`, or `None` past `max`.
 fn inflated(data: &[u8], max: u64) -> Option<u64> {
     let mut decoder = flate2::bufread::DeflateDecoder::new(data).take(max.saturating_add(1));
@@ -189,6 +216,43 @@ mod tests {
         leb(data.len() as u64, &mut out);
         out.extend(data);
         out
+    }
+
+    #[test]
+    fn change_chunks_split_a_body_into_its_changes_and_refuse_documents() {
+        let mut doc = AutoCommit::new();
+        let text = doc
+            .put_object(ROOT, "text", automerge::ObjType::Text)
+            .expect("text");
+        doc.commit();
+        let base = doc.get_heads();
+        for i in 0..3 {
+            doc.splice_text(&text, 0, 0, &format!("{i} "))
+                .expect("splice");
+            doc.commit();
+        }
+        let mut body = doc.save_after(&base);
+        // A large change travels as a compressed change chunk.
+        doc.put(ROOT, "big", "x".repeat(100_000)).expect("put");
+        doc.commit();
+        let mut big = doc.get_last_local_change().expect("a change");
+        body.extend_from_slice(big.bytes().as_ref());
+        let chunks = change_chunks(&body).expect("change chunks");
+        let hashes: Vec<_> = chunks
+            .iter()
+            .map(|c| automerge::Change::try_from(*c).expect("a change").hash())
+            .collect();
+        let expected: Vec<_> = doc
+            .get_changes(&base)
+            .iter()
+            .map(automerge::Change::hash)
+            .collect();
+        assert_eq!(hashes, expected);
+        assert!(chunks.iter().any(|c| c[8] == COMPRESSED_CHANGE));
+        assert_eq!(change_chunks(&doc.save()), None, "a saved document");
+        assert_eq!(change_chunks(&body[..body.len() - 1]), None, "truncated");
+        assert_eq!(change_chunks(b"not automerge"), None);
+        assert_eq!(change_chunks(&[]), Some(vec![]));
     }
 
     #[test]

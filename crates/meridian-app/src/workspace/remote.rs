@@ -110,6 +110,39 @@ impl Documents for Workspace {
         Ok(merged)
     }
 
+    async fn ready(&self, doc: &str, bytes: &[u8]) -> Result<bool, SyncError> {
+        let Some(chunks) = meridian_sync::inflate::change_chunks(bytes) else {
+            return Ok(true);
+        };
+        let Ok(changes) = chunks
+            .into_iter()
+            .map(automerge::Change::try_from)
+            .collect::<Result<Vec<_>, _>>()
+        else {
+            return Ok(true); // The merge says what is wrong with it.
+        };
+        let brought: std::collections::HashSet<ChangeHash> =
+            changes.iter().map(automerge::Change::hash).collect();
+        let id = doc_id(doc)?;
+        let needs_doc = changes
+            .iter()
+            .any(|c| c.deps().iter().any(|d| !brought.contains(d)));
+        if !needs_doc {
+            return Ok(true);
+        }
+        if !self.exists(&id).await.map_err(to_sync)? {
+            return Ok(false);
+        }
+        let handle = self.open_doc(&id).await.map_err(to_sync)?;
+        let mut open = handle.lock().await;
+        let held = open.doc.document();
+        Ok(changes.iter().all(|c| {
+            c.deps()
+                .iter()
+                .all(|d| brought.contains(d) || held.get_change_meta_by_hash(d).is_some())
+        }))
+    }
+
     fn has_document(&self, doc: &str) -> bool {
         doc.parse::<DocId>()
             .ok()
@@ -149,6 +182,21 @@ fn assert_send<T: Send>(_: T) {}
 #[allow(dead_code)]
 fn futures_are_send(ws: &Workspace) {
     assert_send(Documents::stored_heads(ws));
+}
+
+/// Whether `doc` holds every change of `bytes`, a body of change chunks: while other
+/// changes of the document wait for a dependency that has not arrived, this one's may all
+/// be in, and its envelope is then applied (not retried, and counted in what this device
+/// holds). A saved document, or bytes that do not parse, answer false.
+fn holds_all(doc: &mut AutoCommit, bytes: &[u8]) -> bool {
+    let Some(chunks) = meridian_sync::inflate::change_chunks(bytes) else {
+        return false;
+    };
+    let doc = doc.document();
+    chunks.into_iter().all(|chunk| {
+        automerge::Change::try_from(chunk)
+            .is_ok_and(|change| doc.get_change_meta_by_hash(&change.hash()).is_some())
+    })
 }
 
 fn unsealed(doc: &mut AutoCommit, sealed: &[ChangeHash]) -> Option<Unsealed> {
@@ -245,7 +293,7 @@ impl Workspace {
             )))
         })?;
         let heads = open.doc.get_heads();
-        let complete = open.doc.get_missing_deps(&[]).is_empty();
+        let complete = open.doc.get_missing_deps(&[]).is_empty() || holds_all(&mut open.doc, bytes);
         let object = match meridian_core::read_any(&open.doc) {
             Ok(object) => object,
             // A new document whose first changes have not arrived yet.

@@ -934,3 +934,141 @@ fn a_relay_address_without_its_path_works_and_a_wrong_path_is_explained() {
         started.elapsed()
     );
 }
+
+/// Runs `meridian sync --once` on `dir` with at most `limit` envelopes waiting for a
+/// missing dependency per document (`MERIDIAN_MAX_WAITING`).
+fn once_with_waiting_limit(dir: &Path, limit: u64) {
+    let out = Command::new(env!("CARGO_BIN_EXE_meridian"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["sync", "--once", "--timeout", "1m"])
+        .env_remove("MERIDIAN_DATA_DIR")
+        .env("MERIDIAN_KEYCHAIN", "off")
+        .env("MERIDIAN_NO_LAN", "1")
+        .env("MERIDIAN_MAX_WAITING", limit.to_string())
+        .output()
+        .expect("run meridian");
+    assert!(
+        out.status.success(),
+        "sync failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `(waiting, set aside)` envelopes of `doc` in a device's `sync.db`.
+fn waiting(dir: &Path, doc: &str) -> (i64, i64) {
+    let db = rusqlite::Connection::open(dir.join("sync.db")).expect("open sync.db");
+    db.query_row(
+        "SELECT COUNT(*) FILTER (WHERE applied = 0), COUNT(*) FILTER (WHERE applied = 2)
+         FROM envelopes WHERE doc = ?1",
+        [doc],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .expect("read sync.db")
+}
+
+/// Marks document `doc` of device `dir` as sealed at its current heads without sending
+/// anything: the change just made never leaves the device, and every later envelope of
+/// the document depends on it (a misbehaving member, as far as the others can tell).
+fn withhold_last_change(dir: &Path, doc: &str) {
+    let store = rusqlite::Connection::open(dir.join("workspace.db")).expect("open store");
+    // The store's heads of the document: those of its last chunk, else of its snapshot
+    // (32 bytes per hash, as `sync.db` keeps them).
+    let bytes: Vec<u8> = store
+        .query_row(
+            "SELECT COALESCE((SELECT c.heads FROM chunks c WHERE c.doc_id = d.id
+                              ORDER BY c.seq DESC LIMIT 1), d.heads)
+             FROM docs d WHERE d.id = ?1",
+            [doc],
+            |r| r.get(0),
+        )
+        .expect("heads");
+    assert!(!bytes.is_empty() && bytes.len() % 32 == 0);
+    let sync = rusqlite::Connection::open(dir.join("sync.db")).expect("open sync.db");
+    sync.execute(
+        "INSERT INTO sealed (doc, heads) VALUES (?1, ?2)
+         ON CONFLICT(doc) DO UPDATE SET heads = excluded.heads",
+        rusqlite::params![doc, bytes],
+    )
+    .expect("write sealed");
+}
+
+#[test]
+fn changes_waiting_for_a_dependency_that_never_comes_are_bounded_and_others_still_apply() {
+    let relay_dir = tempfile::tempdir().expect("test step");
+    let relay = Relay::start(relay_dir.path());
+    let a = init();
+    let b = join(a.path(), &relay, "Bo", "editor");
+    ok(
+        a.path(),
+        &["page", "new", "--title", "Poisoned", "--body", "One.\n"],
+    );
+    ok(
+        a.path(),
+        &["page", "new", "--title", "Healthy", "--body", "Fine.\n"],
+    );
+    let poisoned = page_id(a.path(), "Poisoned");
+    let healthy = page_id(a.path(), "Healthy");
+    once(a.path());
+    once_with_waiting_limit(b.path(), 3);
+    assert_eq!(page(b.path(), &poisoned)["body"], "One.\n");
+
+    // A makes a change it never sends; its next six envelopes of the page depend on it.
+    ok(
+        a.path(),
+        &["page", "edit", &poisoned, "--body", "One. Two.\n"],
+    );
+    withhold_last_change(a.path(), &poisoned);
+    for i in 0..6 {
+        let body = format!("One. Two. {i}\n");
+        ok(a.path(), &["page", "edit", &poisoned, "--body", &body]);
+        once(a.path());
+    }
+    // Another page's changes are unaffected.
+    ok(
+        a.path(),
+        &["page", "edit", &healthy, "--body", "Fine, still.\n"],
+    );
+    once(a.path());
+
+    once_with_waiting_limit(b.path(), 3);
+    let (waiting_now, aside) = waiting(b.path(), &poisoned);
+    assert_eq!(
+        (waiting_now, aside),
+        (3, 3),
+        "three wait, three are set aside"
+    );
+    assert_eq!(
+        page(b.path(), &poisoned)["body"],
+        "One.\n",
+        "nothing applied out of order"
+    );
+    assert_eq!(page(b.path(), &healthy)["body"], "Fine, still.\n");
+    let status = ok(b.path(), &["sync-status"]);
+    assert!(
+        status.contains("3 change batches from other devices are set aside in 1 document(s)"),
+        "{status}"
+    );
+
+    // Syncing again neither loses what is set aside nor lets it grow past the limit.
+    once_with_waiting_limit(b.path(), 3);
+    assert_eq!(waiting(b.path(), &poisoned), (3, 3));
+
+    // Once the withheld change arrives (A forgets what it sealed and seals the whole
+    // document again), everything waiting and everything set aside is applied.
+    let sync = rusqlite::Connection::open(a.path().join("sync.db")).expect("open sync.db");
+    sync.execute("DELETE FROM sealed WHERE doc = ?1", [&poisoned])
+        .expect("forget sealed");
+    drop(sync);
+    ok(
+        a.path(),
+        &["page", "edit", &poisoned, "--body", "One. Two. Three.\n"],
+    );
+    once(a.path());
+    once_with_waiting_limit(b.path(), 3);
+    assert_eq!(waiting(b.path(), &poisoned), (0, 0));
+    assert_eq!(page(b.path(), &poisoned)["body"], "One. Two. Three.\n");
+    let status = ok(b.path(), &["sync-status"]);
+    assert!(!status.contains("set aside"), "{status}");
+    drop(relay);
+}

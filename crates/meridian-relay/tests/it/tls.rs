@@ -131,3 +131,85 @@ async fn devices_sync_over_tls_pinning_the_printed_fingerprint() {
     relay.child.kill().expect("kill");
     relay.child.wait().expect("reaped");
 }
+
+/// Whether the relay closes `tcp` within `within` without our sending anything.
+async fn closed_by_relay(tcp: &mut TcpStream, within: std::time::Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 64];
+    matches!(
+        tokio::time::timeout(within, tcp.read(&mut buf)).await,
+        Ok(Ok(0) | Err(_))
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_handshakes_in_progress_are_bounded_per_address_and_in_all() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut relay = start_with(
+        dir.path(),
+        &[
+            "--tls-self-signed",
+            "--max-connections-per-ip",
+            "3",
+            "--handshake-timeout-secs",
+            "4",
+        ],
+    )
+    .await;
+    let pin = parse_pin(relay.fingerprint.as_deref().expect("fingerprint"));
+    let addr = host_port(&relay.url);
+    // Three sockets that never say hello hold this address's three places.
+    let mut silent = Vec::new();
+    for _ in 0..3 {
+        silent.push(TcpStream::connect(&addr).await.expect("connect"));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut fourth = TcpStream::connect(&addr).await.expect("connect");
+    assert!(
+        closed_by_relay(&mut fourth, Duration::from_secs(2)).await,
+        "a fourth handshake from the address is closed at once"
+    );
+    for tcp in &mut silent {
+        assert!(
+            !closed_by_relay(tcp, Duration::from_millis(100)).await,
+            "the first three wait for their hello"
+        );
+    }
+    assert!(
+        connect_pinned(&relay.url, pin).await.is_err(),
+        "no place for a device either, while they hold them"
+    );
+    // The silent ones are dropped after the handshake timeout, and a device gets in.
+    for tcp in &mut silent {
+        assert!(
+            closed_by_relay(tcp, Duration::from_secs(8)).await,
+            "timed out"
+        );
+    }
+    let mut a = create_workspace(41);
+    let socket = connect_pinned(&relay.url, pin).await.expect("pinned TLS");
+    let mut ca = a.register_on(socket).await;
+    a.put("after", "the flood");
+    assert!(ca.sync(&mut a).await);
+    relay.child.kill().expect("kill");
+    relay.child.wait().expect("reaped");
+
+    // The bound over all addresses is the relay's bound on sockets not logged in.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut relay = start_with(
+        dir.path(),
+        &["--tls-self-signed", "--max-pending-logins", "2"],
+    )
+    .await;
+    let addr = host_port(&relay.url);
+    let _held = (
+        TcpStream::connect(&addr).await.expect("connect"),
+        TcpStream::connect(&addr).await.expect("connect"),
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut third = TcpStream::connect(&addr).await.expect("connect");
+    assert!(closed_by_relay(&mut third, Duration::from_secs(2)).await);
+    relay.child.kill().expect("kill");
+    relay.child.wait().expect("reaped");
+}
