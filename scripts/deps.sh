@@ -64,6 +64,33 @@ meridian_deps() {
   fi
 }
 
+# Builds the UI into ui/dist unless its sources are unchanged since the last build here.
+# The app embeds ui/dist and cargo rebuilds it whenever those files are rewritten (even
+# with the same bytes), so a second `scripts/run.sh` must not rebuild the UI for nothing.
+# The stamp is a hash of every file the build reads (sources, HTML entries, configs, lock).
+meridian_ui_build() {
+  local ui="$MERIDIAN_ROOT/ui" stamp="$MERIDIAN_ROOT/ui/node_modules/.meridian-dist" hash
+  hash=$(cd "$ui" && find src index.html bench.html package.json package-lock.json svelte.config.js \
+      vite.config.ts tsconfig.json tsconfig.app.json tsconfig.node.json -type f -print0 2>/dev/null \
+    | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+  if [ -f "$ui/dist/index.html" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then
+    echo "==> UI unchanged since its last build (ui/dist)"
+    return
+  fi
+  npm --prefix "$ui" run build
+  echo "$hash" >"$stamp"
+}
+
+# The release programs, built by one cargo invocation with one feature set wherever a
+# release build is made (scripts/run.sh, scripts/package.sh, the end-to-end test on the
+# release app, scripts/bench-desktop.sh), so that they all share one set of compiled
+# dependencies in $CARGO_TARGET_DIR/release: the app, the `meridian` CLI, and B7's
+# hello-world peer (same tauri, same features; it adds one small link). Build the UI first.
+meridian_release_build() {
+  cargo build --locked --release --manifest-path "$MERIDIAN_ROOT/Cargo.toml" \
+    -p meridian-desktop -p meridian-cli -p hello-tauri
+}
+
 # Builds every crate of the workspace once for the tests: the test targets and the programs
 # (the desktop app, `meridian`, `meridian-relay`) with one feature set. Building the app
 # alone (`-p meridian-desktop`) or the CLI and relay alone would resolve other features for
@@ -75,11 +102,24 @@ meridian_build_for_tests() {
 }
 
 # The environment under which the desktop end-to-end test (tests/it/desktop) must run and
-# fails loudly if anything is missing, with the programs meridian_build_for_tests built.
+# fails loudly if anything is missing, with the programs meridian_build_for_tests built
+# (the CLI and relay beside the app are those debug builds).
 meridian_e2e_env() {
   export PATH="$HOME/.cargo/bin:$PATH"
   export MERIDIAN_E2E=1
-  export MERIDIAN_DESKTOP_BIN="$CARGO_TARGET_DIR/debug/meridian-desktop"
+  # The suite drives the release app, the one users run, which meridian_release_build (or
+  # scripts/package.sh) built, and tests the .deb that scripts/package.sh deb made from it.
+  # MERIDIAN_PROFILE=debug drives the debug app meridian_build_for_tests built instead, and
+  # skips the package test.
+  local profile="${MERIDIAN_PROFILE:-release}"
+  export MERIDIAN_DESKTOP_BIN="$CARGO_TARGET_DIR/$profile/meridian-desktop"
+  if [ "$profile" = release ]; then
+    local deb
+    deb=$(find "$CARGO_TARGET_DIR/release/bundle/deb" -maxdepth 1 -name '*.deb' 2>/dev/null | head -n 1)
+    export MERIDIAN_DEB="${deb:-$CARGO_TARGET_DIR/release/bundle/deb/Meridian_0.1.0_amd64.deb}"
+  else
+    unset MERIDIAN_DEB
+  fi
   # The sync scenarios run a real relay and a CLI device beside the app.
   export MERIDIAN_CLI_BIN="$CARGO_TARGET_DIR/debug/meridian"
   export MERIDIAN_RELAY_BIN="$CARGO_TARGET_DIR/debug/meridian-relay"

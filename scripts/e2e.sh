@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The desktop end-to-end test alone, from nothing: builds the UI and the workspace the way
-# scripts/test.sh does (meridian_build_for_tests), then runs the WebDriver test against the
-# app (tests/it/desktop) with MERIDIAN_E2E=1, under which it must run and fails loudly if
-# anything is missing. Screenshots land in artifacts/e2e/. scripts/test.sh runs the same
-# test inside its one `cargo test --workspace`.
+# scripts/test.sh does (meridian_build_for_tests, then the release app and its .deb with
+# scripts/package.sh deb), then runs the WebDriver test against the release app
+# (tests/it/desktop; MERIDIAN_PROFILE=debug: the debug app) with MERIDIAN_E2E=1, under
+# which it must run and fails loudly if anything is missing. Screenshots land in
+# artifacts/e2e/. scripts/test.sh runs the same test inside its one `cargo test --workspace`.
 #
 # Needs: Node + npm, the Tauri Debian packages, webkit2gtk-driver, xvfb, xauth, and
 # `cargo install tauri-driver --version 2.1.0 --locked`.
@@ -13,8 +14,12 @@ meridian_deps test
 root="$MERIDIAN_ROOT"
 start=$(date +%s)
 
-npm --prefix "$root/ui" run build >&2
+meridian_ui_build >&2
 meridian_build_for_tests >&2
+# The suite drives the release app and tests its .deb (MERIDIAN_PROFILE=debug: the debug app).
+if [ "${MERIDIAN_PROFILE:-release}" = release ]; then
+  "$root/scripts/package.sh" deb >&2
+fi
 built=$(date +%s)
 echo "built in $((built - start)) s" >&2
 

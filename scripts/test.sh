@@ -17,13 +17,18 @@ step "UI: formatting, type check, unit tests, build"
 npm --prefix ui run format:check
 npm --prefix ui run check
 npm --prefix ui test
-npm --prefix ui run build
+meridian_ui_build
 
 step "cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 
 step "cargo build: every crate once for the tests, with the programs the end-to-end test runs"
 meridian_build_for_tests
+
+if [ "${MERIDIAN_PROFILE:-release}" = release ]; then
+  step "the release app and its .deb (scripts/package.sh deb): the end-to-end test drives them"
+  ./scripts/package.sh deb
+fi
 
 step "cargo test, with the real desktop app end to end through WebDriver"
 meridian_e2e_env

@@ -7,9 +7,11 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use meridian_app::{NotificationBatch, Workspace};
+use meridian_app::core::Kind;
+use meridian_app::{Event, NotificationBatch, Workspace};
 use tauri::AppHandle;
 use tauri_plugin_notification::NotificationExt;
+use tokio::sync::broadcast::error::TryRecvError;
 
 use crate::events;
 
@@ -20,19 +22,50 @@ pub fn start(app: AppHandle, ws: Workspace) {
             if let Err(error) = tick(&app, &ws).await {
                 tracing::warn!(%error, "cannot compute notifications");
             }
-            // Wake on the next change or after 30 s, whichever comes first.
-            let _ = tokio::time::timeout(Duration::from_secs(30), changes.recv()).await;
+            // Wake on the next change notifications can depend on, or after 30 s, whichever
+            // comes first. A page (every keystroke in the editor is a change) or the
+            // workspace document never makes one: computing them reads every thread,
+            // meeting, decision, check-in and task, far too much per keystroke.
+            let _ = tokio::time::timeout(Duration::from_secs(30), async {
+                loop {
+                    match changes.recv().await {
+                        Ok(event) if !concerns_notifications(&event) => continue,
+                        _ => break,
+                    }
+                }
+            })
+            .await;
+            // A burst of changes (an import, a sync) is one computation.
+            tokio::time::sleep(SETTLE).await;
+            while let Ok(_) | Err(TryRecvError::Lagged(_)) = changes.try_recv() {}
         }
     });
 }
 
+/// How long the notifier lets a burst of changes settle before computing again.
+const SETTLE: Duration = Duration::from_millis(100);
+
+/// Whether a change can make or release a notification (see `views::notifications`: pages
+/// and the workspace document are not read).
+fn concerns_notifications(event: &Event) -> bool {
+    !matches!(event.summary().kind, Kind::Page | Kind::Workspace)
+}
+
 async fn tick(app: &AppHandle, ws: &Workspace) -> Result<(), meridian_app::Error> {
     let now: DateTime<Utc> = DateTime::from_timestamp_millis(ws.now_ms()).unwrap_or_default();
-    // First run: start from now rather than replay the workspace's history.
-    let since = ws.notified_until()?.unwrap_or(now);
+    // First run: start from now rather than replay the workspace's history. The mark is
+    // read and written (a durable commit) off the async runtime.
+    let w = ws.clone();
+    let since = tokio::task::spawn_blocking(move || w.notified_until())
+        .await
+        .map_err(|_| meridian_app::Error::Stopped)??
+        .unwrap_or(now);
     let batch = ws.notifications(since, Some(now)).await?;
     show(app, &batch);
-    ws.set_notified_until(now)?;
+    let w = ws.clone();
+    tokio::task::spawn_blocking(move || w.set_notified_until(now))
+        .await
+        .map_err(|_| meridian_app::Error::Stopped)??;
     Ok(())
 }
 

@@ -233,10 +233,22 @@ pub struct ExportReport {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    ObjectCreated { summary: ObjectSummary },
-    ObjectChanged { summary: ObjectSummary },
-    ObjectTrashed { summary: ObjectSummary },
-    ObjectRestored { summary: ObjectSummary },
+    ObjectCreated {
+        summary: ObjectSummary,
+    },
+    ObjectChanged {
+        summary: ObjectSummary,
+    },
+    ObjectTrashed {
+        summary: ObjectSummary,
+    },
+    ObjectRestored {
+        summary: ObjectSummary,
+    },
+    /// Deleted for good (purged from the trash) here or on another device: it is gone.
+    ObjectPurged {
+        summary: ObjectSummary,
+    },
 }
 
 impl Event {
@@ -245,7 +257,8 @@ impl Event {
             Event::ObjectCreated { summary }
             | Event::ObjectChanged { summary }
             | Event::ObjectTrashed { summary }
-            | Event::ObjectRestored { summary } => summary,
+            | Event::ObjectRestored { summary }
+            | Event::ObjectPurged { summary } => summary,
         }
     }
 }

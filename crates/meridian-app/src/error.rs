@@ -26,6 +26,16 @@ pub enum Error {
     },
     #[error("{id} is a {kind}: the workspace and its charter cannot be moved to the trash")]
     NotTrashable { id: DocId, kind: Kind },
+    /// Catch-up: only objects people work on can be followed.
+    #[error(
+        "{id} is a {kind}: only pages, decisions, meetings, threads, check-ins and tasks can be followed"
+    )]
+    NotFollowable { id: DocId, kind: Kind },
+    /// Catch-up: a point to mark seen that is not a document's heads.
+    #[error(
+        "{0:?} is not a version of a document (change hashes of 64 hex digits, comma-separated, as `meridian catch-up --json` prints them)"
+    )]
+    BadHeads(String),
     #[error(
         "no workspace in {0}: run `meridian init --name NAME --me NAME --tz ZONE` first, or pass the right --data-dir"
     )]
@@ -60,6 +70,26 @@ pub enum Error {
     Damaged { file: PathBuf, detail: String },
     #[error("the engine stopped while the command ran")]
     Stopped,
+    #[error("{0} has no report in the what-merged list (`meridian merged` lists them)")]
+    NoMergeReport(DocId),
+    #[error("the what-merged report of {id} has {entries} entries (0 to {}): there is no entry {entry}", entries.saturating_sub(1))]
+    NoMergeEntry {
+        id: DocId,
+        entry: usize,
+        entries: usize,
+    },
+    #[error(
+        "{0} is not in the trash: only an object in the trash can be deleted for good (`meridian trash ID` first)"
+    )]
+    NotInTrash(DocId),
+    #[error(
+        "{id} is a {kind}: only pages, decisions, meetings, threads, check-ins and tasks can be deleted for good (other objects refer to members, the workspace and its charter)"
+    )]
+    NotPurgeable { id: DocId, kind: Kind },
+    #[error(
+        "this would move {count} objects to the trash at once (more than {limit}): confirm it (`--yes`, or the app's dialog) if that is what you want"
+    )]
+    TrashMany { count: usize, limit: usize },
     #[error(transparent)]
     Search(#[from] meridian_search::Error),
     #[error(
@@ -73,6 +103,9 @@ pub enum Error {
     /// the text says which and what to do.
     #[error("{0}")]
     Mirror(String),
+    /// A point in an object's history that names no version of it.
+    #[error(transparent)]
+    History(#[from] meridian_core::history::PointError),
     /// A file of the sample workspace bundled with this build does not import: a defect of
     /// the build, never of the user's data.
     #[error(
@@ -111,7 +144,9 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         use meridian_store::Error as S;
         match self {
-            Error::NotFound(_) | Error::NoSuchMember { .. } => ErrorKind::NotFound,
+            Error::NotFound(_) | Error::NoSuchMember { .. } | Error::NoMergeReport(_) => {
+                ErrorKind::NotFound
+            }
             Error::Store(S::DocNotFound(_)) => ErrorKind::NotFound,
             Error::Store(S::HeadsMismatch { .. } | S::CorruptDoc { .. } | S::Corrupt { .. }) => {
                 ErrorKind::Corrupt
@@ -126,12 +161,20 @@ impl Error {
             Error::Rule(_)
             | Error::WrongKind { .. }
             | Error::NotTrashable { .. }
+            | Error::NoMergeEntry { .. }
+            | Error::NotInTrash(_)
+            | Error::NotPurgeable { .. }
+            | Error::TrashMany { .. }
+            | Error::NotFollowable { .. }
+            | Error::BadHeads(_)
             | Error::AlreadyInitialised(_) => ErrorKind::Invalid,
             Error::Vault(_) => ErrorKind::Invalid,
             Error::NotInitialised(_) | Error::UnfinishedCreate(_) => ErrorKind::NotInitialised,
             Error::DataDir { .. } | Error::Write { .. } => ErrorKind::Io,
             Error::Stopped | Error::SampleContent { .. } => ErrorKind::Internal,
             Error::Search(meridian_search::Error::Query(_)) => ErrorKind::Invalid,
+            Error::History(meridian_core::history::PointError::Unknown(_)) => ErrorKind::NotFound,
+            Error::History(_) => ErrorKind::Invalid,
             Error::Search(_) | Error::SearchUnavailable => ErrorKind::Storage,
             Error::Sync(SyncError::Storage(_)) => ErrorKind::Storage,
             Error::Sync(SyncError::Invalid(_)) | Error::Mirror(_) => ErrorKind::Invalid,

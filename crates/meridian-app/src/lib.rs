@@ -21,7 +21,13 @@ pub use api::*;
 pub use clock::{Clock, SystemClock, parse_rfc3339_ms};
 pub use error::{ApiError, Error, ErrorKind};
 pub use sample::{SAMPLE_FILES, SampleFile};
-pub use workspace::{RecoveryReport, Snapshot, Workspace, default_data_dir, item_id};
+pub use workspace::{
+    CatchUpGroup, CatchUpView, Following, RecoveryReport, Snapshot, Workspace, default_data_dir,
+    item_id,
+};
+pub use workspace::{MergeEntry, MergeReport, TRASH_GUARD, TrashedObject};
+pub use workspace::{PagePreview, Work};
 
 pub use meridian_core as core;
 pub use meridian_search as search;
+pub use workspace::{CURRENT, HISTORY_PAGE, HistoryEntry, HistoryPage, Version, VersionDiff};

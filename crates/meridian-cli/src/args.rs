@@ -154,12 +154,42 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
-    /// Show one object in full
-    Show { id: DocId },
-    /// Move an object to the trash (on every device of the workspace once synced)
-    Trash { id: DocId },
-    /// Bring an object back from the trash (`list --all` shows what is there)
-    Restore { id: DocId },
+    /// Show one object in full; with --at, as it was then (read-only)
+    Show {
+        id: DocId,
+        /// A point in its history: a change id from `meridian history` (several joined by
+        /// commas), or an RFC 3339 time (every change made by then)
+        #[arg(long, value_name = "RFC3339|CHANGE")]
+        at: Option<String>,
+    },
+    /// The timeline of an object's changes, newest first: who, when (on my clock), from
+    /// which device, what changed
+    History {
+        id: DocId,
+        /// How many entries
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Skip this many newer entries (the previous page's advice says how many)
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+    },
+    /// The difference between two points of an object's history, field by field (prose
+    /// as words added and removed); a point is a change id, an RFC 3339 time or `current`
+    Diff { id: DocId, from: String, to: String },
+    /// Move objects to the trash (on every device of the workspace once synced); `trash
+    /// list|restore|purge` for what is there
+    Trash(TrashArgs),
+    /// What merged: objects a sync merged with this device's concurrent offline edits,
+    /// what each side did, and bringing back text a side lost
+    Merged(MergedArgs),
+    /// Bring an object back from the trash (`list --all` shows what is there); with --to,
+    /// restore an earlier version instead, as a new edit that syncs
+    Restore {
+        id: DocId,
+        /// The version to restore: a change id from `meridian history`, or an RFC 3339 time
+        #[arg(long, value_name = "POINT")]
+        to: Option<String>,
+    },
     /// Pages of the knowledge base
     #[command(subcommand)]
     Page(PageCmd),
@@ -199,6 +229,25 @@ pub enum Command {
         #[arg(long, default_value = "now")]
         deliver: String,
     },
+    /// What others changed since this device last looked that concerns me, grouped and
+    /// ranked: decisions asking me, threads waiting on me, mentions, meetings, pages I own
+    /// or follow (with what changed), tasks for me, my team's check-in answers
+    #[command(name = "catch-up")]
+    CatchUp {
+        /// Since this instant, RFC 3339, instead of since I last marked it seen
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// Mark a catch-up item seen (this device only), or everything with --all
+    Seen {
+        id: Option<DocId>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Follow an object: its changes by others show in my catch-up (synced: my member data)
+    Follow { id: DocId },
+    /// Stop following an object
+    Unfollow { id: DocId },
     /// What waits for me: replies by my reply-by, feedback, agendas, check-ins, tasks
     Inbox {
         /// Whose inbox (name or id) [default: me]
@@ -826,4 +875,68 @@ pub enum RelayCommand {
         /// e.g. wss://relay-2.example.org:7447/sync
         url: String,
     },
+}
+
+/// `meridian trash ID…` moves objects to the trash; its subcommands read and empty it.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct TrashArgs {
+    #[command(subcommand)]
+    pub command: Option<TrashCmd>,
+    /// The objects to move to the trash
+    pub ids: Vec<DocId>,
+    /// Also move the sub-pages of these pages (all levels)
+    #[arg(long)]
+    pub with_subpages: bool,
+    /// Confirm moving more than 5 objects at once
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrashCmd {
+    /// What is in the trash, with who moved it there and when
+    List,
+    /// Bring an object back from the trash
+    Restore { id: DocId },
+    /// Delete an object in the trash for good, on every device of the workspace (it
+    /// cannot be restored, and changes to it from other devices are ignored from then on)
+    Purge {
+        id: DocId,
+        /// Confirm: without it nothing is deleted
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// `meridian merged` lists the what-merged reports; its subcommands act on one.
+#[derive(Debug, Args)]
+pub struct MergedArgs {
+    #[command(subcommand)]
+    pub command: Option<MergedCmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MergedCmd {
+    /// Remove an object's report from the list
+    Dismiss { id: DocId },
+    /// Bring back, as a new edit that syncs, what a side lost in a merge of this object
+    Restore {
+        id: DocId,
+        /// The entry of the report (as numbered by `meridian merged`) [default: the first
+        /// with something to bring back]
+        #[arg(long)]
+        entry: Option<usize>,
+        /// Whose version to bring back [default: this device's, if it lost something]
+        #[arg(long, value_enum)]
+        side: Option<MergeSide>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MergeSide {
+    /// This device's version
+    Mine,
+    /// The other device's version
+    Theirs,
 }

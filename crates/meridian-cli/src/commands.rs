@@ -8,8 +8,8 @@ use meridian_app::sync::Routes;
 use crate::args::*;
 use crate::output::{Done, Reply};
 use crate::{
-    charter, checkins, decisions, meetings, members, mirror, pages, search, sync, tasks, threads,
-    views, workspace,
+    catchup, charter, checkins, decisions, history, meetings, members, mirror, pages, search, sync,
+    tasks, threads, trash, views, workspace,
 };
 
 /// Runs one command. `None`: nothing to print (`sync` until interrupted).
@@ -90,9 +90,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<Option<Reply>> {
         Command::Import { dir } => workspace::import(&ws, &dir).await?,
         Command::Export { dir, format } => workspace::export(&ws, &dir, format).await?,
         Command::List { kind, all } => workspace::list(&ws, kind, all).await?,
-        Command::Show { id } => workspace::show(&ws, &id).await?,
-        Command::Trash { id } => workspace::trash(&ws, &id).await?,
-        Command::Restore { id } => workspace::restore(&ws, &id).await?,
+        Command::Show { id, at: None } => workspace::show(&ws, &id).await?,
+        Command::Show { id, at: Some(at) } => history::show_at(&ws, &id, &at).await?,
+        Command::History { id, limit, offset } => history::history(&ws, &id, offset, limit).await?,
+        Command::Diff { id, from, to } => history::diff(&ws, &id, &from, &to).await?,
+        Command::Trash(args) => trash::trash(&ws, args).await?,
+        Command::Merged(args) => trash::merged(&ws, args).await?,
+        Command::Restore { id, to: None } => workspace::restore(&ws, &id).await?,
+        Command::Restore { id, to: Some(to) } => history::restore_to(&ws, &id, &to).await?,
         Command::Page(cmd) => pages::page(&ws, cmd).await?,
         Command::Decision(cmd) => decisions::decision(&ws, cmd).await?,
         Command::Member(cmd) => members::member(&ws, cmd).await?,
@@ -107,6 +112,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<Option<Reply>> {
             sent_at,
             deliver,
         } => threads::reply_by(&ws, &to, &kind, sent_at.as_deref(), &deliver).await?,
+        Command::CatchUp { since } => catchup::catch_up(&ws, since.as_deref()).await?,
+        Command::Seen { id, all } => catchup::seen(&ws, id, all).await?,
+        Command::Follow { id } => catchup::follow(&ws, &id, true).await?,
+        Command::Unfollow { id } => catchup::follow(&ws, &id, false).await?,
         Command::Inbox { as_member, at } => {
             views::inbox(&ws, as_member.as_deref(), at.as_deref()).await?
         }

@@ -5,10 +5,12 @@
 //! with `--json`). Errors go to stderr with a non-zero exit code and say what to do.
 
 mod args;
+mod catchup;
 mod charter;
 mod checkins;
 mod commands;
 mod decisions;
+mod history;
 mod input;
 mod meetings;
 mod members;
@@ -19,6 +21,7 @@ mod search;
 mod sync;
 mod tasks;
 mod threads;
+mod trash;
 mod views;
 mod workspace;
 

@@ -26,6 +26,8 @@ pub trait ObjectSchema: Reconcile + Hydrate + Clone + Sized {
     /// so transition rules (e.g. decision status) can be checked.
     fn validate(&self, previous: Option<&Self>, ctx: &Context<'_>) -> Result<(), Error>;
     fn into_object(self) -> Object;
+    /// The object, if `object` is of this kind.
+    fn from_object(object: &Object) -> Option<&Self>;
 }
 
 /// Any object, tagged by kind: what `show` returns.

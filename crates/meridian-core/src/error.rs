@@ -80,4 +80,12 @@ pub enum Error {
     },
     #[error("automerge rejected the edit: {0}")]
     Automerge(#[from] automerge::AutomergeError),
+    #[error("`{0}` is not a point of this object's history (a change hash: 64 hex digits)")]
+    BadMergePoint(String),
+    #[error("nothing of that side was lost in this merge: there is nothing to restore")]
+    NothingToRestore,
+    #[error(
+        "`{0}` changed since the merge and the merged text is no longer there: restore it by hand from the what-merged list or the object's history"
+    )]
+    RestoreStale(String),
 }

@@ -8,12 +8,16 @@
 pub mod diff;
 mod doc;
 mod error;
+pub mod history;
 mod ids;
 mod labels;
 pub mod links;
+pub mod mentions;
+pub mod merged;
 pub mod norms;
 mod objects;
 mod prose;
+pub mod purge;
 pub mod time;
 mod validate;
 pub mod views;

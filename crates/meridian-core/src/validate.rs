@@ -151,6 +151,12 @@ impl ObjectSchema for WorkspaceDoc {
     fn into_object(self) -> Object {
         Object::Workspace(self)
     }
+    fn from_object(object: &Object) -> Option<&Self> {
+        match object {
+            Object::Workspace(x) => Some(x),
+            _ => None,
+        }
+    }
 }
 
 impl ObjectSchema for Member {
@@ -194,6 +200,12 @@ impl ObjectSchema for Member {
     fn into_object(self) -> Object {
         Object::Member(self)
     }
+    fn from_object(object: &Object) -> Option<&Self> {
+        match object {
+            Object::Member(x) => Some(x),
+            _ => None,
+        }
+    }
 }
 
 impl ObjectSchema for Charter {
@@ -219,6 +231,12 @@ impl ObjectSchema for Charter {
     fn into_object(self) -> Object {
         Object::Charter(self)
     }
+    fn from_object(object: &Object) -> Option<&Self> {
+        match object {
+            Object::Charter(x) => Some(x),
+            _ => None,
+        }
+    }
 }
 
 impl ObjectSchema for Page {
@@ -235,6 +253,12 @@ impl ObjectSchema for Page {
     }
     fn into_object(self) -> Object {
         Object::Page(self)
+    }
+    fn from_object(object: &Object) -> Option<&Self> {
+        match object {
+            Object::Page(x) => Some(x),
+            _ => None,
+        }
     }
 }
 
@@ -286,6 +310,12 @@ impl ObjectSchema for Decision {
     fn into_object(self) -> Object {
         Object::Decision(self)
     }
+    fn from_object(object: &Object) -> Option<&Self> {
+        match object {
+            Object::Decision(x) => Some(x),
+            _ => None,
+        }
+    }
 }
 
 impl ObjectSchema for Meeting {
@@ -326,6 +356,12 @@ impl ObjectSchema for Meeting {
     }
     fn into_object(self) -> Object {
         Object::Meeting(self)
+    }
+    fn from_object(object: &Object) -> Option<&Self> {
+        match object {
+            Object::Meeting(x) => Some(x),
+            _ => None,
+        }
     }
 }
 
@@ -373,6 +409,12 @@ impl ObjectSchema for Thread {
     fn into_object(self) -> Object {
         Object::Thread(self)
     }
+    fn from_object(object: &Object) -> Option<&Self> {
+        match object {
+            Object::Thread(x) => Some(x),
+            _ => None,
+        }
+    }
 }
 
 impl ObjectSchema for Checkin {
@@ -407,6 +449,12 @@ impl ObjectSchema for Checkin {
     fn into_object(self) -> Object {
         Object::Checkin(self)
     }
+    fn from_object(object: &Object) -> Option<&Self> {
+        match object {
+            Object::Checkin(x) => Some(x),
+            _ => None,
+        }
+    }
 }
 
 impl ObjectSchema for Task {
@@ -426,5 +474,11 @@ impl ObjectSchema for Task {
     }
     fn into_object(self) -> Object {
         Object::Task(self)
+    }
+    fn from_object(object: &Object) -> Option<&Self> {
+        match object {
+            Object::Task(x) => Some(x),
+            _ => None,
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! the inbox, waiting on others, the team clock and notifications with their digest; the
 //! task list (`tasks`) and each member's check-ins (`checkins`).
 
+pub mod catchup;
 pub mod checkins;
 pub mod tasks;
 

@@ -411,7 +411,11 @@ impl<D: Documents> Net<D> {
         let Some(sealer) = Sealer::new(&self.docs, parts)? else {
             return Ok(0);
         };
-        let stored = self.docs.stored_heads().await?;
+        let since = parts
+            .db
+            .get_str(db::key::SEALED_THROUGH)
+            .map_err(sync_err)?;
+        let (mark, stored) = self.docs.stored_heads_since(since).await?;
         let mut made = 0;
         let mut touched = Vec::new();
         for (id, heads_key) in stored {
@@ -425,6 +429,12 @@ impl<D: Documents> Net<D> {
                 touched.push(id);
             }
         }
+        // Everything written up to the mark is sealed: the next pass looks only at what
+        // is written after it (O(changed), not O(workspace), at every local change).
+        parts
+            .db
+            .set(db::key::SEALED_THROUGH, mark.as_bytes())
+            .map_err(sync_err)?;
         let now = self.docs.now_ms();
         for id in touched {
             if !idle {
@@ -734,9 +744,14 @@ impl<D: Documents> Net<D> {
         let pending = parts.db.own_after(acked).map_err(sync_err)?;
         let last_contact = parts.db.get_str(db::key::LAST_CONTACT).map_err(sync_err)?;
         let last_error = parts.db.get_str(db::key::LAST_ERROR).map_err(sync_err)?;
-        let stored = self.docs.stored_heads().await?;
         let mut unsealed = 0;
         if parts.membership.is_some() {
+            // Documents written since the last complete seal pass (all without one).
+            let since = parts
+                .db
+                .get_str(db::key::SEALED_THROUGH)
+                .map_err(sync_err)?;
+            let (_, stored) = self.docs.stored_heads_since(since).await?;
             for (id, heads_key) in &stored {
                 let sealed = parts.db.sealed(id).map_err(sync_err)?;
                 if self.docs.heads_key(&sealed) != *heads_key {

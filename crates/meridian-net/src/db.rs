@@ -166,6 +166,10 @@ pub mod key {
     /// The relay's session ticket: the ticket's bytes, the last counter used (8 bytes,
     /// little-endian), then the relay URL it is for.
     pub const RELAY_TICKET: &str = "relay_ticket";
+    /// The store's generation mark when a seal pass last found nothing left to seal
+    /// (`Documents::stored_heads_since`): later passes look only at documents written
+    /// since. Removed whenever sealed heads are forgotten.
+    pub const SEALED_THROUGH: &str = "sealed_through";
 }
 
 /// Where an envelope in the log came from.
@@ -1231,7 +1235,7 @@ fn migrate(conn: &mut Connection) -> Result<(), rusqlite::Error> {
         tx.execute_batch(
             "ALTER TABLE envelopes RENAME TO envelopes_v1;
              DELETE FROM sealed;
-             DELETE FROM kv WHERE key IN ('relay_has_mine');",
+             DELETE FROM kv WHERE key IN ('relay_has_mine', 'sealed_through');",
         )?;
     }
     tx.execute_batch(SCHEMA)?;
@@ -1483,7 +1487,7 @@ impl SyncDb {
              UPDATE lan_peers SET has_mine = 0, synced_ms = NULL;",
         )
         .map_err(err)?;
-        for k in [key::RELAY_HAS_MINE, "relay_ticket"] {
+        for k in [key::RELAY_HAS_MINE, "relay_ticket", key::SEALED_THROUGH] {
             tx.execute("DELETE FROM kv WHERE key = ?1", [k])
                 .map_err(err)?;
         }

@@ -52,6 +52,15 @@ pub trait Documents: Clone + Send + Sync + 'static {
     fn stored_heads(&self)
     -> impl Future<Output = Result<Vec<(String, String)>, SyncError>> + Send;
 
+    /// As [`Documents::stored_heads`], for the documents changed since `mark` (a mark this
+    /// returned before) only, or all of them when `mark` is `None` or of another database
+    /// file; with the mark to pass next time. A write after the mark was taken is in the
+    /// next answer.
+    fn stored_heads_since(
+        &self,
+        mark: Option<String>,
+    ) -> impl Future<Output = Result<(String, Vec<(String, String)>), SyncError>> + Send;
+
     /// The key [`Documents::stored_heads`] gives for `heads`.
     fn heads_key(&self, heads: &[ChangeHash]) -> String;
 

@@ -384,6 +384,22 @@ impl Store {
         Ok(out)
     }
 
+    /// One document's current heads ([`heads_key`]), as [`Store::heads_blocking`] gives
+    /// them; `None` when the store does not hold it. For caches keyed by heads (the
+    /// engine's cached page text).
+    pub fn heads_of_blocking(&self, id: &DocId) -> Result<Option<String>, Error> {
+        let raw: Option<Vec<u8>> = self
+            .reader()
+            .prepare_cached(
+                "SELECT COALESCE((SELECT c.heads FROM chunks c WHERE c.doc_id = d.id
+                                  ORDER BY c.seq DESC LIMIT 1), d.heads)
+                 FROM docs d WHERE d.id = ?1",
+            )
+            .and_then(|mut s| s.query_row([id.as_str()], |r| r.get(0)).optional())
+            .map_err(|e| Error::read(&self.inner.path, "the document's heads", e))?;
+        Ok(raw.map(|h| heads_key(&heads::decode_heads(&h).unwrap_or_default())))
+    }
+
     /// The catalog entry of one document, if it exists.
     pub fn entry_blocking(&self, id: &DocId) -> Result<Option<CatalogEntry>, Error> {
         let path = &self.inner.path;
@@ -474,6 +490,18 @@ impl Store {
         let (ack, done) = ack::pair(self.inner.path.clone());
         self.send(Job::PutDerived { rows, done });
         ack
+    }
+
+    /// Deletes document `id` for good: its snapshot, chunks, catalog row and derived row,
+    /// in one transaction on the writer thread (a purge from the trash). Deleting a
+    /// document that is not stored does nothing.
+    pub async fn delete(&self, id: &DocId) -> Result<(), Error> {
+        let (ack, done) = ack::pair(self.inner.path.clone());
+        self.send(Job::Delete {
+            id: id.clone(),
+            done,
+        });
+        ack.await
     }
 
     /// Runs `PRAGMA integrity_check`; anything but "ok" is [`Error::Corrupt`].

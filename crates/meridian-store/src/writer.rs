@@ -77,6 +77,11 @@ pub(crate) enum Job {
         rows: Vec<(DocId, String, Vec<u8>)>,
         done: Completer,
     },
+    /// Deletes a document with its chunks, catalog row and derived row (a purge).
+    Delete {
+        id: DocId,
+        done: Completer,
+    },
     /// Test hook: simulate a full disk by forbidding the file to grow.
     LimitGrowth {
         limited: bool,
@@ -208,6 +213,7 @@ fn completer(job: Job) -> Completer {
         | Job::Compact { done, .. }
         | Job::SetMeta { done, .. }
         | Job::PutDerived { done, .. }
+        | Job::Delete { done, .. }
         | Job::LimitGrowth { done, .. } => done,
     }
 }
@@ -255,6 +261,14 @@ fn apply_batch(
                 for (id, heads, data) in rows {
                     put.execute(params![id.to_string(), heads, data])?;
                 }
+            }
+            Job::Delete { id, .. } => {
+                // Writes of this document queued before the delete must not land after it.
+                flush(&tx, &mut merged)?;
+                tx.prepare_cached("DELETE FROM docs WHERE id = ?1")?
+                    .execute([id.as_str()])?;
+                // Caches keyed by the generation must see the catalog changed.
+                next_generation(&tx)?;
             }
             Job::LimitGrowth { limited, .. } => {
                 let pages: i64 = if *limited {

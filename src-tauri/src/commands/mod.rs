@@ -5,21 +5,27 @@
 //! and handler list; `build.rs` reads the same file for the allowlist, and a test writes the
 //! TypeScript client from it (`client.rs`). Adding a command is a handler plus a table line.
 
+pub mod catchup;
 pub mod charter;
 pub mod checkins;
 pub mod decisions;
+pub mod history;
 pub mod meetings;
 pub mod members;
+pub mod merged;
 pub mod mirror;
 pub mod pages;
 pub mod search;
 pub mod sync;
 pub mod tasks;
 pub mod threads;
+pub mod trash;
 pub mod views;
 pub mod workspace;
 
 // The names the table's types are written with.
+use meridian_app::PagePreview;
+use meridian_app::core::merged::Side;
 use meridian_app::core::norms::{CheckinDigest, Slot};
 use meridian_app::core::{
     Charter, Checkin, Decision, DecisionStatus, DocId, Kind, Meeting, MeetingState, Page, Stance,
@@ -35,6 +41,9 @@ use meridian_app::{
     PagePatch, Posting, RecoveryReport, Shown, SlotQuery, StorageStatus, Summarised, TaskList,
     TaskPatch, TeamView, ThreadKind, UnresolvedLink, WorkspaceInfo,
 };
+use meridian_app::{CatchUpView, Following};
+use meridian_app::{HistoryPage, Version, VersionDiff};
+use meridian_app::{MergeReport, TrashedObject};
 use mirror::MirrorView;
 use sync::{FirstRun, Invitation};
 

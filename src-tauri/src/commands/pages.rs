@@ -1,5 +1,7 @@
 use meridian_app::core::{DocId, Page, TextSplice};
-use meridian_app::{ApiError, Links, NewPage, PageNode, PagePatch, ThreadKind, UnresolvedLink};
+use meridian_app::{
+    ApiError, Links, NewPage, PageNode, PagePatch, PagePreview, ThreadKind, UnresolvedLink,
+};
 
 use super::State;
 
@@ -18,6 +20,15 @@ pub async fn edit_page_body(
     splices: Vec<TextSplice>,
 ) -> Result<(), ApiError> {
     Ok(state.workspace()?.edit_page_body(&id, &splices).await?)
+}
+
+/// A page's cached text, if it is the stored one (see `Workspace::page_preview`).
+pub async fn page_preview(
+    state: State<'_>,
+    id: DocId,
+    max_chars: Option<usize>,
+) -> Result<Option<PagePreview>, ApiError> {
+    Ok(state.workspace()?.page_preview(&id, max_chars).await?)
 }
 
 /// Every page with its parent, for the tree.

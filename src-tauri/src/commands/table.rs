@@ -16,6 +16,28 @@ meridian_commands! {
     workspace::show_object[state](id: DocId) -> Shown,
     workspace::trash_object[state](id: DocId) -> ObjectSummary,
     workspace::restore_object[state](id: DocId) -> ObjectSummary,
+    /// An object's timeline, newest entry first: `limit` entries from `offset`.
+    history::history[state](id: DocId, offset: u32, limit: u32) -> HistoryPage,
+    /// The object as it was at `point` (change ids, an RFC 3339 time, or `current`).
+    history::object_at[state](id: DocId, point: String) -> Version,
+    /// The difference between two points, field by field.
+    history::diff_versions[state](id: DocId, from: String, to: String) -> VersionDiff,
+    /// Restores the version at `point` as a new edit that syncs.
+    history::restore_version[state](id: DocId, point: String) -> ObjectSummary,
+    /// Everything in the trash, with who moved it there and when.
+    trash::trash_list[state]() -> Vec<TrashedObject>,
+    /// How many objects `trashObjects` would move, to ask first past the guard.
+    trash::trash_count[state](ids: Vec<DocId>, with_subpages: bool) -> usize,
+    /// Moves objects to the trash in one action; past the guard it fails (`invalid`) unless `confirmed`.
+    trash::trash_objects[state](ids: Vec<DocId>, with_subpages: bool, confirmed: bool) -> Vec<ObjectSummary>,
+    /// Deletes an object in the trash for good, on every device.
+    trash::purge_object[state](id: DocId) -> (),
+    /// Objects a sync merged with this device's own offline edits, newest first.
+    merged::merge_reports[state]() -> Vec<MergeReport>,
+    /// Removes an object's report from the what-merged list.
+    merged::dismiss_merge[state](id: DocId) -> (),
+    /// Brings back what `side` lost in entry `entry` of the report, as a new edit that syncs.
+    merged::restore_merged[state](id: DocId, entry: Option<usize>, side: Option<Side>) -> MergeReport,
     /// Whether every change made here is saved on disk: `unsaved` changes wait in memory
     /// after the disk refused them (full), and are saved on their own once it has room.
     workspace::storage_status[state]() -> StorageStatus,
@@ -24,6 +46,9 @@ meridian_commands! {
     pages::update_page[state](id: DocId, patch: PagePatch) -> Page,
     /// Editor keystrokes, in the order they were typed; positions count UTF-16 code units.
     pages::edit_page_body[state](id: DocId, splices: Vec<TextSplice>) -> (),
+    /// A page's text from the cache, at once (only if it is the stored text): shown read-only
+    /// while `showObject` loads the document. `maxChars` keeps only the beginning.
+    pages::page_preview[state](id: DocId, max_chars: Option<usize>) -> Option<PagePreview>,
     /// Every page with its parent, for the tree.
     pages::page_tree[state]() -> Vec<PageNode>,
     /// What an object links to and what links to it.
@@ -106,6 +131,16 @@ meridian_commands! {
 
     /// Runs a query of the query language (at most 100 hits).
     search::search[state](query: String, limit: usize) -> Vec<Hit>,
+
+    /// What others changed since this device last looked that concerns me, grouped and ranked.
+    catchup::catch_up[state]() -> CatchUpView,
+    /// Marks one catch-up item seen on this device, at `heads` (the item's) or as it is now.
+    catchup::mark_seen[state](id: DocId, heads: Option<String>) -> (),
+    /// Marks everything seen on this device: the catch-up is empty until others change something.
+    catchup::mark_all_seen[state]() -> (),
+    /// Follows (`on`) or stops following an object; synced as my member data.
+    catchup::follow[state](id: DocId, on: bool) -> Following,
+    catchup::following[state](id: DocId) -> Following,
 
     /// What the first-run screen proposes (null once a workspace exists).
     sync::first_run[state]() -> Option<FirstRun>,

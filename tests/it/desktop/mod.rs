@@ -5,14 +5,19 @@
 //! `cargo test --workspace` needs no display or built app. With `MERIDIAN_E2E=1` it must
 //! run, and anything missing (binary, driver, Xvfb) fails it loudly.
 
+mod catchup;
 mod flows;
 mod harness;
+mod history;
+mod keystroke;
 mod meetings;
 mod mirror;
+mod package;
 mod sample;
 mod scenario;
 mod sync;
 mod theme;
+mod trash;
 mod ui;
 mod views;
 
@@ -125,6 +130,64 @@ async fn a_damaged_database_is_recovered_from_the_relay_in_the_app() {
         &[],
         Duration::from_secs(240),
         sync::recover_in_the_app,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_installed_package_starts_and_opens_a_workspace() {
+    let Some(config) = e2e_config("installed package") else {
+        return;
+    };
+    let Some(deb) = package::deb_from_env() else {
+        return;
+    };
+    let _turn = harness::one_at_a_time().await;
+    let limit = Duration::from_secs(180);
+    match tokio::time::timeout(limit, package::run_installed(config, &deb)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => panic!("desktop installed package failed: {e}"),
+        Err(_) => panic!(
+            "desktop installed package timed out after {} s",
+            limit.as_secs()
+        ),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_merged_and_the_trash_in_the_app() {
+    scenario(
+        "what merged and the trash",
+        &[],
+        Duration::from_secs(180),
+        trash::run,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catch_up_after_another_device_wrote() {
+    scenario("catch-up", &[], Duration::from_secs(180), catchup::run).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_page_opens_from_its_cached_text_and_takes_keystrokes() {
+    scenario(
+        "long page: first text and typing",
+        &[],
+        Duration::from_secs(180),
+        keystroke::run,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_and_restore_of_a_page() {
+    scenario(
+        "history and restore",
+        &[],
+        Duration::from_secs(180),
+        history::run,
     )
     .await;
 }

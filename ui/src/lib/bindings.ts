@@ -320,6 +320,16 @@ own_returned: number,
  */
 resealed: number, };
 
+export type PagePreview = { id: DocId, title: string, 
+/**
+ * The text, or its beginning when `truncated`.
+ */
+body: string, 
+/**
+ * Whether `body` is only the beginning of the text (see `max_chars`).
+ */
+truncated: boolean, };
+
 export type MemberRef = { id: DocId, name: string, tz: string, };
 
 export type ObjectSummary = { id: DocId, kind: Kind, title: string, 
@@ -429,7 +439,7 @@ export type SkippedFile = { path: string, reason: string, };
 
 export type ExportReport = { files: Array<string>, };
 
-export type Event = { "type": "object_created", summary: ObjectSummary, } | { "type": "object_changed", summary: ObjectSummary, } | { "type": "object_trashed", summary: ObjectSummary, } | { "type": "object_restored", summary: ObjectSummary, };
+export type Event = { "type": "object_created", summary: ObjectSummary, } | { "type": "object_changed", summary: ObjectSummary, } | { "type": "object_trashed", summary: ObjectSummary, } | { "type": "object_restored", summary: ObjectSummary, } | { "type": "object_purged", summary: ObjectSummary, };
 
 export type ApiError = { kind: ErrorKind, detail: string, };
 
@@ -801,6 +811,136 @@ show_at: string, held: boolean, };
 
 export type Digest = { released_at: string, items: Array<Notification>, };
 
+export type CatchUpItem = { 
+/**
+ * One of [`GROUPS`]' keys: where it is listed.
+ */
+group: string, kind: string, id: string, title: string, 
+/**
+ * What happened, for people: `Proposed — your feedback is asked`.
+ */
+detail: string, 
+/**
+ * Every group this object qualified for (its `group` first).
+ */
+reasons: Array<string>, 
+/**
+ * When others last changed it, RFC 3339 UTC.
+ */
+changed_at: string, 
+/**
+ * How many changes others made since I last looked.
+ */
+changes: number, 
+/**
+ * When something is due from me (a reply-by, a decide-by, a task's day), RFC 3339 UTC,
+ * and the same instant on my clock.
+ */
+due: string | null, due_local: string | null, 
+/**
+ * Whether the change mentioned me.
+ */
+mentioned: boolean, 
+/**
+ * Words added and removed in the main text (a page's body, a meeting's summary…).
+ */
+diff: WordDiff | null, 
+/**
+ * The object's version when I last saw it (empty: it is new to me) and now, as the
+ * history names points (`hash,hash`): the history's diff from `from_heads` to `heads`
+ * is the change; marking the item seen records `heads`.
+ */
+from_heads: string, heads: string, };
+
+export type WordDiff = { 
+/**
+ * Words that are in the new text only.
+ */
+added: number, 
+/**
+ * Words that are in the old text only.
+ */
+removed: number, hunks: Array<Hunk>, };
+
+export type Hunk = { "op": "same", "text": string } | { "op": "added", "text": string } | { "op": "removed", "text": string };
+
+export type CatchUpView = { 
+/**
+ * Since when: the last "mark all as seen" on this device (or `--since`), RFC 3339 UTC.
+ */
+since: string | null, 
+/**
+ * Computed at, RFC 3339 UTC.
+ */
+at: string, count: number, groups: Array<CatchUpGroup>, items: Array<CatchUpItem>, };
+
+export type CatchUpGroup = { group: string, label: string, count: number, };
+
+export type Following = { id: DocId, following: boolean, };
+
+export type HistoryPage = { id: DocId, entries: Array<HistoryEntry>, 
+/**
+ * Entries in the whole timeline, and Automerge changes behind them.
+ */
+total_entries: number, total_changes: number, 
+/**
+ * The offset of the next (older) page, if any.
+ */
+next: number | null, };
+
+export type HistoryEntry = { 
+/**
+ * The version right after this entry: what "show", "diff" and "restore" take.
+ */
+point: string, 
+/**
+ * The version right before it; `None` for the entry that created the object.
+ */
+before: string | null, 
+/**
+ * The Automerge changes it groups.
+ */
+changes: number, 
+/**
+ * Member id of the author, when the changes say.
+ */
+author: string | null, 
+/**
+ * The author's display name, or "unknown" when no member is recorded.
+ */
+author_name: string, 
+/**
+ * The device that wrote it (the first 8 hex digits of its Automerge actor).
+ */
+device: string, this_device: boolean, 
+/**
+ * When its first and last change were made, RFC 3339 in my time zone; `None` when
+ * they carry no time.
+ */
+started_at: string | null, ended_at: string | null, created: boolean, 
+/**
+ * The point this entry restored, when it was a restore.
+ */
+restored_from: string | null, summary: ChangeSummary, };
+
+export type Version = { id: DocId, 
+/**
+ * The point, as full change hashes.
+ */
+point: string, 
+/**
+ * When its newest change was made (RFC 3339, UTC), if known.
+ */
+at: string | null, object: Object, };
+
+export type VersionDiff = { id: DocId, from: string, to: string, changes: Array<FieldChange>, };
+
+export type ChangeSummary = { fields: Array<string>, words_added: number, words_removed: number, };
+
+export type FieldChange = { field: string, change: FieldDiff, };
+
+export type FieldDiff = { "type": "text", diff: WordDiff, } | { "type": "value", old: string, new: string, } | { "type": "items", added: Array<string>, removed: Array<string>, changed: Array<string>, };
+
 export type Hit = { id: string, kind: string, title: string, snippet: string, 
 /**
  * `[start, end)` character ranges of `snippet` that matched.
@@ -825,7 +965,12 @@ reason: string | null,
  * the local network ("Bo's device 3f2a9c1e on the local network") when that is the
  * only route that does.
  */
-via: string | null, };
+via: string | null, 
+/**
+ * Changes from other devices set aside because too many of their document already
+ * wait for changes this device does not have, in words (`docs/limits.md`).
+ */
+set_aside: string | null, };
 
 export type StorageStatus = { unsaved: number, error: string | null, };
 
@@ -893,3 +1038,62 @@ export type MirrorStatus = { folder: string | null, last_run: string | null, fil
 held_deletes: HeldDeletes | null, };
 
 export type HeldDeletes = { gone: number, known: number, };
+
+export type TrashedObject = { 
+/**
+ * Member id of who trashed it, when the change says (changes of older versions carry
+ * no author; this device's own are known anyway).
+ */
+trashed_by: string | null, 
+/**
+ * That member's name.
+ */
+trashed_by_name: string | null, 
+/**
+ * RFC 3339 UTC, by the clock of the device that trashed it.
+ */
+trashed_at: string | null, id: DocId, kind: Kind, title: string, 
+/**
+ * Decision status, thread/meeting/task state, member role; absent for pages.
+ */
+status: string | null, 
+/**
+ * RFC 3339, UTC.
+ */
+updated_at: string, trashed: boolean, };
+
+export type MergeReport = { object: DocId, kind: Kind, title: string, 
+/**
+ * When the last merge of this object was reported, RFC 3339 UTC.
+ */
+at: string, entries: Array<MergeEntry>, };
+
+export type MergeEntry = { item: MergeItem, heads: MergeHeads, 
+/**
+ * The sides whose lost work can be brought back (empty when nothing was lost).
+ */
+restorable: Array<Side>, 
+/**
+ * Sides already brought back from this report.
+ */
+restored: Array<Side>, };
+
+export type MergeItem = { "what": "field", field: string, path: Array<Seg>, base: string | null, mine: string | null, theirs: string | null, merged: string | null, overwritten: Side | null, } | { "what": "trashedWhileEdited", trashedBy: Side, 
+/**
+ * The fields the other side edited.
+ */
+edited: Array<string>, 
+/**
+ * Whether the object is in the trash after the merge.
+ */
+inTrash: boolean, } | { "what": "paragraph", field: string, path: Array<Seg>, base: string, mine: string, theirs: string, merged: string, overwritten: Array<Side>, } | { "what": "largeRemoval", field: string, path: Array<Seg>, by: Side, removedWords: number, 
+/**
+ * The removed text, paragraph by paragraph.
+ */
+removed: string, };
+
+export type MergeHeads = { base: Array<string>, mine: Array<string>, theirs: Array<string>, merged: Array<string>, };
+
+export type Seg = { "by": "key", "at": string } | { "by": "item", "at": string } | { "by": "index", "at": number };
+
+export type Side = "mine" | "theirs";

@@ -5,6 +5,7 @@ import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
   AgendaItemPatch,
+  CatchUpView,
   Charter,
   Checkin,
   CheckinDigest,
@@ -15,6 +16,8 @@ import type {
   DeviceInfo,
   DocId,
   Event,
+  Following,
+  HistoryPage,
   Hit,
   InboxView,
   Kind,
@@ -27,6 +30,7 @@ import type {
   MeetingTimes,
   MemberPatch,
   MemberView,
+  MergeReport,
   MirrorReport,
   MirrorStatus,
   NewAgendaItem,
@@ -42,9 +46,11 @@ import type {
   Page,
   PageNode,
   PagePatch,
+  PagePreview,
   Posting,
   RecoveryReport,
   Shown,
+  Side,
   Slot,
   SlotQuery,
   Stance,
@@ -58,7 +64,10 @@ import type {
   TextSplice,
   Thread,
   ThreadKind,
+  TrashedObject,
   UnresolvedLink,
+  Version,
+  VersionDiff,
   WorkspaceInfo,
 } from './bindings'
 
@@ -86,6 +95,39 @@ export const commands = {
     invoke<ObjectSummary>('trash_object', { id }),
   restoreObject: (id: DocId): Promise<ObjectSummary> =>
     invoke<ObjectSummary>('restore_object', { id }),
+  /** An object's timeline, newest entry first: `limit` entries from `offset`. */
+  history: (id: DocId, offset: number, limit: number): Promise<HistoryPage> =>
+    invoke<HistoryPage>('history', { id, offset, limit }),
+  /** The object as it was at `point` (change ids, an RFC 3339 time, or `current`). */
+  objectAt: (id: DocId, point: string): Promise<Version> =>
+    invoke<Version>('object_at', { id, point }),
+  /** The difference between two points, field by field. */
+  diffVersions: (id: DocId, from: string, to: string): Promise<VersionDiff> =>
+    invoke<VersionDiff>('diff_versions', { id, from, to }),
+  /** Restores the version at `point` as a new edit that syncs. */
+  restoreVersion: (id: DocId, point: string): Promise<ObjectSummary> =>
+    invoke<ObjectSummary>('restore_version', { id, point }),
+  /** Everything in the trash, with who moved it there and when. */
+  trashList: (): Promise<Array<TrashedObject>> =>
+    invoke<Array<TrashedObject>>('trash_list'),
+  /** How many objects `trashObjects` would move, to ask first past the guard. */
+  trashCount: (ids: Array<DocId>, withSubpages: boolean): Promise<number> =>
+    invoke<number>('trash_count', { ids, withSubpages }),
+  /** Moves objects to the trash in one action; past the guard it fails (`invalid`) unless `confirmed`. */
+  trashObjects: (ids: Array<DocId>, withSubpages: boolean, confirmed: boolean): Promise<Array<ObjectSummary>> =>
+    invoke<Array<ObjectSummary>>('trash_objects', { ids, withSubpages, confirmed }),
+  /** Deletes an object in the trash for good, on every device. */
+  purgeObject: (id: DocId): Promise<null> =>
+    invoke<null>('purge_object', { id }),
+  /** Objects a sync merged with this device's own offline edits, newest first. */
+  mergeReports: (): Promise<Array<MergeReport>> =>
+    invoke<Array<MergeReport>>('merge_reports'),
+  /** Removes an object's report from the what-merged list. */
+  dismissMerge: (id: DocId): Promise<null> =>
+    invoke<null>('dismiss_merge', { id }),
+  /** Brings back what `side` lost in entry `entry` of the report, as a new edit that syncs. */
+  restoreMerged: (id: DocId, entry: number | null, side: Side | null): Promise<MergeReport> =>
+    invoke<MergeReport>('restore_merged', { id, entry, side }),
   /**
    * Whether every change made here is saved on disk: `unsaved` changes wait in memory
    * after the disk refused them (full), and are saved on their own once it has room.
@@ -99,6 +141,12 @@ export const commands = {
   /** Editor keystrokes, in the order they were typed; positions count UTF-16 code units. */
   editPageBody: (id: DocId, splices: Array<TextSplice>): Promise<null> =>
     invoke<null>('edit_page_body', { id, splices }),
+  /**
+   * A page's text from the cache, at once (only if it is the stored text): shown read-only
+   * while `showObject` loads the document. `maxChars` keeps only the beginning.
+   */
+  pagePreview: (id: DocId, maxChars: number | null): Promise<PagePreview | null> =>
+    invoke<PagePreview | null>('page_preview', { id, maxChars }),
   /** Every page with its parent, for the tree. */
   pageTree: (): Promise<Array<PageNode>> =>
     invoke<Array<PageNode>>('page_tree'),
@@ -225,6 +273,20 @@ export const commands = {
   /** Runs a query of the query language (at most 100 hits). */
   search: (query: string, limit: number): Promise<Array<Hit>> =>
     invoke<Array<Hit>>('search', { query, limit }),
+  /** What others changed since this device last looked that concerns me, grouped and ranked. */
+  catchUp: (): Promise<CatchUpView> =>
+    invoke<CatchUpView>('catch_up'),
+  /** Marks one catch-up item seen on this device, at `heads` (the item's) or as it is now. */
+  markSeen: (id: DocId, heads: string | null): Promise<null> =>
+    invoke<null>('mark_seen', { id, heads }),
+  /** Marks everything seen on this device: the catch-up is empty until others change something. */
+  markAllSeen: (): Promise<null> =>
+    invoke<null>('mark_all_seen'),
+  /** Follows (`on`) or stops following an object; synced as my member data. */
+  follow: (id: DocId, on: boolean): Promise<Following> =>
+    invoke<Following>('follow', { id, on }),
+  following: (id: DocId): Promise<Following> =>
+    invoke<Following>('following', { id }),
   /** What the first-run screen proposes (null once a workspace exists). */
   firstRun: (): Promise<FirstRun | null> =>
     invoke<FirstRun | null>('first_run'),

@@ -25,6 +25,7 @@ const NEW: { kind: Kind; label: string; key: string }[] = [
 
 /** The key after `G` for each section. */
 export const GO_KEYS: Record<SectionId, string> = {
+  catchup: 'u',
   inbox: 'i',
   threads: 't',
   decisions: 'd',

@@ -4,6 +4,7 @@
 
 import type { Event, Kind } from './bindings'
 import { errorMessage, onResync, onWorkspaceEvent } from './api'
+import { isTyping } from './touches'
 
 export interface LiveOptions {
   /** Reload when an object of one of these kinds is created, changed, trashed or restored. */
@@ -25,6 +26,10 @@ export interface LiveSink<T> {
 
 /** How long a burst of events may go quiet before the reload. */
 export const DEBOUNCE_MS = 120
+
+/** How long typing must pause before a change of the object being typed into reloads:
+ * each saved keystroke is a change, and a view must not reload on every key (issue 18). */
+export const TYPING_DEBOUNCE_MS = 1500
 
 export class LiveLoader<T> {
   readonly #load: () => Promise<T>
@@ -93,19 +98,25 @@ export class LiveLoader<T> {
     return id !== undefined && event.summary.id === id()
   }
 
-  /** A reload after the burst of events this one belongs to. */
-  soon(): void {
+  /** A reload after the burst of events this one belongs to (`wait` ms, or the option's). */
+  soon(wait?: number): void {
     clearTimeout(this.#timer)
-    this.#timer = setTimeout(() => void this.refresh(), this.#options.debounce ?? DEBOUNCE_MS)
+    const debounce = this.#options.debounce ?? DEBOUNCE_MS
+    this.#timer = setTimeout(() => void this.refresh(), Math.max(wait ?? 0, debounce))
+  }
+
+  /** The reload an event asks for: a keystroke's change waits for typing to pause. */
+  onEvent(event: Event): void {
+    if (!this.matches(event)) return
+    const keystroke = event.type === 'object_changed' && isTyping(event.summary.id)
+    this.soon(keystroke ? TYPING_DEBOUNCE_MS : undefined)
   }
 
   /** Listens for matching events, resyncs and the `every` tick; returns how to stop. The
    * caller does the first load (the runes wrapper, in an effect that tracks it). */
   listen(): () => void {
     const unlisten = [
-      onWorkspaceEvent((e) => {
-        if (this.matches(e)) this.soon()
-      }),
+      onWorkspaceEvent((e) => this.onEvent(e)),
       // Events were dropped: whatever was missed may concern us, whatever the filter.
       onResync(() => this.soon()),
     ]

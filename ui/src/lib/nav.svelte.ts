@@ -19,6 +19,7 @@ class Nav {
   section = $state<SectionId>('inbox')
   /** The object open in each section (null, never undefined: views bind to these). */
   selected = $state<Record<SectionId, string | null>>({
+    catchup: null,
     inbox: null,
     threads: null,
     decisions: null,
@@ -37,6 +38,16 @@ class Nav {
     if (!section) return
     this.selected[section] = id
     this.section = section
+  }
+
+  /** The change an object was opened at (catch-up opens an item at the version it shows:
+   *  `heads`, coming from `from`); a History panel may show that version and the diff. */
+  point = $state<{ id: string; heads: string; from: string } | null>(null)
+
+  /** Opens an object at a change (its heads, and the heads before it). */
+  openAt(kind: Kind | string, id: string, heads: string, from = ''): void {
+    this.point = { id, heads, from }
+    this.open(kind, id)
   }
 
   /** Opens the object a `[[link]]` names: by id, else by title (any case). */

@@ -4,6 +4,7 @@
 import type { Event, Kind, ObjectSummary } from './bindings'
 import { api, errorMessage } from './api'
 import { place, split } from './trash'
+import { isTouch, Touches } from './touches'
 
 class Objects {
   all = $state<ObjectSummary[]>([])
@@ -13,6 +14,7 @@ class Objects {
   error = $state<string | null>(null)
 
   async load(): Promise<void> {
+    this.#touches.release()
     try {
       const { live, trash } = split(await api.listObjects(null, true))
       this.all = live
@@ -25,7 +27,20 @@ class Objects {
     }
   }
 
+  /** Keystrokes' changes (only `updated_at` moves), applied once typing pauses. */
+  #touches = new Touches((events) => {
+    let { all: live, trash } = this
+    for (const e of events) ({ live, trash } = place(live, trash, e))
+    this.all = live
+    this.trash = trash
+  })
+
   apply(event: Event): void {
+    if (isTouch(event, this.all)) {
+      this.#touches.hold(event)
+      return
+    }
+    this.#touches.release()
     const { live, trash } = place(this.all, this.trash, event)
     this.all = live
     this.trash = trash

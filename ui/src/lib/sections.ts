@@ -8,6 +8,7 @@ export interface Section {
 }
 
 export type SectionId =
+  | 'catchup'
   | 'inbox'
   | 'threads'
   | 'decisions'
@@ -21,6 +22,7 @@ export type SectionId =
   | 'trash'
 
 export const SECTIONS: readonly Section[] = [
+  { id: 'catchup', label: 'Catch-up', kind: null },
   { id: 'inbox', label: 'Inbox', kind: null },
   { id: 'threads', label: 'Threads', kind: 'thread' },
   { id: 'decisions', label: 'Decisions', kind: 'decision' },

@@ -28,6 +28,7 @@ function status(over: Partial<SyncStatus> = {}): SyncStatus {
     synced: true,
     reason: null,
     via: 'the relay',
+    set_aside: null,
     ...over,
   }
 }

@@ -29,6 +29,12 @@ describe('trash', () => {
     expect(edited.trash).toHaveLength(1)
   })
 
+  it('drops an object deleted for good from both lists', () => {
+    const start = { live: [row('a')], trash: [row('b', true)] }
+    const purged = place(start.live, start.trash, { type: 'object_purged', summary: row('b', true) })
+    expect(purged).toEqual({ live: [row('a')], trash: [] })
+  })
+
   it('splits a listing that includes the trash', () => {
     const { live, trash } = split([row('a'), row('b', true)])
     expect(live.map((o) => o.id)).toEqual(['a'])

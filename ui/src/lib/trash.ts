@@ -12,6 +12,9 @@ export interface Placed {
  * (trashed or restored here or on another device), and out of the other one. */
 export function place(live: ObjectSummary[], trash: ObjectSummary[], event: Event): Placed {
   const s = event.summary
+  // Deleted for good: gone from both.
+  if (event.type === 'object_purged')
+    return { live: live.filter((o) => o.id !== s.id), trash: trash.filter((o) => o.id !== s.id) }
   const inTrash = event.type === 'object_trashed' || (event.type !== 'object_restored' && s.trashed)
   const restLive = live.filter((o) => o.id !== s.id)
   const restTrash = trash.filter((o) => o.id !== s.id)
@@ -21,4 +24,21 @@ export function place(live: ObjectSummary[], trash: ObjectSummary[], event: Even
 /** Splits a listing made with `includeTrashed`. */
 export function split(rows: ObjectSummary[]): Placed {
   return { live: rows.filter((o) => !o.trashed), trash: rows.filter((o) => o.trashed) }
+}
+
+/** Past this many objects one action that trashes them asks first (the engine's `TRASH_GUARD`). */
+export const TRASH_GUARD = 5
+
+/** Whether moving `count` objects at once needs a confirmation. */
+export function needsConfirmation(count: number): boolean {
+  return count > TRASH_GUARD
+}
+
+/** Who moved an object to the trash and when, as the Trash view says it. */
+export function trashedLine(
+  t: { trashed_by_name: string | null; trashed_by: string | null; trashed_at: string | null },
+  when: (iso: string) => string,
+): string {
+  const who = t.trashed_by_name ?? (t.trashed_by ? 'a former member' : 'someone')
+  return t.trashed_at ? `Trashed by ${who} ${when(t.trashed_at)}` : `Trashed by ${who}`
 }

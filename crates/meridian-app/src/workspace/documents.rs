@@ -64,6 +64,7 @@ impl Workspace {
     pub async fn show_object(&self, id: &DocId) -> Result<Shown, Error> {
         let handle = self.open_doc(id).await?;
         let open = handle.lock().await;
+        self.counters().hydrated();
         Ok(Shown {
             id: id.clone(),
             object: meridian_core::read_any(&open.doc)?,
@@ -73,12 +74,32 @@ impl Workspace {
     /// Reads an object of a known kind.
     pub async fn get<T: ObjectSchema>(&self, id: &DocId) -> Result<T, Error> {
         let open = self.lock_doc::<T>(id).await?;
+        self.counters().hydrated();
         Ok(meridian_core::read(&open.doc)?)
     }
 
     /// Every object of kind `T`, with its id (trashed ones left out).
+    ///
+    /// The kinds the derived views read come from the facts cache (keyed by heads, kept in
+    /// memory and in the store), so a view reads only the documents that changed since
+    /// some process last read them, not every document of the kind.
     pub(super) async fn typed<T: ObjectSchema>(&self) -> Result<Vec<(String, T)>, Error> {
         let mut out = Vec::new();
+        if super::links::VIEWED.contains(&T::KIND) {
+            let (entries, facts) = self.link_facts().await?;
+            for e in entries.iter().filter(|e| e.kind == T::KIND) {
+                let cached = facts
+                    .get(&e.id)
+                    .and_then(|f| f.object.as_ref())
+                    .and_then(T::from_object);
+                let value = match cached {
+                    Some(value) => value.clone(),
+                    None => self.get::<T>(&e.id).await?,
+                };
+                out.push((e.id.to_string(), value));
+            }
+            return Ok(out);
+        }
         let entries = self
             .inner
             .store
@@ -128,6 +149,7 @@ impl Workspace {
         change: impl FnOnce(&mut T) -> Result<(), Error>,
     ) -> Result<T, Error> {
         let mut open = self.lock_doc::<T>(id).await?;
+        self.counters().hydrated();
         let mut value: T = meridian_core::read(&open.doc)?;
         change(&mut value)?;
         self.apply(&mut open, |doc, ctx| meridian_core::write(doc, &value, ctx))?;
@@ -149,6 +171,7 @@ impl Workspace {
     ) -> Result<Vec<Result<Kind, Error>>, Error> {
         use meridian_vault::Parsed;
         let actor = self.inner.actor.clone();
+        let author = self.author();
         let members = lock(&self.inner.members).clone();
         let kinds = lock(&self.inner.message_kinds).clone();
         let now = self.now_ms();
@@ -170,7 +193,7 @@ impl Workspace {
                     let handles: Vec<_> = items
                         .chunks(chunk)
                         .map(|part| {
-                            let (actor, ctx) = (&actor, &ctx);
+                            let (actor, author, ctx) = (&actor, &author, &ctx);
                             scope.spawn(move || {
                                 part.iter()
                                     .map(|(id, parsed)| {
@@ -178,18 +201,38 @@ impl Workspace {
                                             id,
                                             parsed,
                                             match parsed {
-                                                Parsed::Page(p) => {
-                                                    build_new(actor, ctx, now, id.clone(), p)
-                                                }
-                                                Parsed::Decision(d) => {
-                                                    build_new(actor, ctx, now, id.clone(), d)
-                                                }
-                                                Parsed::Meeting(m) => {
-                                                    build_new(actor, ctx, now, id.clone(), m)
-                                                }
-                                                Parsed::Thread(t) => {
-                                                    build_new(actor, ctx, now, id.clone(), t)
-                                                }
+                                                Parsed::Page(p) => build_new(
+                                                    actor,
+                                                    author,
+                                                    ctx,
+                                                    now,
+                                                    id.clone(),
+                                                    p,
+                                                ),
+                                                Parsed::Decision(d) => build_new(
+                                                    actor,
+                                                    author,
+                                                    ctx,
+                                                    now,
+                                                    id.clone(),
+                                                    d,
+                                                ),
+                                                Parsed::Meeting(m) => build_new(
+                                                    actor,
+                                                    author,
+                                                    ctx,
+                                                    now,
+                                                    id.clone(),
+                                                    m,
+                                                ),
+                                                Parsed::Thread(t) => build_new(
+                                                    actor,
+                                                    author,
+                                                    ctx,
+                                                    now,
+                                                    id.clone(),
+                                                    t,
+                                                ),
                                             },
                                         )
                                     })
@@ -342,6 +385,8 @@ impl Workspace {
         ) -> Result<(), meridian_core::Error>,
     ) -> Result<(), Error> {
         let now = self.now_ms();
+        // Who wrote it travels in the document (see `history.rs`).
+        self.stamp_author(&mut open.doc);
         self.with_context(|ctx| commit_or_rollback(&mut open.doc, now, |doc| edit(doc, ctx)))
     }
 
@@ -400,9 +445,8 @@ impl Workspace {
         self.queue_for_search(id);
         open.chunks_since_snapshot += 1;
         if open.chunks_since_snapshot >= COMPACT_AFTER_CHUNKS {
-            let snapshot = open.doc.save();
-            self.inner.store.compact(id, snapshot, heads).await?;
             open.chunks_since_snapshot = 0;
+            self.compact_in_background(id, open.doc.clone(), heads);
         }
         Ok(ObjectSummary {
             id: id.clone(),
@@ -412,6 +456,22 @@ impl Workspace {
             updated_at: rfc3339(now),
             trashed,
         })
+    }
+
+    /// Compacts `id` from `doc` (a copy, at `heads`) without holding up the write that
+    /// asked for it: saving a whole document is O(document), so it runs on a blocking
+    /// thread and the store swaps the snapshot in on its writer thread. Chunks written
+    /// meanwhile are kept; a failure only means the next compaction comes later.
+    fn compact_in_background(&self, id: &DocId, mut doc: AutoCommit, heads: Vec<ChangeHash>) {
+        let (ws, id) = (self.clone(), id.clone());
+        tokio::spawn(async move {
+            let saved = tokio::task::spawn_blocking(move || doc.save()).await;
+            let Ok(snapshot) = saved else { return };
+            ws.counters().snapshot();
+            if let Err(error) = ws.inner.store.compact(&id, snapshot, heads).await {
+                tracing::warn!(%error, %id, "compaction failed; it is tried again later");
+            }
+        });
     }
 
     /// The cached document of kind `T`, locked until the guard drops.
@@ -480,12 +540,15 @@ type DerivedRow = (DocId, String, Vec<u8>);
 
 pub(crate) fn build_new<T: ObjectSchema>(
     actor: &automerge::ActorId,
+    author: &automerge::Author<'static>,
     ctx: &meridian_core::Context<'_>,
     now_ms: i64,
     id: DocId,
     value: &T,
 ) -> Result<DocWrite, Error> {
     let mut doc = new_doc(actor);
+    doc.set_author(Some(author.clone()));
+    doc.set_actor(actor.clone());
     commit_or_rollback(&mut doc, now_ms, |doc| {
         meridian_core::write(doc, value, ctx)
     })?;

@@ -147,19 +147,23 @@ impl Workspace {
                 .all(|h| open.doc.get_change_by_hash(h).is_some());
         let mut changed = false;
         let mut said_at = base_heads.to_vec();
+        // The fork writes with an actor of its own (this device's is ahead of it): it
+        // records who wrote it and when, as every change does (see `history.rs`).
+        let (author, now_s) = (self.author(), self.now_ms() / 1000);
         self.apply(&mut open, |doc, ctx| {
             if known {
                 let mut fork = doc.fork_at(base_heads)?;
+                fork.set_author(Some(author));
                 let mut value: T = meridian_core::read(&fork)?;
                 if change(&mut value) {
                     meridian_core::write(&mut fork, &value, ctx)?;
-                    fork.commit();
+                    fork.commit_with(CommitOptions::default().with_time(now_s));
                     said_at = fork.get_heads();
                     changed = true;
                 }
                 if then(&mut value) {
                     meridian_core::write(&mut fork, &value, ctx)?;
-                    fork.commit();
+                    fork.commit_with(CommitOptions::default().with_time(now_s));
                     changed = true;
                 }
                 if changed {

@@ -23,6 +23,11 @@ pub(super) struct Facts {
     page: Option<PageFacts>,
     /// A thread's message kind.
     message_kind: Option<String>,
+    /// The whole object, for the kinds the derived views read ([`VIEWED`]): the inbox,
+    /// the team clock and notifications take them from here instead of loading every
+    /// document ([`Workspace::typed`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) object: Option<Object>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -36,8 +41,52 @@ struct PageFacts {
 /// Kinds whose documents hold prose, and so links.
 const LINKING: [Kind; 4] = [Kind::Page, Kind::Decision, Kind::Meeting, Kind::Thread];
 
+/// Kinds the derived views read whole (pages are not among them: their bodies stay in
+/// their documents).
+pub(super) const VIEWED: [Kind; 6] = [
+    Kind::Member,
+    Kind::Decision,
+    Kind::Meeting,
+    Kind::Thread,
+    Kind::Checkin,
+    Kind::Task,
+];
+
+/// Kinds whose facts are cached: those that link, and those the views read.
+fn cached_kind(kind: Kind) -> bool {
+    LINKING.contains(&kind) || VIEWED.contains(&kind)
+}
+
 pub(super) type FactsById = HashMap<DocId, Arc<Facts>>;
-pub(super) type LinkCache = Mutex<FactsById>;
+pub(super) type LinkCache = Mutex<LinkState>;
+
+/// What [`Workspace::link_facts`] last read, and the store's generation then: while the
+/// generation is the same, nothing in the store changed and the answer is reused whole.
+#[derive(Debug, Default)]
+pub(super) struct LinkState {
+    facts: Arc<FactsById>,
+    entries: Arc<Vec<CatalogEntry>>,
+    at: Option<meridian_store::Generation>,
+    /// Every link resolved, both ways, from `facts` (built on first use).
+    backlinks: Option<Arc<Resolved>>,
+}
+
+/// Every object's links resolved: what each link of an object names (in the order of
+/// `Facts::links`), and for each object what links to it.
+#[derive(Debug, Default)]
+struct Resolved {
+    outgoing: HashMap<DocId, Vec<Option<DocId>>>,
+    incoming: HashMap<DocId, Vec<DocId>>,
+}
+
+impl LinkState {
+    /// Forgets document `id` (deleted for good).
+    pub(super) fn remove(&mut self, id: &DocId) {
+        Arc::make_mut(&mut self.facts).remove(id);
+        self.at = None;
+        self.backlinks = None;
+    }
+}
 
 impl Workspace {
     /// Every page with its parent, tags, owner and review date, ordered by title; whether
@@ -71,8 +120,8 @@ impl Workspace {
     pub(crate) async fn object_paths(&self) -> Result<HashMap<DocId, String>, Error> {
         let (_, facts) = self.link_facts().await?;
         Ok(facts
-            .into_iter()
-            .filter_map(|(id, f)| Some((id, f.path.clone()?)))
+            .iter()
+            .filter_map(|(id, f)| Some((id.clone(), f.path.clone()?)))
             .collect())
     }
 
@@ -80,10 +129,13 @@ impl Workspace {
     pub async fn thread_kinds(&self) -> Result<Vec<ThreadKind>, Error> {
         let (_, facts) = self.link_facts().await?;
         Ok(facts
-            .into_iter()
+            .iter()
             .filter_map(|(id, f)| {
                 let kind = f.message_kind.clone()?;
-                Some(ThreadKind { id, kind })
+                Some(ThreadKind {
+                    id: id.clone(),
+                    kind,
+                })
             })
             .collect())
     }
@@ -96,41 +148,93 @@ impl Workspace {
         let Some(me) = by_id.get(id) else {
             return Err(Error::NotFound(id.clone()));
         };
-        let resolver = Resolver::new(&entries, &facts, None);
+        let index = self.resolved_links(&entries, &facts).await?;
+        let targets = index.outgoing.get(id);
         let outgoing = facts
             .get(id)
             .map(|f| {
                 f.links
                     .iter()
-                    .map(|l| LinkView {
+                    .enumerate()
+                    .map(|(i, l)| LinkView {
                         target: l.display(),
-                        object: resolver
-                            .resolve(l, f.path.as_deref())
-                            .and_then(|(t, _)| by_id.get(t))
+                        object: targets
+                            .and_then(|t| t.get(i)?.as_ref())
+                            .and_then(|t| by_id.get(t))
                             .map(|e| summary((*e).clone())),
                     })
                     .collect()
             })
             .unwrap_or_default();
-        let mut backlinks: Vec<ObjectSummary> = entries
-            .iter()
-            .filter(|e| e.id != me.id)
-            .filter(|e| {
-                facts.get(&e.id).is_some_and(|f| {
-                    f.links.iter().any(|l| {
-                        resolver
-                            .resolve(l, f.path.as_deref())
-                            .is_some_and(|(t, _)| t == &me.id)
-                    })
-                })
-            })
-            .map(|e| summary(e.clone()))
+        let mut backlinks: Vec<ObjectSummary> = index
+            .incoming
+            .get(&me.id)
+            .into_iter()
+            .flatten()
+            .filter_map(|from| by_id.get(from))
+            .map(|e| summary((*e).clone()))
             .collect();
         backlinks.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
         Ok(Links {
             outgoing,
             backlinks,
         })
+    }
+
+    /// Every link resolved both ways, for `entries` and `facts` as
+    /// [`Workspace::link_facts`] gave them: resolved once after each change to the store
+    /// (every link of every object, on a blocking thread), then reused by every links
+    /// query until the next.
+    async fn resolved_links(
+        &self,
+        entries: &Arc<Vec<CatalogEntry>>,
+        facts: &Arc<FactsById>,
+    ) -> Result<Arc<Resolved>, Error> {
+        {
+            let state = lock(&self.inner.links);
+            if let Some(index) = &state.backlinks
+                && Arc::ptr_eq(&state.entries, entries)
+            {
+                return Ok(index.clone());
+            }
+        }
+        let (all, by) = (entries.clone(), facts.clone());
+        let index = tokio::task::spawn_blocking(move || {
+            let resolver = Resolver::new(&all, &by, None);
+            let mut index = Resolved::default();
+            for e in all.iter() {
+                let Some(f) = by.get(&e.id) else { continue };
+                let targets: Vec<Option<DocId>> = f
+                    .links
+                    .iter()
+                    .map(|l| {
+                        resolver
+                            .resolve(l, f.path.as_deref())
+                            .map(|(t, _)| t.clone())
+                    })
+                    .collect();
+                let mut to: Vec<&DocId> =
+                    targets.iter().flatten().filter(|t| **t != e.id).collect();
+                to.sort();
+                to.dedup();
+                for t in to {
+                    index
+                        .incoming
+                        .entry(t.clone())
+                        .or_default()
+                        .push(e.id.clone());
+                }
+                index.outgoing.insert(e.id.clone(), targets);
+            }
+            Arc::new(index)
+        })
+        .await
+        .map_err(|_| Error::Stopped)?;
+        let mut state = lock(&self.inner.links);
+        if Arc::ptr_eq(&state.entries, entries) {
+            state.backlinks = Some(index.clone());
+        }
+        Ok(index)
     }
 
     /// Every link in the workspace's prose that could name an object but names none here
@@ -210,12 +314,25 @@ impl Workspace {
     /// What was read is kept in the store's derived cache too (keyed by heads), so a new
     /// process (each CLI command, the app after a start) loads only the documents that
     /// changed since some process last read them, not every document.
-    pub(super) async fn link_facts(&self) -> Result<(Vec<CatalogEntry>, FactsById), Error> {
-        let cached: FactsById = lock(&self.inner.links).clone();
-        let (entries, fresh, new_rows) = self
+    pub(super) async fn link_facts(
+        &self,
+    ) -> Result<(Arc<Vec<CatalogEntry>>, Arc<FactsById>), Error> {
+        let (cached, cached_entries, at) = {
+            let state = lock(&self.inner.links);
+            (state.facts.clone(), state.entries.clone(), state.at.clone())
+        };
+        let known = cached.clone();
+        let read = self
             .inner
             .store
             .read(move |store| -> Result<_, Error> {
+                let cached = known;
+                // Read first: whatever is written meanwhile has a later generation, so the
+                // next call reads it.
+                let generation = store.generation_blocking()?;
+                if at.as_ref() == Some(&generation) {
+                    return Ok(None);
+                }
                 let entries = store.list_blocking(None, false)?;
                 let heads: HashMap<DocId, String> = store
                     .heads_blocking()?
@@ -234,13 +351,16 @@ impl Workspace {
                 };
                 let mut fresh = HashMap::with_capacity(entries.len());
                 let mut new_rows = Vec::new();
-                for e in entries.iter().filter(|e| LINKING.contains(&e.kind)) {
+                for e in entries.iter().filter(|e| cached_kind(e.kind)) {
                     let Some(heads) = heads.get(&e.id) else {
                         continue;
                     };
                     let facts = match cached.get(&e.id) {
                         Some(f) if &f.heads == heads => f.clone(),
-                        _ => match stored.remove(&e.id).and_then(|row| from_row(row, heads)) {
+                        _ => match stored
+                            .remove(&e.id)
+                            .and_then(|row| from_row(row, heads, e.kind))
+                        {
                             Some(f) => Arc::new(f),
                             None => {
                                 let f = read_facts(store, e, heads.clone())?;
@@ -253,10 +373,21 @@ impl Workspace {
                     };
                     fresh.insert(e.id.clone(), facts);
                 }
-                Ok((entries, fresh, new_rows))
+                Ok(Some((entries, fresh, new_rows, generation)))
             })
             .await?;
-        *lock(&self.inner.links) = fresh.clone();
+        let Some((entries, fresh, new_rows, generation)) = read else {
+            return Ok((cached_entries, cached));
+        };
+        let (entries, fresh) = (Arc::new(entries), Arc::new(fresh));
+        {
+            let mut state = lock(&self.inner.links);
+            state.facts = fresh.clone();
+            state.entries = entries.clone();
+            state.at = Some(generation);
+            state.backlinks = None;
+        }
+        self.counters().link_facts(new_rows.len());
         if !new_rows.is_empty() {
             // A cache: the answer does not wait for it, and a failed write only means the
             // next process reads those documents again.
@@ -285,11 +416,15 @@ impl Workspace {
 }
 
 /// Facts stored at `heads`, if the row is of those heads and reads.
-fn from_row((stored, data): (String, Vec<u8>), heads: &str) -> Option<Facts> {
+fn from_row((stored, data): (String, Vec<u8>), heads: &str, kind: Kind) -> Option<Facts> {
     if stored != heads {
         return None;
     }
     let mut facts: Facts = serde_json::from_slice(&data).ok()?;
+    if facts.object.is_none() && VIEWED.contains(&kind) {
+        // Stored before the views' objects were kept with the facts: read it again.
+        return None;
+    }
     facts.heads = stored;
     Some(facts)
 }
@@ -308,7 +443,7 @@ pub(super) fn derived_row(
     object: &Object,
     heads: String,
 ) -> Option<(DocId, String, Vec<u8>)> {
-    if !LINKING.contains(&object.kind()) {
+    if !cached_kind(object.kind()) {
         return None;
     }
     let data = serde_json::to_vec(&facts_of(object, heads.clone())).ok()?;
@@ -334,6 +469,7 @@ fn facts_of(object: &Object, heads: String) -> Facts {
             Object::Thread(t) => Some(t.message_kind.clone()),
             _ => None,
         },
+        object: VIEWED.contains(&object.kind()).then(|| object.clone()),
     }
 }
 

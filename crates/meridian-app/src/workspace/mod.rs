@@ -10,16 +10,20 @@
 //! (`time`, `norms`, `views`); these files load the documents the rules read and write what
 //! they decide.
 
+mod catchup;
 mod charter;
 mod checkins;
 mod decisions;
 mod documents;
 mod files;
+mod history;
 mod links;
 mod meetings;
 mod members;
+mod merged;
 mod pages;
 mod paths;
+mod previews;
 mod recover;
 mod remote;
 mod search;
@@ -27,11 +31,18 @@ mod tasks;
 mod threads;
 mod trash;
 mod views;
+mod work;
 
+pub use catchup::{CatchUpGroup, CatchUpView, Following};
 pub use decisions::item_id;
 pub(crate) use files::heads_from_key;
+pub use history::{CURRENT, HISTORY_PAGE, HistoryEntry, HistoryPage, Version, VersionDiff};
+pub use merged::{MergeEntry, MergeReport};
+pub use previews::PagePreview;
 pub use recover::RecoveryReport;
+pub use trash::{TRASH_GUARD, TrashedObject};
 pub use views::Snapshot;
+pub use work::Work;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -88,7 +99,7 @@ struct Inner {
     /// folder is unusable.
     search: tokio::sync::OnceCell<Option<meridian_search::SearchIndex>>,
     /// Documents waiting to be indexed by the background indexer.
-    search_queue: Mutex<Option<tokio::sync::mpsc::UnboundedSender<DocId>>>,
+    search_queue: Mutex<Option<tokio::sync::mpsc::UnboundedSender<search::IndexerMsg>>>,
     /// This device's Automerge actor, the author of every change made here.
     actor: automerge::ActorId,
     /// Sync state (`sync.db`, keys, membership, running sessions' nudges), shared by every
@@ -96,6 +107,12 @@ struct Inner {
     sync: Arc<meridian_net::SyncClient>,
     /// What each document links to, and the page tree (see `links`).
     links: links::LinkCache,
+    /// Change metadata and entry summaries of recently read histories (see `history`).
+    history: history::HistoryCache,
+    /// Counters of work that grows with a document's size (tests, benches).
+    work: work::Counters,
+    /// What the catch-up read from each document's history, by its seen and current heads.
+    catchup: catchup::Memo,
 }
 
 #[derive(Debug)]
@@ -374,7 +391,10 @@ impl Workspace {
                 search_queue: Mutex::new(None),
                 actor,
                 sync: Arc::default(),
-                links: Mutex::new(HashMap::new()),
+                links: Mutex::default(),
+                history: Default::default(),
+                work: work::Counters::default(),
+                catchup: catchup::Memo::default(),
             }),
         };
         *lock(&ws.inner.search_queue) = search::start_indexer(&ws.inner);

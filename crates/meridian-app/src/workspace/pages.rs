@@ -77,6 +77,7 @@ impl Workspace {
         let (title, status) = match entry {
             Some(entry) => (entry.title, entry.status),
             None => {
+                self.counters().hydrated();
                 let value: T = meridian_core::read(&open.doc)?;
                 (value.title().to_owned(), value.status())
             }

@@ -67,6 +67,29 @@ impl Documents for Workspace {
             .collect())
     }
 
+    async fn stored_heads_since(
+        &self,
+        mark: Option<String>,
+    ) -> Result<(String, Vec<(String, String)>), SyncError> {
+        self.store()
+            .read(move |store| {
+                // Read first: a write meanwhile has a later generation than the mark.
+                let generation = store.generation_blocking()?;
+                let rows = match mark.as_deref().and_then(|m| generation.since(m)) {
+                    Some(n) => store.heads_since_blocking(n)?,
+                    None => store.heads_blocking()?,
+                };
+                Ok::<_, meridian_store::Error>((
+                    generation.mark(),
+                    rows.into_iter()
+                        .map(|(id, key, _trashed)| (id.to_string(), key))
+                        .collect(),
+                ))
+            })
+            .await
+            .map_err(|e| to_sync(e.into()))
+    }
+
     fn heads_key(&self, heads: &[ChangeHash]) -> String {
         meridian_store::heads_key(heads)
     }
@@ -105,6 +128,12 @@ impl Documents for Workspace {
             // Names, members and message kinds may have changed.
             if let Err(e) = self.refresh_context().await {
                 tracing::debug!(error = %e, "context not refreshed after sync");
+            }
+            // Objects another device deleted for good (ADR 0010).
+            if kind == Some(Kind::Workspace)
+                && let Err(e) = self.apply_purges().await
+            {
+                tracing::warn!(error = %e, "objects purged elsewhere not yet deleted here");
             }
         }
         Ok(merged)
@@ -271,6 +300,16 @@ impl Workspace {
         sealed: &[ChangeHash],
         seal_local: impl FnOnce(Unsealed) -> Result<(), SyncError>,
     ) -> Result<(Merged, Option<Kind>), Error> {
+        if self.is_purged(id).await? {
+            // Deleted for good (ADR 0010): whatever still arrives for it is dropped.
+            return Ok((
+                Merged {
+                    heads: sealed.to_vec(),
+                    complete: true,
+                },
+                None,
+            ));
+        }
         let exists = self.exists(id).await?;
         let handle = if exists {
             self.open_doc(id).await?
@@ -287,12 +326,19 @@ impl Workspace {
         if let Some(local) = unsealed(&mut open.doc, sealed) {
             seal_local(local)?;
         }
+        let before = open.doc.get_heads();
         open.doc.load_incremental(bytes).map_err(|e| {
             Error::Sync(SyncError::Protocol(format!(
                 "a remote change of {id} cannot be merged: {e}"
             )))
         })?;
         let heads = open.doc.get_heads();
+        // What merged (cheap unless the remote changes did not build on ours).
+        let noted = if exists {
+            merged::note(&mut open.doc, &before, &self.inner.actor)
+        } else {
+            None
+        };
         let complete = open.doc.get_missing_deps(&[]).is_empty() || holds_all(&mut open.doc, bytes);
         let object = match meridian_core::read_any(&open.doc) {
             Ok(object) => object,
@@ -315,6 +361,11 @@ impl Workspace {
             .persist_as(id, &mut open, kind, object.title(), object.status())
             .await?;
         drop(open);
+        if let Some(noted) = noted
+            && let Err(error) = self.record_merge(id, kind, object.title(), noted).await
+        {
+            tracing::warn!(%id, %error, "what merged was not recorded");
+        }
         if !exists {
             lock(&self.inner.docs).insert(id.clone(), handle);
             if kind == Kind::Member {

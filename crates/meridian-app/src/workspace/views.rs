@@ -86,7 +86,16 @@ impl Workspace {
 
     pub async fn team(&self, at: Option<DateTime<Utc>>) -> Result<TeamView, Error> {
         let at = self.at(at);
-        let snap = self.snapshot().await?;
+        // The team clock reads the people only: no thread, decision or meeting is copied.
+        let snap = Snapshot {
+            charter: self.charter_doc().await?.1,
+            people: self.people().await?,
+            threads: Vec::new(),
+            decisions: Vec::new(),
+            meetings: Vec::new(),
+            checkins: Vec::new(),
+            tasks: Vec::new(),
+        };
         Ok(TeamView {
             at: utc_rfc3339(at),
             rows: views::team_clock(&snap.world(), at),
@@ -103,8 +112,10 @@ impl Workspace {
         let until = self.at(until);
         let snap = self.snapshot().await?;
         let me = self.workspace_info().me.id.to_string();
-        let (direct, digests) =
-            views::digests(views::notifications(&snap.world(), &me, since, until));
+        let mut notes = views::notifications(&snap.world(), &me, since, until);
+        // @mentions of me, from the catch-up (they have no field in the world to read).
+        notes.extend(self.mention_notifications(&snap, since, until).await?);
+        let (direct, digests) = views::digests(notes);
         Ok(NotificationBatch {
             at: utc_rfc3339(until),
             direct,
@@ -122,7 +133,12 @@ impl Workspace {
         let snap = self.snapshot().await?;
         let me = self.workspace_info().me.id.to_string();
         let arrived_by = utc_rfc3339(at);
-        let held: Vec<_> = views::notifications(&snap.world(), &me, at, at + TimeDelta::days(3))
+        let mut notes = views::notifications(&snap.world(), &me, at, at + TimeDelta::days(3));
+        notes.extend(
+            self.mention_notifications(&snap, at, at + TimeDelta::days(3))
+                .await?,
+        );
+        let held: Vec<_> = notes
             .into_iter()
             .filter(|n| n.held && n.arrived <= arrived_by)
             .collect();

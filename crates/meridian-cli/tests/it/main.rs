@@ -1,14 +1,17 @@
 //! The `meridian` program as a user meets it: real processes on a real data directory.
 
+mod catchup;
 mod checkins;
 // Mounts a small tmpfs (Linux, root; skipped otherwise).
 #[cfg(target_os = "linux")]
 mod disk_full;
 mod errors;
+mod history;
 mod import_export;
 mod links;
 mod meetings;
 mod members;
+mod merged;
 mod mirror;
 mod mirror_kinds;
 mod mirror_scale;

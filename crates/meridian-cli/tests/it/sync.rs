@@ -208,7 +208,7 @@ pub(crate) fn eventually(secs: u64, mut f: impl FnMut() -> bool) -> bool {
     f()
 }
 
-fn files_contain(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+pub(crate) fn files_contain(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
     let mut hits = Vec::new();
     for entry in std::fs::read_dir(dir).expect("test step").flatten() {
         let path = entry.path();
@@ -983,7 +983,7 @@ fn withhold_last_change(dir: &Path, doc: &str) {
             |r| r.get(0),
         )
         .expect("heads");
-    assert!(!bytes.is_empty() && bytes.len() % 32 == 0);
+    assert!(!bytes.is_empty() && bytes.len().is_multiple_of(32));
     let sync = rusqlite::Connection::open(dir.join("sync.db")).expect("open sync.db");
     sync.execute(
         "INSERT INTO sealed (doc, heads) VALUES (?1, ?2)
