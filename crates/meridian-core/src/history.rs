@@ -1009,7 +1009,8 @@ mod tests {
 
         #[test]
         fn long_texts_are_diffed_by_lines_and_rebuild_both_sides(
-            lines in proptest::collection::vec("[a-d ]{0,30}\n", 150..260),
+            // At least 150 lines of 21 bytes, twice: past REFINE_ABOVE whatever is drawn.
+            lines in proptest::collection::vec("[a-d ]{20,30}\n", 150..260),
             edits in proptest::collection::vec((0usize..150, "[a-d ]{0,20}\n"), 1..6),
         ) {
             let old: String = lines.concat();

@@ -151,6 +151,9 @@ async fn scenario(h: &Harness, c: &Client, s: &Seeded) -> TestResult {
         &format!("[data-testid=decision-editor][data-id='{}']", s.decision),
     )
     .await?;
+    step("… at the change: its History panel is open on the version the catch-up showed");
+    wait_for(c, "[data-testid=history-entry].selected").await?;
+    wait_for(c, "[data-testid=history-version]").await?;
 
     step("Seen takes the question out; the count follows");
     click(c, "[data-testid=nav-catchup]").await?;
