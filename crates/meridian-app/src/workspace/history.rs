@@ -28,6 +28,8 @@ use super::*;
 pub const HISTORY_PAGE: usize = 20;
 /// The point that names the object as it is now.
 pub const CURRENT: &str = "current";
+/// The point before the first change, in a diff (`diff ID start POINT`).
+const START: &str = "start";
 
 /// One entry of an object's timeline: consecutive changes of one device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -322,6 +324,10 @@ fn resolve(
 ) -> Result<Vec<ChangeHash>, Error> {
     if point.trim().eq_ignore_ascii_case(CURRENT) {
         return Ok(doc.get_heads());
+    }
+    // Before the object existed: what its first entry did is everything it holds.
+    if point.trim().eq_ignore_ascii_case(START) {
+        return Ok(Vec::new());
     }
     let spec = history::parse_point(point)?;
     // A full hash is looked up directly: no need to read every change's metadata.
