@@ -203,6 +203,17 @@ impl Harness {
     }
 
     /// The workspace folder the app opens (`MERIDIAN_DATA_DIR`).
+    /// Launches the app, runs `scenario` against it, and closes it whatever the scenario's
+    /// result (the scenario's error first, then the close's).
+    pub async fn with_app(&self, scenario: impl AsyncFnOnce(&Client) -> TestResult) -> TestResult {
+        let client = self.launch().await?;
+        let result = scenario(&client).await;
+        let closed = client.close().await;
+        result?;
+        closed?;
+        Ok(())
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.root.path().join("data")
     }

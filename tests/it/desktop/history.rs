@@ -33,12 +33,7 @@ async fn seed(h: &Harness) -> TestResult {
 
 pub async fn run(h: &Harness) -> TestResult {
     seed(h).await?;
-    let client = h.launch().await?;
-    let result = history(h, &client).await;
-    let closed = client.close().await;
-    result?;
-    closed?;
-    Ok(())
+    h.with_app(async |c| history(h, c).await).await
 }
 
 async fn history(h: &Harness, c: &Client) -> TestResult {

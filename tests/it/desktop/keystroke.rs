@@ -49,12 +49,8 @@ async fn seed(h: &Harness) -> TestResult {
 
 pub async fn run(h: &Harness) -> TestResult {
     seed(h).await?;
-    let client = h.launch().await?;
-    let result = first_text_and_typing(h, &client).await;
-    let closed = client.close().await;
-    result?;
-    closed?;
-    Ok(())
+    h.with_app(async |c| first_text_and_typing(h, c).await)
+        .await
 }
 
 async fn first_text_and_typing(h: &Harness, c: &Client) -> TestResult {

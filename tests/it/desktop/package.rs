@@ -194,12 +194,7 @@ async fn opens_a_workspace(h: &Harness) -> TestResult {
     )?;
 
     step("package: the installed app opens it");
-    let client = h.launch().await?;
-    let result = shows_the_workspace(h, &client).await;
-    let closed = client.close().await;
-    result?;
-    closed?;
-    Ok(())
+    h.with_app(async |c| shows_the_workspace(h, c).await).await
 }
 
 async fn shows_the_workspace(h: &Harness, c: &Client) -> TestResult {

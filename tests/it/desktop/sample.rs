@@ -18,12 +18,8 @@ const SAMPLE_PAGES: [&str; 5] = [
 ];
 
 pub async fn run(h: &Harness) -> TestResult {
-    let client = h.launch().await?;
-    let result = first_run_with_sample(h, &client).await;
-    let closed = client.close().await;
-    result?;
-    closed?;
-    Ok(())
+    h.with_app(async |c| first_run_with_sample(h, c).await)
+        .await
 }
 
 async fn first_run_with_sample(h: &Harness, c: &Client) -> TestResult {

@@ -36,12 +36,7 @@ async fn computed(c: &Client, css: &str, property: &str) -> TestResult<String> {
 }
 
 pub async fn run(h: &Harness) -> TestResult {
-    let client = h.launch().await?;
-    let result = dark(h, &client).await;
-    let closed = client.close().await;
-    result?;
-    closed?;
-    Ok(())
+    h.with_app(async |c| dark(h, c).await).await
 }
 
 async fn dark(h: &Harness, c: &Client) -> TestResult {

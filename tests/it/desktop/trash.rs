@@ -65,12 +65,7 @@ async fn seed(h: &Harness) -> TestResult {
 
 pub async fn run(h: &Harness) -> TestResult {
     seed(h).await?;
-    let client = h.launch().await?;
-    let result = merged_and_trash(h, &client).await;
-    let closed = client.close().await;
-    result?;
-    closed?;
-    Ok(())
+    h.with_app(async |c| merged_and_trash(h, c).await).await
 }
 
 async fn merged_and_trash(h: &Harness, c: &Client) -> TestResult {
